@@ -1,0 +1,93 @@
+import { parseArgs } from 'node:util';
+import { CutoverError } from '../errors/cutover-error.ts';
+import { ERROR_CODES } from '../errors/registry.ts';
+import { type Command, GLOBAL_OPTIONS, type OptionSpec } from './command.ts';
+import { COMMANDS } from './commands.ts';
+import { Output } from './output.ts';
+
+/** Runs one CLI invocation and returns its exit code. */
+export async function main(argv: string[]): Promise<number> {
+  const [verb, ...rest] = argv;
+  const wantsJson = argv.includes('--json');
+  const out = new Output({ json: wantsJson });
+  try {
+    if (verb === undefined || verb === '--help' || verb === '-h' || verb === 'help') {
+      process.stdout.write(renderOverview());
+      return 0;
+    }
+    if (verb === '--version' || verb === '-v') {
+      process.stdout.write(`${await readVersion()}\n`);
+      return 0;
+    }
+    const command = COMMANDS.find((c) => c.name === verb);
+    if (!command) {
+      throw new CutoverError('CUT_ERR_CLI_UNKNOWN_COMMAND', `unknown command "${verb}"`, {
+        hint: `run "cutover --help" to see the commands: ${COMMANDS.map((c) => c.name).join(', ')}`,
+      });
+    }
+    const specs: Record<string, OptionSpec> = { ...GLOBAL_OPTIONS, ...command.options };
+    let parsed: ReturnType<typeof parseArgs>;
+    try {
+      parsed = parseArgs({ args: rest, options: specs, allowPositionals: true, strict: true });
+    } catch (error) {
+      throw new CutoverError('CUT_ERR_CLI_BAD_ARGUMENT', (error as Error).message, {
+        hint: `run "cutover ${command.name} --help" for its options`,
+      });
+    }
+    if (parsed.values.help) {
+      process.stdout.write(renderCommandHelp(command));
+      return 0;
+    }
+    return await command.run({
+      args: parsed.positionals,
+      options: parsed.values as Record<string, string | boolean | string[] | undefined>,
+      out,
+      cwd: process.cwd(),
+    });
+  } catch (error) {
+    out.error(error);
+    if (error instanceof CutoverError) return error.exitCode;
+    return ERROR_CODES.CUT_ERR_CLI_INTERNAL.exitCode;
+  }
+}
+
+function renderOverview(): string {
+  const width = Math.max(...COMMANDS.map((c) => c.name.length));
+  const lines = [
+    'cutover: zero-downtime deploys, migrations and rollbacks from one cutover.yml',
+    '',
+    'Usage: cutover <command> [options]',
+    '',
+    'Commands:',
+    ...COMMANDS.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`),
+    '',
+    'Every command takes --config <path>, --json and --help.',
+    'Start here: "cutover init" writes a cutover.yml, "cutover up" starts the agent and the service.',
+    '',
+  ];
+  return lines.join('\n');
+}
+
+export function renderCommandHelp(command: Command): string {
+  const specs: Record<string, OptionSpec> = { ...command.options, ...GLOBAL_OPTIONS };
+  const rows = Object.entries(specs).map(([name, spec]) => {
+    const flag = `${spec.short ? `-${spec.short}, ` : '    '}--${name}${spec.type === 'string' ? ' <value>' : ''}`;
+    return [flag, spec.help] as const;
+  });
+  const width = Math.max(...rows.map(([flag]) => flag.length));
+  return [
+    `Usage: ${command.usage}`,
+    '',
+    command.description ?? command.summary,
+    '',
+    'Options:',
+    ...rows.map(([flag, help]) => `  ${flag.padEnd(width)}  ${help}`),
+    '',
+  ].join('\n');
+}
+
+async function readVersion(): Promise<string> {
+  const { readFile } = await import('node:fs/promises');
+  const pkg = JSON.parse(await readFile(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+  return pkg.version;
+}

@@ -1,0 +1,111 @@
+import { isCutoverError } from '../errors/cutover-error.ts';
+
+const SPINNER_FRAMES = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'];
+const SPINNER_INTERVAL_MS = 80;
+
+export interface Step {
+  /** Ends the step with a tick and its duration. */
+  done(detail?: string): void;
+  /** Ends the step with a cross. */
+  fail(detail?: string): void;
+  /** Replaces the step's live text. */
+  update(text: string): void;
+}
+
+/**
+ * Everything the CLI prints goes through here: live spinners on a terminal, plain timestamped
+ * lines when not a TTY, and nothing but one JSON document with --json.
+ */
+export class Output {
+  readonly json: boolean;
+  readonly tty: boolean;
+  private readonly stdout: NodeJS.WriteStream;
+  private readonly stderr: NodeJS.WriteStream;
+
+  constructor(options: { json?: boolean; stdout?: NodeJS.WriteStream; stderr?: NodeJS.WriteStream } = {}) {
+    this.json = options.json ?? false;
+    this.stdout = options.stdout ?? process.stdout;
+    this.stderr = options.stderr ?? process.stderr;
+    this.tty = Boolean(this.stdout.isTTY) && !this.json && process.env.CI === undefined;
+  }
+
+  /** A human line (suppressed under --json). */
+  line(text = ''): void {
+    if (!this.json) this.stdout.write(`${text}\n`);
+  }
+
+  /** The single JSON result of a --json command. */
+  result(value: unknown): void {
+    if (this.json) this.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
+  }
+
+  warn(text: string): void {
+    if (!this.json) this.stderr.write(`${this.tty ? '\x1b[33m!\x1b[0m' : 'warning:'} ${text}\n`);
+  }
+
+  step(text: string): Step {
+    const startedAt = performance.now();
+    let current = text;
+    let frame = 0;
+    let timer: NodeJS.Timeout | undefined;
+    const elapsed = () => formatMs(performance.now() - startedAt);
+    if (this.json) {
+      return { done() {}, fail() {}, update() {} };
+    }
+    if (this.tty) {
+      const draw = () => {
+        this.stdout.write(
+          `\r\x1b[2K\x1b[36m${SPINNER_FRAMES[frame++ % SPINNER_FRAMES.length]}\x1b[0m ${current} \x1b[2m${elapsed()}\x1b[0m`,
+        );
+      };
+      draw();
+      timer = setInterval(draw, SPINNER_INTERVAL_MS);
+      timer.unref();
+    } else {
+      this.stdout.write(`${timestamp()} … ${text}\n`);
+    }
+    const finish = (mark: string, plain: string, detail?: string) => {
+      if (timer) clearInterval(timer);
+      const suffix = detail ? ` (${detail})` : '';
+      if (this.tty) this.stdout.write(`\r\x1b[2K${mark} ${current}${suffix} \x1b[2m${elapsed()}\x1b[0m\n`);
+      else this.stdout.write(`${timestamp()} ${plain} ${current}${suffix} [${elapsed()}]\n`);
+    };
+    return {
+      done: (detail) => finish('\x1b[32m✔\x1b[0m', 'ok', detail),
+      fail: (detail) => finish('\x1b[31m✖\x1b[0m', 'FAILED', detail),
+      update: (next) => {
+        current = next;
+        if (!this.tty) this.stdout.write(`${timestamp()} … ${next}\n`);
+      },
+    };
+  }
+
+  /** Prints an error: code, message, where and the next action; JSON under --json. */
+  error(error: unknown): void {
+    if (isCutoverError(error)) {
+      if (this.json) {
+        this.stdout.write(`${JSON.stringify({ error: error.toJSON() }, null, 2)}\n`);
+        return;
+      }
+      const red = this.tty ? '\x1b[31m' : '';
+      const reset = this.tty ? '\x1b[0m' : '';
+      this.stderr.write(`${red}error ${error.code}${reset}: ${error.message}\n`);
+      if (error.where) this.stderr.write(`  where: ${error.where}\n`);
+      if (error.hint) this.stderr.write(`  next:  ${error.hint}\n`);
+      return;
+    }
+    const message = error instanceof Error ? (error.stack ?? error.message) : String(error);
+    if (this.json) this.stdout.write(`${JSON.stringify({ error: { code: 'CUT_ERR_CLI_INTERNAL', message } }, null, 2)}\n`);
+    else this.stderr.write(`error CUT_ERR_CLI_INTERNAL: ${message}\n`);
+  }
+}
+
+export function formatMs(ms: number): string {
+  if (ms < 1000) return `${Math.round(ms)}ms`;
+  if (ms < 60_000) return `${(ms / 1000).toFixed(1)}s`;
+  return `${Math.floor(ms / 60_000)}m${Math.round((ms % 60_000) / 1000)}s`;
+}
+
+function timestamp(): string {
+  return new Date().toISOString().slice(11, 23);
+}

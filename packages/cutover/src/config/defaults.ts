@@ -1,0 +1,34 @@
+/** Defaults for every optional cutover.yml value. The annotated example in docs/ shows the same numbers. */
+
+export const DEFAULT_INSTANCES = 1;
+export const DEFAULT_PORT_ENV = 'PORT';
+
+export const DEFAULT_HEALTH_PATH = '/up';
+export const DEFAULT_HEALTH_INTERVAL_MS = 1000;
+/** Probing interval while an instance is starting: short, so a ready instance joins the pool fast. */
+export const DEFAULT_HEALTH_START_INTERVAL_MS = 50;
+export const DEFAULT_HEALTH_TIMEOUT_MS = 2000;
+export const DEFAULT_HEALTHY_THRESHOLD = 1;
+export const DEFAULT_UNHEALTHY_THRESHOLD = 3;
+export const DEFAULT_START_TIMEOUT_MS = 60_000;
+
+export const DEFAULT_STOP_TIMEOUT_MS = 10_000;
+export const DEFAULT_MAX_RESTARTS = 5;
+export const DEFAULT_RESTART_BACKOFF_MS = 100;
+export const DEFAULT_RESTART_MAX_BACKOFF_MS = 10_000;
+export const DEFAULT_RESTART_WINDOW_MS = 60_000;
+
+export const DEFAULT_DRAIN_TIMEOUT_MS = 30_000;
+export const DEFAULT_WEBSOCKET_GRACE_MS = 5_000;
+
+export const DEFAULT_BATCH_SIZE = 1;
+export const DEFAULT_ROLLOUT_PAUSE_MS = 0;
+export const DEFAULT_BAKE_MS = 0;
+export const DEFAULT_HOOK_TIMEOUT_MS = 300_000;
+
+export const DEFAULT_DATA_DIR = '.cutover';
+export const DEFAULT_HTTP_PORT = 8080;
+export const DEFAULT_PORT_RANGE: readonly [number, number] = [20_000, 29_999];
+export const DEFAULT_LOG_MAX_BYTES = 10 * 1024 * 1024;
+export const DEFAULT_LOG_KEEP_FILES = 5;
+export const DEFAULT_KEEP_RELEASES = 5;

@@ -1,0 +1,168 @@
+import { z } from 'zod';
+import * as D from './defaults.ts';
+import { durationMs } from './duration.ts';
+import { databaseSectionsSchema } from './schema-database.ts';
+import { rolloutStrategySchema } from './schema-rollout.ts';
+
+const name = z.string().regex(/^[a-z][a-z0-9-]{0,62}$/, 'must be lowercase letters, digits and dashes, starting with a letter');
+const port = z.number().int().min(1).max(65_535);
+const envName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be a valid environment variable name');
+const commandLine = z.string().min(1, 'must not be empty');
+
+const httpHealth = z.strictObject({
+  type: z.literal('http'),
+  /** Path probed with GET on the instance's private port. */
+  path: z.string().startsWith('/').default(D.DEFAULT_HEALTH_PATH),
+  /** Status codes that count as healthy (default: any 2xx). */
+  expectStatus: z.array(z.number().int().min(100).max(599)).optional(),
+});
+const tcpHealth = z.strictObject({ type: z.literal('tcp') });
+const commandHealth = z.strictObject({
+  type: z.literal('command'),
+  /** Run with the instance's env and PORT; exit 0 means healthy. */
+  command: commandLine,
+});
+/** A process without a port (a worker): healthy while it stays up for `upFor`. */
+const processHealth = z.strictObject({ type: z.literal('process') });
+
+const healthTiming = z.strictObject({
+  intervalMs: durationMs().default(D.DEFAULT_HEALTH_INTERVAL_MS),
+  startIntervalMs: durationMs().default(D.DEFAULT_HEALTH_START_INTERVAL_MS),
+  timeoutMs: durationMs().default(D.DEFAULT_HEALTH_TIMEOUT_MS),
+  healthyThreshold: z.number().int().min(1).default(D.DEFAULT_HEALTHY_THRESHOLD),
+  unhealthyThreshold: z.number().int().min(1).default(D.DEFAULT_UNHEALTHY_THRESHOLD),
+  startTimeoutMs: durationMs().default(D.DEFAULT_START_TIMEOUT_MS),
+  /** For `type: process`: how long the process must stay up to count as healthy. */
+  upForMs: durationMs().default(1000),
+});
+
+const healthCheck = z
+  .discriminatedUnion('type', [httpHealth, tcpHealth, commandHealth, processHealth])
+  .and(healthTiming.partial())
+  .transform((value) => ({ ...healthTiming.parse({}), ...stripUndefined(value) }));
+
+const restartPolicy = z.strictObject({
+  maxRestarts: z.number().int().min(0).default(D.DEFAULT_MAX_RESTARTS),
+  backoffMs: durationMs().default(D.DEFAULT_RESTART_BACKOFF_MS),
+  maxBackoffMs: durationMs().default(D.DEFAULT_RESTART_MAX_BACKOFF_MS),
+  /** Restarts older than this no longer count toward maxRestarts. */
+  windowMs: durationMs().default(D.DEFAULT_RESTART_WINDOW_MS),
+});
+
+const processType = z.strictObject({
+  command: commandLine,
+  instances: z.number().int().min(0).max(64).default(D.DEFAULT_INSTANCES),
+  /** Env var that receives the instance's private port; null for processes that listen on nothing. */
+  portEnv: envName.nullable().default(D.DEFAULT_PORT_ENV),
+  /** Whether the proxy routes the service's traffic to this process type (default: true for `web`). */
+  routed: z.boolean().optional(),
+  health: healthCheck.optional(),
+  restart: restartPolicy.default(() => restartPolicy.parse({})),
+  stopTimeoutMs: durationMs().default(D.DEFAULT_STOP_TIMEOUT_MS),
+  env: z.record(envName, z.union([z.string(), z.number(), z.boolean()]).transform(String)).default({}),
+  /** Working directory inside the release (default: the release root). */
+  cwd: z.string().optional(),
+});
+
+const releaseSource = z.discriminatedUnion('source', [
+  z.strictObject({
+    source: z.literal('directory'),
+    /** Path with {release}, relative to cutover.yml: each release is its own directory. */
+    path: z.string().includes('{release}', { message: 'must contain {release}' }),
+  }),
+  z.strictObject({
+    source: z.literal('git'),
+    /** Repository to export from (default: the directory of cutover.yml). */
+    repo: z.string().default('.'),
+    /** Sub-directory of the repository that holds the service. */
+    subdir: z.string().default('.'),
+  }),
+  z.strictObject({
+    source: z.literal('build'),
+    /** Runs in the directory of cutover.yml with CUTOVER_RELEASE and CUTOVER_RELEASE_DIR set. */
+    command: commandLine,
+  }),
+]);
+
+const tls = z.strictObject({ certFile: z.string(), keyFile: z.string() });
+
+const proxy = z.strictObject({
+  /** Host names this service answers for (default: any host). */
+  hosts: z.array(z.string().min(1)).default([]),
+  /** Path prefix this service answers for. */
+  pathPrefix: z.string().startsWith('/').default('/'),
+  /** Remove the prefix before forwarding. */
+  stripPrefix: z.boolean().default(false),
+  drainTimeoutMs: durationMs().default(D.DEFAULT_DRAIN_TIMEOUT_MS),
+  websocketGraceMs: durationMs().default(D.DEFAULT_WEBSOCKET_GRACE_MS),
+});
+
+const hookList = z.array(commandLine).default([]);
+const hooks = z.strictObject({
+  preDeploy: hookList,
+  prePromote: hookList,
+  preSwitch: hookList,
+  postSwitch: hookList,
+  postDeploy: hookList,
+  onRollback: hookList,
+  timeoutMs: durationMs().default(D.DEFAULT_HOOK_TIMEOUT_MS),
+});
+
+const agent = z.strictObject({
+  /** Where the agent keeps state, logs and its admin socket; relative to cutover.yml. */
+  dataDir: z.string().default(D.DEFAULT_DATA_DIR),
+  httpPort: port.default(D.DEFAULT_HTTP_PORT),
+  httpsPort: port.optional(),
+  tls: tls.optional(),
+  /** Admin API on a loopback TCP port instead of the unix socket in dataDir. */
+  adminPort: port.optional(),
+  portRange: z.tuple([port, port]).default([...D.DEFAULT_PORT_RANGE]),
+  logMaxBytes: z.number().int().min(1024).default(D.DEFAULT_LOG_MAX_BYTES),
+  logKeepFiles: z.number().int().min(1).default(D.DEFAULT_LOG_KEEP_FILES),
+});
+
+export const configSchema = z
+  .strictObject({
+    service: name,
+    release: releaseSource.default({ source: 'directory', path: 'releases/{release}' }),
+    processes: z.record(name, processType).refine((p) => Object.keys(p).length > 0, 'must declare at least one process type'),
+    env: z.record(envName, z.union([z.string(), z.number(), z.boolean()]).transform(String)).default({}),
+    envFiles: z.array(z.string()).default([]),
+    proxy: proxy.default(() => proxy.parse({})),
+    rollout: rolloutStrategySchema,
+    hooks: hooks.default(() => hooks.parse({})),
+    agent: agent.default(() => agent.parse({})),
+    keepReleases: z.number().int().min(1).default(D.DEFAULT_KEEP_RELEASES),
+    ...databaseSectionsSchema,
+  })
+  .superRefine((config, ctx) => {
+    const routed = Object.entries(config.processes).filter(([type, p]) => p.routed ?? type === 'web');
+    if (routed.length > 1) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['processes'],
+        message: `only one process type can be routed by the proxy (found ${routed.map(([t]) => t).join(', ')})`,
+      });
+    }
+    for (const [type, p] of routed) {
+      if (p.portEnv === null)
+        ctx.addIssue({ code: 'custom', path: ['processes', type, 'portEnv'], message: 'a routed process type needs a port env var' });
+    }
+    if (config.agent.portRange[0] > config.agent.portRange[1]) {
+      ctx.addIssue({ code: 'custom', path: ['agent', 'portRange'], message: 'the first port must not be above the second' });
+    }
+    if (config.agent.httpsPort !== undefined && !config.agent.tls) {
+      ctx.addIssue({ code: 'custom', path: ['agent', 'tls'], message: 'httpsPort needs tls.certFile and tls.keyFile' });
+    }
+  });
+
+export type CutoverConfigInput = z.input<typeof configSchema>;
+export type ParsedConfig = z.output<typeof configSchema>;
+export type ProcessTypeConfig = ParsedConfig['processes'][string];
+export type HealthCheckConfig = NonNullable<ProcessTypeConfig['health']>;
+export type RestartPolicyConfig = ProcessTypeConfig['restart'];
+export type ProxyConfig = ParsedConfig['proxy'];
+
+function stripUndefined<T extends object>(value: T): T {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
+}

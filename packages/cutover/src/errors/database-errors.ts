@@ -1,0 +1,1 @@
+export const DATABASE_ERRORS = {} as const;

@@ -1,0 +1,9 @@
+export const DEPLOY_ERRORS = {
+  CUT_ERR_DEPLOY_LOCKED: { exitCode: 4, title: 'Another deployment of this service holds the deploy lock.' },
+  CUT_ERR_DEPLOY_FAILED: { exitCode: 1, title: 'The deployment failed and was rolled back; the record says why.' },
+  CUT_ERR_DEPLOY_UNKNOWN_RELEASE: { exitCode: 5, title: 'The release named cannot be found by the configured release source.' },
+  CUT_ERR_DEPLOY_NO_GOOD_RELEASE: { exitCode: 5, title: 'Rollback was asked for, but no earlier good release is recorded.' },
+  CUT_ERR_DEPLOY_BUILD_FAILED: { exitCode: 1, title: 'The release build command exited non-zero.' },
+  CUT_ERR_DEPLOY_HOOK_FAILED: { exitCode: 1, title: 'A deployment hook exited non-zero.' },
+  CUT_ERR_DEPLOY_NOT_FOUND: { exitCode: 5, title: 'No deployment with that id is recorded.' },
+} as const;

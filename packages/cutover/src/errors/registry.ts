@@ -1,0 +1,23 @@
+import { AGENT_ERRORS } from './agent-errors.ts';
+import { CLI_ERRORS } from './cli-errors.ts';
+import { CONFIG_ERRORS } from './config-errors.ts';
+import { DATABASE_ERRORS } from './database-errors.ts';
+import { DEPLOY_ERRORS } from './deploy-errors.ts';
+
+export interface ErrorSpec {
+  /** Process exit code for a command that ends with this error. */
+  exitCode: number;
+  /** One line for docs/errors.md: when this error happens. */
+  title: string;
+}
+
+/** Every user-facing error code. docs/errors.md lists exactly these (a test keeps them in sync). */
+export const ERROR_CODES = {
+  ...CLI_ERRORS,
+  ...CONFIG_ERRORS,
+  ...AGENT_ERRORS,
+  ...DEPLOY_ERRORS,
+  ...DATABASE_ERRORS,
+} as const satisfies Record<string, ErrorSpec>;
+
+export type ErrorCode = keyof typeof ERROR_CODES;
