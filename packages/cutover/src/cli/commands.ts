@@ -1,4 +1,23 @@
+import { agentCommand } from './agent.ts';
 import type { Command } from './command.ts';
+import { deployCommand } from './deploy.ts';
+import { downCommand } from './down.ts';
+import { historyCommand } from './history.ts';
+import { initCommand } from './init.ts';
+import { logsCommand } from './logs.ts';
+import { rollbackCommand } from './rollback.ts';
+import { statusCommand } from './status.ts';
+import { upCommand } from './up.ts';
 
 /** Every CLI verb, in the order --help lists them. Each verb lives in its own file. */
-export const COMMANDS: Command[] = [];
+export const COMMANDS: Command[] = [
+  initCommand,
+  upCommand,
+  deployCommand,
+  statusCommand,
+  rollbackCommand,
+  historyCommand,
+  logsCommand,
+  downCommand,
+  agentCommand,
+];

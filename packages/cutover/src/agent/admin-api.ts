@@ -1,0 +1,126 @@
+import { timingSafeEqual } from 'node:crypto';
+import Fastify, { type FastifyInstance } from 'fastify';
+import { CutoverError, isCutoverError } from '../errors/cutover-error.ts';
+import type { Agent } from './agent.ts';
+import type { RouteSpec } from './proxy/proxy-server.ts';
+import type { InstanceSpec } from './supervisor/process-supervisor.ts';
+
+export type AdminApi = FastifyInstance;
+
+/** Longest wait-healthy a client may ask for in one call. */
+export const MAX_WAIT_HEALTHY_MS = 15 * 60_000;
+
+/**
+ * The agent's admin API for the CLI and the orchestrator: JSON over a unix socket (or loopback),
+ * every request authenticated with the bearer token kept in the data directory.
+ */
+export function createAdminApi({ agent, token }: { agent: Agent; token: string }): AdminApi {
+  const app = Fastify({ logger: false, bodyLimit: 1024 * 1024 });
+  const expected = Buffer.from(`Bearer ${token}`);
+
+  app.addHook('onRequest', async (request, reply) => {
+    const given = Buffer.from(request.headers.authorization ?? '');
+    if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
+      return reply.code(401).send({ error: { code: 'CUT_ERR_AGENT_UNAUTHORIZED', message: 'missing or wrong admin token' } });
+    }
+  });
+
+  app.setErrorHandler((error, _request, reply) => {
+    if (isCutoverError(error)) {
+      const status = error.code === 'CUT_ERR_AGENT_INSTANCE_NOT_FOUND' ? 404 : 400;
+      return reply.code(status).send({ error: error.toJSON() });
+    }
+    const message = error instanceof Error ? error.message : String(error);
+    return reply.code(500).send({ error: { code: 'CUT_ERR_AGENT_REQUEST', message } });
+  });
+
+  app.get('/v1/health', async () => ({ ok: true, ...agent.status() }));
+
+  app.get<{ Querystring: { service?: string } }>('/v1/state', async (request) => {
+    const filter = request.query.service;
+    const instances = agent.supervisor
+      .list()
+      .filter((info) => !filter || info.spec.service === filter)
+      .map((info) => ({
+        ...info,
+        inPool: agent.routing.isInPool(info.spec.id),
+        joinedPoolMs: agent.routing.joinedPoolMs.get(info.spec.id) ?? null,
+      }));
+    const services = agent.store
+      .routes()
+      .filter((route) => !filter || route.spec.service === filter)
+      .map((route) => ({ route: route.spec, weights: route.weights, targets: agent.proxy.targets(route.spec.service) }));
+    return { agent: agent.status(), services, instances };
+  });
+
+  app.put<{ Params: { service: string }; Body: Omit<RouteSpec, 'service'> }>('/v1/routes/:service', async (request) => {
+    const spec: RouteSpec = { ...request.body, service: request.params.service };
+    agent.proxy.setRoute(spec);
+    agent.store.saveRoute(spec);
+    return { route: spec };
+  });
+
+  app.put<{ Params: { service: string }; Body: { weights: Record<string, number> | null } }>(
+    '/v1/routes/:service/weights',
+    async (request) => {
+      agent.proxy.setReleaseWeights(request.params.service, request.body.weights);
+      agent.store.saveWeights(request.params.service, request.body.weights);
+      return { weights: request.body.weights };
+    },
+  );
+
+  app.get<{ Params: { service: string } }>('/v1/routes/:service/counters', async (request) => ({
+    counters: agent.proxy.counters(request.params.service),
+  }));
+
+  app.post<{ Body: { spec: InstanceSpec; route: boolean } }>('/v1/instances', async (request) => {
+    const { spec, route } = request.body;
+    if (agent.supervisor.get(spec.id)) {
+      throw new CutoverError('CUT_ERR_AGENT_REQUEST', `instance ${spec.id} already exists`, { hint: 'use a new instance id' });
+    }
+    return { instance: await agent.routing.startInstance(spec, { route }) };
+  });
+
+  app.get<{ Params: { id: string } }>('/v1/instances/:id', async (request) => ({ instance: requireInstance(agent, request.params.id) }));
+
+  app.get<{ Params: { id: string }; Querystring: { timeoutMs?: string } }>('/v1/instances/:id/wait-healthy', async (request) => {
+    requireInstance(agent, request.params.id);
+    const timeoutMs = Math.min(Number(request.query.timeoutMs ?? 60_000), MAX_WAIT_HEALTHY_MS);
+    const outcome = await agent.supervisor.waitHealthy(request.params.id, timeoutMs);
+    return { outcome, instance: agent.supervisor.get(request.params.id) };
+  });
+
+  app.post<{ Params: { id: string } }>('/v1/instances/:id/route', async (request) => ({
+    instance: agent.routing.route(request.params.id),
+  }));
+
+  app.post<{ Params: { id: string } }>('/v1/instances/:id/unroute', async (request) => {
+    requireInstance(agent, request.params.id);
+    return { drain: await agent.routing.unroute(request.params.id) };
+  });
+
+  app.post<{ Params: { id: string }; Body: { timeoutMs?: number } | undefined }>('/v1/instances/:id/stop', async (request) => {
+    return agent.routing.stopInstance(request.params.id, { timeoutMs: request.body?.timeoutMs });
+  });
+
+  app.post<{ Body: { stopInstances?: boolean } | undefined }>('/v1/shutdown', async (request, reply) => {
+    const stopInstances = request.body?.stopInstances ?? true;
+    reply.send({ stopping: true, stopInstances });
+    setImmediate(() => {
+      agent.emitShutdown(stopInstances);
+    });
+    return reply;
+  });
+
+  return app;
+}
+
+function requireInstance(agent: Agent, id: string) {
+  const info = agent.supervisor.get(id);
+  if (!info) {
+    throw new CutoverError('CUT_ERR_AGENT_INSTANCE_NOT_FOUND', `no instance ${id} on this agent`, {
+      hint: 'run "cutover status" to list the instances',
+    });
+  }
+  return info;
+}

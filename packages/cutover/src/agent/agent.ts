@@ -1,0 +1,140 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import { CutoverError } from '../errors/cutover-error.ts';
+import { AgentStateStore } from '../store/agent-state-store.ts';
+import { type AdminApi, createAdminApi } from './admin-api.ts';
+import { type AgentPaths, agentPaths } from './agent-paths.ts';
+import { InstanceRouting } from './instance-routing.ts';
+import { ProxyServer } from './proxy/proxy-server.ts';
+import { ProcessSupervisor } from './supervisor/process-supervisor.ts';
+
+export interface AgentOptions {
+  dataDir: string;
+  httpPort: number;
+  httpsPort?: number;
+  tls?: { certFile: string; keyFile: string };
+  /** Serve the admin API on 127.0.0.1:adminPort instead of the unix socket. */
+  adminPort?: number;
+  portRange: [number, number];
+  logMaxBytes: number;
+  logKeepFiles: number;
+  /** Address the proxy listens on (default all interfaces). */
+  listenHost?: string;
+}
+
+export interface AgentAddress {
+  httpPort: number;
+  httpsPort?: number;
+  /** Unix socket path, or loopback URL when adminPort is set. */
+  admin: string;
+}
+
+/**
+ * The data plane: one long-running process per host that owns the proxy listeners, the application
+ * processes and their health checks. Its routing state lives in SQLite so that a restarted agent
+ * routes exactly as before; instances that survived the restart are adopted, others are restarted.
+ */
+export class Agent {
+  readonly paths: AgentPaths;
+  readonly proxy: ProxyServer;
+  readonly supervisor: ProcessSupervisor;
+  readonly store: AgentStateStore;
+  readonly routing: InstanceRouting;
+  private admin: AdminApi | undefined;
+  private readonly startedAt = Date.now();
+
+  private readonly options: AgentOptions;
+
+  constructor(options: AgentOptions) {
+    this.options = options;
+    this.paths = agentPaths(options.dataDir);
+    mkdirSync(this.paths.dataDir, { recursive: true });
+    this.refuseSecondAgent();
+    this.store = new AgentStateStore(this.paths.stateDb);
+    this.proxy = new ProxyServer({
+      httpPort: options.httpPort,
+      httpsPort: options.httpsPort,
+      tls: options.tls,
+      listenHost: options.listenHost,
+    });
+    this.supervisor = new ProcessSupervisor({
+      logDir: this.paths.logDir,
+      portRange: options.portRange,
+      logMaxBytes: options.logMaxBytes,
+      logKeepFiles: options.logKeepFiles,
+    });
+    this.routing = new InstanceRouting(this.supervisor, this.proxy, this.store);
+  }
+
+  async start(): Promise<AgentAddress> {
+    const ports = await this.proxy.listen();
+    await this.routing.restore();
+    const token = this.ensureToken();
+    this.admin = createAdminApi({ agent: this, token });
+    let admin: string;
+    if (this.options.adminPort !== undefined) {
+      await this.admin.listen({ host: '127.0.0.1', port: this.options.adminPort });
+      admin = `http://127.0.0.1:${(this.admin.server.address() as AddressInfo).port}`;
+    } else {
+      if (existsSync(this.paths.socket)) unlinkSync(this.paths.socket);
+      await this.admin.listen({ path: this.paths.socket });
+      admin = this.paths.socket;
+    }
+    writeFileSync(this.paths.pidFile, JSON.stringify({ pid: process.pid, admin, ...ports, startedAt: this.startedAt }));
+    return { ...ports, admin };
+  }
+
+  /** Set by the process that runs the agent: how to stop it when a client asks (POST /v1/shutdown). */
+  onShutdownRequest: ((stopInstances: boolean) => void) | undefined;
+
+  emitShutdown(stopInstances: boolean): void {
+    if (this.onShutdownRequest) this.onShutdownRequest(stopInstances);
+    else void this.stop({ stopInstances });
+  }
+
+  status() {
+    return { pid: process.pid, startedAt: this.startedAt, dataDir: this.paths.dataDir };
+  }
+
+  /** Stops serving. With stopInstances the apps are stopped too (cutover down); without, they keep running for the next agent to adopt. */
+  async stop(options: { stopInstances: boolean }): Promise<void> {
+    if (options.stopInstances) await this.routing.stopAll();
+    await this.supervisor.shutdown({ stopInstances: options.stopInstances });
+    await this.admin?.close();
+    await this.proxy.close();
+    this.store.close();
+    for (const file of [this.paths.pidFile, this.paths.socket]) if (existsSync(file)) unlinkSync(file);
+  }
+
+  private ensureToken(): string {
+    if (existsSync(this.paths.token)) return readFileSync(this.paths.token, 'utf8').trim();
+    const token = randomBytes(24).toString('base64url');
+    writeFileSync(this.paths.token, token, { mode: 0o600 });
+    return token;
+  }
+
+  private refuseSecondAgent(): void {
+    if (!existsSync(this.paths.pidFile)) return;
+    try {
+      const { pid } = JSON.parse(readFileSync(this.paths.pidFile, 'utf8')) as { pid: number };
+      if (pid !== process.pid && processAlive(pid)) {
+        throw new CutoverError('CUT_ERR_AGENT_ALREADY_RUNNING', `an agent (pid ${pid}) already runs for ${this.paths.dataDir}`, {
+          where: this.paths.pidFile,
+          hint: 'use the running agent, or stop it with "cutover down" first',
+        });
+      }
+    } catch (error) {
+      if (error instanceof CutoverError) throw error;
+    }
+  }
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}

@@ -1,0 +1,134 @@
+import { readFileSync } from 'node:fs';
+import { CutoverError } from '../errors/cutover-error.ts';
+import type { AgentStateStore } from '../store/agent-state-store.ts';
+import type { DrainReport, ProxyServer } from './proxy/proxy-server.ts';
+import type { InstanceInfo, InstanceSpec, ProcessSupervisor } from './supervisor/process-supervisor.ts';
+
+export interface StopReport {
+  drain: DrainReport | null;
+  stop: { exitCode: number | null; signal: string | null; killed: boolean; ms: number } | null;
+}
+
+/**
+ * Ties the supervisor to the proxy: an instance marked routed joins its service's pool the moment
+ * its health check passes (the supervisor's state event), leaves selection the moment it turns
+ * unhealthy or exits, and is drained before it is stopped. Nothing else adds targets to the proxy,
+ * so nothing is ever routed to an instance that has not passed its health check.
+ */
+export class InstanceRouting {
+  private readonly routed = new Map<string, string>();
+  private readonly inPool = new Set<string>();
+  /** When each instance turned healthy and when it entered the pool: the switch latency. */
+  readonly joinedPoolMs = new Map<string, number>();
+
+  private readonly supervisor: ProcessSupervisor;
+  private readonly proxy: ProxyServer;
+  private readonly store: AgentStateStore;
+
+  constructor(supervisor: ProcessSupervisor, proxy: ProxyServer, store: AgentStateStore) {
+    this.supervisor = supervisor;
+    this.proxy = proxy;
+    this.store = store;
+    supervisor.on('instance:state', (info: InstanceInfo) => this.onState(info));
+    supervisor.on('instance:exit', (info: InstanceInfo) => this.onUnavailable(info));
+  }
+
+  async startInstance(spec: InstanceSpec, options: { route: boolean }): Promise<InstanceInfo> {
+    if (options.route) this.routed.set(spec.id, spec.service);
+    const info = await this.supervisor.start(spec);
+    this.store.saveInstance({ spec, port: info.port, pid: info.pid, routed: options.route });
+    this.onState(this.supervisor.get(spec.id) ?? info);
+    return this.supervisor.get(spec.id) ?? info;
+  }
+
+  /** Marks an instance routed: it joins the pool now if healthy, or as soon as it becomes healthy. */
+  route(id: string): InstanceInfo {
+    const info = this.require(id);
+    this.routed.set(id, info.spec.service);
+    this.store.setRouted(id, true);
+    this.onState(info);
+    return this.supervisor.get(id) ?? info;
+  }
+
+  isInPool(id: string): boolean {
+    return this.inPool.has(id);
+  }
+
+  /** Takes an instance out of selection and waits for its in-flight requests (the drain). */
+  async unroute(id: string): Promise<DrainReport | null> {
+    this.routed.delete(id);
+    this.store.setRouted(id, false);
+    if (!this.inPool.delete(id)) return null;
+    const info = this.supervisor.get(id);
+    return this.proxy.removeTarget(info?.spec.service ?? '', id);
+  }
+
+  /** Drains, then stops the process, then forgets the instance. */
+  async stopInstance(id: string, options: { timeoutMs?: number } = {}): Promise<StopReport> {
+    this.require(id);
+    const drain = await this.unroute(id);
+    const stop = await this.supervisor.stop(id, options);
+    this.store.deleteInstance(id);
+    return { drain, stop };
+  }
+
+  async stopAll(): Promise<void> {
+    await Promise.all(this.supervisor.list().map((info) => this.stopInstance(info.spec.id).catch(() => undefined)));
+  }
+
+  /** Re-creates routes and instances after an agent restart: adopts live processes, restarts the rest. */
+  async restore(): Promise<void> {
+    for (const route of this.store.routes()) {
+      this.proxy.setRoute(route.spec);
+      if (route.weights) this.proxy.setReleaseWeights(route.spec.service, route.weights);
+    }
+    for (const stored of this.store.instances()) {
+      if (stored.routed) this.routed.set(stored.spec.id, stored.spec.service);
+      if (stored.pid !== null && isSameInstance(stored.pid, stored.spec.id)) {
+        this.supervisor.adopt(stored.spec, stored.pid, stored.port);
+      } else {
+        const info = await this.supervisor.start(stored.spec);
+        this.store.setProcess(stored.spec.id, info.pid, info.port);
+      }
+    }
+  }
+
+  private onState(info: InstanceInfo): void {
+    const id = info.spec.id;
+    if (!this.routed.has(id)) return;
+    if (info.state === 'healthy' && info.port !== null) {
+      if (this.inPool.has(id)) {
+        this.proxy.setTargetHealthy(info.spec.service, id, true);
+      } else {
+        this.proxy.addTarget(info.spec.service, { id, release: info.spec.release, host: '127.0.0.1', port: info.port });
+        this.inPool.add(id);
+        this.joinedPoolMs.set(id, Date.now() - (info.healthyAt ?? Date.now()));
+      }
+      return;
+    }
+    this.onUnavailable(info);
+  }
+
+  private onUnavailable(info: InstanceInfo): void {
+    if (this.inPool.has(info.spec.id)) this.proxy.setTargetHealthy(info.spec.service, info.spec.id, false);
+  }
+
+  private require(id: string): InstanceInfo {
+    const info = this.supervisor.get(id);
+    if (!info) {
+      throw new CutoverError('CUT_ERR_AGENT_INSTANCE_NOT_FOUND', `no instance ${id} on this agent`, {
+        hint: 'run "cutover status" to list the instances',
+      });
+    }
+    return info;
+  }
+}
+
+/** True when pid is alive and is the instance we started (its environment names the instance id). */
+function isSameInstance(pid: number, id: string): boolean {
+  try {
+    return readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0').includes(`CUTOVER_INSTANCE_ID=${id}`);
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,71 @@
+import { loadConfig } from '../config/load-config.ts';
+import { CutoverError } from '../errors/cutover-error.ts';
+import { SILENT_OBSERVER } from '../orchestrator/deployment-recorder.ts';
+import { type DeployOutcome, runDeployment } from '../orchestrator/deployment-runner.ts';
+import type { SkipCheck } from '../orchestrator/pipeline.ts';
+import type { Command } from './command.ts';
+import type { Output } from './output.ts';
+import { formatMs } from './output.ts';
+import { progressObserver } from './progress-observer.ts';
+
+export const deployCommand: Command = {
+  name: 'deploy',
+  summary: 'roll a release out with zero downtime, rolling back by itself on failure',
+  usage: 'cutover deploy <release> [--skip-check NAME --reason TEXT]',
+  description:
+    'Runs the whole pipeline for <release>: lock, checks, backup, migrations, health-gated rollout,\nvalidation. On failure the previous release is restored and the command exits non-zero.',
+  options: {
+    'skip-check': { type: 'string', multiple: true, help: 'skip a pre-deploy check by name (needs --reason; recorded)' },
+    reason: { type: 'string', help: 'why the checks are skipped (kept in the record)' },
+  },
+  async run({ args, options, out, cwd }) {
+    const release = args[0];
+    if (!release) {
+      throw new CutoverError('CUT_ERR_CLI_BAD_ARGUMENT', 'deploy needs a release name', {
+        hint: 'run "cutover deploy v2" (the releases cutover.yml can find are listed by a failed attempt)',
+      });
+    }
+    const loaded = loadConfig(cwd, options.config as string | undefined);
+    const outcome = await runDeployment({
+      loaded,
+      release,
+      kind: 'deploy',
+      observer: out.json ? SILENT_OBSERVER : progressObserver(out),
+      skipChecks: parseSkips(options),
+    });
+    return reportOutcome(out, outcome);
+  },
+};
+
+export function parseSkips(options: Record<string, unknown>): SkipCheck[] {
+  const names = (options['skip-check'] as string[] | undefined) ?? [];
+  if (names.length === 0) return [];
+  const reason = options.reason as string | undefined;
+  if (!reason) {
+    throw new CutoverError('CUT_ERR_CLI_BAD_ARGUMENT', '--skip-check needs --reason', {
+      hint: 'say why, e.g. --reason "disk check broken on this host, ticket OPS-12"',
+    });
+  }
+  return names.map((name) => ({ name, reason }));
+}
+
+/** Prints the end of a deployment and maps it to the exit code. */
+export function reportOutcome(out: Output, outcome: DeployOutcome): number {
+  const { record } = outcome;
+  out.result({ deployment: record });
+  const took = formatMs((record.endedAt ?? Date.now()) - record.startedAt);
+  if (outcome.state === 'succeeded') {
+    out.line(`deployment ${record.id}: ${record.fromRelease ?? '(nothing)'} → ${record.toRelease} succeeded in ${took}`);
+    return 0;
+  }
+  const error = new CutoverError(
+    'CUT_ERR_DEPLOY_FAILED',
+    `deployment ${record.id} of ${record.toRelease} ${outcome.state === 'rolled_back' ? `was rolled back to ${record.rolledBackTo}` : 'failed'}: ${outcome.reason}`,
+    {
+      hint: `see "cutover history ${record.id}" for every step and "cutover logs" for the instances' output`,
+      details: { deploymentId: record.id, state: outcome.state },
+    },
+  );
+  if (!out.json) out.error(error);
+  return error.exitCode;
+}

@@ -1,0 +1,28 @@
+import { loadConfig } from '../config/load-config.ts';
+import { AgentClient } from '../orchestrator/agent-client.ts';
+import type { Command } from './command.ts';
+
+/** How long `cutover down` waits for the agent to stop its apps and exit. */
+export const DOWN_TIMEOUT_MS = 60_000;
+
+export const downCommand: Command = {
+  name: 'down',
+  summary: 'stop the service instances and the agent',
+  usage: 'cutover down',
+  async run({ options, out, cwd }) {
+    const loaded = loadConfig(cwd, options.config as string | undefined);
+    const client = new AgentClient(loaded.dataDir);
+    if (!(await client.isRunning())) {
+      out.result({ stopped: false, reason: 'not running' });
+      out.line('the agent is not running: nothing to stop');
+      return 0;
+    }
+    const step = out.step('stopping instances and the agent');
+    await client.shutdown(true);
+    const deadline = Date.now() + DOWN_TIMEOUT_MS;
+    while (Date.now() < deadline && (await client.isRunning())) await new Promise((r) => setTimeout(r, 100));
+    step.done();
+    out.result({ stopped: true });
+    return 0;
+  },
+};

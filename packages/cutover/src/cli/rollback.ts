@@ -1,0 +1,48 @@
+import { agentPaths } from '../agent/agent-paths.ts';
+import { loadConfig } from '../config/load-config.ts';
+import { CutoverError } from '../errors/cutover-error.ts';
+import { AgentClient } from '../orchestrator/agent-client.ts';
+import { SILENT_OBSERVER } from '../orchestrator/deployment-recorder.ts';
+import { currentRelease, runDeployment } from '../orchestrator/deployment-runner.ts';
+import { DeploymentStore } from '../store/deployment-store.ts';
+import type { Command } from './command.ts';
+import { reportOutcome } from './deploy.ts';
+import { progressObserver } from './progress-observer.ts';
+
+export const rollbackCommand: Command = {
+  name: 'rollback',
+  summary: 'go back to the last good release (or the one named) through the same health-gated switch',
+  usage: 'cutover rollback [release]',
+  async run({ args, options, out, cwd }) {
+    const loaded = loadConfig(cwd, options.config as string | undefined);
+    const service = loaded.config.service;
+    const client = new AgentClient(loaded.dataDir);
+    const serving = currentRelease((await client.state(service)).instances);
+    let target = args[0];
+    if (!target) {
+      const store = new DeploymentStore(agentPaths(loaded.dataDir).deploymentsDb);
+      try {
+        target = store.lastGoodRelease(service, serving ?? undefined) ?? undefined;
+      } finally {
+        store.close();
+      }
+      if (!target) {
+        throw new CutoverError(
+          'CUT_ERR_DEPLOY_NO_GOOD_RELEASE',
+          `no earlier good release of ${service} is recorded${serving ? ` (serving ${serving})` : ''}`,
+          {
+            hint: 'name the release to go back to: "cutover rollback v1"; "cutover history" lists past deployments',
+          },
+        );
+      }
+    }
+    if (!out.json) out.line(`rolling back ${service}: ${serving ?? '(nothing)'} → ${target}`);
+    const outcome = await runDeployment({
+      loaded,
+      release: target,
+      kind: 'rollback',
+      observer: out.json ? SILENT_OBSERVER : progressObserver(out),
+    });
+    return reportOutcome(out, outcome);
+  },
+};

@@ -1,0 +1,163 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { request } from 'node:http';
+import { type AgentPaths, agentPaths } from '../agent/agent-paths.ts';
+import type { StopReport } from '../agent/instance-routing.ts';
+import type { CountersSnapshot, DrainReport, RouteSpec, TargetState } from '../agent/proxy/proxy-server.ts';
+import type { InstanceInfo, InstanceSpec, InstanceState } from '../agent/supervisor/process-supervisor.ts';
+import { CutoverError } from '../errors/cutover-error.ts';
+import type { ErrorCode } from '../errors/registry.ts';
+
+export interface AgentInstance extends InstanceInfo {
+  inPool: boolean;
+  joinedPoolMs: number | null;
+}
+
+export interface AgentState {
+  agent: { pid: number; startedAt: number; dataDir: string };
+  services: { route: RouteSpec; weights: Record<string, number> | null; targets: TargetState[] }[];
+  instances: AgentInstance[];
+}
+
+export type WaitHealthyOutcome = { healthy: true; ms: number } | { healthy: false; reason: string; state: InstanceState };
+
+/** Talks to the agent's admin API over its unix socket (or loopback port) with the data directory's token. */
+export class AgentClient {
+  readonly paths: AgentPaths;
+
+  constructor(dataDir: string) {
+    this.paths = agentPaths(dataDir);
+  }
+
+  health() {
+    return this.call<{ ok: boolean; pid: number; startedAt: number }>('GET', '/v1/health');
+  }
+
+  /** True when an agent answers on this data directory. */
+  async isRunning(): Promise<boolean> {
+    try {
+      await this.health();
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  state(service?: string) {
+    return this.call<AgentState>('GET', `/v1/state${service ? `?service=${encodeURIComponent(service)}` : ''}`);
+  }
+
+  setRoute(spec: RouteSpec) {
+    const { service, ...rest } = spec;
+    return this.call<{ route: RouteSpec }>('PUT', `/v1/routes/${encodeURIComponent(service)}`, rest);
+  }
+
+  setWeights(service: string, weights: Record<string, number> | null) {
+    return this.call<{ weights: Record<string, number> | null }>('PUT', `/v1/routes/${encodeURIComponent(service)}/weights`, { weights });
+  }
+
+  counters(service: string) {
+    return this.call<{ counters: Record<string, CountersSnapshot> }>('GET', `/v1/routes/${encodeURIComponent(service)}/counters`);
+  }
+
+  async startInstance(spec: InstanceSpec, route: boolean): Promise<InstanceInfo> {
+    return (await this.call<{ instance: InstanceInfo }>('POST', '/v1/instances', { spec, route })).instance;
+  }
+
+  async instance(id: string): Promise<InstanceInfo> {
+    return (await this.call<{ instance: InstanceInfo }>('GET', `/v1/instances/${encodeURIComponent(id)}`)).instance;
+  }
+
+  async waitHealthy(id: string, timeoutMs: number): Promise<WaitHealthyOutcome> {
+    return (
+      await this.call<{ outcome: WaitHealthyOutcome }>('GET', `/v1/instances/${encodeURIComponent(id)}/wait-healthy?timeoutMs=${timeoutMs}`)
+    ).outcome;
+  }
+
+  async route(id: string): Promise<InstanceInfo> {
+    return (await this.call<{ instance: InstanceInfo }>('POST', `/v1/instances/${encodeURIComponent(id)}/route`, {})).instance;
+  }
+
+  async unroute(id: string): Promise<DrainReport | null> {
+    return (await this.call<{ drain: DrainReport | null }>('POST', `/v1/instances/${encodeURIComponent(id)}/unroute`, {})).drain;
+  }
+
+  stopInstance(id: string, timeoutMs?: number) {
+    return this.call<StopReport>('POST', `/v1/instances/${encodeURIComponent(id)}/stop`, timeoutMs === undefined ? {} : { timeoutMs });
+  }
+
+  shutdown(stopInstances: boolean) {
+    return this.call<{ stopping: boolean }>('POST', '/v1/shutdown', { stopInstances });
+  }
+
+  private target(): { socketPath?: string; host?: string; port?: number } {
+    if (existsSync(this.paths.pidFile)) {
+      try {
+        const { admin } = JSON.parse(readFileSync(this.paths.pidFile, 'utf8')) as { admin: string };
+        if (admin.startsWith('http://')) {
+          const url = new URL(admin);
+          return { host: url.hostname, port: Number(url.port) };
+        }
+      } catch {
+        // A torn pid file: fall back to the socket.
+      }
+    }
+    return { socketPath: this.paths.socket };
+  }
+
+  private call<T>(method: string, path: string, body?: unknown): Promise<T> {
+    let token: string;
+    try {
+      token = readFileSync(this.paths.token, 'utf8').trim();
+    } catch {
+      return Promise.reject(notRunning(this.paths.dataDir));
+    }
+    const payload = body === undefined ? undefined : JSON.stringify(body);
+    return new Promise<T>((resolve, reject) => {
+      const req = request(
+        {
+          ...this.target(),
+          method,
+          path,
+          headers: {
+            authorization: `Bearer ${token}`,
+            ...(payload === undefined ? {} : { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) }),
+          },
+        },
+        (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (chunk: Buffer) => chunks.push(chunk));
+          res.on('end', () => {
+            const text = Buffer.concat(chunks).toString('utf8');
+            let parsed: unknown;
+            try {
+              parsed = text ? JSON.parse(text) : {};
+            } catch {
+              reject(new CutoverError('CUT_ERR_AGENT_REQUEST', `agent answered ${res.statusCode} with non-JSON: ${text.slice(0, 200)}`));
+              return;
+            }
+            if ((res.statusCode ?? 500) >= 400) {
+              const error = (parsed as { error?: { code?: string; message?: string; hint?: string; where?: string } }).error ?? {};
+              const code = (error.code ?? 'CUT_ERR_AGENT_REQUEST') as ErrorCode;
+              reject(new CutoverError(code, error.message ?? `agent answered ${res.statusCode}`, { hint: error.hint, where: error.where }));
+              return;
+            }
+            resolve(parsed as T);
+          });
+        },
+      );
+      req.on('error', (error: NodeJS.ErrnoException) => {
+        if (error.code === 'ENOENT' || error.code === 'ECONNREFUSED') reject(notRunning(this.paths.dataDir));
+        else reject(new CutoverError('CUT_ERR_AGENT_REQUEST', `agent request ${method} ${path} failed: ${error.message}`));
+      });
+      if (payload !== undefined) req.write(payload);
+      req.end();
+    });
+  }
+}
+
+function notRunning(dataDir: string): CutoverError {
+  return new CutoverError('CUT_ERR_AGENT_NOT_RUNNING', `no agent is running for ${dataDir}`, {
+    where: dataDir,
+    hint: 'start it with "cutover up" (or "npm start" in the cutover repository), then try again',
+  });
+}

@@ -1,0 +1,278 @@
+import type { DatabaseSync } from 'node:sqlite';
+import { immediate, openSqliteFile } from './sqlite-file.ts';
+
+const SCHEMA = [
+  `CREATE TABLE IF NOT EXISTS releases (
+     service TEXT NOT NULL,
+     name TEXT NOT NULL,
+     dir TEXT NOT NULL,
+     specs_json TEXT NOT NULL,
+     created_at INTEGER NOT NULL,
+     last_good_at INTEGER,
+     PRIMARY KEY (service, name)
+   )`,
+  `CREATE TABLE IF NOT EXISTS deployments (
+     id INTEGER PRIMARY KEY AUTOINCREMENT,
+     service TEXT NOT NULL,
+     kind TEXT NOT NULL,
+     from_release TEXT,
+     to_release TEXT NOT NULL,
+     actor TEXT NOT NULL,
+     host TEXT NOT NULL,
+     pid INTEGER NOT NULL,
+     state TEXT NOT NULL,
+     reason TEXT,
+     rolled_back_to TEXT,
+     started_at INTEGER NOT NULL,
+     ended_at INTEGER,
+     facts_json TEXT NOT NULL DEFAULT '{}'
+   )`,
+  `CREATE TABLE IF NOT EXISTS steps (
+     id INTEGER PRIMARY KEY AUTOINCREMENT,
+     deployment_id INTEGER NOT NULL REFERENCES deployments(id),
+     name TEXT NOT NULL,
+     started_at INTEGER NOT NULL,
+     ended_at INTEGER,
+     outcome TEXT NOT NULL,
+     reason TEXT,
+     values_json TEXT NOT NULL DEFAULT '{}'
+   )`,
+  `CREATE TABLE IF NOT EXISTS events (
+     id INTEGER PRIMARY KEY AUTOINCREMENT,
+     deployment_id INTEGER NOT NULL REFERENCES deployments(id),
+     at INTEGER NOT NULL,
+     type TEXT NOT NULL,
+     data_json TEXT NOT NULL DEFAULT '{}'
+   )`,
+  `CREATE TABLE IF NOT EXISTS locks (
+     name TEXT PRIMARY KEY,
+     owner TEXT NOT NULL,
+     host TEXT NOT NULL,
+     pid INTEGER NOT NULL,
+     deployment_id INTEGER,
+     acquired_at INTEGER NOT NULL,
+     heartbeat_at INTEGER NOT NULL,
+     expires_at INTEGER NOT NULL
+   )`,
+];
+
+/** running → succeeded | failed | rolled_back | interrupted (the process running it died). */
+export type DeploymentState = 'running' | 'succeeded' | 'failed' | 'rolled_back' | 'interrupted';
+export type StepOutcome = 'running' | 'ok' | 'failed' | 'skipped';
+
+export interface ReleaseRecord {
+  service: string;
+  name: string;
+  dir: string;
+  /** The instance specs of each process type as resolved when the release was first deployed. */
+  specs: unknown;
+  createdAt: number;
+  lastGoodAt: number | null;
+}
+
+export interface StepRecord {
+  id: number;
+  name: string;
+  startedAt: number;
+  endedAt: number | null;
+  outcome: StepOutcome;
+  reason: string | null;
+  values: Record<string, unknown>;
+}
+
+export interface EventRecord {
+  at: number;
+  type: string;
+  data: Record<string, unknown>;
+}
+
+export interface DeploymentRecord {
+  id: number;
+  service: string;
+  kind: 'deploy' | 'rollback';
+  fromRelease: string | null;
+  toRelease: string;
+  actor: string;
+  host: string;
+  pid: number;
+  state: DeploymentState;
+  reason: string | null;
+  rolledBackTo: string | null;
+  startedAt: number;
+  endedAt: number | null;
+  facts: Record<string, unknown>;
+  steps: StepRecord[];
+  events: EventRecord[];
+}
+
+export interface LockRow {
+  name: string;
+  owner: string;
+  host: string;
+  pid: number;
+  deploymentId: number | null;
+  acquiredAt: number;
+  heartbeatAt: number;
+  expiresAt: number;
+}
+
+/** The orchestrator's records: releases, deployments with their steps and events, and deploy locks. */
+export class DeploymentStore {
+  readonly db: DatabaseSync;
+
+  constructor(file: string) {
+    this.db = openSqliteFile(file, SCHEMA);
+  }
+
+  upsertRelease(release: Omit<ReleaseRecord, 'createdAt' | 'lastGoodAt'>): void {
+    this.db
+      .prepare(
+        `INSERT INTO releases (service, name, dir, specs_json, created_at) VALUES (?, ?, ?, ?, ?)
+         ON CONFLICT(service, name) DO UPDATE SET dir = excluded.dir, specs_json = excluded.specs_json`,
+      )
+      .run(release.service, release.name, release.dir, JSON.stringify(release.specs), Date.now());
+  }
+
+  markReleaseGood(service: string, name: string): void {
+    this.db.prepare('UPDATE releases SET last_good_at = ? WHERE service = ? AND name = ?').run(Date.now(), service, name);
+  }
+
+  release(service: string, name: string): ReleaseRecord | undefined {
+    const row = this.db.prepare('SELECT * FROM releases WHERE service = ? AND name = ?').get(service, name);
+    return row ? toRelease(row) : undefined;
+  }
+
+  releases(service: string): ReleaseRecord[] {
+    return this.db.prepare('SELECT * FROM releases WHERE service = ? ORDER BY created_at DESC').all(service).map(toRelease);
+  }
+
+  createDeployment(input: Pick<DeploymentRecord, 'service' | 'kind' | 'fromRelease' | 'toRelease' | 'actor' | 'host' | 'pid'>): number {
+    const result = this.db
+      .prepare(
+        `INSERT INTO deployments (service, kind, from_release, to_release, actor, host, pid, state, started_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, 'running', ?)`,
+      )
+      .run(input.service, input.kind, input.fromRelease, input.toRelease, input.actor, input.host, input.pid, Date.now());
+    return Number(result.lastInsertRowid);
+  }
+
+  finishDeployment(
+    id: number,
+    state: Exclude<DeploymentState, 'running'>,
+    reason: string | null,
+    rolledBackTo: string | null = null,
+  ): void {
+    this.db
+      .prepare('UPDATE deployments SET state = ?, reason = ?, rolled_back_to = ?, ended_at = ? WHERE id = ?')
+      .run(state, reason, rolledBackTo, Date.now(), id);
+  }
+
+  /** Merges facts (backup id, restore command, timings...) into the deployment record. */
+  addFacts(id: number, facts: Record<string, unknown>): void {
+    immediate(this.db, () => {
+      const row = this.db.prepare('SELECT facts_json FROM deployments WHERE id = ?').get(id);
+      const merged = { ...(JSON.parse((row?.facts_json as string) ?? '{}') as object), ...facts };
+      this.db.prepare('UPDATE deployments SET facts_json = ? WHERE id = ?').run(JSON.stringify(merged), id);
+    });
+  }
+
+  startStep(deploymentId: number, name: string): number {
+    const result = this.db
+      .prepare(`INSERT INTO steps (deployment_id, name, started_at, outcome) VALUES (?, ?, ?, 'running')`)
+      .run(deploymentId, name, Date.now());
+    return Number(result.lastInsertRowid);
+  }
+
+  endStep(stepId: number, outcome: Exclude<StepOutcome, 'running'>, values: Record<string, unknown>, reason?: string): void {
+    this.db
+      .prepare('UPDATE steps SET ended_at = ?, outcome = ?, values_json = ?, reason = ? WHERE id = ?')
+      .run(Date.now(), outcome, JSON.stringify(values), reason ?? null, stepId);
+  }
+
+  addEvent(deploymentId: number, type: string, data: Record<string, unknown> = {}): void {
+    this.db
+      .prepare('INSERT INTO events (deployment_id, at, type, data_json) VALUES (?, ?, ?, ?)')
+      .run(deploymentId, Date.now(), type, JSON.stringify(data));
+  }
+
+  deployment(id: number): DeploymentRecord | undefined {
+    const row = this.db.prepare('SELECT * FROM deployments WHERE id = ?').get(id);
+    return row ? this.hydrate(row) : undefined;
+  }
+
+  deployments(service: string, limit = 20): DeploymentRecord[] {
+    return this.db
+      .prepare('SELECT * FROM deployments WHERE service = ? ORDER BY id DESC LIMIT ?')
+      .all(service, limit)
+      .map((row) => this.hydrate(row));
+  }
+
+  runningDeployments(service: string): DeploymentRecord[] {
+    return this.db
+      .prepare(`SELECT * FROM deployments WHERE service = ? AND state = 'running' ORDER BY id`)
+      .all(service)
+      .map((row) => this.hydrate(row));
+  }
+
+  /** The release of the newest successful deployment, optionally skipping one release name. */
+  lastGoodRelease(service: string, except?: string): string | null {
+    const row = this.db
+      .prepare(
+        `SELECT to_release FROM deployments WHERE service = ? AND state = 'succeeded' AND (? IS NULL OR to_release <> ?)
+         ORDER BY id DESC LIMIT 1`,
+      )
+      .get(service, except ?? null, except ?? null);
+    return (row?.to_release as string | undefined) ?? null;
+  }
+
+  private hydrate(row: Record<string, unknown>): DeploymentRecord {
+    const id = row.id as number;
+    return {
+      id,
+      service: row.service as string,
+      kind: row.kind as 'deploy' | 'rollback',
+      fromRelease: (row.from_release as string | null) ?? null,
+      toRelease: row.to_release as string,
+      actor: row.actor as string,
+      host: row.host as string,
+      pid: row.pid as number,
+      state: row.state as DeploymentState,
+      reason: (row.reason as string | null) ?? null,
+      rolledBackTo: (row.rolled_back_to as string | null) ?? null,
+      startedAt: row.started_at as number,
+      endedAt: (row.ended_at as number | null) ?? null,
+      facts: JSON.parse(row.facts_json as string) as Record<string, unknown>,
+      steps: this.db
+        .prepare('SELECT * FROM steps WHERE deployment_id = ? ORDER BY id')
+        .all(id)
+        .map((s) => ({
+          id: s.id as number,
+          name: s.name as string,
+          startedAt: s.started_at as number,
+          endedAt: (s.ended_at as number | null) ?? null,
+          outcome: s.outcome as StepOutcome,
+          reason: (s.reason as string | null) ?? null,
+          values: JSON.parse(s.values_json as string) as Record<string, unknown>,
+        })),
+      events: this.db
+        .prepare('SELECT at, type, data_json FROM events WHERE deployment_id = ? ORDER BY id')
+        .all(id)
+        .map((e) => ({ at: e.at as number, type: e.type as string, data: JSON.parse(e.data_json as string) as Record<string, unknown> })),
+    };
+  }
+
+  close(): void {
+    this.db.close();
+  }
+}
+
+function toRelease(row: Record<string, unknown>): ReleaseRecord {
+  return {
+    service: row.service as string,
+    name: row.name as string,
+    dir: row.dir as string,
+    specs: JSON.parse(row.specs_json as string),
+    createdAt: row.created_at as number,
+    lastGoodAt: (row.last_good_at as number | null) ?? null,
+  };
+}
