@@ -18,7 +18,7 @@ export const rollbackCommand: Command = {
     const service = loaded.config.service;
     const client = new AgentClient(loaded.dataDir);
     const serving = currentRelease((await client.state(service)).instances);
-    let target = args[0];
+    let target: string | undefined = args[0];
     if (!target) {
       const store = new DeploymentStore(agentPaths(loaded.dataDir).deploymentsDb);
       try {

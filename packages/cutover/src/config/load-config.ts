@@ -53,7 +53,7 @@ export function parseConfigText(text: string, file: string): LoadedConfig {
   const doc = parseDocument(text, { lineCounter, prettyErrors: false });
   if (doc.errors.length > 0) {
     const first = doc.errors[0];
-    const line = first.linePos?.[0].line;
+    const line = first.linePos?.[0].line ?? lineCounter.linePos(first.pos[0]).line;
     throw new CutoverError('CUT_ERR_CONFIG_PARSE', `${file}${line ? `:${line}` : ''}: ${first.message.split('\n')[0]}`, {
       where: line ? `${file}:${line}` : file,
       hint: 'fix the YAML syntax at that line',

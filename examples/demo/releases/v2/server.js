@@ -1,0 +1,3 @@
+import { serveDemo } from '../../demo-app.js';
+
+serveDemo({ version: 'v2', bootDelayMs: 200 });

@@ -1,0 +1,46 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import type { AgentInstance } from '../../src/orchestrator/agent-client.ts';
+import type { WorkloadBackend } from '../../src/orchestrator/workload-backend.ts';
+import { failureOf, InstanceWatch } from '../../src/strategies/instance-watch.ts';
+
+function instance(overrides: Partial<AgentInstance>): AgentInstance {
+  return {
+    spec: { id: 'v2.web.d1.1' } as AgentInstance['spec'],
+    port: 20001,
+    pid: 42,
+    state: 'healthy',
+    restarts: 0,
+    startedAt: 0,
+    healthyAt: 1,
+    lastExit: null,
+    failure: null,
+    logFile: '/dev/null',
+    inPool: true,
+    joinedPoolMs: 1,
+    ...overrides,
+  };
+}
+
+test('failureOf: crashes, failures, exits and lost health are failures; starting is not', () => {
+  assert.equal(failureOf(instance({ state: 'starting' }), false), null);
+  assert.equal(failureOf(instance({ state: 'unhealthy' }), false), null);
+  assert.match(failureOf(instance({ state: 'unhealthy' }), true) ?? '', /health check after becoming healthy/);
+  assert.match(failureOf(instance({ restarts: 1, lastExit: { code: 1, signal: null, atMs: 0 } }), true) ?? '', /crashed \(exit code 1/);
+  assert.match(failureOf(instance({ state: 'failed', failure: 'start timeout' }), false) ?? '', /failed: start timeout/);
+  assert.match(failureOf(instance({ state: 'stopped' }), true) ?? '', /stopped unexpectedly/);
+});
+
+test('the watch interrupts a pending wait as soon as an instance fails', async () => {
+  let listing = [instance({})];
+  const backend = { instances: async () => listing } as unknown as WorkloadBackend;
+  const watch = new InstanceWatch(backend, 'shop', 10);
+  watch.add('v2.web.d1.1');
+  watch.start();
+  setTimeout(() => {
+    listing = [instance({ restarts: 1 })];
+  }, 50);
+  const outcome = await watch.race(new Promise((resolve) => setTimeout(() => resolve('finished'), 5000)));
+  watch.stop();
+  assert.deepEqual(outcome, { failed: 'instance v2.web.d1.1 crashed' });
+});

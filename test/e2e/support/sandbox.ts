@@ -1,0 +1,93 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+export const CLI = join(REPO_ROOT, 'packages/cutover/bin/cutover.js');
+const DEMO_APP = join(REPO_ROOT, 'examples/demo/demo-app.js');
+
+export interface CliResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** A throwaway project: a cutover.yml, release directories of the demo app, its own agent data dir and port. */
+export class Sandbox {
+  readonly dir: string;
+  readonly config: string;
+  httpPort = 0;
+
+  constructor(prefix = 'cutover-e2e-') {
+    this.dir = mkdtempSync(join(tmpdir(), prefix));
+    this.config = join(this.dir, 'cutover.yml');
+  }
+
+  /** Writes releases/<name>/server.js starting the demo app with these options. */
+  release(name: string, options: Record<string, unknown>): void {
+    mkdirSync(join(this.dir, 'releases', name), { recursive: true });
+    writeFileSync(
+      join(this.dir, 'releases', name, 'server.js'),
+      `import { serveDemo } from ${JSON.stringify(DEMO_APP)};\nserveDemo(${JSON.stringify({ version: name, ...options })});\n`,
+    );
+  }
+
+  async writeConfig(body: (port: number) => string): Promise<void> {
+    this.httpPort = await freePort();
+    writeFileSync(this.config, body(this.httpPort));
+  }
+
+  get url(): string {
+    return `http://127.0.0.1:${this.httpPort}`;
+  }
+
+  cli(args: string[], options: { timeoutMs?: number } = {}): Promise<CliResult> {
+    const child = this.spawnCli(args);
+    return collect(child, options.timeoutMs ?? 120_000);
+  }
+
+  spawnCli(args: string[]): ChildProcess {
+    return spawn(process.execPath, [CLI, ...args, '--config', this.config], {
+      cwd: this.dir,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, CI: '1' },
+    });
+  }
+
+  async cleanup(): Promise<void> {
+    await this.cli(['down'], { timeoutMs: 60_000 }).catch(() => undefined);
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+}
+
+export function collect(child: ChildProcess, timeoutMs: number): Promise<CliResult> {
+  let stdout = '';
+  let stderr = '';
+  child.stdout?.on('data', (d: Buffer) => {
+    stdout += d.toString();
+  });
+  child.stderr?.on('data', (d: Buffer) => {
+    stderr += d.toString();
+  });
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
