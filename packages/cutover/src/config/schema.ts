@@ -100,7 +100,6 @@ const proxy = z.strictObject({
 const hookList = z.array(commandLine).default([]);
 const hooks = z.strictObject({
   preDeploy: hookList,
-  prePromote: hookList,
   preSwitch: hookList,
   postSwitch: hookList,
   postDeploy: hookList,
