@@ -1,4 +1,5 @@
 import { AGENT_ERRORS } from './agent-errors.ts';
+import { ANALYSIS_ERRORS } from './analysis-errors.ts';
 import { CLI_ERRORS } from './cli-errors.ts';
 import { CONFIG_ERRORS } from './config-errors.ts';
 import { DATABASE_ERRORS } from './database-errors.ts';
@@ -18,6 +19,7 @@ export const ERROR_CODES = {
   ...AGENT_ERRORS,
   ...DEPLOY_ERRORS,
   ...DATABASE_ERRORS,
+  ...ANALYSIS_ERRORS,
 } as const satisfies Record<string, ErrorSpec>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;
