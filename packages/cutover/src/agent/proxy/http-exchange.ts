@@ -1,0 +1,202 @@
+import http, { type ClientRequest, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
+import { buildClientResponseHeaders, type UpstreamHead } from './forward-headers.ts';
+import { writeProxyError } from './proxy-responses.ts';
+import type { ProxyService } from './proxy-service.ts';
+import type { InFlightExchange, Target } from './target.ts';
+import { classifyUpstreamError, mayRetry } from './upstream-failure.ts';
+
+/**
+ * Event handlers are module functions that find their exchange through this symbol on the emitter:
+ * no closures are allocated per request on the hot path.
+ */
+const kExchange = Symbol('cutover.exchange');
+type Tagged<T> = T & { [kExchange]?: HttpExchange };
+
+/**
+ * One client request on its way through the proxy: sent to a target, retried once on another when
+ * that is safe, answered, and recorded once in the counters of the release that answered.
+ *
+ * A request with a body is only read from the client once the upstream socket is connected, so a
+ * connect failure leaves the body unread and the request can go to another target intact.
+ */
+export class HttpExchange implements InFlightExchange {
+  readonly service: ProxyService;
+  readonly req: IncomingMessage;
+  readonly res: ServerResponse;
+  readonly head: UpstreamHead;
+  readonly path: string;
+  readonly startedMs: number;
+  target: Target | null = null;
+  upstream: ClientRequest | null = null;
+  upstreamRes: IncomingMessage | null = null;
+  attempts = 0;
+  bodyPiped = false;
+  done = false;
+  proxyError = false;
+  /** The status recorded when the answer was cut short after its head went out (0: none). */
+  failedStatus = 0;
+
+  constructor(service: ProxyService, req: IncomingMessage, res: ServerResponse, head: UpstreamHead, path: string, startedMs: number) {
+    this.service = service;
+    this.req = req;
+    this.res = res;
+    this.head = head;
+    this.path = path;
+    this.startedMs = startedMs;
+  }
+
+  start(target: Target): void {
+    const res = this.res as Tagged<ServerResponse>;
+    res[kExchange] = this;
+    res.on('finish', onClientFinish);
+    res.on('close', onClientClose);
+    this.send(target);
+  }
+
+  send(target: Target): void {
+    this.attempts++;
+    this.target = target;
+    target.begin(this);
+    const upstream: Tagged<ClientRequest> = http.request({
+      agent: target.agent,
+      host: target.host,
+      port: target.port,
+      method: this.req.method,
+      path: this.path,
+      headers: this.head.headers,
+      setHost: false,
+    });
+    upstream[kExchange] = this;
+    upstream.on('response', onUpstreamResponse);
+    upstream.on('error', onUpstreamError);
+    this.upstream = upstream;
+    if (this.head.hasBody) upstream.on('socket', onUpstreamSocket);
+    else upstream.end();
+  }
+
+  pipeBody(): void {
+    const upstream = this.upstream;
+    if (this.done || this.bodyPiped || upstream === null || upstream.destroyed) return;
+    this.bodyPiped = true;
+    this.req.pipe(upstream);
+  }
+
+  onResponse(upstream: ClientRequest, upstreamRes: IncomingMessage): void {
+    if (this.done || upstream !== this.upstream) {
+      upstreamRes.resume();
+      return;
+    }
+    this.upstreamRes = upstreamRes;
+    (upstreamRes as Tagged<IncomingMessage>)[kExchange] = this;
+    upstreamRes.on('close', onUpstreamResponseClose);
+    this.res.writeHead(upstreamRes.statusCode ?? 502, upstreamRes.statusMessage, buildClientResponseHeaders(upstreamRes.rawHeaders));
+    upstreamRes.pipe(this.res);
+  }
+
+  onUpstreamError(upstream: ClientRequest, error: NodeJS.ErrnoException): void {
+    // After the response head, the response's 'close' reports the failure.
+    if (this.done || upstream !== this.upstream || this.upstreamRes !== null) return;
+    const target = this.target!;
+    const requestSent = this.bodyPiped || !this.head.hasBody;
+    const failure = classifyUpstreamError(error, requestSent, upstream.reusedSocket);
+    this.service.targetFailed(target, failure.reason, failure.ejectNow);
+    if (this.attempts === 1 && mayRetry(failure, this.req.method ?? 'GET', this.head.hasBody)) {
+      const next = this.service.pick(target);
+      if (next !== null) {
+        target.end(this);
+        this.send(next);
+        return;
+      }
+    }
+    this.fail(502, `service ${this.service.name} target ${target.id} failed: ${failure.reason}`);
+  }
+
+  onResponseClose(upstreamRes: IncomingMessage): void {
+    if (this.done || upstreamRes !== this.upstreamRes || upstreamRes.complete) return;
+    this.service.targetFailed(this.target!, 'response cut short', false);
+    this.fail(502, 'upstream response cut short');
+  }
+
+  onClientFinish(): void {
+    if (this.done) return;
+    if (!this.proxyError) this.target!.succeeded();
+    this.finish();
+  }
+
+  /** The client connection closed before the answer finished: the client left, or we cut it. */
+  onClientClose(): void {
+    if (this.done) return;
+    this.finish();
+    this.upstream?.destroy();
+  }
+
+  /** Drain timeout: answer 504 if nothing was sent yet, otherwise cut the response. */
+  cancel(): void {
+    if (this.done) return;
+    const upstream = this.upstream;
+    this.fail(504, `service ${this.service.name} target ${this.target!.id} was removed and the request outlived the drain timeout`);
+    this.finish();
+    upstream?.destroy();
+  }
+
+  /**
+   * A proxy-made error. When the response head already went out the client can only see the
+   * connection cut, but the counters still record the error status: canary analysis must see it.
+   */
+  fail(status: number, message: string): void {
+    this.proxyError = true;
+    const res = this.res;
+    if (res.headersSent) {
+      this.failedStatus = status;
+      res.destroy();
+    } else if (!res.destroyed) {
+      writeProxyError(res, status, message);
+    }
+  }
+
+  finish(): void {
+    if (this.done) return;
+    this.done = true;
+    const target = this.target!;
+    target.end(this);
+    const status = this.failedStatus !== 0 ? this.failedStatus : this.res.headersSent ? this.res.statusCode : 0;
+    if (status !== 0) this.service.record(target.release, status, performance.now() - this.startedMs, this.proxyError);
+  }
+}
+
+function onClientFinish(this: Tagged<ServerResponse>): void {
+  this[kExchange]!.onClientFinish();
+}
+
+function onClientClose(this: Tagged<ServerResponse>): void {
+  this[kExchange]!.onClientClose();
+}
+
+function onUpstreamResponse(this: Tagged<ClientRequest>, upstreamRes: IncomingMessage): void {
+  this[kExchange]!.onResponse(this, upstreamRes);
+}
+
+function onUpstreamError(this: Tagged<ClientRequest>, error: NodeJS.ErrnoException): void {
+  this[kExchange]!.onUpstreamError(this, error);
+}
+
+function onUpstreamResponseClose(this: Tagged<IncomingMessage>): void {
+  this[kExchange]!.onResponseClose(this);
+}
+
+function onUpstreamSocket(this: Tagged<ClientRequest>, socket: Tagged<Socket>): void {
+  const exchange = this[kExchange]!;
+  if (!socket.connecting) {
+    exchange.pipeBody();
+    return;
+  }
+  socket[kExchange] = exchange;
+  socket.once('connect', onUpstreamConnect);
+}
+
+function onUpstreamConnect(this: Tagged<Socket>): void {
+  const exchange = this[kExchange]!;
+  this[kExchange] = undefined;
+  exchange.pipeBody();
+}

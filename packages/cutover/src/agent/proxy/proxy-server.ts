@@ -1,0 +1,352 @@
+import { EventEmitter } from 'node:events';
+import { readFile } from 'node:fs/promises';
+import http, { type IncomingMessage, type ServerResponse } from 'node:http';
+import https from 'node:https';
+import type { Socket } from 'node:net';
+import { createSecureContext } from 'node:tls';
+import { CutoverError } from '../../errors/cutover-error.ts';
+import { buildUpstreamHeaders } from './forward-headers.ts';
+import { HttpExchange } from './http-exchange.ts';
+import { writeProxyError, writeRawProxyError } from './proxy-responses.ts';
+import { ProxyService } from './proxy-service.ts';
+import type {
+  CountersSnapshot,
+  DrainReport,
+  LatencySample,
+  RouteSpec,
+  TargetEjectedEvent,
+  TargetSpec,
+  TargetState,
+} from './proxy-types.ts';
+import { Router, stripPathPrefix } from './router.ts';
+import { UpgradeExchange } from './upgrade-exchange.ts';
+
+export { percentile } from './percentile.ts';
+export type {
+  CountersSnapshot,
+  DrainReport,
+  LatencyBucket,
+  LatencySample,
+  RouteSpec,
+  TargetEjectedEvent,
+  TargetSpec,
+  TargetState,
+} from './proxy-types.ts';
+
+export const DEFAULT_LISTEN_HOST = '0.0.0.0';
+/** Seconds a client is told to wait when a service has no healthy target. */
+export const NO_TARGET_RETRY_AFTER_S = 1;
+
+export interface ProxyServerOptions {
+  /** Plain HTTP listener; 0 picks a free port. */
+  httpPort: number;
+  /** TLS listener (needs `tls`); none by default. */
+  httpsPort?: number;
+  /** PEM certificate and key files for httpsPort. */
+  tls?: { certFile: string; keyFile: string };
+  /** Address to listen on (default '0.0.0.0'). */
+  listenHost?: string;
+}
+
+export interface ProxyServerEvents {
+  'target:ejected': [TargetEjectedEvent];
+  /** A listener failed after it started (e.g. out of file descriptors on accept); it keeps running. */
+  'listener:error': [{ port: number; error: Error }];
+}
+
+/**
+ * The agent's data plane: terminates client HTTP/1.1 (and TLS), routes by host and path prefix to a
+ * service, picks one of its targets and forwards, keeping connections alive on both sides.
+ * Route and target changes take effect for the next request, synchronously; removing a target drains
+ * it (see Target). The control plane (admin API, instance routing) is the only caller of the setters.
+ */
+export class ProxyServer extends EventEmitter<ProxyServerEvents> {
+  readonly #options: ProxyServerOptions;
+  readonly #services = new Map<string, ProxyService>();
+  #router = new Router<ProxyService>([]);
+  readonly #servers: { server: http.Server; port: number }[] = [];
+  #closing: Promise<void> | null = null;
+  readonly #emitEjected = (event: TargetEjectedEvent): void => {
+    this.emit('target:ejected', event);
+  };
+  readonly #onHttpRequest = (req: IncomingMessage, res: ServerResponse): void => this.#dispatch(req, res, 'http');
+  readonly #onHttpsRequest = (req: IncomingMessage, res: ServerResponse): void => this.#dispatch(req, res, 'https');
+  readonly #onHttpUpgrade = (req: IncomingMessage, socket: Socket, head: Buffer): void => this.#dispatchUpgrade(req, socket, head, 'http');
+  readonly #onHttpsUpgrade = (req: IncomingMessage, socket: Socket, head: Buffer): void =>
+    this.#dispatchUpgrade(req, socket, head, 'https');
+
+  constructor(options: ProxyServerOptions) {
+    super();
+    if (options.httpsPort !== undefined && options.tls === undefined) {
+      throw new CutoverError('CUT_ERR_AGENT_TLS', `an HTTPS port (${options.httpsPort}) is set without a certificate and key`, {
+        where: 'agent.tls',
+        hint: 'set agent.tls.certFile and agent.tls.keyFile in cutover.yml, or remove agent.httpsPort',
+      });
+    }
+    this.#options = options;
+  }
+
+  async listen(): Promise<{ httpPort: number; httpsPort?: number }> {
+    const host = this.#options.listenHost ?? DEFAULT_LISTEN_HOST;
+    const { httpsPort, tls } = this.#options;
+    const credentials = httpsPort !== undefined && tls !== undefined ? await readCredentials(tls) : null;
+    const plain = http.createServer(this.#onHttpRequest);
+    plain.on('upgrade', this.#onHttpUpgrade);
+    const httpPort = await listenOn(plain, this.#options.httpPort, host);
+    this.#adopt(plain, httpPort);
+    if (credentials === null || httpsPort === undefined) return { httpPort };
+    const secure = https.createServer(credentials, this.#onHttpsRequest);
+    secure.on('upgrade', this.#onHttpsUpgrade);
+    try {
+      const boundHttpsPort = await listenOn(secure, httpsPort, host);
+      this.#adopt(secure, boundHttpsPort);
+      return { httpPort, httpsPort: boundHttpsPort };
+    } catch (error) {
+      await this.#closeListeners();
+      throw error;
+    }
+  }
+
+  /** Stops accepting connections, drains every target (each within its route's bounds), then closes all sockets. */
+  close(): Promise<void> {
+    this.#closing ??= this.#close();
+    return this.#closing;
+  }
+
+  setRoute(spec: RouteSpec): void {
+    if (typeof spec.service !== 'string' || spec.service === '') {
+      throw new CutoverError('CUT_ERR_AGENT_ROUTE_INVALID', 'a proxy route needs a service name', { hint: 'set service in cutover.yml' });
+    }
+    for (const key of ['drainTimeoutMs', 'websocketGraceMs'] as const) {
+      if (!Number.isFinite(spec[key]) || spec[key] < 0) {
+        throw new CutoverError('CUT_ERR_AGENT_ROUTE_INVALID', `service ${spec.service} has an invalid ${key} (${spec[key]})`, {
+          where: `proxy route ${spec.service}`,
+          hint: `${key} must be a duration of 0 or more milliseconds`,
+        });
+      }
+    }
+    const frozen: RouteSpec = Object.freeze({ ...spec, hosts: Object.freeze([...spec.hosts]) as string[] });
+    const existing = this.#services.get(spec.service);
+    const service = existing ?? new ProxyService(frozen, this.#emitEjected);
+    const specs = [...this.#services.values()].map((s) => (s === existing ? frozen : s.spec));
+    if (!existing) specs.push(frozen);
+    const router = buildServiceRouter(specs, (name) => (name === spec.service ? service : this.#services.get(name)!));
+    existing?.update(frozen);
+    this.#services.set(spec.service, service);
+    this.#router = router;
+  }
+
+  /** The route stops matching at once; resolves when all of its targets are drained. */
+  async removeRoute(service: string): Promise<void> {
+    const removed = this.#service(service);
+    this.#services.delete(service);
+    this.#router = buildServiceRouter(
+      [...this.#services.values()].map((s) => s.spec),
+      (name) => this.#services.get(name)!,
+    );
+    await Promise.all(removed.targets.map((target) => removed.remove(target.id)));
+  }
+
+  addTarget(service: string, target: TargetSpec): void {
+    this.#service(service).add(target);
+  }
+
+  removeTarget(service: string, id: string): Promise<DrainReport> {
+    try {
+      return this.#service(service).remove(id);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  setTargetHealthy(service: string, id: string, healthy: boolean): void {
+    this.#service(service).get(id).healthy = healthy;
+  }
+
+  /** Canary split: share of new requests per release (0-100); null spreads over all healthy targets. */
+  setReleaseWeights(service: string, weights: Record<string, number> | null): void {
+    const target = this.#service(service);
+    if (weights !== null) {
+      const values = Object.values(weights);
+      if (values.some((w) => typeof w !== 'number' || !(w >= 0 && w <= 100)) || !values.some((w) => w > 0)) {
+        throw new CutoverError(
+          'CUT_ERR_AGENT_WEIGHTS_INVALID',
+          `invalid release weights for service ${service}: ${JSON.stringify(weights)}`,
+          {
+            where: `proxy service ${service}`,
+            hint: 'give each release a number from 0 to 100, at least one above 0, or null to spread traffic evenly',
+            details: { weights },
+          },
+        );
+      }
+    }
+    target.balancer.setWeights(weights === null ? null : { ...weights });
+  }
+
+  releaseWeights(service: string): Record<string, number> | null {
+    return this.#service(service).balancer.weights;
+  }
+
+  routes(): RouteSpec[] {
+    return [...this.#services.values()].map((service) => service.spec);
+  }
+
+  targets(service: string): TargetState[] {
+    return this.#service(service).states();
+  }
+
+  counters(service: string): Record<string, CountersSnapshot> {
+    return this.#service(service).counters();
+  }
+
+  /** Recent samples of one release (oldest first) finished at or after `sinceMs` (epoch ms). */
+  samples(service: string, release: string, sinceMs = 0): LatencySample[] {
+    return this.#service(service).samples(release, sinceMs);
+  }
+
+  #dispatch(req: IncomingMessage, res: ServerResponse, proto: 'http' | 'https'): void {
+    const startedMs = performance.now();
+    const url = req.url ?? '/';
+    const head = buildUpstreamHeaders(req.rawHeaders, req.socket.remoteAddress ?? '', proto);
+    const service = this.#router.match(head.host, url);
+    if (service === null) {
+      writeProxyError(res, 404, noRouteMessage(head.host, url));
+      return;
+    }
+    const target = service.pick(null);
+    if (target === null) {
+      writeProxyError(res, 503, `service ${service.name} has no healthy target`, NO_TARGET_RETRY_AFTER_S);
+      return;
+    }
+    if (this.#closing !== null) res.shouldKeepAlive = false;
+    const path = service.spec.stripPrefix ? stripPathPrefix(url, service.prefix) : url;
+    new HttpExchange(service, req, res, head, path, startedMs).start(target);
+  }
+
+  #dispatchUpgrade(req: IncomingMessage, socket: Socket, clientHead: Buffer, proto: 'http' | 'https'): void {
+    const startedMs = performance.now();
+    const url = req.url ?? '/';
+    const head = buildUpstreamHeaders(req.rawHeaders, socket.remoteAddress ?? '', proto, true);
+    socket.on('error', () => socket.destroy());
+    const service = this.#router.match(head.host, url);
+    if (service === null) {
+      writeRawProxyError(socket, 404, noRouteMessage(head.host, url));
+      return;
+    }
+    const target = service.pick(null);
+    if (target === null) {
+      writeRawProxyError(socket, 503, `service ${service.name} has no healthy target`, NO_TARGET_RETRY_AFTER_S);
+      return;
+    }
+    const path = service.spec.stripPrefix ? stripPathPrefix(url, service.prefix) : url;
+    new UpgradeExchange(service, req, socket, clientHead, head, path, startedMs).start(target);
+  }
+
+  #service(name: string): ProxyService {
+    const service = this.#services.get(name);
+    if (!service) {
+      throw new CutoverError('CUT_ERR_AGENT_UNKNOWN_SERVICE', `the proxy has no route for service ${name}`, {
+        where: `proxy service ${name}`,
+        hint: 'set the route first (cutover deploy does), then add targets',
+        details: { service: name, known: [...this.#services.keys()] },
+      });
+    }
+    return service;
+  }
+
+  #adopt(server: http.Server, port: number): void {
+    server.on('error', (error: Error) => this.emit('listener:error', { port, error }));
+    this.#servers.push({ server, port });
+  }
+
+  async #close(): Promise<void> {
+    const closed = this.#closeListeners();
+    for (const { server } of this.#servers) server.closeIdleConnections();
+    const drains: Promise<unknown>[] = [];
+    for (const service of this.#services.values()) for (const target of service.targets) drains.push(service.remove(target.id));
+    await Promise.all(drains);
+    for (const { server } of this.#servers) server.closeAllConnections();
+    await closed;
+  }
+
+  #closeListeners(): Promise<void> {
+    const servers = this.#servers.splice(0);
+    return Promise.all(servers.map(({ server }) => new Promise<void>((resolve) => server.close(() => resolve())))).then(() => undefined);
+  }
+}
+
+function buildServiceRouter(specs: readonly RouteSpec[], serviceOf: (name: string) => ProxyService): Router<ProxyService> {
+  return new Router(
+    specs.map((spec) => ({ hosts: spec.hosts, pathPrefix: spec.pathPrefix, value: serviceOf(spec.service), name: spec.service })),
+  );
+}
+
+function noRouteMessage(host: string, url: string): string {
+  const query = url.indexOf('?');
+  const path = query === -1 ? url : url.slice(0, query);
+  return `no service matches host "${host.slice(0, 200)}" and path "${path.slice(0, 200)}"`;
+}
+
+async function readCredentials(tls: { certFile: string; keyFile: string }): Promise<{ cert: Buffer; key: Buffer }> {
+  const read = async (file: string, what: string): Promise<Buffer> => {
+    try {
+      return await readFile(file);
+    } catch (error) {
+      throw new CutoverError('CUT_ERR_AGENT_TLS', `cannot read the TLS ${what} file ${file}: ${(error as Error).message}`, {
+        where: file,
+        hint: `check agent.tls.${what === 'certificate' ? 'certFile' : 'keyFile'} in cutover.yml: the file must exist and be readable by the agent`,
+        cause: error,
+      });
+    }
+  };
+  const cert = await read(tls.certFile, 'certificate');
+  const key = await read(tls.keyFile, 'key');
+  try {
+    createSecureContext({ cert, key });
+  } catch (error) {
+    throw new CutoverError(
+      'CUT_ERR_AGENT_TLS',
+      `the TLS certificate ${tls.certFile} and key ${tls.keyFile} are not a usable PEM pair: ${(error as Error).message}`,
+      {
+        where: tls.certFile,
+        hint: 'point agent.tls.certFile and agent.tls.keyFile at a PEM certificate and its matching private key',
+        cause: error,
+      },
+    );
+  }
+  return { cert, key };
+}
+
+function listenOn(server: http.Server, port: number, host: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const onError = (error: NodeJS.ErrnoException): void => {
+      if (error.code === 'EADDRINUSE') {
+        reject(
+          new CutoverError('CUT_ERR_AGENT_PORT_IN_USE', `port ${port} on ${host} is already in use`, {
+            where: `${host}:${port}`,
+            hint: `find the process with \`ss -ltnp 'sport = :${port}'\` and stop it, or set agent.httpPort / agent.httpsPort in cutover.yml to a free port`,
+            details: { port, host },
+            cause: error,
+          }),
+        );
+      } else if (error.code === 'EACCES') {
+        reject(
+          new CutoverError('CUT_ERR_AGENT_PORT_DENIED', `the agent may not listen on port ${port} on ${host}`, {
+            where: `${host}:${port}`,
+            hint: 'use a port above 1023, or grant the node binary CAP_NET_BIND_SERVICE (setcap cap_net_bind_service=+ep)',
+            details: { port, host },
+            cause: error,
+          }),
+        );
+      } else {
+        reject(error);
+      }
+    };
+    server.once('error', onError);
+    server.listen(port, host, () => {
+      server.off('error', onError);
+      const address = server.address();
+      resolve(typeof address === 'object' && address !== null ? address.port : port);
+    });
+  });
+}

@@ -1,0 +1,114 @@
+import { CutoverError } from '../../errors/cutover-error.ts';
+import { LoadBalancer } from './load-balancer.ts';
+import type {
+  CountersSnapshot,
+  DrainReport,
+  LatencySample,
+  RouteSpec,
+  TargetEjectedEvent,
+  TargetSpec,
+  TargetState,
+} from './proxy-types.ts';
+import { ReleaseCounters } from './release-counters.ts';
+import { normalizePathPrefix } from './router.ts';
+import { Target } from './target.ts';
+
+/** One routed service: its route, its targets (draining ones included until drained) and per-release counters. */
+export class ProxyService {
+  readonly name: string;
+  spec: RouteSpec;
+  /** The normalized path prefix (`/api/` → `/api`), for stripPrefix. */
+  prefix: string;
+  readonly targets: Target[] = [];
+  readonly balancer = new LoadBalancer<Target>();
+  readonly #byId = new Map<string, Target>();
+  readonly #counters = new Map<string, ReleaseCounters>();
+  readonly #onEjected: (event: TargetEjectedEvent) => void;
+
+  constructor(spec: RouteSpec, onEjected: (event: TargetEjectedEvent) => void) {
+    this.name = spec.service;
+    this.spec = spec;
+    this.prefix = normalizePathPrefix(spec.pathPrefix, spec.service);
+    this.#onEjected = onEjected;
+  }
+
+  update(spec: RouteSpec): void {
+    this.prefix = normalizePathPrefix(spec.pathPrefix, spec.service);
+    this.spec = spec;
+  }
+
+  pick(exclude: Target | null): Target | null {
+    return this.balancer.pick(this.targets, Date.now(), exclude);
+  }
+
+  add(spec: TargetSpec): void {
+    const existing = this.#byId.get(spec.id);
+    if (existing) {
+      if (!existing.draining && existing.release === spec.release && existing.host === spec.host && existing.port === spec.port) return;
+      throw new CutoverError(
+        'CUT_ERR_AGENT_TARGET_EXISTS',
+        `service ${this.name} already has a target ${spec.id}${existing.draining ? ' (still draining)' : ''}`,
+        {
+          where: `proxy service ${this.name}`,
+          hint: existing.draining
+            ? 'wait for its removal to finish, or add the instance under a new id'
+            : 'remove the target first, or use a new id',
+          details: { service: this.name, id: spec.id },
+        },
+      );
+    }
+    const target = new Target(spec);
+    this.#byId.set(spec.id, target);
+    this.targets.push(target);
+  }
+
+  /** Out of selection synchronously; forgotten once drained. */
+  async remove(id: string): Promise<DrainReport> {
+    const target = this.get(id);
+    const report = await target.drain(this.spec.drainTimeoutMs, this.spec.websocketGraceMs);
+    if (this.#byId.get(id) === target) {
+      this.#byId.delete(id);
+      this.targets.splice(this.targets.indexOf(target), 1);
+    }
+    return report;
+  }
+
+  get(id: string): Target {
+    const target = this.#byId.get(id);
+    if (!target) {
+      throw new CutoverError('CUT_ERR_AGENT_UNKNOWN_TARGET', `service ${this.name} has no proxy target ${id}`, {
+        where: `proxy service ${this.name}`,
+        hint: 'list the targets with "cutover status"; a removed target is gone once its drain finished',
+        details: { service: this.name, id },
+      });
+    }
+    return target;
+  }
+
+  states(): TargetState[] {
+    const nowMs = Date.now();
+    return this.targets.map((target) => target.state(nowMs));
+  }
+
+  /** A failure talking to a target; ejects it at once (`immediate`) or after repeated failures. */
+  targetFailed(target: Target, reason: string, immediate: boolean): void {
+    if (target.failed(immediate, Date.now())) this.#onEjected({ service: this.name, id: target.id, reason });
+  }
+
+  record(release: string, status: number, latencyMs: number, proxyError: boolean): void {
+    let counters = this.#counters.get(release);
+    if (counters === undefined) {
+      counters = new ReleaseCounters();
+      this.#counters.set(release, counters);
+    }
+    counters.record(status, latencyMs, Date.now(), proxyError);
+  }
+
+  counters(): Record<string, CountersSnapshot> {
+    return Object.fromEntries([...this.#counters].map(([release, counters]) => [release, counters.snapshot()]));
+  }
+
+  samples(release: string, sinceMs: number): LatencySample[] {
+    return this.#counters.get(release)?.samples(sinceMs) ?? [];
+  }
+}

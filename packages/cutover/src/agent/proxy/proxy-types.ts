@@ -1,0 +1,75 @@
+/** How one service is reached through the proxy and how its targets leave it. */
+export interface RouteSpec {
+  service: string;
+  /** Exact names or `*.example.com` (one label); empty means any host. */
+  hosts: string[];
+  /** Segment-aware prefix: `/api` matches `/api` and `/api/x`, not `/apix`. */
+  pathPrefix: string;
+  /** Remove the prefix from the path before forwarding. */
+  stripPrefix: boolean;
+  /** How long a removed target's in-flight requests may run before they are answered 504. */
+  drainTimeoutMs: number;
+  /** How long a removed target's WebSockets stay open before the proxy closes them. */
+  websocketGraceMs: number;
+}
+
+/** One upstream instance of a service. */
+export interface TargetSpec {
+  id: string;
+  release: string;
+  host: string;
+  port: number;
+}
+
+export interface TargetState {
+  id: string;
+  release: string;
+  healthy: boolean;
+  draining: boolean;
+  inFlight: number;
+  websockets: number;
+  /** Requests sent to this target (a retried request counts on each target it was sent to). */
+  requests: number;
+  /** Epoch ms until which passive ejection keeps the target out of selection; null when not ejected. */
+  ejectedUntil: number | null;
+}
+
+export interface DrainReport {
+  targetId: string;
+  drainedMs: number;
+  inFlightAtStart: number;
+  /** In-flight requests the drain timeout cut short (answered 504 when nothing was sent yet). */
+  cancelled: number;
+  /** WebSockets the proxy closed when the grace ran out (not those that closed by themselves). */
+  websocketsClosed: number;
+}
+
+export type StatusClass = '1xx' | '2xx' | '3xx' | '4xx' | '5xx';
+
+/** Cumulative (Prometheus-style) latency bucket: how many requests took at most `le` ms. */
+export interface LatencyBucket {
+  le: number;
+  count: number;
+}
+
+export interface CountersSnapshot {
+  requests: number;
+  byStatusClass: Record<StatusClass, number>;
+  /** 502/503/504 answers the proxy generated itself (also counted in byStatusClass['5xx']). */
+  proxyErrors: number;
+  latencyBucketsMs: LatencyBucket[];
+  latencySumMs: number;
+}
+
+/** One finished request: when it finished (epoch ms), how long it took, what status it got. */
+export interface LatencySample {
+  atMs: number;
+  latencyMs: number;
+  status: number;
+}
+
+export interface TargetEjectedEvent {
+  service: string;
+  id: string;
+  reason: string;
+}
