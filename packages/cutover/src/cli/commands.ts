@@ -5,6 +5,7 @@ import { downCommand } from './down.ts';
 import { historyCommand } from './history.ts';
 import { initCommand } from './init.ts';
 import { logsCommand } from './logs.ts';
+import { migrateCommand } from './migrate.ts';
 import { rollbackCommand } from './rollback.ts';
 import { statusCommand } from './status.ts';
 import { upCommand } from './up.ts';
@@ -19,5 +20,6 @@ export const COMMANDS: Command[] = [
   historyCommand,
   logsCommand,
   downCommand,
+  migrateCommand,
   agentCommand,
 ];
