@@ -62,3 +62,31 @@ export async function loadTestConfig(dir: string, extra: Record<string, unknown>
   await writeFile(join(dir, 'cutover.yml'), stringify(doc));
   return loadConfig(dir, 'cutover.yml');
 }
+
+/** A loopback port with nothing listening (bound once, then released). */
+export async function closedPort(): Promise<number> {
+  const { createServer } = await import('node:net');
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as { port: number }).port;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+/** A loopback TCP server that accepts connections and never says a word: the "hang" case. */
+export async function silentServer(): Promise<{ port: number; close(): Promise<void> }> {
+  const { createServer } = await import('node:net');
+  const sockets = new Set<import('node:net').Socket>();
+  const server = createServer((socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    port: (server.address() as { port: number }).port,
+    close: async () => {
+      for (const socket of sockets) socket.destroy();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
