@@ -79,6 +79,9 @@ export class ProcessSupervisor extends EventEmitter<SupervisorEvents> {
   /** Re-attaches to an instance that outlived the previous agent: probes it, watches its pid, restarts it per policy if it dies. */
   adopt(spec: InstanceSpec, pid: number, port: number | null): InstanceInfo {
     this.#admit(spec);
+    if ((spec.portEnv === null) !== (port === null)) {
+      throw new Error(`adopt(${spec.id}): port must be given exactly when spec.portEnv is set (portEnv ${spec.portEnv}, port ${port})`);
+    }
     if (port !== null) this.#ports.hold(port);
     const instance = this.#register(spec, port);
     instance.adopt(pid);

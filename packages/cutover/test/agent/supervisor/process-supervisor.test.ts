@@ -14,7 +14,7 @@ describe('ProcessSupervisor: start, health, stop', () => {
 
   before(async () => {
     box = await makeSandbox();
-    supervisor = new ProcessSupervisor({ logDir: box.logDir, portRange: [31_000, 31_999], logMaxBytes: 1024 * 1024, logKeepFiles: 2 });
+    supervisor = new ProcessSupervisor({ logDir: box.logDir, portRange: [24_000, 24_799], logMaxBytes: 1024 * 1024, logKeepFiles: 2 });
     trackPids(supervisor, pids);
     supervisor.on('instance:state', (info, previous) => states.push({ id: info.spec.id, from: previous, to: info.state }));
   });
@@ -33,7 +33,7 @@ describe('ProcessSupervisor: start, health, stop', () => {
   test('http check: starting → healthy, and the app answers on its private port', async () => {
     const info = await startTracked(box, { health: health('http') });
     assert.equal(info.state, 'starting');
-    assert.ok(info.port !== null && info.port >= 31_000 && info.port <= 31_999);
+    assert.ok(info.port !== null && info.port >= 24_000 && info.port <= 24_799);
     assert.equal(info.logFile, join(box.logDir, 'shop', `${info.spec.id}.log`));
     const result = await supervisor.waitHealthy(info.spec.id, 20_000);
     assert.equal(result.healthy, true, JSON.stringify(result));
@@ -176,7 +176,7 @@ describe('ProcessSupervisor: start, health, stop', () => {
   });
 
   test('shutdown({ stopInstances: true }) stops everything still running', async () => {
-    const local = new ProcessSupervisor({ logDir: box.logDir, portRange: [32_000, 32_099], logMaxBytes: 1 << 20, logKeepFiles: 1 });
+    const local = new ProcessSupervisor({ logDir: box.logDir, portRange: [24_900, 24_999], logMaxBytes: 1 << 20, logKeepFiles: 1 });
     trackPids(local, pids);
     const info = await local.start(spec(box));
     pids.add(info.pid!);

@@ -12,6 +12,7 @@ import type { HealthCheckConfig, RestartPolicyConfig } from '../../../src/config
  *   CRASH_ALWAYS=1  exit 1 after CRASH_AFTER_MS, every run
  *   IGNORE_SIGTERM=1 log and keep running on SIGTERM
  *   SPAM_BYTES      write this many bytes of numbered lines at start
+ *   TICK_LOG_MS     write a numbered "tick N" line this often
  */
 const APP = `
 import { createServer } from 'node:http';
@@ -22,6 +23,10 @@ console.log('boot ' + env.CUTOVER_INSTANCE_ID + ' pid ' + process.pid + ' port '
 if (env.SPAM_BYTES) {
   let written = 0, n = 0;
   while (written < Number(env.SPAM_BYTES)) { const line = 'line ' + (n++) + ' ' + 'x'.repeat(60); console.log(line); written += line.length + 1; }
+}
+if (env.TICK_LOG_MS) {
+  let tick = 0;
+  setInterval(() => console.log('tick ' + (tick++) + ' ' + 'y'.repeat(40)), Number(env.TICK_LOG_MS));
 }
 process.on('SIGTERM', () => {
   console.log('got SIGTERM');
