@@ -1,5 +1,7 @@
 import { agentCommand } from './agent.ts';
+import { checkCommand } from './check.ts';
 import type { Command } from './command.ts';
+import { dbCommand } from './db.ts';
 import { deployCommand } from './deploy.ts';
 import { downCommand } from './down.ts';
 import { historyCommand } from './history.ts';
@@ -21,5 +23,7 @@ export const COMMANDS: Command[] = [
   logsCommand,
   downCommand,
   migrateCommand,
+  dbCommand,
+  checkCommand,
   agentCommand,
 ];

@@ -95,7 +95,7 @@ const postgresCheck = z
     kind: z.literal('postgres'),
     ...common,
     url: z.string().optional(),
-    /** Env var (cutover.yml env, env files, then the process env) holding the URL. */
+    /** Env var holding the URL: cutover's environment first, then env: and envFiles of cutover.yml. */
     urlEnv: envName.optional(),
   })
   .refine((c) => c.url !== undefined || c.urlEnv !== undefined, 'needs url or urlEnv');

@@ -1,19 +1,17 @@
 import type pg from 'pg';
+import { readHistory } from '../migrations/history-table.ts';
 
 /**
- * The latest applied cutover migration, or null when the database has none. Until the migrations
- * runner exposes its own reader, this reads `max(id)` from cutover.migrations defensively: a missing
- * table or an unexpected shape means "no version", never a failed backup. The savepoint keeps an
- * error from aborting a surrounding snapshot transaction.
+ * The latest applied cutover migration id, or null when the database has none. Reads the migrations
+ * runner's history table; a missing table or an unexpected shape means "no version", never a failed
+ * backup. The savepoint keeps such an error from aborting the surrounding snapshot transaction.
  */
-export async function readMigrationVersion(client: pg.Client | pg.PoolClient, inTransaction: boolean): Promise<string | null> {
-  const present = await client.query<{ present: boolean }>(`select to_regclass('cutover.migrations') is not null as present`);
-  if (!present.rows[0]?.present) return null;
+export async function readMigrationVersion(client: pg.Client, inTransaction: boolean): Promise<string | null> {
   if (inTransaction) await client.query('savepoint cutover_migration_version');
   try {
-    const result = await client.query<{ version: string | null }>('select max(id)::text as version from cutover.migrations');
+    const applied = (await readHistory(client)).filter((row) => row.status === 'applied');
     if (inTransaction) await client.query('release savepoint cutover_migration_version');
-    return result.rows[0]?.version ?? null;
+    return applied.at(-1)?.id ?? null;
   } catch {
     if (inTransaction) await client.query('rollback to savepoint cutover_migration_version');
     return null;

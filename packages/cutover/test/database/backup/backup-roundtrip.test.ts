@@ -10,6 +10,7 @@ import { backupStep } from '../../../src/database/backup/backup-step.ts';
 import { createBackup } from '../../../src/database/backup/create-backup.ts';
 import { restoreBackup } from '../../../src/database/backup/restore-backup.ts';
 import { verifyBackup } from '../../../src/database/backup/verify-backup.ts';
+import { CREATE_HISTORY_TABLE_SQL } from '../../../src/database/migrations/history-table.ts';
 import { isCutoverError } from '../../../src/errors/cutover-error.ts';
 import type { StepContext } from '../../../src/orchestrator/pipeline-step.ts';
 import { createTestDatabase, loadTestConfig, makeTempDir, type TestDatabase, withClient } from '../../checks/fixtures.ts';
@@ -20,9 +21,12 @@ let loaded: LoadedConfig;
 
 async function seed(url: string): Promise<void> {
   await withClient(url, async (client) => {
-    await client.query(`create schema cutover`);
-    await client.query(`create table cutover.migrations (id bigint primary key, name text not null)`);
-    await client.query(`insert into cutover.migrations values (1, 'init'), (2, 'orders')`);
+    await client.query(CREATE_HISTORY_TABLE_SQL);
+    await client.query(
+      `insert into cutover.migrations (id, name, checksum, kind, status, applied_by) values
+       ('0001', 'init', 'c1', 'expand', 'applied', 't'), ('0002', 'orders', 'c2', 'expand', 'applied', 't'),
+       ('0003', 'broken', 'c3', 'expand', 'failed', 't')`,
+    );
     await client.query(`create table customers (id serial primary key, email text not null unique)`);
     await client.query(`create table orders (id bigserial primary key, customer_id int references customers(id), total numeric(10,2))`);
     await client.query(`insert into customers (email) select 'c' || g || '@example.com' from generate_series(1, 50) g`);
@@ -52,7 +56,7 @@ describe('backup, verify, restore against a real PostgreSQL', () => {
     assert.equal(manifest.sha256, createHash('sha256').update(bytes).digest('hex'));
     assert.equal(manifest.sizeBytes, bytes.length);
     assert.equal(bytes.subarray(0, 5).toString(), 'PGDMP', 'custom format dump');
-    assert.equal(manifest.migrationVersion, '2');
+    assert.equal(manifest.migrationVersion, '0002', 'latest applied, not the failed one');
     assert.equal(manifest.database.name, db.name);
     assert.match(manifest.serverVersion, /^\d+\.\d+$/);
     assert.match(manifest.pgDumpVersion, /^\d+\.\d+$/);

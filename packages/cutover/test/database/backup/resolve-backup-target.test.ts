@@ -6,10 +6,15 @@ import { loadTestConfig, makeTempDir } from '../../checks/fixtures.ts';
 
 describe('which database a backup targets', () => {
   let temp: { dir: string; remove(): Promise<void> };
+  const saved = { A_URL: process.env.A_URL, B_URL: process.env.B_URL, DATABASE_URL: process.env.DATABASE_URL };
   before(async () => {
     temp = await makeTempDir('cutover-backup-target');
+    for (const name of Object.keys(saved)) delete process.env[name];
   });
-  after(() => temp?.remove());
+  after(async () => {
+    for (const [name, value] of Object.entries(saved)) if (value !== undefined) process.env[name] = value;
+    await temp?.remove();
+  });
 
   const resolve = async (extra: Record<string, unknown>) => {
     const loaded = await loadTestConfig(temp.dir, extra);
@@ -26,6 +31,15 @@ describe('which database a backup targets', () => {
     const env = { B_URL: 'postgres://u@h/from_b', DATABASE_URL: 'postgres://u@h/default' };
     assert.equal(await resolve({ env, backup: {}, migrations: { databaseUrlEnv: 'B_URL' } }), 'from_b');
     assert.equal(await resolve({ env, backup: {} }), 'default');
+  });
+
+  test('the process environment overrides the service env, as for migrations', async () => {
+    process.env.B_URL = 'postgres://u@h/from_process';
+    try {
+      assert.equal(await resolve({ env: { B_URL: 'postgres://u@h/from_b' }, backup: { databaseUrlEnv: 'B_URL' } }), 'from_process');
+    } finally {
+      delete process.env.B_URL;
+    }
   });
 
   test('an empty env var is a clear error, and so is a missing backup section', async () => {

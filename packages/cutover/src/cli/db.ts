@@ -1,0 +1,148 @@
+import { formatBytes } from '../checks/check-result.ts';
+import { loadConfig } from '../config/load-config.ts';
+import { backupDir, listManifests } from '../database/backup/backup-manifest.ts';
+import { buildRestoreCommand } from '../database/backup/backup-step.ts';
+import { createBackup } from '../database/backup/create-backup.ts';
+import { requireBackupConfig } from '../database/backup/resolve-backup-target.ts';
+import { restoreBackup } from '../database/backup/restore-backup.ts';
+import { verifyBackup } from '../database/backup/verify-backup.ts';
+import { CutoverError } from '../errors/cutover-error.ts';
+import type { Command } from './command.ts';
+import { formatMs, type Step } from './output.ts';
+import { formatTable } from './table.ts';
+
+const SUBCOMMANDS = ['backup', 'backups', 'verify', 'restore'] as const;
+
+export const dbCommand: Command = {
+  name: 'db',
+  summary: 'database backups: backup, backups, verify <id>, restore <id>',
+  usage: 'cutover db <backup|backups|verify <id|latest>|restore <id>> [options]',
+  description: [
+    'Backups of the database named by the `backup` section of cutover.yml (see docs/backups.md).',
+    '  backup         pg_dump -Fc now, write its manifest, apply retention (--verify: restore-test it too)',
+    '  backups        list the backups of this service, newest first',
+    '  verify <id>    restore into a scratch database and compare with the manifest (id or "latest")',
+    '  restore <id>   restore into a fresh database and swap it in; refuses while apps are connected (--force ends them)',
+  ].join('\n'),
+  options: {
+    force: { type: 'boolean', help: 'restore: terminate application connections instead of refusing' },
+    verify: { type: 'boolean', help: 'backup: restore-test the new backup into a scratch database' },
+  },
+  async run({ args, options, out, cwd }) {
+    const [sub, id] = args;
+    if (!SUBCOMMANDS.includes(sub as (typeof SUBCOMMANDS)[number])) {
+      throw new CutoverError('CUT_ERR_CLI_BAD_ARGUMENT', sub ? `unknown db subcommand "${sub}"` : 'db needs a subcommand', {
+        hint: `use one of: ${SUBCOMMANDS.join(', ')} (cutover db --help)`,
+      });
+    }
+    const loaded = loadConfig(cwd, options.config as string | undefined);
+    requireBackupConfig(loaded);
+    const dir = backupDir(loaded);
+    // Progress lines on a log or pipe; a terminal shows the live step instead (lines would garble the spinner).
+    const progress = (message: string) => {
+      if (!out.tty) out.line(`  ${message}`);
+    };
+    const controller = new AbortController();
+    const onSignal = () => controller.abort();
+    process.once('SIGINT', onSignal);
+    process.once('SIGTERM', onSignal);
+    try {
+      if (sub === 'backups') {
+        const manifests = await listManifests(dir);
+        out.result({ directory: dir, backups: manifests });
+        if (manifests.length === 0) out.line(`no backups of ${loaded.config.service} yet in ${dir}: "cutover db backup" takes one`);
+        else
+          out.line(
+            formatTable(
+              ['ID', 'CREATED', 'SIZE', 'TABLES', 'MIGRATION', 'VERIFIED', 'DEPLOYMENT'],
+              manifests.map((m) => [
+                m.id,
+                m.created,
+                formatBytes(m.sizeBytes),
+                m.tables.length,
+                m.migrationVersion,
+                m.verified === null ? 'not yet' : m.verified ? 'yes' : 'FAILED',
+                m.deploymentId,
+              ]),
+            ),
+          );
+        return 0;
+      }
+      if (sub === 'backup') {
+        const step = out.step('backing up');
+        const created = await failStepOnError(step, createBackup({ loaded, log: progress, signal: controller.signal }));
+        const { manifest } = created;
+        step.done(`${formatBytes(manifest.sizeBytes)} in ${formatMs(manifest.durationMs)}`);
+        const restoreCommand = buildRestoreCommand(manifest.id, loaded.file);
+        let verified: boolean | null = null;
+        let problems: string[] = [];
+        if (options.verify) {
+          const vstep = out.step(`verifying ${manifest.id}`);
+          const result = await verifyBackup({ loaded, id: manifest.id, log: progress, signal: controller.signal });
+          verified = result.verified;
+          problems = result.problems;
+          if (result.verified) vstep.done(`restore took ${formatMs(result.restoreMs ?? 0)}`);
+          else vstep.fail(result.problems.join('; '));
+        }
+        out.result({ backup: manifest, file: created.dumpFile, restoreCommand, retention: created.retention, verified, problems });
+        out.line(`backup ${manifest.id}: ${created.dumpFile}`);
+        out.line(
+          `  tables ${manifest.tables.length}, migration ${manifest.migrationVersion ?? 'none'}, sha256 ${manifest.sha256.slice(0, 16)}…`,
+        );
+        for (const deleted of created.retention.delete) out.line(`  retention deleted ${deleted.id} (${deleted.reason})`);
+        out.line(`  restore with: ${restoreCommand}`);
+        return verified === false ? 1 : 0;
+      }
+      if (!id) {
+        throw new CutoverError('CUT_ERR_CLI_BAD_ARGUMENT', `db ${sub} needs a backup id`, {
+          hint: `run "cutover db backups" to list them, then "cutover db ${sub} <id>"`,
+        });
+      }
+      if (sub === 'verify') {
+        const target = id === 'latest' ? (await listManifests(dir))[0]?.id : id;
+        if (target === undefined) {
+          throw new CutoverError('CUT_ERR_BACKUP_NOT_FOUND', `no backups of ${loaded.config.service} in ${dir}`, {
+            hint: 'take one with "cutover db backup"',
+          });
+        }
+        const step = out.step(`verifying ${target}`);
+        const result = await failStepOnError(step, verifyBackup({ loaded, id: target, log: progress, signal: controller.signal }));
+        if (result.verified) step.done(`restore took ${formatMs(result.restoreMs ?? 0)}`);
+        else step.fail('FAILED');
+        out.result({
+          id: result.id,
+          verified: result.verified,
+          problems: result.problems,
+          durationMs: result.durationMs,
+          restoreMs: result.restoreMs,
+        });
+        for (const problem of result.problems) out.line(`  ${problem}`);
+        return result.verified ? 0 : 1;
+      }
+      const step = out.step(`restoring ${id}`);
+      const result = await failStepOnError(
+        step,
+        restoreBackup({ loaded, id, force: Boolean(options.force), log: progress, signal: controller.signal }),
+      );
+      step.done(`in ${formatMs(result.durationMs)}`);
+      out.result(result);
+      if (out.tty) for (const action of result.actions) out.line(`  ${action}`);
+      if (result.previousDatabase)
+        out.line(`the previous data stays in ${result.previousDatabase}; drop it with: dropdb ${result.previousDatabase}`);
+      return 0;
+    } finally {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+    }
+  },
+};
+
+/** Ends a live progress line with a cross before the error reaches the user. */
+async function failStepOnError<T>(step: Step, work: Promise<T>): Promise<T> {
+  try {
+    return await work;
+  } catch (error) {
+    step.fail();
+    throw error;
+  }
+}
