@@ -149,6 +149,7 @@ export class HttpExchange implements InFlightExchange {
     const res = this.res;
     if (res.headersSent) {
       this.failedStatus = status;
+      this.finish();
       res.destroy();
     } else if (!res.destroyed) {
       writeProxyError(res, status, message);
