@@ -1,0 +1,27 @@
+-- Adding and changing columns.
+alter table users add column created timestamptz default now();
+alter table users add column token uuid default gen_random_uuid();
+alter table users add column score float default random();
+alter table users add column slug text default my_slug_fn();
+alter table users add column lowered text default lower('ABC');
+alter table users add column tags jsonb default '[]'::jsonb;
+alter table users add column seq bigint default nextval('users_seq');
+alter table users add column doubled int generated always as (age * 2) stored;
+alter table users add column ident bigint generated always as identity;
+alter table users add column serial_id bigserial primary key;
+alter table users add column plan text not null;
+alter table users add column plan2 text not null default 'free';
+alter table users add column if not exists nick text;
+alter table users alter column age type bigint;
+alter table users alter column age set data type numeric(10, 2) using age::numeric;
+alter table users alter column nick set default 'x';
+alter table users add column ts timestamp;
+alter table users add column ts2 timestamp without time zone;
+alter table users add column ts3 timestamptz;
+alter table users add column code char(2);
+alter table users add column name varchar(100);
+alter table users add column small smallint;
+alter table users add column counter integer;
+alter table users add column doc json;
+alter table users add column big bigint;
+alter table users add total int, add currency character(3);

@@ -1,0 +1,27 @@
+-- Renames, drops and destructive statements.
+alter table users rename column email to mail;
+alter table users rename email2 to mail2;
+alter table users rename to customers;
+alter table users rename constraint users_age_check to customers_age_check;
+alter index users_email_idx rename to customers_email_idx;
+alter table users drop column legacy;
+alter table users drop legacy2;
+alter table users drop column if exists legacy3 cascade;
+alter table users drop constraint users_org_fk;
+drop table legacy_reports;
+drop table if exists audit_2019, audit_2020;
+create table scratch (id bigint);
+drop table scratch;
+drop database old_app;
+truncate sessions cascade;
+truncate table sessions, tokens;
+alter table events detach partition events_2020;
+alter table events detach partition events_2021 concurrently;
+alter table events attach partition events_2024 for values from ('2024-01-01') to ('2025-01-01');
+vacuum full users;
+vacuum (analyze) users;
+cluster users using users_pkey;
+alter type mood add value 'calm';
+alter type mood add value 'meh' before 'happy';
+alter type mood rename value 'sad' to 'blue';
+alter schema app rename to core;
