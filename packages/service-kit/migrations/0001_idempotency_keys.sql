@@ -4,6 +4,7 @@
 -- first use); purge_expired deletes them and a lookup treats an expired row as absent.
 
 -- migrate:up
+-- cutover:allow prefer-bigint response_status holds an HTTP status code (100-599), never a counter
 CREATE TABLE IF NOT EXISTS idempotency_keys (
   scope            text        NOT NULL,
   idempotency_key  text        NOT NULL,

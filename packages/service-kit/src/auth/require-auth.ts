@@ -61,7 +61,7 @@ export function requireAuth(verifier: JwtVerifier, options: RequireAuthOptions =
 }
 
 /** Serve the signer's public keys at `path` (default `JWKS_PATH`), cacheable for 5 minutes. */
-export function registerJwksRoute(app: FastifyInstance, signer: JwtSigner, path = JWKS_PATH): void {
+export function registerJwksRoute(app: FastifyInstance, signer: Pick<JwtSigner, 'jwks'>, path = JWKS_PATH): void {
   app.get(path, { config: { shed: false } }, async (_request, reply) =>
     reply.header('cache-control', 'public, max-age=300').header('content-type', 'application/jwk-set+json').send(signer.jwks()),
   );
