@@ -32,7 +32,10 @@ export interface ProcessSupervisorOptions {
 }
 
 export interface SupervisorEvents {
-  /** Fired the moment a state changes; `info` is a snapshot taken after the change. */
+  /**
+   * Fired the moment a state changes; `info` is a snapshot taken after the change. An instance is
+   * created by start() or adopt() already `starting`, without an event.
+   */
   'instance:state': [info: InstanceInfo, previous: InstanceState];
   /** Every exit of an instance process, planned or not: a planned one has state `stopping` (or `failed` after a start timeout). */
   'instance:exit': [info: InstanceInfo, code: number | null, signal: string | null];

@@ -26,20 +26,32 @@ describe('PortAllocator', () => {
     }
   });
 
-  test('never hands out a held port twice, even to concurrent callers, and continues past the last one', async () => {
-    const ports = new PortAllocator([35_100, 35_104]);
+  test('never hands out a held port twice, even to concurrent callers, and reuses a released port last', async () => {
+    const ports = new PortAllocator([15_100, 15_109]);
     const got = await Promise.all([ports.allocate(), ports.allocate(), ports.allocate()]);
     assert.equal(new Set(got).size, 3);
     ports.release(got[0]);
-    assert.equal(await ports.allocate(), 35_103, 'a just-released port is not the first choice');
+    const next = await ports.allocate();
+    assert.notEqual(next, got[0], 'a just-released port is not the first choice');
+    assert.ok(!got.includes(next));
   });
 
   test('adopted ports are held; an exhausted range is CUT_ERR_AGENT_NO_PORTS', async () => {
-    const ports = new PortAllocator([35_200, 35_201]);
-    ports.hold(35_200);
-    assert.equal(await ports.allocate(), 35_201);
+    const free = await freePort();
+    const ports = new PortAllocator([free, free]);
+    ports.hold(free);
     await assert.rejects(ports.allocate(), { code: 'CUT_ERR_AGENT_NO_PORTS' });
-    ports.release(35_200);
-    assert.equal(await ports.allocate(), 35_200);
+    ports.release(free);
+    assert.equal(await ports.allocate(), free);
   });
 });
+
+function freePort(): Promise<number> {
+  const server = createServer();
+  return new Promise((resolve) =>
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as AddressInfo;
+      server.close(() => resolve(port));
+    }),
+  );
+}

@@ -1,10 +1,22 @@
 import assert from 'node:assert/strict';
-import { readFile } from 'node:fs/promises';
+import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { type InstanceInfo, type InstanceState, ProcessSupervisor } from '../../../src/agent/supervisor/process-supervisor.ts';
 import { isCutoverError } from '../../../src/errors/cutover-error.ts';
 import { health, killAll, makeSandbox, type Sandbox, spec, trackPids } from './test-apps.ts';
+
+function waitUntil(predicate: () => boolean, timeoutMs: number): Promise<void> {
+  const started = Date.now();
+  return new Promise((resolve, reject) => {
+    const tick = (): void => {
+      if (predicate()) resolve();
+      else if (Date.now() - started > timeoutMs) reject(new Error(`condition not met within ${timeoutMs} ms`));
+      else setTimeout(tick, 10);
+    };
+    tick();
+  });
+}
 
 describe('ProcessSupervisor: start, health, stop', () => {
   let box: Sandbox;
@@ -71,6 +83,25 @@ describe('ProcessSupervisor: start, health, stop', () => {
     assert.equal(info.port, null);
     const result = await supervisor.waitHealthy(info.spec.id, 20_000);
     assert.ok(result.healthy && result.ms >= 400, JSON.stringify(result));
+  });
+
+  test('healthy → unhealthy after unhealthyThreshold failed probes, and back to healthy; it is not restarted', async () => {
+    const downFile = join(box.dir, 'down-flag');
+    const info = await startTracked(box, {
+      appEnv: { DOWN_FILE: downFile },
+      health: health('http', { intervalMs: 100, unhealthyThreshold: 2 }),
+    });
+    assert.equal((await supervisor.waitHealthy(info.spec.id, 20_000)).healthy, true);
+    const seen = (): string[] => states.filter((s) => s.id === info.spec.id).map((s) => `${s.from}→${s.to}`);
+    await writeFile(downFile, '');
+    await waitUntil(() => supervisor.get(info.spec.id)?.state === 'unhealthy', 20_000);
+    await rm(downFile);
+    await waitUntil(() => supervisor.get(info.spec.id)?.state === 'healthy', 20_000);
+    assert.deepEqual(seen(), ['starting→healthy', 'healthy→unhealthy', 'unhealthy→healthy']);
+    const now = supervisor.get(info.spec.id)!;
+    assert.equal(now.pid, info.pid);
+    assert.equal(now.restarts, 0);
+    await supervisor.stop(info.spec.id);
   });
 
   test('a never-ready app fails after startTimeoutMs and is stopped', async () => {

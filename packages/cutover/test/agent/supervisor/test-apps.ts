@@ -13,6 +13,7 @@ import type { HealthCheckConfig, RestartPolicyConfig } from '../../../src/config
  *   IGNORE_SIGTERM=1 log and keep running on SIGTERM
  *   SPAM_BYTES      write this many bytes of numbered lines at start
  *   TICK_LOG_MS     write a numbered "tick N" line this often
+ *   DOWN_FILE       /up answers 503 while this file exists
  */
 const APP = `
 import { createServer } from 'node:http';
@@ -41,7 +42,11 @@ if (env.CRASH_ONCE_FILE && !existsSync(env.CRASH_ONCE_FILE)) {
 }
 if (env.APP_MODE === 'http') {
   createServer((req, res) => {
-    if (req.url === '/up') { res.statusCode = env.NEVER_READY === '1' ? 503 : 200; return res.end('ok'); }
+    if (req.url === '/up') {
+      const down = env.NEVER_READY === '1' || (env.DOWN_FILE && existsSync(env.DOWN_FILE));
+      res.statusCode = down ? 503 : 200;
+      return res.end('ok');
+    }
     if (req.url === '/teapot') { res.statusCode = 418; return res.end(); }
     res.end('hello from ' + env.CUTOVER_INSTANCE_ID);
   }).listen(Number(env.PORT), '127.0.0.1');
