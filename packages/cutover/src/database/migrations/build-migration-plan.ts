@@ -34,6 +34,8 @@ export interface PlannedMigration {
   units: TransactionUnit[];
   /** Units already committed by an earlier, failed run: execution resumes after them. */
   resumeFromUnit: number;
+  /** An earlier run of this same file failed or died: a finished CONCURRENTLY build it left counts as done. */
+  retrying: boolean;
 }
 
 /**
@@ -65,6 +67,7 @@ export function planMigration(
   defaults: MigrationTimeouts,
   serverVersionNum: number,
   resumeFromUnit = 0,
+  retrying = resumeFromUnit > 0,
 ): PlannedMigration {
   const statements = direction === 'up' ? file.up : (file.down ?? []);
   return {
@@ -81,6 +84,7 @@ export function planMigration(
     },
     units: buildTransactionUnits(statements, serverVersionNum, file.directives.noTransaction),
     resumeFromUnit,
+    retrying,
   };
 }
 
@@ -89,15 +93,16 @@ export function selectPendingUp(
   files: readonly MigrationFile[],
   history: readonly HistoryRow[],
   options: { contract: boolean; targetId?: string },
-): { file: MigrationFile; resumeFromUnit: number }[] {
+): { file: MigrationFile; resumeFromUnit: number; retrying: boolean }[] {
   const rows = new Map(history.map((row) => [row.id, row]));
-  const selected: { file: MigrationFile; resumeFromUnit: number }[] = [];
+  const selected: { file: MigrationFile; resumeFromUnit: number; retrying: boolean }[] = [];
   for (const file of files) {
     const row = rows.get(file.id);
     if (row?.status === 'applied') continue;
     if (options.targetId !== undefined && Number(file.id) > Number(options.targetId)) break;
     if (file.kind === 'contract' && !options.contract) continue;
-    selected.push({ file, resumeFromUnit: row && row.checksum === file.checksum ? row.unitsDone : 0 });
+    const same = row !== undefined && row.checksum === file.checksum;
+    selected.push({ file, resumeFromUnit: same ? row.unitsDone : 0, retrying: same });
   }
   return selected;
 }

@@ -70,7 +70,7 @@ export async function executeMigration(ctx: ExecuteContext, plan: PlannedMigrati
   const started = performance.now();
   const entry: HistoryEntry = { id: plan.id, name: plan.name, checksum: plan.checksum, kind: plan.kind, appliedBy: ctx.appliedBy };
   const units = plan.units;
-  const tracksProgress = plan.direction === 'up' && (plan.resumeFromUnit > 0 || units.some((u) => !u.transactional));
+  const tracksProgress = plan.direction === 'up' && (plan.retrying || units.some((u) => !u.transactional));
   if (tracksProgress) await run(ctx.ddl, buildRecordProgress(entry, 'running', plan.resumeFromUnit, null));
   let retries = 0;
   for (let index = plan.resumeFromUnit; index < units.length || (index === 0 && units.length === 0); index++) {
@@ -83,7 +83,7 @@ export async function executeMigration(ctx: ExecuteContext, plan: PlannedMigrati
     for (let attempt = 0; ; attempt++) {
       const result = unit.transactional
         ? await runTransactionUnit(ctx, plan, unit, record, started)
-        : await runLoneStatement(ctx, plan, unit.statements[0], record, started, plan.resumeFromUnit > 0);
+        : await runLoneStatement(ctx, plan, unit.statements[0], record, started, plan.retrying);
       if (result.ok) break;
       const canRetry = result.sqlstate === LOCK_NOT_AVAILABLE && attempt < plan.timeouts.lockRetries && !ctx.signal?.aborted;
       if (result.sqlstate === LOCK_NOT_AVAILABLE) {

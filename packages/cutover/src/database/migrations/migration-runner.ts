@@ -180,7 +180,7 @@ export async function runMigrationsUp(
       result.outcome = 'lint-blocked';
       return;
     }
-    const plans = pending.map((p) => planMigration(p.file, 'up', settings, session.serverVersionNum, p.resumeFromUnit));
+    const plans = pending.map((p) => planMigration(p.file, 'up', settings, session.serverVersionNum, p.resumeFromUnit, p.retrying));
     await executeAll(session, settings, hooks, plans, result);
   });
 }
@@ -248,7 +248,7 @@ export async function planPendingMigrations(settings: MigrationSettings, request
     const pending = selectPendingUp(files, history, { contract, targetId: request.targetId });
     const v = session.serverVersionNum;
     return {
-      migrations: pending.map((p) => planMigration(p.file, 'up', settings, v, p.resumeFromUnit)),
+      migrations: pending.map((p) => planMigration(p.file, 'up', settings, v, p.resumeFromUnit, p.retrying)),
       lintFindings: pending.flatMap((p) => lintMigration(p.file, { serverVersionNum: v, ruleSettings: settings.lintRules })),
       skippedContract: contract
         ? []

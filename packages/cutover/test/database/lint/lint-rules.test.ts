@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { describe, test } from 'node:test';
 import { lintMigration } from '../../../src/database/lint/lint-migration.ts';
 import { LINT_RULES } from '../../../src/database/lint/lint-rules.ts';
@@ -117,6 +118,11 @@ function ruleIds(sql: string, version?: number): string[] {
 }
 
 describe('lint rules', () => {
+  test('docs/lint-rules.md documents exactly the rules', () => {
+    const docs = readFileSync(new URL('../../../../../docs/lint-rules.md', import.meta.url), 'utf8');
+    const documented = [...docs.matchAll(/^### (\S+)$/gm)].map((m) => m[1]);
+    assert.deepEqual(documented, [...LINT_RULES.map((r) => r.id), 'invalid-directive', 'allow-without-reason']);
+  });
   test('every rule has a case', () => {
     assert.deepEqual(LINT_RULES.map((r) => r.id).sort(), Object.keys(CASES).sort());
   });
