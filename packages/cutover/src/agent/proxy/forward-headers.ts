@@ -101,6 +101,8 @@ export function buildRawResponseHead(status: number, statusMessage: string, head
 
 /** Removes the headers a Connection header names (other than the standard tokens). */
 function removeConnectionListed(headers: string[], connection: string): void {
+  // The usual values name no header: skip the split on the hot path.
+  if (connection.length <= 10 && /^(keep-alive|close|upgrade)$/i.test(connection)) return;
   for (const token of connection.split(',')) {
     const name = token.trim().toLowerCase();
     if (

@@ -260,12 +260,14 @@ export class ProxyServer extends EventEmitter<ProxyServerEvents> {
   }
 
   async #close(): Promise<void> {
+    const servers = this.#servers.map(({ server }) => server);
     const closed = this.#closeListeners();
-    for (const { server } of this.#servers) server.closeIdleConnections();
+    for (const server of servers) server.closeIdleConnections();
     const drains: Promise<unknown>[] = [];
     for (const service of this.#services.values()) for (const target of service.targets) drains.push(service.remove(target.id));
     await Promise.all(drains);
-    for (const { server } of this.#servers) server.closeAllConnections();
+    // Keep-alive connections still open would hold server.close() until their idle timeout.
+    for (const server of servers) server.closeAllConnections();
     await closed;
   }
 

@@ -119,16 +119,19 @@ describe('ProxyServer removeTarget (draining)', () => {
 
   test('close() drains in-flight requests before it resolves', TEST, async () => {
     const { proxy, port } = await startProxy();
+    const keepAlive = new http.Agent({ keepAlive: true });
     const upstream = await startUpstream('u');
     try {
       proxy.setRoute(route('svc'));
       proxy.addTarget('svc', { id: 'u', release: 'r1', host: '127.0.0.1', port: upstream.port });
-      const slow = ask({ port, path: '/slow?ms=300' });
+      const slow = ask({ port, path: '/slow?ms=300', agent: keepAlive });
       await waitFor(() => proxy.targets('svc')[0].inFlight === 1, 'request in flight');
-      await within(proxy.close(), 5000, 'close');
+      // Well under the 5 s keep-alive timeout: close() must not wait for the client's idle connection.
+      await within(proxy.close(), 3000, 'close');
       assert.equal((await slow).status, 200);
       await assert.rejects(ask({ port, timeoutMs: 2000 }), /ECONNREFUSED/);
     } finally {
+      keepAlive.destroy();
       await proxy.close();
       await upstream.close();
     }

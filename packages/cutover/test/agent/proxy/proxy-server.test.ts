@@ -8,7 +8,7 @@ import { after, before, describe, test } from 'node:test';
 import { promisify } from 'node:util';
 import { ProxyServer } from '../../../src/agent/proxy/proxy-server.ts';
 import { isCutoverError } from '../../../src/errors/cutover-error.ts';
-import { ask, json, route, startProxy, startUpstream, type Upstream } from './proxy-test-kit.ts';
+import { ask, json, route, startProxy, startUpstream, type Upstream, waitFor } from './proxy-test-kit.ts';
 
 const TEST = { timeout: 30_000 };
 
@@ -111,6 +111,23 @@ describe('ProxyServer forwarding', () => {
       assert.ok(upstreams[0].connections - before <= 1, `upstream connections opened: ${upstreams[0].connections - before}`);
     } finally {
       agent.destroy();
+    }
+  });
+
+  test('closes idle upstream sockets before the app would', TEST, async () => {
+    const app = await startUpstream('short-keepalive');
+    app.server.keepAliveTimeout = 2000;
+    let closedByProxy = false;
+    app.server.on('connection', (socket) => socket.on('end', () => (closedByProxy = true)));
+    proxy.setRoute(route('short', { pathPrefix: '/short' }));
+    proxy.addTarget('short', { id: 's', release: 'r1', host: '127.0.0.1', port: app.port });
+    try {
+      assert.equal((await ask({ port, path: '/short' })).status, 200);
+      await waitFor(() => app.open === 0, 'the idle upstream socket closed', 5000);
+      assert.ok(closedByProxy, 'the proxy, not the app (after 2 s), closed the idle socket');
+    } finally {
+      await proxy.removeRoute('short');
+      await app.close();
     }
   });
 
