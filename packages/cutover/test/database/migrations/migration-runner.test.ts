@@ -6,6 +6,7 @@ import { after, before, beforeEach, describe, test } from 'node:test';
 import { promisify } from 'node:util';
 import { parseConfigText } from '../../../src/config/load-config.ts';
 import { MIGRATION_LOCK_KEY } from '../../../src/database/migrations/advisory-lock.ts';
+import { migrationChecksum } from '../../../src/database/migrations/checksum.ts';
 import { contractStep, migrateStep, migrationStatus } from '../../../src/database/migrations/migrate-step.ts';
 import {
   readMigrationStatus,
@@ -243,6 +244,28 @@ describe('failures', () => {
       columns.map((c) => c.column_name),
       ['id', 'email', 'verified', 'checked'],
     );
+  });
+});
+
+describe('interrupted runs', () => {
+  test('a run that died after a CONCURRENTLY build but before recording it does not rebuild it', async () => {
+    dirs.write('0001_accounts.sql', M1);
+    const settings = testSettings(db.url, dirs.dir);
+    await runMigrationsUp(settings);
+    const text =
+      '-- migrate:up\ncreate index concurrently accounts_email_idx on accounts (email);\nalter table accounts add column seen boolean;\n';
+    dirs.write('0002_email_idx.sql', text);
+    await db.query('create index accounts_email_idx on accounts (email)');
+    await db.query(
+      `insert into cutover.migrations (id, name, checksum, kind, status, units_done, applied_by) values ('2', '0002_email_idx', $1, 'expand', 'running', 0, 'crashed@host')`,
+      [migrationChecksum(text)],
+    );
+    assert.equal((await readMigrationStatus(settings)).state, 'failed');
+    const up = await runMigrationsUp(settings);
+    assert.equal(up.outcome, 'applied', JSON.stringify(up.failure));
+    assert.deepEqual(await db.query(`select status, units_done from cutover.migrations where id = '2'`), [
+      { status: 'applied', units_done: 2 },
+    ]);
   });
 });
 
