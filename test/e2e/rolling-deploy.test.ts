@@ -18,7 +18,7 @@ describe('rolling deploys under load', () => {
     box.release('v5', { bootDelayMs: 1500 });
     await box.writeConfig(
       (port) => `service: e2e
-release: { source: directory, path: releases/{release} }
+release: { source: directory, path: 'releases/{release}' }
 processes:
   web:
     command: node server.js

@@ -38,8 +38,8 @@ export function createAdminApi({ agent, token }: { agent: Agent; token: string }
 
   app.get<{ Querystring: { service?: string } }>('/v1/state', async (request) => {
     const filter = request.query.service;
-    const instances = agent.supervisor
-      .list()
+    const instances = agent.routing
+      .live()
       .filter((info) => !filter || info.spec.service === filter)
       .map((info) => ({
         ...info,

@@ -18,6 +18,8 @@ export interface StopReport {
 export class InstanceRouting {
   private readonly routed = new Map<string, string>();
   private readonly inPool = new Set<string>();
+  /** Instances stopped on request: gone from listings (the supervisor keeps their final state a while). */
+  private readonly removed = new Set<string>();
   /** When each instance turned healthy and when it entered the pool: the switch latency. */
   readonly joinedPoolMs = new Map<string, number>();
 
@@ -50,6 +52,11 @@ export class InstanceRouting {
     return this.supervisor.get(id) ?? info;
   }
 
+  /** The instances the agent answers for: running ones, and failed ones until they are stopped. */
+  live(): InstanceInfo[] {
+    return this.supervisor.list().filter((info) => !this.removed.has(info.spec.id));
+  }
+
   isInPool(id: string): boolean {
     return this.inPool.has(id);
   }
@@ -69,11 +76,12 @@ export class InstanceRouting {
     const drain = await this.unroute(id);
     const stop = await this.supervisor.stop(id, options);
     this.store.deleteInstance(id);
+    this.removed.add(id);
     return { drain, stop };
   }
 
   async stopAll(): Promise<void> {
-    await Promise.all(this.supervisor.list().map((info) => this.stopInstance(info.spec.id).catch(() => undefined)));
+    await Promise.all(this.live().map((info) => this.stopInstance(info.spec.id).catch(() => undefined)));
   }
 
   /** Re-creates routes and instances after an agent restart: adopts live processes, restarts the rest. */

@@ -67,8 +67,8 @@ export class Output {
     const finish = (mark: string, plain: string, detail?: string) => {
       if (timer) clearInterval(timer);
       const suffix = detail ? ` (${detail})` : '';
-      if (this.tty) this.stdout.write(`\r\x1b[2K${mark} ${current}${suffix} \x1b[2m${elapsed()}\x1b[0m\n`);
-      else this.stdout.write(`${timestamp()} ${plain} ${current}${suffix} [${elapsed()}]\n`);
+      if (this.tty) this.stdout.write(`\r\x1b[2K${mark} ${text}${suffix} \x1b[2m${elapsed()}\x1b[0m\n`);
+      else this.stdout.write(`${timestamp()} ${plain} ${text}${suffix} [${elapsed()}]\n`);
     };
     return {
       done: (detail) => finish('\x1b[32m✔\x1b[0m', 'ok', detail),

@@ -87,7 +87,8 @@ async function rollProcessType(
   for (const instance of adopted) watch.add(instance.spec.id);
 
   while (ready < processPlan.instances) {
-    const size = Math.min(config.batchSize, processPlan.instances - ready);
+    // With nothing to replace (a first deploy), every instance starts at once: no traffic is at stake.
+    const size = old.length === 0 ? processPlan.instances - ready : Math.min(config.batchSize, processPlan.instances - ready);
     const batchStarted = performance.now();
     ctx.emit('batch:starting', { processType: processPlan.processType, size, release: plan.release });
     const started = await Promise.all(
