@@ -83,7 +83,7 @@ export interface AnalysisResult {
   name: string | null;
   /** pass only when every non-dryRun metric passed. */
   verdict: Verdict;
-  /** completed: every deciding metric finished; fail-fast: one could no longer pass; signal: stopped by the caller. */
+  /** completed: every deciding metric finished; fail-fast: others were cut short once one could no longer pass; signal: stopped by the caller. */
   endedBy: 'completed' | 'fail-fast' | 'signal';
   /** The metric the verdict rests on (the first that failed, errored or was inconclusive); null on pass. */
   decidedBy: string | null;

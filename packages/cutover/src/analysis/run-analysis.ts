@@ -101,7 +101,8 @@ export async function runAnalysis(
   const judged = metrics.filter((metric) => !metric.dryRun);
   const verdict = SEVERITY.find((severity) => judged.some((metric) => metric.verdict === severity)) ?? 'pass';
   const decidedBy = verdict === 'pass' ? null : (state.failFastBy ?? judged.find((metric) => metric.verdict === verdict)?.name ?? null);
-  const endedBy = state.failFastBy !== null ? 'fail-fast' : options.signal?.aborted ? 'signal' : 'completed';
+  const cutShort = judged.some((metric) => !metric.complete);
+  const endedBy = !cutShort ? 'completed' : state.failFastBy !== null ? 'fail-fast' : 'signal';
   return {
     name: analysis.name ?? null,
     verdict,
