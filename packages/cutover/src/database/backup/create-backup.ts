@@ -1,4 +1,4 @@
-import { mkdir, rename, rm } from 'node:fs/promises';
+import { chmod, mkdir, rename, rm } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { describeExit, runProcess } from '../../checks/run-process.ts';
 import type { LoadedConfig } from '../../config/load-config.ts';
@@ -52,7 +52,9 @@ export async function createBackup(options: CreateBackupOptions): Promise<Create
   const now = options.now ?? (() => new Date());
   const target = resolveBackupTarget(loaded, config);
   const dir = backupDir(loaded);
-  await mkdir(dir, { recursive: true, mode: 0o700 });
+  await mkdir(dir, { recursive: true });
+  // Only the leaf is private: parents created here (the data dir) keep the usual mode, as the agent creates them.
+  await chmod(dir, 0o700);
   const startedAt = performance.now();
   const created = now();
   const id = newBackupId(created);
