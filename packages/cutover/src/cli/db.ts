@@ -1,5 +1,7 @@
+import { ensureAccessories } from '../accessories/ensure-accessories.ts';
+import { stopAccessories } from '../accessories/stop-accessories.ts';
 import { formatBytes } from '../checks/check-result.ts';
-import { loadConfig } from '../config/load-config.ts';
+import { type LoadedConfig, loadConfig } from '../config/load-config.ts';
 import { backupDir, listManifests } from '../database/backup/backup-manifest.ts';
 import { buildRestoreCommand } from '../database/backup/backup-step.ts';
 import { createBackup } from '../database/backup/create-backup.ts';
@@ -8,25 +10,27 @@ import { restoreBackup } from '../database/backup/restore-backup.ts';
 import { verifyBackup } from '../database/backup/verify-backup.ts';
 import { CutoverError } from '../errors/cutover-error.ts';
 import type { Command } from './command.ts';
-import { formatMs, type Step } from './output.ts';
+import { formatMs, type Output, type Step } from './output.ts';
 import { formatTable } from './table.ts';
 
-const SUBCOMMANDS = ['backup', 'backups', 'verify', 'restore'] as const;
+const SUBCOMMANDS = ['backup', 'backups', 'verify', 'restore', 'accessories'] as const;
 
 export const dbCommand: Command = {
   name: 'db',
-  summary: 'database backups: backup, backups, verify <id>, restore <id>',
-  usage: 'cutover db <backup|backups|verify <id|latest>|restore <id>> [options]',
+  summary: 'database backups (backup, backups, verify <id>, restore <id>) and accessories',
+  usage: 'cutover db <backup|backups|verify <id|latest>|restore <id>|accessories> [options]',
   description: [
     'Backups of the database named by the `backup` section of cutover.yml (see docs/backups.md).',
     '  backup         pg_dump -Fc now, write its manifest, apply retention (--verify: restore-test it too)',
     '  backups        list the backups of this service, newest first',
     '  verify <id>    restore into a scratch database and compare with the manifest (id or "latest")',
     '  restore <id>   restore into a fresh database and swap it in; refuses while apps are connected (--force ends them)',
+    '  accessories    use the declared PostgreSQL/Redis of `accessories:`, or start private ones (--stop: stop them; docs/checks.md)',
   ].join('\n'),
   options: {
     force: { type: 'boolean', help: 'restore: terminate application connections instead of refusing' },
     verify: { type: 'boolean', help: 'backup: restore-test the new backup into a scratch database' },
+    stop: { type: 'boolean', help: 'accessories: stop the private servers cutover started' },
   },
   async run({ args, options, out, cwd }) {
     const [sub, id] = args;
@@ -36,6 +40,7 @@ export const dbCommand: Command = {
       });
     }
     const loaded = loadConfig(cwd, options.config as string | undefined);
+    if (sub === 'accessories') return accessories(loaded, Boolean(options.stop), out);
     requireBackupConfig(loaded);
     const dir = backupDir(loaded);
     // Progress lines on a log or pipe; a terminal shows the live step instead (lines would garble the spinner).
@@ -136,6 +141,35 @@ export const dbCommand: Command = {
     }
   },
 };
+
+async function accessories(loaded: LoadedConfig, stop: boolean, out: Output): Promise<number> {
+  if (stop) {
+    const stopped = await stopAccessories(loaded);
+    out.result({ accessories: stopped });
+    for (const s of stopped) out.line(`${s.name}: ${s.stopped ? 'stopped' : 'no private server running'}`);
+    return 0;
+  }
+  const step = out.step('checking accessories');
+  const statuses = await failStepOnError(step, ensureAccessories(loaded, { log: (m) => (out.tty ? undefined : out.line(`  ${m}`)) }));
+  step.done(`${statuses.length} ready`);
+  out.result({ accessories: statuses });
+  if (statuses.length === 0) out.line(`${loaded.file} declares no accessories`);
+  else
+    out.line(
+      formatTable(
+        ['NAME', 'KIND', 'URL', 'ENV', 'SERVER', 'STARTED NOW'],
+        statuses.map((a) => [
+          a.name,
+          a.kind,
+          a.url.replace(/:\/\/([^:@/]*):[^@/]+@/, '://$1:***@'),
+          a.env,
+          a.private ? 'private' : 'declared',
+          a.started ? 'yes' : 'no',
+        ]),
+      ),
+    );
+  return 0;
+}
 
 /** Ends a live progress line with a cross before the error reaches the user. */
 async function failStepOnError<T>(step: Step, work: Promise<T>): Promise<T> {
