@@ -37,26 +37,30 @@ describe('signing keys file', () => {
     assert.throws(() => parseSigningKeys(JSON.stringify({ keys: [] }), 'empty.json'), /empty\.json/);
   });
 
-  test('generate-signing-key.ts creates a file, refuses to overwrite it, and rotates keeping the previous key', async () => {
+  test('generate-signing-key.ts: create, rotate (publish a new key), promote (sign with it), never more than two keys', async () => {
     const file = join(dir, 'jwt.json');
     const run = (...args: string[]) =>
       execFileSync(process.execPath, [`${AUTH_DIR}src/generate-signing-key.ts`, file, ...args], { encoding: 'utf8', stdio: 'pipe' });
+    assert.throws(() => run('--rotate'), /does not exist/);
     run();
-    const first = await loadSigningKeys(file);
-    assert.equal(first.length, 1);
+    const [k1] = await loadSigningKeys(file);
+    assert.equal(statSync(file).mode & 0o777, 0o600, 'only the owner reads the private keys');
     assert.throws(() => run(), /exists/);
+    assert.throws(() => run('--promote'), /no second key/);
     run('--rotate');
     const rotated = await loadSigningKeys(file);
-    assert.equal(rotated.length, 2);
-    assert.equal(rotated[1].kid, first[0].kid, 'the previous key is still published');
-    assert.notEqual(rotated[0].kid, first[0].kid);
-    run('--rotate');
-    const again = await loadSigningKeys(file);
+    assert.equal(rotated[0].kid, k1.kid, 'the current key still signs');
+    const k2 = rotated[1];
+    assert.notEqual(k2.kid, k1.kid);
+    run('--promote');
     assert.deepEqual(
-      again.map((k) => k.kid),
-      [again[0].kid, rotated[0].kid],
-      'at most two keys: the oldest is dropped',
+      (await loadSigningKeys(file)).map((k) => k.kid),
+      [k2.kid, k1.kid],
     );
-    assert.equal(statSync(file).mode & 0o777, 0o600, 'only the owner reads the private keys');
+    run('--rotate');
+    const third = await loadSigningKeys(file);
+    assert.equal(third.length, 2);
+    assert.equal(third[0].kid, k2.kid);
+    assert.ok(![k1.kid, k2.kid].includes(third[1].kid), 'the retired key is gone');
   });
 });
