@@ -58,15 +58,22 @@ export class HttpExchange implements InFlightExchange {
     this.attempts++;
     this.target = target;
     target.begin(this);
-    const upstream: Tagged<ClientRequest> = http.request({
-      agent: target.agent,
-      host: target.host,
-      port: target.port,
-      method: this.req.method,
-      path: this.path,
-      headers: this.head.headers,
-      setHost: false,
-    });
+    let upstream: Tagged<ClientRequest>;
+    try {
+      upstream = http.request({
+        agent: target.agent,
+        host: target.host,
+        port: target.port,
+        method: this.req.method,
+        path: this.path,
+        headers: this.head.headers,
+        setHost: false,
+      });
+    } catch (error) {
+      // Node validates the request line and headers again; a request it refuses never left the proxy.
+      this.fail(502, `the request cannot be forwarded: ${(error as Error).message}`);
+      return;
+    }
     upstream[kExchange] = this;
     upstream.on('response', onUpstreamResponse);
     upstream.on('error', onUpstreamError);
@@ -90,7 +97,14 @@ export class HttpExchange implements InFlightExchange {
     this.upstreamRes = upstreamRes;
     (upstreamRes as Tagged<IncomingMessage>)[kExchange] = this;
     upstreamRes.on('close', onUpstreamResponseClose);
-    this.res.writeHead(upstreamRes.statusCode ?? 502, upstreamRes.statusMessage, buildClientResponseHeaders(upstreamRes.rawHeaders));
+    try {
+      this.res.writeHead(upstreamRes.statusCode ?? 502, upstreamRes.statusMessage, buildClientResponseHeaders(upstreamRes.rawHeaders));
+    } catch (error) {
+      // Node rejects what it would not send itself (a status below 100, say): the app's answer is unusable.
+      upstreamRes.destroy();
+      this.fail(502, `service ${this.service.name} target ${this.target!.id} sent an invalid response: ${(error as Error).message}`);
+      return;
+    }
     upstreamRes.pipe(this.res);
   }
 
@@ -102,7 +116,10 @@ export class HttpExchange implements InFlightExchange {
     const failure = classifyUpstreamError(error, requestSent, upstream.reusedSocket);
     this.service.targetFailed(target, failure.reason, failure.ejectNow);
     if (this.attempts === 1 && mayRetry(failure, this.req.method ?? 'GET', this.head.hasBody)) {
-      const next = this.service.pick(target);
+      // A pooled socket the app had just closed says nothing about the app: with no other target,
+      // the same one is tried again on a fresh connection.
+      const stale = upstream.reusedSocket && !failure.ejectNow && target.healthy && !target.draining;
+      const next = this.service.pick(target) ?? (stale ? target : null);
       if (next !== null) {
         target.end(this);
         this.send(next);

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import http from 'node:http';
+import net, { type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -72,10 +73,10 @@ async function kill(app: AppProcess): Promise<void> {
 }
 
 describe('ProxyServer retries and passive ejection', () => {
-  test('a dead target costs no client errors: connect failures are retried and eject it', TEST, async () => {
-    const { proxy, port } = await startProxy();
-    const dead = await startUpstream('dead');
-    const alive = await startUpstream('alive');
+  test('a dead target costs no client errors: connect failures are retried and eject it', TEST, async (t) => {
+    const { proxy, port } = await startProxy(t);
+    const dead = await startUpstream(t, 'dead');
+    const alive = await startUpstream(t, 'alive');
     const keepAlive = new http.Agent({ keepAlive: true, maxSockets: 4 });
     try {
       proxy.setRoute(route('svc'));
@@ -120,79 +121,94 @@ describe('ProxyServer retries and passive ejection', () => {
       assert.equal(counters.byStatusClass['2xx'], 63);
     } finally {
       keepAlive.destroy();
-      await proxy.close();
-      await alive.close();
     }
   });
 
-  test('a GET in flight when the app process dies is retried on the other target', TEST, async () => {
-    const { proxy, port } = await startProxy();
+  test('a GET in flight when the app process dies is retried on the other target', TEST, async (t) => {
+    const { proxy, port } = await startProxy(t);
     const crashing = await startApp('crashing');
-    const other = await startUpstream('other');
+    const other = await startUpstream(t, 'other');
+    proxy.setRoute(route('svc'));
+    proxy.addTarget('svc', { id: 'crashing', release: 'old', host: '127.0.0.1', port: crashing.port });
+    const reply = ask({ port, path: '/hang/get' });
+    await waitFor(() => crashing.lines.includes('request GET /hang/get'), 'the app received the GET');
+    proxy.addTarget('svc', { id: 'other', release: 'new', host: '127.0.0.1', port: other.port });
+    await kill(crashing);
+    const answer = await within(reply, 5000, 'retried GET');
+    assert.equal(answer.status, 200);
+    assert.deepEqual([json(answer).id, json(answer).url], ['other', '/hang/get']);
+    const counters = proxy.counters('svc');
+    assert.equal(counters.new.requests, 1);
+    assert.equal(counters.old, undefined, 'the failed attempt is not counted');
+  });
+
+  test('a POST in flight when the app process dies is answered 502 and not replayed', TEST, async (t) => {
+    const { proxy, port } = await startProxy(t);
+    const crashing = await startApp('crashing');
+    const other = await startUpstream(t, 'other');
+    proxy.setRoute(route('svc'));
+    proxy.addTarget('svc', { id: 'crashing', release: 'old', host: '127.0.0.1', port: crashing.port });
+    const reply = ask({ port, method: 'POST', path: '/hang/post', body: 'charge the card' });
+    await waitFor(() => crashing.lines.includes('request POST /hang/post'), 'the app received the POST');
+    proxy.addTarget('svc', { id: 'other', release: 'new', host: '127.0.0.1', port: other.port });
+    await kill(crashing);
+    const answer = await within(reply, 5000, 'POST answer');
+    assert.equal(answer.status, 502);
+    assert.match(answer.body, /target crashing failed/);
+    assert.equal(other.requests.length, 0, 'the POST was not sent again');
+    assert.equal(proxy.counters('svc').old.proxyErrors, 1);
+  });
+
+  test('a pooled socket the app closed is retried on a fresh connection, even with a single target', TEST, async (t) => {
+    const { proxy, port } = await startProxy(t);
+    // Answers the first request of each connection and resets the connection on the second one: an
+    // app closing an idle keep-alive socket just as the proxy reuses it.
+    let connections = 0;
+    const app = net.createServer((socket) => {
+      connections++;
+      let requests = 0;
+      socket.on('error', () => {});
+      socket.on('data', (chunk) => {
+        if (!chunk.toString().includes('\r\n\r\n')) return;
+        if (++requests === 1) socket.write('HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: keep-alive\r\n\r\nok');
+        else socket.resetAndDestroy();
+      });
+    });
+    await new Promise<void>((resolve) => app.listen(0, '127.0.0.1', resolve));
     try {
       proxy.setRoute(route('svc'));
-      proxy.addTarget('svc', { id: 'crashing', release: 'old', host: '127.0.0.1', port: crashing.port });
-      const reply = ask({ port, path: '/hang/get' });
-      await waitFor(() => crashing.lines.includes('request GET /hang/get'), 'the app received the GET');
-      proxy.addTarget('svc', { id: 'other', release: 'new', host: '127.0.0.1', port: other.port });
-      await kill(crashing);
-      const answer = await within(reply, 5000, 'retried GET');
-      assert.equal(answer.status, 200);
-      assert.deepEqual([json(answer).id, json(answer).url], ['other', '/hang/get']);
-      const counters = proxy.counters('svc');
-      assert.equal(counters.new.requests, 1);
-      assert.equal(counters.old, undefined, 'the failed attempt is not counted');
+      proxy.addTarget('svc', { id: 'only', release: 'r1', host: '127.0.0.1', port: (app.address() as AddressInfo).port });
+      const ejected: TargetEjectedEvent[] = [];
+      proxy.on('target:ejected', (event) => ejected.push(event));
+      assert.equal((await ask({ port, path: '/one' })).status, 200);
+      assert.equal((await ask({ port, path: '/two' })).status, 200);
+      assert.equal(connections, 2, 'the second request went out again on a new connection');
+      assert.deepEqual(ejected, []);
+      const post = await ask({ port, method: 'POST', path: '/three', body: 'x' });
+      assert.equal(post.status, 502, 'a POST that went out on the reset socket is not replayed');
     } finally {
-      await proxy.close();
-      await other.close();
+      await new Promise<void>((resolve) => app.close(() => resolve()));
     }
   });
 
-  test('a POST in flight when the app process dies is answered 502 and not replayed', TEST, async () => {
-    const { proxy, port } = await startProxy();
-    const crashing = await startApp('crashing');
-    const other = await startUpstream('other');
-    try {
-      proxy.setRoute(route('svc'));
-      proxy.addTarget('svc', { id: 'crashing', release: 'old', host: '127.0.0.1', port: crashing.port });
-      const reply = ask({ port, method: 'POST', path: '/hang/post', body: 'charge the card' });
-      await waitFor(() => crashing.lines.includes('request POST /hang/post'), 'the app received the POST');
-      proxy.addTarget('svc', { id: 'other', release: 'new', host: '127.0.0.1', port: other.port });
-      await kill(crashing);
-      const answer = await within(reply, 5000, 'POST answer');
-      assert.equal(answer.status, 502);
-      assert.match(answer.body, /target crashing failed/);
-      assert.equal(other.requests.length, 0, 'the POST was not sent again');
-      assert.equal(proxy.counters('svc').old.proxyErrors, 1);
-    } finally {
-      await proxy.close();
-      await other.close();
-    }
-  });
-
-  test('three responses cut short in a row eject the target', TEST, async () => {
-    const { proxy, port } = await startProxy();
-    const broken = await startUpstream('broken', (_req, res) => {
+  test('three responses cut short in a row eject the target', TEST, async (t) => {
+    const { proxy, port } = await startProxy(t);
+    const broken = await startUpstream(t, 'broken', (_req, res) => {
       res.writeHead(200, { 'Content-Length': '100' });
       res.write('partial');
       setTimeout(() => res.socket?.destroy(), 10);
     });
-    try {
-      proxy.setRoute(route('svc'));
-      proxy.addTarget('svc', { id: 'broken', release: 'r1', host: '127.0.0.1', port: broken.port });
-      const ejected: TargetEjectedEvent[] = [];
-      proxy.on('target:ejected', (event) => ejected.push(event));
-      for (let i = 0; i < 3; i++) {
-        assert.equal(ejected.length, 0);
-        await assert.rejects(ask({ port, path: `/cut/${i}` }), 'the client sees its response cut');
-      }
-      assert.deepEqual(ejected, [{ service: 'svc', id: 'broken', reason: 'response cut short' }]);
-      const counters = proxy.counters('svc').r1;
-      assert.equal(counters.proxyErrors, 3);
-      assert.equal(counters.byStatusClass['5xx'], 3);
-    } finally {
-      await proxy.close();
-      await broken.close();
+    proxy.setRoute(route('svc'));
+    proxy.addTarget('svc', { id: 'broken', release: 'r1', host: '127.0.0.1', port: broken.port });
+    const ejected: TargetEjectedEvent[] = [];
+    proxy.on('target:ejected', (event) => ejected.push(event));
+    for (let i = 0; i < 3; i++) {
+      assert.equal(ejected.length, 0);
+      await assert.rejects(ask({ port, path: `/cut/${i}` }), 'the client sees its response cut');
     }
+    assert.deepEqual(ejected, [{ service: 'svc', id: 'broken', reason: 'response cut short' }]);
+    const counters = proxy.counters('svc').r1;
+    assert.equal(counters.proxyErrors, 3);
+    assert.equal(counters.byStatusClass['5xx'], 3);
   });
 });

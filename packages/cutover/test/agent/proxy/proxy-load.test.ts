@@ -7,15 +7,15 @@ const TOTAL_REQUESTS = 2000;
 const WORKERS = 16;
 const SWAPS = 6;
 
-test('swapping targets under load: 0 errors and 0 non-2xx', { timeout: 120_000 }, async () => {
-  const { proxy, port } = await startProxy();
+test('swapping targets under load: 0 errors and 0 non-2xx', { timeout: 120_000 }, async (t) => {
+  const { proxy, port } = await startProxy(t);
   proxy.setRoute(route('svc', { drainTimeoutMs: 10_000 }));
   const live: Upstream[] = [];
   const retired: Upstream[] = [];
   let generation = 0;
   const addTarget = async (): Promise<void> => {
     const id = `gen-${generation++}`;
-    const upstream = await startUpstream(id);
+    const upstream = await startUpstream(t, id);
     live.push(upstream);
     proxy.addTarget('svc', { id, release: `r${generation}`, host: '127.0.0.1', port: upstream.port });
   };
@@ -87,7 +87,5 @@ test('swapping targets under load: 0 errors and 0 non-2xx', { timeout: 120_000 }
     );
   } finally {
     keepAlive.destroy();
-    await proxy.close();
-    await Promise.all([...live, ...retired].map((u) => u.close()));
   }
 });

@@ -22,8 +22,8 @@ describe('ProxyServer forwarding', () => {
   const upstreams: Upstream[] = [];
 
   before(async () => {
-    ({ proxy, port } = await startProxy());
-    for (const id of ['web-1', 'api-1', 'admin-1', 'v2-1']) upstreams.push(await startUpstream(id));
+    ({ proxy, port } = await startProxy(null));
+    for (const id of ['web-1', 'api-1', 'admin-1', 'v2-1']) upstreams.push(await startUpstream(null, id));
     proxy.setRoute(route('web'));
     proxy.setRoute(route('api', { pathPrefix: '/api', stripPrefix: true }));
     proxy.setRoute(route('admin', { hosts: ['admin.example.com'] }));
@@ -35,7 +35,7 @@ describe('ProxyServer forwarding', () => {
   });
 
   after(async () => {
-    await proxy.close();
+    await proxy?.close();
     await Promise.all(upstreams.map((u) => u.close()));
   });
 
@@ -114,8 +114,8 @@ describe('ProxyServer forwarding', () => {
     }
   });
 
-  test('closes idle upstream sockets before the app would', TEST, async () => {
-    const app = await startUpstream('short-keepalive');
+  test('closes idle upstream sockets before the app would', TEST, async (t) => {
+    const app = await startUpstream(t, 'short-keepalive');
     app.server.keepAliveTimeout = 2000;
     let closedByProxy = false;
     app.server.on('connection', (socket) => socket.on('end', () => (closedByProxy = true)));
@@ -127,7 +127,6 @@ describe('ProxyServer forwarding', () => {
       assert.ok(closedByProxy, 'the proxy, not the app (after 2 s), closed the idle socket');
     } finally {
       await proxy.removeRoute('short');
-      await app.close();
     }
   });
 
@@ -145,65 +144,51 @@ describe('ProxyServer forwarding', () => {
 });
 
 describe('ProxyServer answers of its own', () => {
-  test('404 names the host and path when no service matches', TEST, async () => {
-    const { proxy, port } = await startProxy();
-    try {
-      proxy.setRoute(route('only', { hosts: ['only.test'] }));
-      const reply = await ask({ port, path: '/some/where?q=1', headers: { Host: 'other.test' } });
-      assert.equal(reply.status, 404);
-      assert.match(reply.body, /no service matches host "other.test" and path "\/some\/where"/);
-      assert.equal(reply.headers['content-type'], 'text/plain; charset=utf-8');
-    } finally {
-      await proxy.close();
-    }
+  test('404 names the host and path when no service matches', TEST, async (t) => {
+    const { proxy, port } = await startProxy(t);
+    proxy.setRoute(route('only', { hosts: ['only.test'] }));
+    const reply = await ask({ port, path: '/some/where?q=1', headers: { Host: 'other.test' } });
+    assert.equal(reply.status, 404);
+    assert.match(reply.body, /no service matches host "other.test" and path "\/some\/where"/);
+    assert.equal(reply.headers['content-type'], 'text/plain; charset=utf-8');
   });
 
-  test('503 with Retry-After: 1 when the route has no healthy target', TEST, async () => {
-    const { proxy, port } = await startProxy();
-    const upstream = await startUpstream('u');
-    try {
-      proxy.setRoute(route('svc'));
-      let reply = await ask({ port });
-      assert.equal(reply.status, 503);
-      assert.equal(reply.headers['retry-after'], '1');
-      assert.match(reply.body, /service svc has no healthy target/);
-      proxy.addTarget('svc', { id: 't1', release: 'r1', host: '127.0.0.1', port: upstream.port });
-      assert.equal((await ask({ port })).status, 200, 'an added target is used at once');
-      proxy.setTargetHealthy('svc', 't1', false);
-      reply = await ask({ port });
-      assert.equal(reply.status, 503);
-      assert.equal(proxy.targets('svc')[0].healthy, false);
-      proxy.setTargetHealthy('svc', 't1', true);
-      assert.equal((await ask({ port })).status, 200);
-    } finally {
-      await proxy.close();
-      await upstream.close();
-    }
+  test('503 with Retry-After: 1 when the route has no healthy target', TEST, async (t) => {
+    const { proxy, port } = await startProxy(t);
+    const upstream = await startUpstream(t, 'u');
+    proxy.setRoute(route('svc'));
+    let reply = await ask({ port });
+    assert.equal(reply.status, 503);
+    assert.equal(reply.headers['retry-after'], '1');
+    assert.match(reply.body, /service svc has no healthy target/);
+    proxy.addTarget('svc', { id: 't1', release: 'r1', host: '127.0.0.1', port: upstream.port });
+    assert.equal((await ask({ port })).status, 200, 'an added target is used at once');
+    proxy.setTargetHealthy('svc', 't1', false);
+    reply = await ask({ port });
+    assert.equal(reply.status, 503);
+    assert.equal(proxy.targets('svc')[0].healthy, false);
+    proxy.setTargetHealthy('svc', 't1', true);
+    assert.equal((await ask({ port })).status, 200);
   });
 
-  test('removeRoute stops matching at once and drains its targets', TEST, async () => {
-    const { proxy, port } = await startProxy();
-    const upstream = await startUpstream('u');
-    try {
-      proxy.setRoute(route('svc'));
-      proxy.addTarget('svc', { id: 't1', release: 'r1', host: '127.0.0.1', port: upstream.port });
-      assert.equal((await ask({ port })).status, 200);
-      const removed = proxy.removeRoute('svc');
-      assert.equal((await ask({ port })).status, 404);
-      await removed;
-      assert.throws(() => proxy.targets('svc'), hasCode('CUT_ERR_AGENT_UNKNOWN_SERVICE'));
-    } finally {
-      await proxy.close();
-      await upstream.close();
-    }
+  test('removeRoute stops matching at once and drains its targets', TEST, async (t) => {
+    const { proxy, port } = await startProxy(t);
+    const upstream = await startUpstream(t, 'u');
+    proxy.setRoute(route('svc'));
+    proxy.addTarget('svc', { id: 't1', release: 'r1', host: '127.0.0.1', port: upstream.port });
+    assert.equal((await ask({ port })).status, 200);
+    const removed = proxy.removeRoute('svc');
+    assert.equal((await ask({ port })).status, 404);
+    await removed;
+    assert.throws(() => proxy.targets('svc'), hasCode('CUT_ERR_AGENT_UNKNOWN_SERVICE'));
   });
 });
 
 describe('ProxyServer release weights', () => {
-  test('splits new requests between releases by weight, then evenly again', TEST, async () => {
-    const { proxy, port } = await startProxy();
-    const v1 = await startUpstream('v1');
-    const v2 = await startUpstream('v2');
+  test('splits new requests between releases by weight, then evenly again', TEST, async (t) => {
+    const { proxy, port } = await startProxy(t);
+    const v1 = await startUpstream(t, 'v1');
+    const v2 = await startUpstream(t, 'v2');
     const agent = new http.Agent({ keepAlive: true, maxSockets: 4 });
     try {
       proxy.setRoute(route('svc'));
@@ -222,8 +207,6 @@ describe('ProxyServer release weights', () => {
       assert.throws(() => proxy.setReleaseWeights('svc', { v1: 0 }), hasCode('CUT_ERR_AGENT_WEIGHTS_INVALID'));
     } finally {
       agent.destroy();
-      await proxy.close();
-      await Promise.all([v1.close(), v2.close()]);
     }
   });
 });
@@ -255,29 +238,27 @@ describe('ProxyServer control errors', () => {
 });
 
 describe('ProxyServer listeners', () => {
-  test('a port in use is a CUT_ERR_AGENT_PORT_IN_USE naming the port', TEST, async () => {
-    const { proxy, port } = await startProxy();
-    try {
-      const second = new ProxyServer({ httpPort: port, listenHost: '127.0.0.1' });
-      await assert.rejects(second.listen(), (error: unknown) => {
-        assert.ok(isCutoverError(error));
-        assert.equal(error.code, 'CUT_ERR_AGENT_PORT_IN_USE');
-        assert.match(error.message, new RegExp(`port ${port}`));
-        assert.match(error.hint ?? '', /agent.httpPort/);
-        return true;
-      });
-    } finally {
-      await proxy.close();
-    }
+  test('a port in use is a CUT_ERR_AGENT_PORT_IN_USE naming the port', TEST, async (t) => {
+    const { port } = await startProxy(t);
+    const second = new ProxyServer({ httpPort: port, listenHost: '127.0.0.1' });
+    t.after(() => second.close());
+    await assert.rejects(second.listen(), (error: unknown) => {
+      assert.ok(isCutoverError(error));
+      assert.equal(error.code, 'CUT_ERR_AGENT_PORT_IN_USE');
+      assert.match(error.message, new RegExp(`port ${port}`));
+      assert.match(error.hint ?? '', /agent.httpPort/);
+      return true;
+    });
   });
 
-  test('unreadable or missing TLS files are CUT_ERR_AGENT_TLS', TEST, async () => {
+  test('unreadable or missing TLS files are CUT_ERR_AGENT_TLS', TEST, async (t) => {
     const missing = new ProxyServer({
       httpPort: 0,
       httpsPort: 0,
       listenHost: '127.0.0.1',
       tls: { certFile: '/nonexistent/cert.pem', keyFile: '/nonexistent/key.pem' },
     });
+    t.after(() => missing.close());
     await assert.rejects(
       missing.listen(),
       (error: unknown) => hasCode('CUT_ERR_AGENT_TLS')(error) && /\/nonexistent\/cert.pem/.test((error as Error).message),
@@ -285,7 +266,7 @@ describe('ProxyServer listeners', () => {
     assert.throws(() => new ProxyServer({ httpPort: 0, httpsPort: 0 }), hasCode('CUT_ERR_AGENT_TLS'));
   });
 
-  test('terminates TLS from cert and key files and forwards with X-Forwarded-Proto https', TEST, async () => {
+  test('terminates TLS from cert and key files and forwards with X-Forwarded-Proto https', TEST, async (t) => {
     const dir = await mkdtemp(join(tmpdir(), 'cutover-proxy-tls-'));
     const certFile = join(dir, 'cert.pem');
     const keyFile = join(dir, 'key.pem');
@@ -306,8 +287,8 @@ describe('ProxyServer listeners', () => {
       '-out',
       certFile,
     ]);
-    const upstream = await startUpstream('u');
-    const { proxy, port, httpsPort } = await startProxy({ httpsPort: 0, tls: { certFile, keyFile } });
+    const upstream = await startUpstream(t, 'u');
+    const { proxy, port, httpsPort } = await startProxy(t, { httpsPort: 0, tls: { certFile, keyFile } });
     try {
       assert.ok(httpsPort && httpsPort !== port);
       proxy.setRoute(route('svc'));
@@ -319,10 +300,9 @@ describe('ProxyServer listeners', () => {
       const garbage = join(dir, 'garbage.pem');
       await promisify(execFile)('sh', ['-c', `echo nope > ${garbage}`]);
       const broken = new ProxyServer({ httpPort: 0, httpsPort: 0, listenHost: '127.0.0.1', tls: { certFile: garbage, keyFile } });
+      t.after(() => broken.close());
       await assert.rejects(broken.listen(), hasCode('CUT_ERR_AGENT_TLS'));
     } finally {
-      await proxy.close();
-      await upstream.close();
       await rm(dir, { recursive: true, force: true });
     }
   });

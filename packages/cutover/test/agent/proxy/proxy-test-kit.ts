@@ -33,7 +33,10 @@ export function echo(id: string): Handler {
   };
 }
 
-export async function startUpstream(id: string, handler: Handler = echo(id)): Promise<Upstream> {
+/** A test context (or null): what it starts is closed after the test, pass or fail. */
+export type Cleanup = { after(fn: () => unknown): void } | null;
+
+export async function startUpstream(t: Cleanup, id: string, handler: Handler = echo(id)): Promise<Upstream> {
   const upstream: Upstream = { id, port: 0, server: http.createServer(), connections: 0, open: 0, requests: [], close: async () => {} };
   upstream.server.on('connection', (socket: Socket) => {
     upstream.connections++;
@@ -59,6 +62,7 @@ export async function startUpstream(id: string, handler: Handler = echo(id)): Pr
     });
     return closed;
   };
+  t?.after(() => upstream.close());
   return upstream;
 }
 
@@ -67,9 +71,11 @@ export function route(service: string, extra: Partial<RouteSpec> = {}): RouteSpe
 }
 
 export async function startProxy(
+  t: Cleanup,
   options: Partial<ConstructorParameters<typeof ProxyServer>[0]> = {},
 ): Promise<{ proxy: ProxyServer; port: number; httpsPort?: number }> {
   const proxy = new ProxyServer({ httpPort: 0, listenHost: '127.0.0.1', ...options });
+  t?.after(() => proxy.close());
   const ports = await proxy.listen();
   return { proxy, port: ports.httpPort, httpsPort: ports.httpsPort };
 }

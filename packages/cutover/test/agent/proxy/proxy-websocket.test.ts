@@ -2,13 +2,13 @@ import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import { describe, test } from 'node:test';
 import { WebSocket, WebSocketServer } from 'ws';
-import { ask, route, startProxy, startUpstream, type Upstream, waitFor, within } from './proxy-test-kit.ts';
+import { ask, type Cleanup, route, startProxy, startUpstream, type Upstream, waitFor, within } from './proxy-test-kit.ts';
 
 const TEST = { timeout: 30_000 };
 
 /** An upstream whose WebSocket server echoes every message prefixed with its id. */
-async function startEchoSocketServer(id: string): Promise<{ upstream: Upstream; wss: WebSocketServer; paths: string[] }> {
-  const upstream = await startUpstream(id);
+async function startEchoSocketServer(t: Cleanup, id: string): Promise<{ upstream: Upstream; wss: WebSocketServer; paths: string[] }> {
+  const upstream = await startUpstream(t, id);
   const wss = new WebSocketServer({ server: upstream.server });
   const paths: string[] = [];
   wss.on('connection', (socket, req) => {
@@ -38,9 +38,9 @@ async function roundTrip(socket: WebSocket, text: string): Promise<string> {
 }
 
 describe('ProxyServer WebSockets', () => {
-  test('proxies a WebSocket, counts it on its target and honours the grace on removeTarget', TEST, async () => {
-    const { proxy, port } = await startProxy();
-    const echo = await startEchoSocketServer('ws-1');
+  test('proxies a WebSocket, counts it on its target and honours the grace on removeTarget', TEST, async (t) => {
+    const { proxy, port } = await startProxy(t);
+    const echo = await startEchoSocketServer(t, 'ws-1');
     try {
       proxy.setRoute(route('svc', { pathPrefix: '/live', stripPrefix: true, websocketGraceMs: 400 }));
       proxy.addTarget('svc', { id: 'ws-1', release: 'r1', host: '127.0.0.1', port: echo.upstream.port });
@@ -63,15 +63,13 @@ describe('ProxyServer WebSockets', () => {
       assert.equal(socket.readyState, WebSocket.CLOSED);
       await waitFor(() => echo.wss.clients.size === 0, 'upstream side closed');
     } finally {
-      await proxy.close();
       echo.wss.close();
-      await echo.upstream.close();
     }
   });
 
-  test('a WebSocket that closes by itself ends the drain early', TEST, async () => {
-    const { proxy, port } = await startProxy();
-    const echo = await startEchoSocketServer('ws-1');
+  test('a WebSocket that closes by itself ends the drain early', TEST, async (t) => {
+    const { proxy, port } = await startProxy(t);
+    const echo = await startEchoSocketServer(t, 'ws-1');
     try {
       proxy.setRoute(route('svc', { websocketGraceMs: 10_000 }));
       proxy.addTarget('svc', { id: 'ws-1', release: 'r1', host: '127.0.0.1', port: echo.upstream.port });
@@ -83,17 +81,15 @@ describe('ProxyServer WebSockets', () => {
       assert.equal(report.websocketsClosed, 0);
       assert.ok(report.drainedMs < 5000);
     } finally {
-      await proxy.close();
       echo.wss.close();
-      await echo.upstream.close();
     }
   });
 
-  test('an upgrade to a dead target is retried on another; a refused upgrade is relayed', TEST, async () => {
-    const { proxy, port } = await startProxy();
-    const dead = await startUpstream('dead');
+  test('an upgrade to a dead target is retried on another; a refused upgrade is relayed', TEST, async (t) => {
+    const { proxy, port } = await startProxy(t);
+    const dead = await startUpstream(t, 'dead');
     await dead.close();
-    const echo = await startEchoSocketServer('ws-2');
+    const echo = await startEchoSocketServer(t, 'ws-2');
     try {
       proxy.setRoute(route('svc'));
       proxy.addTarget('svc', { id: 'dead', release: 'r1', host: '127.0.0.1', port: dead.port });
@@ -104,7 +100,7 @@ describe('ProxyServer WebSockets', () => {
       assert.equal(await roundTrip(socket, 'ok'), 'ws-2:ok');
       assert.deepEqual(ejected, ['dead'], 'the dead target was tried first');
       socket.close();
-      const plain = await startUpstream('plain');
+      const plain = await startUpstream(t, 'plain');
       proxy.setRoute(route('plain', { pathPrefix: '/plain' }));
       proxy.addTarget('plain', { id: 'p', release: 'r1', host: '127.0.0.1', port: plain.port });
       const refused = new WebSocket(`ws://127.0.0.1:${port}/plain`).on('error', () => {});
@@ -114,21 +110,15 @@ describe('ProxyServer WebSockets', () => {
       await plain.close();
       assert.equal((await ask({ port, path: '/plain/x' })).status, 502, 'a lone dead target gives 502');
     } finally {
-      await proxy.close();
       echo.wss.close();
-      await echo.upstream.close();
     }
   });
 
-  test('an upgrade with no route is answered 404', TEST, async () => {
-    const { proxy, port } = await startProxy();
-    try {
-      const socket = new WebSocket(`ws://127.0.0.1:${port}/`).on('error', () => {});
-      const [, response] = await within(once(socket, 'unexpected-response'), 5000, 'refused upgrade');
-      assert.equal(response.statusCode, 404);
-      socket.terminate();
-    } finally {
-      await proxy.close();
-    }
+  test('an upgrade with no route is answered 404', TEST, async (t) => {
+    const { port } = await startProxy(t);
+    const socket = new WebSocket(`ws://127.0.0.1:${port}/`).on('error', () => {});
+    const [, response] = await within(once(socket, 'unexpected-response'), 5000, 'refused upgrade');
+    assert.equal(response.statusCode, 404);
+    socket.terminate();
   });
 });
