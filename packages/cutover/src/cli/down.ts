@@ -1,3 +1,4 @@
+import { stopAccessories } from '../accessories/stop-accessories.ts';
 import { loadConfig } from '../config/load-config.ts';
 import { AgentClient } from '../orchestrator/agent-client.ts';
 import type { Command } from './command.ts';
@@ -13,7 +14,8 @@ export const downCommand: Command = {
     const loaded = loadConfig(cwd, options.config as string | undefined);
     const client = new AgentClient(loaded.dataDir);
     if (!(await client.isRunning())) {
-      out.result({ stopped: false, reason: 'not running' });
+      const accessories = loaded.config.accessories ? await stopAccessories(loaded) : [];
+      out.result({ stopped: false, reason: 'not running', accessories });
       out.line('the agent is not running: nothing to stop');
       return 0;
     }
@@ -22,7 +24,9 @@ export const downCommand: Command = {
     const deadline = Date.now() + DOWN_TIMEOUT_MS;
     while (Date.now() < deadline && (await client.isRunning())) await new Promise((r) => setTimeout(r, 100));
     step.done();
-    out.result({ stopped: true });
+    const accessories = loaded.config.accessories ? await stopAccessories(loaded) : [];
+    for (const accessory of accessories) out.line(`accessory ${accessory.name}: ${accessory.stopped ? 'stopped' : 'was not running'}`);
+    out.result({ stopped: true, accessories });
     return 0;
   },
 };

@@ -1,3 +1,4 @@
+import { agentPaths } from '../agent/agent-paths.ts';
 import { loadConfig } from '../config/load-config.ts';
 import { hasBlockingFindings, lintMigration } from '../database/lint/lint-migration.ts';
 import type { LintFinding } from '../database/lint/lint-rule.ts';
@@ -16,6 +17,7 @@ import {
 import { type MigrationSettings, resolveMigrationSettings } from '../database/migrations/migration-settings.ts';
 import { repairMigrations } from '../database/migrations/repair-migrations.ts';
 import { CutoverError } from '../errors/cutover-error.ts';
+import { resolveRelease } from '../orchestrator/release-resolver.ts';
 import type { Command, CommandContext } from './command.ts';
 import { formatMs, type Output } from './output.ts';
 
@@ -41,6 +43,7 @@ export const migrateCommand: Command = {
     reason: { type: 'string', help: 'repair: why the change is acceptable (required, recorded in history)' },
     mark: { type: 'string', help: 'repair <id>: applied or rolled-back' },
     all: { type: 'boolean', help: 'lint: every migration file, not only pending ones (no database needed)' },
+    release: { type: 'string', help: 'whose migrations to use when migrations.directory contains {releaseDir}' },
   },
   async run(ctx) {
     const [sub, ...rest] = ctx.args;
@@ -51,7 +54,9 @@ export const migrateCommand: Command = {
     }
     const loaded = loadConfig(ctx.cwd, ctx.options.config as string | undefined);
     if (sub === 'lint' && ctx.options.all) return lintAll(ctx, loaded.config.migrations?.directory, loaded.root);
-    const settings = resolveMigrationSettings(loaded);
+    const release = ctx.options.release as string | undefined;
+    const releaseDir = release ? resolveRelease(loaded, release, agentPaths(loaded.dataDir).releasesDir) : undefined;
+    const settings = resolveMigrationSettings(loaded, process.env, releaseDir);
     if (!settings) {
       throw new CutoverError('CUT_ERR_MIGRATE_NOT_CONFIGURED', `${loaded.file} has no migrations section`, {
         where: loaded.file,

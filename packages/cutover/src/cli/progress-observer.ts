@@ -52,6 +52,8 @@ export function describeEvent(type: string, data: Record<string, unknown>): stri
       return `restoring ${data.release} to full capacity`;
     case 'rollout:restored':
       return `restored ${data.release ?? 'nothing (no previous release)'}${data.restored ? '' : ' INCOMPLETELY'}`;
+    case 'migrate:contract-pending':
+      return `${data.pending} contract migration(s) pending: run "cutover migrate up --contract" once no rollback to the previous release is needed`;
     case 'step:log':
       return String(data.message);
     case 'hook:output':

@@ -1,5 +1,8 @@
 import { hostname, userInfo } from 'node:os';
+import { ensureAccessories } from '../accessories/ensure-accessories.ts';
+import type { CheckOutcome } from '../checks/check-result.ts';
 import type { LoadedConfig } from '../config/load-config.ts';
+import { migrationStatus } from '../database/migrations/migrate-step.ts';
 import { CutoverError } from '../errors/cutover-error.ts';
 import { type DeploymentRecord, type DeploymentState, DeploymentStore } from '../store/deployment-store.ts';
 import { restorePrevious, runRolling, type StrategyContext } from '../strategies/rolling.ts';
@@ -13,6 +16,7 @@ import type { StepContext, StepResult } from './pipeline-step.ts';
 import { buildReleasePlan, type ReleasePlan } from './release-plan.ts';
 import { resolveRelease } from './release-resolver.ts';
 import { buildRouteSpec } from './route-spec.ts';
+import type { WorkloadBackend } from './workload-backend.ts';
 
 export interface DeployRequest {
   loaded: LoadedConfig;
@@ -73,8 +77,7 @@ export async function runDeployment(request: DeployRequest): Promise<DeployOutco
 }
 
 async function runLocked(request: DeployRequest, store: DeploymentStore, client: AgentClient, lockOwner: string): Promise<DeployOutcome> {
-  const { loaded } = request;
-  const service = loaded.config.service;
+  const service = request.loaded.config.service;
   const backend = agentBackend(client);
   const serving = currentRelease(await backend.instances(service)) ?? store.lastGoodRelease(service);
   const previousName = serving && serving !== request.release ? serving : store.lastGoodRelease(service, request.release);
@@ -89,12 +92,22 @@ async function runLocked(request: DeployRequest, store: DeploymentStore, client:
   });
   new DeployLock(store).acquire(deployLockName(service), { owner: lockOwner, deploymentId });
   const recorder = new DeploymentRecorder(store, deploymentId, request.observer);
+  // Accessories come first: their URLs reach the instances' env and the data steps.
+  const accessoryEnv: Record<string, string> = {};
+  const accessories = await recorder.step('accessories', async () => {
+    if (!request.loaded.config.accessories) return { outcome: 'skipped', values: {}, reason: 'cutover.yml declares no accessories' };
+    const statuses = await ensureAccessories(request.loaded, { log: (line) => recorder.event('step:log', { message: line }) });
+    for (const status of statuses) if (status.env) accessoryEnv[status.env] = status.url;
+    return { outcome: 'ok', values: { accessories: statuses.map(({ url: _url, ...rest }) => rest) } };
+  });
+  const loaded = withEnv(request.loaded, accessoryEnv);
   const finish = (state: Exclude<DeploymentState, 'running'>, reason: string | null, rolledBackTo: string | null = null): DeployOutcome => {
     store.finishDeployment(deploymentId, state, reason, rolledBackTo);
     if (state === 'succeeded') store.markReleaseGood(service, request.release);
     return { deploymentId, state, reason, record: store.deployment(deploymentId)! };
   };
 
+  if (accessories.outcome === 'failed') return finish('failed', `accessories failed: ${accessories.reason}; nothing was changed`);
   let plan: ReleasePlan;
   const resolved = await recorder.step('resolve release', async () => {
     const dir = resolveRelease(loaded, request.release, client.paths.releasesDir);
@@ -114,6 +127,7 @@ async function runLocked(request: DeployRequest, store: DeploymentStore, client:
     loaded,
     deploymentId: String(deploymentId),
     release: request.release,
+    releaseDir: plan!.dir,
     previousRelease: previous?.release ?? null,
     log: (message) => recorder.event('step:log', { message }),
     signal: abort.signal,
@@ -139,7 +153,21 @@ async function runLocked(request: DeployRequest, store: DeploymentStore, client:
     );
   const failed = (result: StepResult) => result.outcome === 'failed';
 
-  const pipeline = buildPipeline(loaded, { skipChecks: request.skipChecks ?? [], lockFree: true });
+  const pipeline = buildPipeline(loaded, {
+    skipChecks: request.skipChecks ?? [],
+    currentReleaseHealthy: () => currentReleaseHealth(backend, service),
+    deployLockFree: async () => ({ outcome: 'pass', message: `held by this deployment (${deploymentId})`, measured: deploymentId }),
+    validationDeps: async () => ({
+      proxyBaseUrl: `http://127.0.0.1:${loaded.config.agent.httpPort}`,
+      instanceUrls: (await backend.instances(service))
+        .filter((i) => i.spec.release === request.release && i.inPool && i.port !== null)
+        .map((i) => `http://127.0.0.1:${i.port}`),
+      counters: async (release) => {
+        const snapshot = (await backend.counters(service)).counters[release];
+        return { requests: snapshot?.requests ?? 0, byStatusClass: { ...(snapshot?.byStatusClass ?? {}) } };
+      },
+    }),
+  });
   if (failed(await hooks('preDeploy', loaded.config.hooks.preDeploy)))
     return finish('failed', 'a pre-deploy hook failed; nothing was changed');
   for (const step of pipeline.beforeRollout) {
@@ -188,7 +216,40 @@ async function runLocked(request: DeployRequest, store: DeploymentStore, client:
     if (failed(result)) return rollBack(`${step.name} failed: ${result.reason ?? 'see the step values'}`);
   }
   await hooks('postDeploy', loaded.config.hooks.postDeploy);
+  if (loaded.config.migrations) {
+    // Contract migrations drop what the previous release still uses: they wait for an explicit, separate confirmation.
+    const status = await migrationStatus(loaded, plan!.dir).catch(() => null);
+    if (status && status.pendingContract > 0) {
+      recorder.facts({
+        pendingContractMigrations: status.pendingContract,
+        contractCommand: `cutover migrate up --contract --config ${loaded.file}`,
+      });
+      recorder.event('migrate:contract-pending', { pending: status.pendingContract });
+    }
+  }
   return finish('succeeded', null);
+}
+
+/** The config with extra env (accessory URLs) layered over its own, for the instances and the data steps. */
+function withEnv(loaded: LoadedConfig, extra: Record<string, string>): LoadedConfig {
+  if (Object.keys(extra).length === 0) return loaded;
+  return Object.freeze({ ...loaded, env: Object.freeze({ ...loaded.env, ...extra }) });
+}
+
+/** Pre-deploy check: every instance taking traffic is healthy (a first deploy has none, which passes). */
+async function currentReleaseHealth(backend: WorkloadBackend, service: string): Promise<CheckOutcome> {
+  const routed = (await backend.instances(service)).filter((i) => i.inPool);
+  const sick = routed.filter((i) => i.state !== 'healthy');
+  if (routed.length === 0) return { outcome: 'pass', message: 'nothing serves yet (first deploy)', measured: 0 };
+  if (sick.length > 0) {
+    return {
+      outcome: 'fail',
+      message: `${sick.length} of ${routed.length} serving instances are not healthy (${sick.map((i) => `${i.spec.id}: ${i.state}`).join(', ')}); fix them or skip this check with a reason`,
+      measured: routed.length - sick.length,
+      threshold: routed.length,
+    };
+  }
+  return { outcome: 'pass', message: `${routed.length} serving instances healthy`, measured: routed.length, threshold: routed.length };
 }
 
 /** The release most routed instances run: what serves traffic now. */

@@ -6,6 +6,8 @@ export interface StepContext {
   deploymentId: string;
   /** The release being deployed. */
   release: string;
+  /** Where the release's files are (its migrations may ship inside it). */
+  releaseDir?: string;
   /** The release serving before this deployment, or null on a first deploy. */
   previousRelease: string | null;
   /** Progress for humans: one line, shown live by the CLI and kept in the record. */

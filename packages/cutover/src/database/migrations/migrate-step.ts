@@ -25,14 +25,14 @@ export function contractStep(ctx: StepContext): Promise<StepResult> {
 }
 
 /** Status of the configured database's migrations, or null when cutover.yml has no `migrations` section. */
-export async function migrationStatus(loaded: LoadedConfig): Promise<MigrationStatus | null> {
-  const settings = resolveMigrationSettings(loaded);
+export async function migrationStatus(loaded: LoadedConfig, releaseDir?: string): Promise<MigrationStatus | null> {
+  const settings = resolveMigrationSettings(loaded, process.env, releaseDir);
   return settings ? readMigrationStatus(settings) : null;
 }
 
 async function runStep(ctx: StepContext, contract: boolean): Promise<StepResult> {
   try {
-    const settings = resolveMigrationSettings(ctx.loaded);
+    const settings = resolveMigrationSettings(ctx.loaded, process.env, ctx.releaseDir);
     if (!settings) return { outcome: 'skipped', values: {}, reason: 'cutover.yml has no migrations section' };
     const result = await runMigrationsUp(
       { ...settings, appliedBy: `${defaultAppliedBy()} deployment ${ctx.deploymentId}` },

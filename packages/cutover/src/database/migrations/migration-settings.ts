@@ -4,6 +4,9 @@ import type { LoadedConfig } from '../../config/load-config.ts';
 import { CutoverError } from '../../errors/cutover-error.ts';
 import type { LintSeverity } from '../lint/lint-rule.ts';
 
+/** In migrations.directory, stands for the directory of the release being deployed (its migrations ship with its code). */
+export const RELEASE_DIR_PLACEHOLDER = '{releaseDir}';
+
 /** Everything a migrations run needs, resolved from cutover.yml and the environment. */
 export interface MigrationSettings {
   databaseUrl: string;
@@ -21,9 +24,23 @@ export interface MigrationSettings {
 }
 
 /** Reads the `migrations` section; undefined when the config has none. The URL env var is read from the process, then the service env. */
-export function resolveMigrationSettings(loaded: LoadedConfig, env: NodeJS.ProcessEnv = process.env): MigrationSettings | undefined {
+export function resolveMigrationSettings(
+  loaded: LoadedConfig,
+  env: NodeJS.ProcessEnv = process.env,
+  releaseDir?: string,
+): MigrationSettings | undefined {
   const section = loaded.config.migrations;
   if (!section) return undefined;
+  if (section.directory.includes(RELEASE_DIR_PLACEHOLDER) && releaseDir === undefined) {
+    throw new CutoverError(
+      'CUT_ERR_MIGRATE_NOT_CONFIGURED',
+      `migrations.directory (${section.directory}) depends on the release, and none was named`,
+      {
+        where: `${loaded.file}: migrations.directory`,
+        hint: 'pass --release <name> to say whose migrations to use',
+      },
+    );
+  }
   let databaseUrl = section.databaseUrl;
   if (!databaseUrl && section.databaseUrlEnv) {
     databaseUrl = env[section.databaseUrlEnv] ?? loaded.env[section.databaseUrlEnv];
@@ -42,7 +59,7 @@ export function resolveMigrationSettings(loaded: LoadedConfig, env: NodeJS.Proce
   }
   return {
     databaseUrl,
-    directory: resolve(loaded.root, section.directory),
+    directory: resolve(loaded.root, section.directory.replaceAll(RELEASE_DIR_PLACEHOLDER, releaseDir ?? '')),
     lockTimeoutMs: section.lockTimeoutMs,
     statementTimeoutMs: section.statementTimeoutMs,
     lockWaitMs: section.lockWaitMs,
