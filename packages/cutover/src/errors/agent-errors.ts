@@ -15,6 +15,9 @@ export const AGENT_ERRORS = {
   CUT_ERR_AGENT_ROUTE_INVALID: { exitCode: 2, title: 'A proxy route has a bad host or path prefix, or one another service routes.' },
   CUT_ERR_AGENT_WEIGHTS_INVALID: { exitCode: 2, title: 'Release weights must be numbers from 0 to 100 with at least one above 0.' },
   CUT_ERR_AGENT_INSTANCE_EXISTS: { exitCode: 1, title: 'An instance with that id is already running on the agent.' },
-  CUT_ERR_AGENT_HEALTH_NEEDS_PORT: { exitCode: 2, title: 'An http or tcp health check is configured for a process type without a port env var.' },
+  CUT_ERR_AGENT_HEALTH_NEEDS_PORT: {
+    exitCode: 2,
+    title: 'An http or tcp health check is configured for a process type without a port env var.',
+  },
   CUT_ERR_AGENT_SUPERVISOR_CLOSED: { exitCode: 3, title: 'The process supervisor is shutting down and accepts no new instances.' },
 } as const;
