@@ -1,0 +1,179 @@
+import { formatTable } from '../../packages/cutover/src/cli/table.ts';
+import { percentile } from '../../test/e2e/support/load-generator.ts';
+import type { AppShape } from './contender.ts';
+import type { ContenderRun } from './deploy-run.ts';
+import { failureKind, type LatencySummary, ms, ratio, splitByWindows, summarize } from './latency-summary.ts';
+
+/** One failed request, placed relative to the deploy it happened in (or before the first one: round 0). */
+export interface FailureDetail {
+  round: number;
+  msAfterDeployStart: number;
+  kind: string;
+  latencyMs: number;
+  /** How long the keep-alive socket it went out on had been idle (null: a new socket). */
+  socketIdleMs: number | null;
+}
+
+export interface ContenderResult {
+  name: string;
+  rounds: { release: string; wallMs: number; error: string | null; warning: string | null }[];
+  generatorDelayMs: { p99: number; max: number };
+  roundsDone: number;
+  roundsFailed: number;
+  inWindow: LatencySummary;
+  outside: LatencySummary;
+  wallMs: number[];
+  medianWallMs: number;
+  /** (median deploy wall time − instances × boot delay) / instances. */
+  overheadPerInstanceMs: number;
+  /** Successful answers from an older release to requests sent after a deploy had returned. */
+  oldReleaseAfterSwitch: number;
+  failures: FailureDetail[];
+  /** Odd things noticed in rounds that succeeded, e.g. `round 3: ...`. */
+  warnings: string[];
+  details: Record<string, unknown>;
+}
+
+/** Keeps the results file readable when a contender fails thousands of requests. */
+const MAX_FAILURE_DETAILS = 2000;
+
+export function analyse(run: ContenderRun, app: AppShape): ContenderResult {
+  const windows = run.rounds.map((r) => r.window);
+  const { inside, outside } = splitByWindows(run.samples, windows);
+  const failures: FailureDetail[] = [];
+  let oldReleaseAfterSwitch = 0;
+  for (const sample of run.samples) {
+    const index = windows.findLastIndex((w) => w.start <= sample.sentAt);
+    const round = run.rounds[index];
+    const afterSwitch = round && !round.error && sample.sentAt > round.window.end;
+    if (afterSwitch && sample.outcome === 'ok' && sample.release !== round.release) oldReleaseAfterSwitch++;
+    if (sample.outcome !== 'ok' && failures.length < MAX_FAILURE_DETAILS) {
+      failures.push({
+        round: index + 1,
+        msAfterDeployStart: Math.round(sample.sentAt - (round ?? run.rounds[0] ?? { window: { start: sample.sentAt } }).window.start),
+        kind: failureKind(sample),
+        latencyMs: Math.round(sample.latencyMs),
+        socketIdleMs: sample.socketIdleMs === null ? null : Math.round(sample.socketIdleMs),
+      });
+    }
+  }
+  const wallMs = run.rounds.filter((r) => !r.error).map((r) => Math.round(r.wallMs));
+  const medianWallMs = percentile(wallMs, 0.5);
+  return {
+    name: run.name,
+    rounds: run.rounds.map((r) => ({ release: r.release, wallMs: Math.round(r.wallMs), error: r.error, warning: r.warning })),
+    generatorDelayMs: { p99: Math.round(run.generatorDelayMs.p99), max: Math.round(run.generatorDelayMs.max) },
+    roundsDone: wallMs.length,
+    roundsFailed: run.rounds.length - wallMs.length,
+    inWindow: summarize(inside),
+    outside: summarize(outside),
+    wallMs,
+    medianWallMs,
+    overheadPerInstanceMs: (medianWallMs - app.instances * app.bootDelayMs) / app.instances,
+    oldReleaseAfterSwitch,
+    failures,
+    warnings: run.rounds.flatMap((r, i) => (r.warning ? [`round ${i + 1} (${r.release}): ${r.warning}`] : [])),
+    details: run.details,
+  };
+}
+
+export function printReport(results: ContenderResult[], skipped: string[], app: AppShape): void {
+  console.log(
+    formatTable(
+      [
+        'CONTENDER',
+        'DEPLOYS',
+        'REQUESTS',
+        'FAILED',
+        'IN WINDOW',
+        'p50 IN',
+        'p99 IN',
+        'p50 OUT',
+        'p99 OUT',
+        'WALL p50',
+        'WALL MAX',
+        'OVERHEAD/INST',
+        'OLD AFTER',
+      ],
+      results.map((r) => [
+        r.name,
+        `${r.roundsDone}${r.roundsFailed ? ` (+${r.roundsFailed} failed)` : ''}`,
+        r.inWindow.requests + r.outside.requests,
+        r.inWindow.failed + r.outside.failed,
+        r.inWindow.failed,
+        ms(r.inWindow.p50Ms),
+        ms(r.inWindow.p99Ms),
+        ms(r.outside.p50Ms),
+        ms(r.outside.p99Ms),
+        ms(r.medianWallMs, 0),
+        ms(Math.max(...r.wallMs), 0),
+        ms(r.overheadPerInstanceMs, 0),
+        r.oldReleaseAfterSwitch,
+        `${r.generatorDelayMs.p99}/${r.generatorDelayMs.max}`,
+      ]),
+    ),
+  );
+  console.log('latencies in ms, successful requests only; IN = sent while a deploy ran; WALL = deploy wall time in ms;');
+  console.log(
+    'OVERHEAD/INST = (WALL p50 − instances × boot delay) / instances; OLD AFTER = 200s from an older release after the deploy returned.',
+  );
+  for (const name of skipped) console.log(name);
+
+  const base = results.find((r) => r.name === 'cutover');
+  if (base && results.length > 1) {
+    console.log('\nRatios vs cutover (contender / cutover; above 1 is worse than cutover):');
+    console.log(
+      formatTable(
+        ['CONTENDER', 'FAILED', 'p99 IN WINDOW', 'p99 OUTSIDE', 'DEPLOY WALL'],
+        results.map((r) => [
+          r.name,
+          base.inWindow.failed + base.outside.failed === 0
+            ? `${r.inWindow.failed + r.outside.failed} vs 0`
+            : ratio(r.inWindow.failed + r.outside.failed, base.inWindow.failed + base.outside.failed),
+          ratio(r.inWindow.p99Ms, base.inWindow.p99Ms),
+          ratio(r.outside.p99Ms, base.outside.p99Ms),
+          ratio(r.medianWallMs, base.medianWallMs),
+        ]),
+      ),
+    );
+  }
+
+  console.log('\nFailed requests by kind:');
+  for (const r of results) {
+    const kinds = { ...r.inWindow.failures };
+    for (const [kind, count] of Object.entries(r.outside.failures)) kinds[kind] = (kinds[kind] ?? 0) + count;
+    const list = Object.entries(kinds).map(([kind, count]) => `${kind}: ${count}`);
+    const offsets = r.failures.map((f) => f.msAfterDeployStart);
+    const when = offsets.length > 0 ? ` (sent ${Math.min(...offsets)} to ${Math.max(...offsets)} ms after a deploy started)` : '';
+    console.log(`  ${r.name}: ${list.length > 0 ? list.join(', ') : 'none'}${when}`);
+  }
+  for (const r of results) for (const warning of r.warnings) console.log(`  ${r.name} warning, ${warning}`);
+  if (base) printCutoverDetails(base, app);
+}
+
+interface CutoverDeployment {
+  recordedMs: number;
+  batches: { joinedPoolMs: (number | null)[] }[];
+}
+
+function printCutoverDetails(result: ContenderResult, app: AppShape): void {
+  const deployments = (result.details.deployments as CutoverDeployment[] | undefined) ?? [];
+  const joined = deployments.flatMap((d) => d.batches.flatMap((b) => b.joinedPoolMs)).filter((v): v is number => v !== null);
+  const recorded = deployments.map((d) => d.recordedMs);
+  console.log('\ncutover, from `cutover history <id> --json`:');
+  console.log(
+    `  new instance healthy → in the traffic pool (joinedPoolMs): p50 ${ms(percentile(joined, 0.5), 0)} ms, max ${ms(Math.max(...joined), 0)} ms over ${joined.length} instances`,
+  );
+  console.log(
+    `  deploy time in the record (start → end, no CLI start-up): p50 ${ms(percentile(recorded, 0.5), 0)} ms; CLI wall time p50 ${ms(result.medianWallMs, 0)} ms`,
+  );
+  const recordOverhead = (percentile(recorded, 0.5) - app.instances * app.bootDelayMs) / app.instances;
+  console.log(
+    `  overhead beyond boot per instance: ${ms(result.overheadPerInstanceMs, 0)} ms by wall time, ${ms(recordOverhead, 0)} ms by record`,
+  );
+  if (result.failures.length > 0) {
+    console.log(`  failed requests (round, ms after that deploy started, kind, latency):`);
+    for (const f of result.failures.slice(0, 30))
+      console.log(`    round ${f.round} +${f.msAfterDeployStart} ms: ${f.kind} after ${f.latencyMs} ms`);
+  }
+}
