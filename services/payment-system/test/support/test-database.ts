@@ -1,4 +1,7 @@
 import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import pg from 'pg';
 import { AUTH_DIR, PAYMENTS_DIR } from './paths.ts';
 import { runCutover } from './run-cli.ts';
@@ -46,12 +49,21 @@ export async function createTestDatabase(label: string): Promise<TestDatabase> {
 }
 
 /**
- * Applies a service's migrations with `cutover migrate up`, reading the service's real cutover.yml;
- * the database URL comes from the process env, which the migrations section reads first.
+ * Applies a service's migrations with `cutover migrate up`, as the deploy pipeline does, from the
+ * service's migrations directory (the real cutover.yml takes them from the release being deployed).
  */
 export async function migrate(service: 'auth' | 'payments', databaseUrl: string): Promise<void> {
-  const dir = service === 'auth' ? AUTH_DIR : PAYMENTS_DIR;
-  const env: Record<string, string> = { [service === 'auth' ? 'AUTH_DATABASE_URL' : 'PAYMENTS_DATABASE_URL']: databaseUrl };
-  const result = await runCutover(['migrate', 'up', '--config', `${dir}cutover.yml`], { env, timeoutMs: 60_000 });
-  if (result.code !== 0) throw new Error(`cutover migrate up (${service}) exited ${result.code}:\n${result.stdout}\n${result.stderr}`);
+  const dir = mkdtempSync(join(tmpdir(), 'ps-migrate-'));
+  try {
+    const config = join(dir, 'cutover.yml');
+    const migrations = `${service === 'auth' ? AUTH_DIR : PAYMENTS_DIR}migrations`;
+    writeFileSync(
+      config,
+      `service: ps-migrate\nprocesses: { web: { command: "true" } }\nmigrations: { directory: ${JSON.stringify(migrations)}, databaseUrlEnv: TEST_DATABASE_URL }\n`,
+    );
+    const result = await runCutover(['migrate', 'up', '--config', config], { env: { TEST_DATABASE_URL: databaseUrl }, timeoutMs: 60_000 });
+    if (result.code !== 0) throw new Error(`cutover migrate up (${service}) exited ${result.code}:\n${result.stdout}\n${result.stderr}`);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
