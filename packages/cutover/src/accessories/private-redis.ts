@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { isPidAlive } from '../agent/supervisor/process-group.ts';
 import { probeRedis } from '../checks/redis-probe.ts';
 import { describeExit, runProcess } from '../checks/run-process.ts';
 import { CutoverError } from '../errors/cutover-error.ts';
@@ -80,13 +81,13 @@ export async function startPrivateRedis(options: PrivateRedisOptions): Promise<A
 export async function stopPrivateRedis(dir: string): Promise<boolean> {
   const pidFile = join(dir, 'redis.pid');
   const pid = Number((await readFile(pidFile, 'utf8').catch(() => '')).trim());
-  if (!Number.isInteger(pid) || pid <= 0 || !isAlive(pid) || !(await isRedis(pid))) {
+  if (!Number.isInteger(pid) || pid <= 0 || !isPidAlive(pid) || !(await isRedis(pid))) {
     await rm(pidFile, { force: true });
     return false;
   }
   process.kill(pid, 'SIGTERM');
   const deadline = Date.now() + STOP_TIMEOUT_MS;
-  while (isAlive(pid)) {
+  while (isPidAlive(pid)) {
     if (Date.now() > deadline) {
       process.kill(pid, 'SIGKILL');
       break;
@@ -109,14 +110,5 @@ async function isRedis(pid: number): Promise<boolean> {
         () => false,
       ))
     );
-  }
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
 }

@@ -7,6 +7,7 @@ import { type AdminApi, createAdminApi } from './admin-api.ts';
 import { type AgentPaths, agentPaths } from './agent-paths.ts';
 import { InstanceRouting } from './instance-routing.ts';
 import { ProxyServer } from './proxy/proxy-server.ts';
+import { isPidAlive } from './supervisor/process-group.ts';
 import { ProcessSupervisor } from './supervisor/process-supervisor.ts';
 
 export interface AgentOptions {
@@ -118,7 +119,7 @@ export class Agent {
     if (!existsSync(this.paths.pidFile)) return;
     try {
       const { pid } = JSON.parse(readFileSync(this.paths.pidFile, 'utf8')) as { pid: number };
-      if (pid !== process.pid && processAlive(pid)) {
+      if (pid !== process.pid && isPidAlive(pid)) {
         throw new CutoverError('CUT_ERR_AGENT_ALREADY_RUNNING', `an agent (pid ${pid}) already runs for ${this.paths.dataDir}`, {
           where: this.paths.pidFile,
           hint: 'use the running agent, or stop it with "cutover down" first',
@@ -127,14 +128,5 @@ export class Agent {
     } catch (error) {
       if (error instanceof CutoverError) throw error;
     }
-  }
-}
-
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
 }

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
+import { isPidAlive } from '../agent/supervisor/process-group.ts';
 import type { DeploymentStore, LockRow } from '../store/deployment-store.ts';
 import { immediate } from '../store/sqlite-file.ts';
 
@@ -107,14 +108,5 @@ export class DeployLock {
 /** A lease is stale when it expired, or when its holder ran on this host and that process is gone. */
 export function isStale(holder: LockRow, nowMs: number): boolean {
   if (holder.expiresAt <= nowMs) return true;
-  return holder.host === hostname() && !processAlive(holder.pid);
-}
-
-export function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
+  return holder.host === hostname() && !isPidAlive(holder.pid);
 }

@@ -1,5 +1,6 @@
 import { hostname, userInfo } from 'node:os';
 import { ensureAccessories } from '../accessories/ensure-accessories.ts';
+import { isPidAlive } from '../agent/supervisor/process-group.ts';
 import type { CheckOutcome } from '../checks/check-result.ts';
 import type { LoadedConfig } from '../config/load-config.ts';
 import { migrationStatus } from '../database/migrations/migrate-step.ts';
@@ -8,7 +9,7 @@ import { type DeploymentRecord, type DeploymentState, DeploymentStore } from '..
 import { restorePrevious, runRolling, type StrategyContext } from '../strategies/rolling.ts';
 import { agentBackend } from './agent-backend.ts';
 import { AgentClient } from './agent-client.ts';
-import { DeployLock, isStale, LOCK_OWNER_ENV, processAlive } from './deploy-lock.ts';
+import { DeployLock, isStale, LOCK_OWNER_ENV } from './deploy-lock.ts';
 import { type DeploymentObserver, DeploymentRecorder } from './deployment-recorder.ts';
 import { runHooks } from './hook-runner.ts';
 import { buildPipeline, type SkipCheck } from './pipeline.ts';
@@ -268,7 +269,7 @@ export function markInterrupted(store: DeploymentStore, service: string): number
   const marked: number[] = [];
   for (const deployment of store.runningDeployments(service)) {
     const holderAlive = holder && holder.deploymentId === deployment.id && !isStale(holder, Date.now());
-    const sameHostDead = deployment.host === hostname() && !processAlive(deployment.pid);
+    const sameHostDead = deployment.host === hostname() && !isPidAlive(deployment.pid);
     if (!holderAlive && (sameHostDead || !holder || holder.deploymentId !== deployment.id)) {
       store.finishDeployment(
         deployment.id,
