@@ -5,7 +5,8 @@
  *   - nginx: new instances, upstream rewrite, `nginx -s reload`, old instances stopped (when nginx is installed).
  * Each runs the demo app (2 instances, 300 ms boot by default) and deploys `--rounds` new releases in a row.
  * Run: npm run bench:deploy -- [--rate 1000] [--rounds 5] [--instances 2] [--boot-delay-ms 300]
- *        [--new-connection-share 0.3] [--settle-ms 2000] [--only cutover,pm2,nginx]
+ *        [--new-connection-share 0.3] [--settle-ms 2000] [--client-idle-timeout-ms 5000] [--only cutover,pm2,nginx]
+ * --client-idle-timeout-ms 0 keeps idle keep-alive sockets until the server closes them (see bench/README.md).
  * Prints a table and writes the raw results to bench/results/deploy-<time>.json.
  */
 import { parseArgs } from 'node:util';
@@ -27,6 +28,7 @@ const { values } = parseArgs({
     'boot-delay-ms': { type: 'string', default: '300' },
     'new-connection-share': { type: 'string', default: '0.3' },
     'settle-ms': { type: 'string', default: '2000' },
+    'client-idle-timeout-ms': { type: 'string', default: '5000' },
     only: { type: 'string', default: 'cutover,pm2,nginx' },
   },
 });
@@ -40,6 +42,7 @@ const load: LoadShape = {
   ratePerSec: positive('rate'),
   newConnectionShare: Number(values['new-connection-share']),
   settleMs: Number(values['settle-ms']),
+  idleSocketTimeoutMs: Number(values['client-idle-timeout-ms']),
 };
 const only = new Set(values.only.split(','));
 
@@ -57,6 +60,11 @@ await runBench(maxMs, async (cleanup) => {
   console.log(
     `Deploys under load: ${load.ratePerSec} req/s open loop (${Math.round(load.newConnectionShare * 100)}% on new connections), ` +
       `${app.instances} instances with a ${app.bootDelayMs} ms boot, ${rounds} deploys per contender, ${load.settleMs} ms of load between them`,
+  );
+  console.log(
+    load.idleSocketTimeoutMs > 0
+      ? `keep-alive clients drop idle sockets after ${load.idleSocketTimeoutMs} ms or 1 s before the server's Keep-Alive hint`
+      : 'keep-alive clients keep idle sockets until the server closes them',
   );
   console.log(`${before.cpus} cores (${before.cpuModel}), load average ${before.loadAverage.join(' ')}\n`);
 

@@ -94,6 +94,9 @@ agent: { httpPort: ${port} }
       deployments.push({
         id,
         state: record.state,
+        reason: record.reason,
+        // The whole story of a deployment that did not succeed, for whoever investigates it.
+        events: record.state === 'succeeded' ? undefined : record.events,
         recordedMs: record.endedAt - record.startedAt,
         batches: ((rollout?.values.batches as RolloutBatch[] | undefined) ?? []).map((b) => ({
           started: b.started,
@@ -103,7 +106,10 @@ agent: { httpPort: ${port} }
       });
     }
     const status = await this.box.cli(['status', '--json'], { timeoutMs: 30_000 });
-    const counters = status.code === 0 ? JSON.parse(status.stdout).counters : null;
+    const counters: Record<string, { requests: number; proxyErrors: number }> = {};
+    if (status.code === 0)
+      for (const [release, c] of Object.entries(JSON.parse(status.stdout).counters as typeof counters))
+        counters[release] = { requests: c.requests, proxyErrors: c.proxyErrors };
     const agentLog = join(this.box.dir, '.cutover', 'agent.log');
     const agentLogTail = existsSync(agentLog) ? readFileSync(agentLog, 'utf8').split('\n').slice(-100) : [];
     return { deployments, counters, agentLogTail };
@@ -145,6 +151,7 @@ interface DeploymentRecord {
   startedAt: number;
   endedAt: number;
   steps: { name: string; values: Record<string, unknown> }[];
+  events: unknown[];
 }
 
 function parseRecord(stdout: string): DeploymentRecord | null {

@@ -94,6 +94,7 @@ export function printReport(results: ContenderResult[], skipped: string[], app: 
         'WALL MAX',
         'OVERHEAD/INST',
         'OLD AFTER',
+        'GEN LAG',
       ],
       results.map((r) => [
         r.name,
@@ -115,7 +116,10 @@ export function printReport(results: ContenderResult[], skipped: string[], app: 
   );
   console.log('latencies in ms, successful requests only; IN = sent while a deploy ran; WALL = deploy wall time in ms;');
   console.log(
-    'OVERHEAD/INST = (WALL p50 − instances × boot delay) / instances; OLD AFTER = 200s from an older release after the deploy returned.',
+    'OVERHEAD/INST = (WALL p50 − instances × boot delay) / instances; OLD AFTER = 200s from an older release after the deploy returned;',
+  );
+  console.log(
+    "GEN LAG = the load generator's event-loop delay p99/max in ms (high: the machine was too busy for the figures to mean much).",
   );
   for (const name of skipped) console.log(name);
 
@@ -152,6 +156,9 @@ export function printReport(results: ContenderResult[], skipped: string[], app: 
 }
 
 interface CutoverDeployment {
+  id: number;
+  state: string;
+  reason: string | null;
   recordedMs: number;
   batches: { joinedPoolMs: (number | null)[] }[];
 }
@@ -159,7 +166,7 @@ interface CutoverDeployment {
 function printCutoverDetails(result: ContenderResult, app: AppShape): void {
   const deployments = (result.details.deployments as CutoverDeployment[] | undefined) ?? [];
   const joined = deployments.flatMap((d) => d.batches.flatMap((b) => b.joinedPoolMs)).filter((v): v is number => v !== null);
-  const recorded = deployments.map((d) => d.recordedMs);
+  const recorded = deployments.filter((d) => d.state === 'succeeded').map((d) => d.recordedMs);
   console.log('\ncutover, from `cutover history <id> --json`:');
   console.log(
     `  new instance healthy → in the traffic pool (joinedPoolMs): p50 ${ms(percentile(joined, 0.5), 0)} ms, max ${ms(Math.max(...joined), 0)} ms over ${joined.length} instances`,
@@ -172,8 +179,14 @@ function printCutoverDetails(result: ContenderResult, app: AppShape): void {
     `  overhead beyond boot per instance: ${ms(result.overheadPerInstanceMs, 0)} ms by wall time, ${ms(recordOverhead, 0)} ms by record`,
   );
   if (result.failures.length > 0) {
-    console.log(`  failed requests (round, ms after that deploy started, kind, latency):`);
-    for (const f of result.failures.slice(0, 30))
-      console.log(`    round ${f.round} +${f.msAfterDeployStart} ms: ${f.kind} after ${f.latencyMs} ms`);
+    console.log('  failed requests (round, ms after that deploy started, kind, latency, idle time of the reused socket):');
+    for (const f of result.failures.slice(0, 30)) {
+      const idle = f.socketIdleMs === null ? '' : `, socket idle ${f.socketIdleMs} ms`;
+      console.log(`    round ${f.round} +${f.msAfterDeployStart} ms: ${f.kind} after ${f.latencyMs} ms${idle}`);
+    }
+    if (result.failures.length > 30) console.log(`    ... ${result.failures.length - 30} more in the results file`);
   }
+  const counters = (result.details.counters as Record<string, { proxyErrors: number }> | undefined) ?? {};
+  console.log(`  proxy-generated errors in the agent's counters: ${Object.values(counters).reduce((n, c) => n + c.proxyErrors, 0)}`);
+  for (const d of deployments.filter((d) => d.state !== 'succeeded')) console.log(`  deployment ${d.id} ${d.state}: ${d.reason}`);
 }

@@ -8,6 +8,8 @@ export interface LoadShape {
   newConnectionShare: number;
   /** Load before the first deploy, between deploys and after the last one. */
   settleMs: number;
+  /** See OpenLoopOptions.idleSocketTimeoutMs. */
+  idleSocketTimeoutMs: number;
 }
 
 export interface DeployRound {
@@ -36,7 +38,7 @@ export interface ContenderRun {
  */
 export async function runContender(contender: Contender, releases: string[], load: LoadShape): Promise<ContenderRun> {
   await contender.start(releases[0]);
-  const traffic = startOpenLoopLoad({ url: contender.url, ratePerSec: load.ratePerSec, newConnectionShare: load.newConnectionShare });
+  const traffic = startOpenLoopLoad({ url: contender.url, ...load });
   const rounds: DeployRound[] = [];
   let result: LoadResult;
   try {

@@ -18,8 +18,10 @@ export interface LatencySummary {
   maxMs: number;
 }
 
+/** A failure with how it was sent; a reused socket idle for a second or more hints at an idle-timeout race. */
 export function failureKind(sample: LoadSample): string {
-  return `${sample.outcome} (${sample.freshConnection ? 'new connection' : 'keep-alive'})`;
+  if (sample.freshConnection) return `${sample.outcome} (new connection)`;
+  return `${sample.outcome} (keep-alive${sample.socketIdleMs !== null && sample.socketIdleMs >= 1000 ? ', socket idle ≥ 1 s' : ''})`;
 }
 
 export function summarize(samples: LoadSample[]): LatencySummary {

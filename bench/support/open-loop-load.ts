@@ -24,6 +24,12 @@ export interface OpenLoopOptions {
   newConnectionShare: number;
   /** A request without an answer after this long counts as a `timeout` failure. Default 10 s. */
   timeoutMs?: number;
+  /**
+   * When the client drops an idle keep-alive socket. Default 5000, as Node's global agent: it then
+   * honours the server's `Keep-Alive: timeout=N` hint (dropping at N − 1 s). 0 keeps idle sockets
+   * until the server closes them, which races with reuse when the server's idle timeout expires.
+   */
+  idleSocketTimeoutMs?: number;
 }
 
 export interface LoadResult {
@@ -49,7 +55,8 @@ const TICK_MS = 5;
  */
 export function startOpenLoopLoad(options: OpenLoopOptions): RunningLoad {
   const timeoutMs = options.timeoutMs ?? 10_000;
-  const keepAlive = new Agent({ keepAlive: true, maxSockets: 256 });
+  const idleSocketTimeoutMs = options.idleSocketTimeoutMs ?? 5000;
+  const keepAlive = new Agent({ keepAlive: true, maxSockets: 256, scheduling: 'lifo', timeout: idleSocketTimeoutMs || undefined });
   const samples: LoadSample[] = [];
   /** When each keep-alive socket last finished a request. */
   const lastDone = new WeakMap<Socket, number>();
