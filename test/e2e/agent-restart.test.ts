@@ -1,0 +1,84 @@
+// The agent's routing state lives in SQLite: a restarted agent routes exactly as before and adopts the apps that survived.
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { Sandbox } from './support/sandbox.ts';
+
+describe('agent restart', () => {
+  const box = new Sandbox('cutover-restart-');
+
+  before(async () => {
+    box.release('v1', { bootDelayMs: 100 });
+    await box.writeConfig(
+      (port) => `service: restart
+release: { source: directory, path: 'releases/{release}' }
+processes:
+  web:
+    command: node server.js
+    instances: 2
+    health: { type: http, path: /up, startTimeoutMs: 5s }
+agent: { httpPort: ${port} }
+`,
+    );
+    const up = await box.cli(['up', '--release', 'v1']);
+    assert.equal(up.code, 0, up.stderr);
+  });
+
+  after(() => box.cleanup());
+
+  const agentPid = () => (JSON.parse(readFileSync(join(box.dir, '.cutover/agent.pid'), 'utf8')) as { pid: number }).pid;
+  const appPids = async () =>
+    (JSON.parse((await box.cli(['status', '--json'])).stdout).instances as { pid: number }[]).map((i) => i.pid).sort();
+  const servedPids = async () => {
+    const pids = new Set<number>();
+    for (let i = 0; i < 20; i++) pids.add(((await (await fetch(`${box.url}/`)).json()) as { pid: number }).pid);
+    return [...pids].sort();
+  };
+
+  async function waitUntil(check: () => Promise<boolean>, timeoutMs: number): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() < deadline) {
+      if (await check().catch(() => false)) return;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    assert.fail('condition not met in time');
+  }
+
+  test('kill -9 of the agent: the apps keep running, a new agent adopts them and routes to them again', async () => {
+    const before = await appPids();
+    assert.deepEqual(await servedPids(), before);
+    process.kill(agentPid(), 'SIGKILL');
+    await waitUntil(
+      async () =>
+        await fetch(`${box.url}/`)
+          .then(() => false)
+          .catch(() => true),
+      5000,
+    );
+    const up = await box.cli(['up']);
+    assert.equal(up.code, 0, up.stderr);
+    await waitUntil(async () => (await servedPids()).length === 2, 10_000);
+    assert.deepEqual(await appPids(), before, 'the same processes, adopted, not restarted');
+    assert.deepEqual(await servedPids(), before);
+  });
+
+  test('SIGTERM stops only the agent; the next agent adopts the apps', async () => {
+    const before = await appPids();
+    const pid = agentPid();
+    process.kill(pid, 'SIGTERM');
+    await waitUntil(async () => {
+      try {
+        process.kill(pid, 0);
+        return false;
+      } catch {
+        return true;
+      }
+    }, 10_000);
+    for (const app of before) process.kill(app, 0);
+    const up = await box.cli(['up']);
+    assert.equal(up.code, 0, up.stderr);
+    await waitUntil(async () => (await servedPids()).length === 2, 10_000);
+    assert.deepEqual(await appPids(), before);
+  });
+});
