@@ -1,0 +1,154 @@
+/**
+ * Partition ownership for one consumer process: one Redis key per partition
+ * (`msg:lease:<n>` = consumer id, SET NX PX leaseMs), renewed every leaseMs/3, plus a heartbeat in
+ * a sorted set of live consumers so that everyone knows the fair share.
+ *
+ * Each partition, seen from this process:
+ *   free      → owned      SET NX won: its worker starts (lease:acquired)
+ *   owned     → releasing  over the fair share: its worker is asked to stop; the lease is still renewed
+ *   releasing → free       the worker stopped: the lease is deleted if still ours (lease:released)
+ *   owned     → free       renewal found the key gone or someone else's: the worker is stopped (lease:lost)
+ *
+ * A consumer killed without warning stops renewing; its leases and heartbeat expire after leaseMs,
+ * and the survivors take the partitions over on their next renewal.
+ */
+import { EventEmitter } from 'node:events';
+import type { Redis } from 'ioredis';
+import { partitionList, type StreamKeys } from '../streams/stream-keys.ts';
+import { planLeases } from './plan-leases.ts';
+
+const RENEW = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end return 0`;
+const RELEASE = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0`;
+
+export interface LeaseEvents {
+  'lease:acquired': [{ partition: number }];
+  'lease:released': [{ partition: number }];
+  'lease:lost': [{ partition: number }];
+  'lease:error': [{ error: unknown }];
+}
+
+export interface PartitionLeaseManagerOptions {
+  redis: Redis;
+  keys: StreamKeys;
+  consumerId: string;
+  leaseMs: number;
+  /** Start the partition's worker. */
+  onAcquired(partition: number): void;
+  /** Stop the partition's worker; the lease is released only after this resolves. */
+  onStopping(partition: number): Promise<void>;
+}
+
+type Holding = 'owned' | 'releasing';
+
+export class PartitionLeaseManager extends EventEmitter<LeaseEvents> {
+  readonly #o: PartitionLeaseManagerOptions;
+  readonly #held = new Map<number, Holding>();
+  #timer: NodeJS.Timeout | undefined;
+  #tick: Promise<void> = Promise.resolve();
+  #stopped = false;
+
+  constructor(options: PartitionLeaseManagerOptions) {
+    super();
+    this.#o = options;
+  }
+
+  get renewIntervalMs(): number {
+    return Math.max(100, Math.floor(this.#o.leaseMs / 3));
+  }
+
+  /** True while this process holds the partition (owned or still releasing). */
+  owns(partition: number): boolean {
+    return this.#held.has(partition);
+  }
+
+  owned(): number[] {
+    return [...this.#held.entries()].filter(([, h]) => h === 'owned').map(([p]) => p);
+  }
+
+  async start(): Promise<void> {
+    await this.#runTick();
+  }
+
+  /** Stops every worker, releases every lease and leaves the set of live consumers. */
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    if (this.#timer) clearTimeout(this.#timer);
+    await this.#tick;
+    const partitions = [...this.#held.keys()];
+    await Promise.all(partitions.map((p) => this.#o.onStopping(p)));
+    const { redis, keys, consumerId } = this.#o;
+    const pipeline = redis.pipeline();
+    for (const p of partitions) pipeline.eval(RELEASE, 1, keys.lease(p), consumerId);
+    pipeline.zrem(keys.consumers, consumerId);
+    await pipeline.exec();
+    for (const p of partitions) {
+      this.#held.delete(p);
+      this.emit('lease:released', { partition: p });
+    }
+  }
+
+  #runTick(): Promise<void> {
+    this.#tick = this.#renewAndBalance()
+      .catch((error) => {
+        this.emit('lease:error', { error });
+      })
+      .finally(() => {
+        if (!this.#stopped) this.#timer = setTimeout(() => void this.#runTick(), this.renewIntervalMs);
+      });
+    return this.#tick;
+  }
+
+  async #renewAndBalance(): Promise<void> {
+    const { redis, keys, consumerId, leaseMs } = this.#o;
+    const now = Date.now();
+    const held = [...this.#held.keys()];
+    const pipeline = redis.pipeline();
+    pipeline.zadd(keys.consumers, now + leaseMs, consumerId);
+    pipeline.zremrangebyscore(keys.consumers, '-inf', now);
+    pipeline.zcard(keys.consumers);
+    for (const p of held) pipeline.eval(RENEW, 1, keys.lease(p), consumerId, leaseMs);
+    pipeline.mget(...partitionList(keys.partitions).map((p) => keys.lease(p)));
+    const results = (await pipeline.exec()) ?? [];
+    const failed = results.find(([error]) => error);
+    if (failed) throw failed[0];
+    const live = Number(results[2][1]);
+    const owners = results[3 + held.length][1] as (string | null)[];
+
+    for (const [i, p] of held.entries()) {
+      if (Number(results[3 + i][1]) === 1 || this.#stopped) continue;
+      const wasReleasing = this.#held.get(p) === 'releasing';
+      this.#held.delete(p);
+      if (!wasReleasing) {
+        this.emit('lease:lost', { partition: p });
+        void this.#o.onStopping(p);
+      }
+    }
+    if (this.#stopped) return;
+
+    const releasing = [...this.#held.entries()].filter(([, h]) => h === 'releasing').map(([p]) => p);
+    const plan = planLeases({ partitions: keys.partitions, owners, me: consumerId, releasing, liveConsumers: live });
+    for (const p of plan.release) {
+      this.#held.set(p, 'releasing');
+      void this.#release(p);
+    }
+    for (const p of plan.acquire) {
+      const won = await redis.set(keys.lease(p), consumerId, 'PX', leaseMs, 'NX');
+      if (won !== 'OK' || this.#stopped) continue;
+      this.#held.set(p, 'owned');
+      this.emit('lease:acquired', { partition: p });
+      this.#o.onAcquired(p);
+    }
+  }
+
+  async #release(partition: number): Promise<void> {
+    try {
+      await this.#o.onStopping(partition);
+      if (this.#held.get(partition) !== 'releasing') return;
+      await this.#o.redis.eval(RELEASE, 1, this.#o.keys.lease(partition), this.#o.consumerId);
+      this.#held.delete(partition);
+      this.emit('lease:released', { partition });
+    } catch (error) {
+      this.emit('lease:error', { error });
+    }
+  }
+}

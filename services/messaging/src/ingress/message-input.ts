@@ -1,0 +1,38 @@
+import { z } from 'zod';
+
+/** Longest identifier (conversation, sender, recipient, clientMessageId). */
+export const MAX_ID_LENGTH = 200;
+/** Longest message content, in characters. */
+export const MAX_CONTENT_LENGTH = 16_000;
+/** Most recipients of one message. */
+export const MAX_RECIPIENTS = 500;
+
+const id = z
+  .string()
+  .min(1)
+  .max(MAX_ID_LENGTH)
+  .regex(/^[^\u0000-\u001f]+$/, 'must not contain control characters');
+
+/** The body of `POST /api/messages`. */
+export const messageInputSchema = z.strictObject({
+  conversationId: id,
+  senderId: id,
+  content: z
+    .string()
+    .min(1)
+    .max(MAX_CONTENT_LENGTH)
+    .refine((text) => !text.includes('\u0000'), 'must not contain NUL characters'),
+  contentType: z
+    .string()
+    .regex(/^[a-z][a-z0-9.+/-]{0,63}$/, 'must be a lowercase type such as text or image/png')
+    .default('text'),
+  /** The sender's own id for this message: retries carry the same one. */
+  clientMessageId: id,
+  recipientIds: z
+    .array(id)
+    .min(1)
+    .max(MAX_RECIPIENTS)
+    .refine((ids) => new Set(ids).size === ids.length, 'must not repeat a recipient'),
+});
+
+export type MessageInput = z.output<typeof messageInputSchema>;

@@ -1,0 +1,108 @@
+import type { MessageEnvelope } from './streams/message-envelope.ts';
+
+export interface SqlQuery {
+  text: string;
+  values: unknown[];
+}
+
+const INSERT_MESSAGES = `INSERT INTO messages (id, sender_id, client_message_id, conversation_id, content, content_type, recipient_ids,
+  fingerprint, correlation_id, partition, accepted_at)
+SELECT t.id, t.sender_id, t.client_message_id, t.conversation_id, t.content, t.content_type,
+  ARRAY(SELECT jsonb_array_elements_text(t.recipients::jsonb)), t.fingerprint, t.correlation_id, t.partition, t.accepted_at
+FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::int[],
+  $11::timestamptz[]) WITH ORDINALITY
+  AS t(id, sender_id, client_message_id, conversation_id, content, content_type, recipients, fingerprint, correlation_id, partition,
+    accepted_at, ord)
+ORDER BY t.ord
+ON CONFLICT DO NOTHING
+RETURNING id`;
+
+/**
+ * One INSERT for many messages, in the given order, as 'pending'. A row whose id or idempotency key
+ * exists is skipped (waiting first for an uncommitted one to commit or roll back); RETURNING names
+ * the rows actually inserted.
+ */
+export function buildInsertMessages(envelopes: readonly MessageEnvelope[]): SqlQuery {
+  return {
+    text: INSERT_MESSAGES,
+    values: [
+      envelopes.map((e) => e.messageId),
+      envelopes.map((e) => e.senderId),
+      envelopes.map((e) => e.clientMessageId),
+      envelopes.map((e) => e.conversationId),
+      envelopes.map((e) => e.content),
+      envelopes.map((e) => e.contentType),
+      envelopes.map((e) => JSON.stringify(e.recipientIds)),
+      envelopes.map((e) => e.fingerprint),
+      envelopes.map((e) => e.correlationId),
+      envelopes.map((e) => e.partition),
+      envelopes.map((e) => e.acceptedAt),
+    ],
+  };
+}
+
+/** The rows holding these idempotency keys (sender, clientMessageId). */
+export function buildSelectByIdempotencyKeys(keys: readonly { senderId: string; clientMessageId: string }[]): SqlQuery {
+  return {
+    text: `SELECT m.id, m.sender_id, m.client_message_id, m.fingerprint, m.state, m.accepted_at, m.correlation_id, m.partition
+FROM messages m JOIN unnest($1::text[], $2::text[]) AS k(sender_id, client_message_id)
+  ON m.sender_id = k.sender_id AND m.client_message_id = k.client_message_id`,
+    values: [keys.map((k) => k.senderId), keys.map((k) => k.clientMessageId)],
+  };
+}
+
+/**
+ * Persists a batch of stream entries, in stream order, in one statement:
+ *   1. lock every row of the batch that exists (in id order, so two consumers never deadlock);
+ *   2. cut the batch at the first entry whose row does not exist yet (its ingress crashed before
+ *      committing, or has not committed yet): that entry and everything after it are 'deferred',
+ *      so nothing overtakes it;
+ *   3. give each still-pending message of the prefix the next number of its conversation (the
+ *      conversation counters move by the count of each conversation's messages in the batch);
+ *   4. mark them persisted.
+ * Rows already persisted (a redelivery after a crash between commit and ack) are 'duplicate'.
+ * Outcomes come back in stream order: persisted | duplicate | deferred.
+ */
+export function buildPersistBatch(messageIds: readonly string[]): SqlQuery {
+  return {
+    text: `WITH input AS (
+  SELECT i.id, i.ord FROM unnest($1::uuid[]) WITH ORDINALITY AS i(id, ord)
+),
+existing AS (
+  SELECT m.id, m.state, m.conversation_id FROM messages m WHERE m.id = ANY($1::uuid[]) ORDER BY m.id FOR UPDATE
+),
+cut AS (
+  SELECT coalesce(min(i.ord), 9223372036854775807) AS ord FROM input i WHERE NOT EXISTS (SELECT 1 FROM existing e WHERE e.id = i.id)
+),
+todo AS (
+  SELECT i.id, e.conversation_id,
+    row_number() OVER (PARTITION BY e.conversation_id ORDER BY i.ord) AS rank,
+    count(*) OVER (PARTITION BY e.conversation_id) AS n
+  FROM input i JOIN existing e ON e.id = i.id
+  WHERE e.state = 'pending' AND i.ord < (SELECT ord FROM cut)
+),
+bumped AS (
+  INSERT INTO conversations AS c (id, last_seq)
+  SELECT conversation_id, max(n) FROM todo GROUP BY conversation_id ORDER BY conversation_id
+  ON CONFLICT (id) DO UPDATE SET last_seq = c.last_seq + EXCLUDED.last_seq, updated_at = now()
+  RETURNING c.id, c.last_seq
+),
+updated AS (
+  UPDATE messages m SET state = 'persisted', conversation_seq = b.last_seq - t.n + t.rank, persisted_at = now()
+  FROM todo t JOIN bumped b ON b.id = t.conversation_id
+  WHERE m.id = t.id
+  RETURNING m.id, m.conversation_seq, m.accepted_at
+)
+SELECT i.id,
+  CASE WHEN u.id IS NOT NULL THEN 'persisted' WHEN i.ord >= (SELECT ord FROM cut) THEN 'deferred' ELSE 'duplicate' END AS outcome,
+  u.conversation_seq, u.accepted_at
+FROM input i LEFT JOIN updated u ON u.id = i.id
+ORDER BY i.ord`,
+    values: [messageIds],
+  };
+}
+
+/** Which of these message ids have a row, and in which state (shadow consumers only read). */
+export function buildSelectStates(messageIds: readonly string[]): SqlQuery {
+  return { text: 'SELECT id, state FROM messages WHERE id = ANY($1::uuid[])', values: [messageIds] };
+}
