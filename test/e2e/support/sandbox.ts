@@ -57,6 +57,11 @@ export class Sandbox {
     });
   }
 
+  /** The CLI with its own arguments (a different --config or working directory). */
+  spawnCliWith(args: string[], cwd = this.dir): ChildProcess {
+    return spawn(process.execPath, [CLI, ...args], { cwd, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, CI: '1' } });
+  }
+
   async cleanup(): Promise<void> {
     await this.cli(['down'], { timeoutMs: 60_000 }).catch(() => undefined);
     rmSync(this.dir, { recursive: true, force: true });

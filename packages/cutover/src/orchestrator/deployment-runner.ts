@@ -5,8 +5,10 @@ import type { CheckOutcome } from '../checks/check-result.ts';
 import type { LoadedConfig } from '../config/load-config.ts';
 import { migrationStatus } from '../database/migrations/migrate-step.ts';
 import { CutoverError } from '../errors/cutover-error.ts';
+import { DeploymentSignals } from '../store/deployment-signals.ts';
 import { type DeploymentRecord, type DeploymentState, DeploymentStore } from '../store/deployment-store.ts';
-import { restorePrevious, runRolling, type StrategyContext } from '../strategies/rolling.ts';
+import { restorePrevious, type StrategyContext } from '../strategies/rolling.ts';
+import { runStrategy } from '../strategies/run-strategy.ts';
 import { agentBackend } from './agent-backend.ts';
 import { AgentClient } from './agent-client.ts';
 import { DeployLock, isStale, LOCK_OWNER_ENV } from './deploy-lock.ts';
@@ -82,6 +84,8 @@ async function runLocked(request: DeployRequest, store: DeploymentStore, client:
   const backend = agentBackend(client);
   const serving = currentRelease(await backend.instances(service)) ?? store.lastGoodRelease(service);
   const previousName = serving && serving !== request.release ? serving : store.lastGoodRelease(service, request.release);
+  // An unknown release is bad input: it is refused (listing the known ones) before anything is recorded.
+  const releaseDir = resolveRelease(request.loaded, request.release, client.paths.releasesDir);
   const deploymentId = store.createDeployment({
     service,
     kind: request.kind,
@@ -111,7 +115,7 @@ async function runLocked(request: DeployRequest, store: DeploymentStore, client:
   if (accessories.outcome === 'failed') return finish('failed', `accessories failed: ${accessories.reason}; nothing was changed`);
   let plan: ReleasePlan;
   const resolved = await recorder.step('resolve release', async () => {
-    const dir = resolveRelease(loaded, request.release, client.paths.releasesDir);
+    const dir = releaseDir;
     plan = buildReleasePlan(loaded, request.release, dir, process.env);
     store.upsertRelease({ service, name: request.release, dir, specs: plan });
     return {
@@ -119,7 +123,7 @@ async function runLocked(request: DeployRequest, store: DeploymentStore, client:
       values: { dir, processes: plan.processes.map((p) => ({ type: p.processType, instances: p.instances, command: p.template.command })) },
     };
   });
-  if (resolved.outcome !== 'ok') return finish('failed', resolved.reason ?? 'release not found');
+  if (resolved.outcome !== 'ok') return finish('failed', resolved.reason ?? 'the release could not be planned');
   const previous = previousName ? ((store.release(service, previousName)?.specs as ReleasePlan | undefined) ?? null) : null;
   recorder.facts({ previousRelease: previous?.release ?? null });
 
@@ -193,8 +197,10 @@ async function runLocked(request: DeployRequest, store: DeploymentStore, client:
     backend,
     emit: (type, data) => recorder.event(type, data),
   };
+  recorder.facts({ strategy: loaded.config.rollout.strategy });
   const rollout = await recorder.step('rollout', async () => {
-    const result = await runRolling(strategyContext, loaded.config.rollout);
+    const deps = { router: backend, signals: new DeploymentSignals(store.db), cwd: loaded.root, abortOnSigint: true };
+    const result = await runStrategy(strategyContext, loaded.config.rollout, deps);
     return { outcome: result.outcome, values: { ...result.values, restored: result.restored ?? null }, reason: result.reason };
   });
   const rollBack = async (reason: string, alreadyRestored?: boolean) => {
