@@ -20,6 +20,8 @@ export interface LoadResult {
   failures: Record<string, number>;
   /** Successful responses by the release that served them (x-release header). */
   byRelease: Record<string, number>;
+  /** Failed responses by the release that answered them (x-release header; "?" for the proxy's own). */
+  failedByRelease: Record<string, number>;
   /** The release of the last responses, oldest first. */
   lastReleases: string[];
   latenciesMs: number[];
@@ -31,7 +33,16 @@ export interface LoadResult {
  */
 export function runLoad(options: LoadOptions, signal?: AbortSignal): Promise<LoadResult> {
   const keepAlive = new Agent({ keepAlive: true, maxSockets: 64 });
-  const result: LoadResult = { sent: 0, ok: 0, failed: 0, failures: {}, byRelease: {}, lastReleases: [], latenciesMs: [] };
+  const result: LoadResult = {
+    sent: 0,
+    ok: 0,
+    failed: 0,
+    failures: {},
+    byRelease: {},
+    failedByRelease: {},
+    lastReleases: [],
+    latenciesMs: [],
+  };
   const started = Date.now();
   const intervalMs = 1000 / options.ratePerSec;
   let inFlight = 0;
@@ -64,6 +75,7 @@ export function runLoad(options: LoadOptions, signal?: AbortSignal): Promise<Loa
           } else {
             result.failed++;
             result.failures[String(res.statusCode)] = (result.failures[String(res.statusCode)] ?? 0) + 1;
+            result.failedByRelease[release] = (result.failedByRelease[release] ?? 0) + 1;
           }
           done();
         });

@@ -73,6 +73,21 @@ export function createAdminApi({ agent, token }: { agent: Agent; token: string }
     counters: agent.proxy.counters(request.params.service),
   }));
 
+  app.get<{ Params: { service: string }; Querystring: { release?: string; sinceMs?: string } }>(
+    '/v1/routes/:service/samples',
+    async (request) => {
+      const { release, sinceMs } = request.query;
+      if (!release) throw new CutoverError('CUT_ERR_AGENT_REQUEST', 'the samples route needs ?release=', { hint: 'name the release' });
+      const since = Number(sinceMs ?? 0);
+      const service = request.params.service;
+      return {
+        release,
+        counters: agent.proxy.counters(service)[release] ?? null,
+        samples: agent.proxy.samples(service, release, Number.isFinite(since) ? since : 0),
+      };
+    },
+  );
+
   app.post<{ Body: { spec: InstanceSpec; route: boolean } }>('/v1/instances', async (request) => {
     const { spec, route } = request.body;
     if (agent.supervisor.get(spec.id)) {

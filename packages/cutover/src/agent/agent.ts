@@ -6,6 +6,7 @@ import { AgentStateStore } from '../store/agent-state-store.ts';
 import { type AdminApi, createAdminApi } from './admin-api.ts';
 import { type AgentPaths, agentPaths } from './agent-paths.ts';
 import { InstanceRouting } from './instance-routing.ts';
+import { MetricsServer } from './metrics-server.ts';
 import { ProxyServer } from './proxy/proxy-server.ts';
 import { isPidAlive } from './supervisor/process-group.ts';
 import { ProcessSupervisor } from './supervisor/process-supervisor.ts';
@@ -22,6 +23,8 @@ export interface AgentOptions {
   logKeepFiles: number;
   /** Address the proxy listens on (default all interfaces). */
   listenHost?: string;
+  /** Serve the proxy's counters for Prometheus on 127.0.0.1:metricsPort/metrics (none by default; 0 picks a port). */
+  metricsPort?: number;
 }
 
 export interface AgentAddress {
@@ -29,6 +32,8 @@ export interface AgentAddress {
   httpsPort?: number;
   /** Unix socket path, or loopback URL when adminPort is set. */
   admin: string;
+  /** The loopback port of GET /metrics, when enabled. */
+  metricsPort?: number;
 }
 
 /**
@@ -43,6 +48,7 @@ export class Agent {
   readonly store: AgentStateStore;
   readonly routing: InstanceRouting;
   private admin: AdminApi | undefined;
+  private metrics: MetricsServer | undefined;
   private readonly startedAt = Date.now();
 
   private readonly options: AgentOptions;
@@ -82,8 +88,13 @@ export class Agent {
       await this.admin.listen({ path: this.paths.socket });
       admin = this.paths.socket;
     }
-    writeFileSync(this.paths.pidFile, JSON.stringify({ pid: process.pid, admin, ...ports, startedAt: this.startedAt }));
-    return { ...ports, admin };
+    let metricsPort: number | undefined;
+    if (this.options.metricsPort !== undefined) {
+      this.metrics = new MetricsServer(this.proxy);
+      metricsPort = await this.metrics.listen(this.options.metricsPort);
+    }
+    writeFileSync(this.paths.pidFile, JSON.stringify({ pid: process.pid, admin, ...ports, metricsPort, startedAt: this.startedAt }));
+    return { ...ports, admin, metricsPort };
   }
 
   /** Set by the process that runs the agent: how to stop it when a client asks (POST /v1/shutdown). */
@@ -103,6 +114,7 @@ export class Agent {
     if (options.stopInstances) await this.routing.stopAll();
     await this.supervisor.shutdown({ stopInstances: options.stopInstances });
     await this.admin?.close();
+    await this.metrics?.close();
     await this.proxy.close();
     this.store.close();
     for (const file of [this.paths.pidFile, this.paths.socket]) if (existsSync(file)) unlinkSync(file);

@@ -20,6 +20,7 @@ export function createAgent(loaded: LoadedConfig): Agent {
     httpsPort: agent.httpsPort,
     tls: agent.tls ? { certFile: resolveFile(agent.tls.certFile), keyFile: resolveFile(agent.tls.keyFile) } : undefined,
     adminPort: agent.adminPort,
+    metricsPort: agent.metricsPort,
     portRange: [agent.portRange[0], agent.portRange[1]],
     logMaxBytes: agent.logMaxBytes,
     logKeepFiles: agent.logKeepFiles,

@@ -1,3 +1,4 @@
+import { abortCommand } from './abort.ts';
 import { agentCommand } from './agent.ts';
 import { checkCommand } from './check.ts';
 import type { Command } from './command.ts';
@@ -8,6 +9,7 @@ import { historyCommand } from './history.ts';
 import { initCommand } from './init.ts';
 import { logsCommand } from './logs.ts';
 import { migrateCommand } from './migrate.ts';
+import { promoteCommand } from './promote.ts';
 import { rollbackCommand } from './rollback.ts';
 import { statusCommand } from './status.ts';
 import { upCommand } from './up.ts';
@@ -19,6 +21,8 @@ export const COMMANDS: Command[] = [
   deployCommand,
   statusCommand,
   rollbackCommand,
+  promoteCommand,
+  abortCommand,
   historyCommand,
   logsCommand,
   downCommand,

@@ -9,6 +9,12 @@ const SHOWN_EVENTS = new Set([
   'rollout:restored',
   'rollout:baking',
   'instance:retiring',
+  'weights:set',
+  'analysis:verdict',
+  'rollout:paused',
+  'rollout:aborted',
+  'signal:handled',
+  'smoke:result',
 ]);
 
 /** Renders a running deployment: one live line per step, plus the decisions that matter. */
@@ -54,6 +60,26 @@ export function describeEvent(type: string, data: Record<string, unknown>): stri
       return `restored ${data.release ?? 'nothing (no previous release)'}${data.restored ? '' : ' INCOMPLETELY'}`;
     case 'migrate:contract-pending':
       return `${data.pending} contract migration(s) pending: run "cutover migrate up --contract" once no rollback to the previous release is needed`;
+    case 'weights:set':
+      return `weights ${
+        data.weights === null
+          ? 'cleared (spread evenly)'
+          : Object.entries(data.weights as Record<string, number>)
+              .map(([r, w]) => `${r}=${w}%`)
+              .join(' ')
+      }: ${data.reason}`;
+    case 'analysis:measurement':
+      return `analysis ${data.analysis}: ${data.reason} (${data.verdict})`;
+    case 'analysis:verdict':
+      return `analysis ${data.analysis}: ${data.summary}`;
+    case 'rollout:paused':
+      return `paused: ${data.reason}; waiting for ${data.waitingFor}`;
+    case 'rollout:aborted':
+      return `aborted (${data.by}): traffic back on ${data.stable} in ${data.switchMs} ms`;
+    case 'signal:handled':
+      return `${data.kind} ${data.outcome}: ${data.note}`;
+    case 'smoke:result':
+      return `smoke ${data.outcome} ${data.check} on ${data.instance}: ${data.message}`;
     case 'step:log':
       return String(data.message);
     case 'hook:output':

@@ -5,6 +5,7 @@ import { currentRelease, deployLockName, markInterrupted } from '../orchestrator
 import { DeploymentStore } from '../store/deployment-store.ts';
 import type { Command } from './command.ts';
 import { formatMs } from './output.ts';
+import { summarizeRollout } from './rollout-summary.ts';
 import { formatTable } from './table.ts';
 
 export const statusCommand: Command = {
@@ -25,7 +26,17 @@ export const statusCommand: Command = {
       const serving = currentRelease(state.instances);
       const route = state.services.find((s) => s.route.service === service);
       const counters = route ? (await client.counters(service)).counters : {};
-      out.result({ service, serving, instances: state.instances, route: route ?? null, counters, lastDeployment: last ?? null, lock });
+      const rollout = last ? summarizeRollout(last) : null;
+      out.result({
+        service,
+        serving,
+        instances: state.instances,
+        route: route ?? null,
+        counters,
+        lastDeployment: last ?? null,
+        rollout,
+        lock,
+      });
       out.line(
         `service ${service}: serving ${serving ?? 'nothing'}${route ? ` on ${route.route.hosts.join(',') || '*'}${route.route.pathPrefix}` : ''}`,
       );
@@ -59,6 +70,8 @@ export const statusCommand: Command = {
           `\nlast deployment ${last.id}: ${last.kind} ${last.fromRelease ?? '(nothing)'} → ${last.toRelease} ${last.state}${last.reason ? `: ${last.reason}` : ''} (${new Date(last.startedAt).toISOString()})`,
         );
       }
+      if (rollout?.waitingFor) out.line(`waiting: ${rollout.waitingFor}`);
+      for (const verdict of rollout?.verdicts ?? []) out.line(`analysis ${verdict.analysis}: ${verdict.summary}`);
       out.line(
         lock ? `deploy lock: held by deployment ${lock.deploymentId ?? '?'} (pid ${lock.pid} on ${lock.host})` : 'deploy lock: free',
       );

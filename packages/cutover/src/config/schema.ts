@@ -8,6 +8,7 @@ const name = z.string().regex(/^[a-z][a-z0-9-]{0,62}$/, 'must be lowercase lette
 const port = z.number().int().min(1).max(65_535);
 const envName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be a valid environment variable name');
 const commandLine = z.string().min(1, 'must not be empty');
+const httpToken = z.string().regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/, 'must be a cookie or header name (letters, digits, - and _ ...)');
 
 const httpHealth = z.strictObject({
   type: z.literal('http'),
@@ -95,6 +96,10 @@ const proxy = z.strictObject({
   stripPrefix: z.boolean().default(false),
   drainTimeoutMs: durationMs().default(D.DEFAULT_DRAIN_TIMEOUT_MS),
   websocketGraceMs: durationMs().default(D.DEFAULT_WEBSOCKET_GRACE_MS),
+  /** While a canary splits traffic, keep each client on one release: { cookie: name } or { header: name } (none by default). */
+  sticky: z.union([z.strictObject({ cookie: httpToken }), z.strictObject({ header: httpToken })]).optional(),
+  /** Request header that sends a request to the release it names, for testers, e.g. x-cutover-release (none by default). */
+  forceReleaseHeader: httpToken.optional(),
 });
 
 const hookList = z.array(commandLine).default([]);
@@ -115,6 +120,8 @@ const agent = z.strictObject({
   tls: tls.optional(),
   /** Admin API on a loopback TCP port instead of the unix socket in dataDir. */
   adminPort: port.optional(),
+  /** Serve the proxy's counters for Prometheus on 127.0.0.1:metricsPort/metrics (none by default). */
+  metricsPort: port.optional(),
   portRange: z.tuple([port, port]).default([...D.DEFAULT_PORT_RANGE]),
   logMaxBytes: z.number().int().min(1024).default(D.DEFAULT_LOG_MAX_BYTES),
   logKeepFiles: z.number().int().min(1).default(D.DEFAULT_LOG_KEEP_FILES),

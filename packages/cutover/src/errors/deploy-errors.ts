@@ -6,4 +6,9 @@ export const DEPLOY_ERRORS = {
   CUT_ERR_DEPLOY_BUILD_FAILED: { exitCode: 1, title: 'The release build command exited non-zero.' },
   CUT_ERR_DEPLOY_HOOK_FAILED: { exitCode: 1, title: 'A deployment hook exited non-zero.' },
   CUT_ERR_DEPLOY_NOT_FOUND: { exitCode: 5, title: 'No deployment with that id is recorded.' },
+  CUT_ERR_DEPLOY_NOT_RUNNING: { exitCode: 5, title: 'No deployment of this service is running, so there is nothing to promote.' },
+  CUT_ERR_DEPLOY_SIGNAL_REFUSED: {
+    exitCode: 1,
+    title: 'The running deployment cannot act on this promote or abort (rolling strategy, rollout over, or already aborting).',
+  },
 } as const;

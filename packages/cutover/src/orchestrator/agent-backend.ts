@@ -13,5 +13,6 @@ export function agentBackend(client: AgentClient): WorkloadBackend & TrafficRout
     setWeights: (service, weights) => client.setWeights(service, weights),
     unroute: (id) => client.unroute(id),
     counters: (service) => client.counters(service),
+    samples: (service, release, sinceMs) => client.samples(service, release, sinceMs),
   };
 }

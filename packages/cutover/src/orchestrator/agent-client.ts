@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { type AgentPaths, agentPaths } from '../agent/agent-paths.ts';
 import type { StopReport } from '../agent/instance-routing.ts';
-import type { CountersSnapshot, DrainReport, RouteSpec, TargetState } from '../agent/proxy/proxy-server.ts';
+import type { CountersSnapshot, DrainReport, LatencySample, RouteSpec, TargetState } from '../agent/proxy/proxy-server.ts';
 import type { InstanceInfo, InstanceSpec, InstanceState } from '../agent/supervisor/process-supervisor.ts';
 import { CutoverError } from '../errors/cutover-error.ts';
 import type { ErrorCode } from '../errors/registry.ts';
@@ -57,6 +57,15 @@ export class AgentClient {
 
   counters(service: string) {
     return this.call<{ counters: Record<string, CountersSnapshot> }>('GET', `/v1/routes/${encodeURIComponent(service)}/counters`);
+  }
+
+  /** A release's cumulative counters and its recent samples finished at or after sinceMs (epoch ms). */
+  samples(service: string, release: string, sinceMs = 0) {
+    const query = `release=${encodeURIComponent(release)}&sinceMs=${Math.floor(sinceMs)}`;
+    return this.call<{ release: string; counters: CountersSnapshot | null; samples: LatencySample[] }>(
+      'GET',
+      `/v1/routes/${encodeURIComponent(service)}/samples?${query}`,
+    );
   }
 
   async startInstance(spec: InstanceSpec, route: boolean): Promise<InstanceInfo> {

@@ -11,5 +11,8 @@ export function buildRouteSpec(loaded: LoadedConfig): RouteSpec {
     stripPrefix: proxy.stripPrefix,
     drainTimeoutMs: proxy.drainTimeoutMs,
     websocketGraceMs: proxy.websocketGraceMs,
+    ...(proxy.sticky && 'cookie' in proxy.sticky ? { stickyCookie: proxy.sticky.cookie } : {}),
+    ...(proxy.sticky && 'header' in proxy.sticky ? { stickyHeader: proxy.sticky.header } : {}),
+    ...(proxy.forceReleaseHeader ? { forceReleaseHeader: proxy.forceReleaseHeader } : {}),
   };
 }

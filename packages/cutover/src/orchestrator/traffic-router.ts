@@ -1,4 +1,4 @@
-import type { CountersSnapshot, DrainReport, RouteSpec } from '../agent/proxy/proxy-server.ts';
+import type { CountersSnapshot, DrainReport, LatencySample, RouteSpec } from '../agent/proxy/proxy-server.ts';
 
 /** Sets routes and weights and drains (the agent's proxy on one host; a Kubernetes route later). */
 export interface TrafficRouter {
@@ -6,4 +6,6 @@ export interface TrafficRouter {
   setWeights(service: string, weights: Record<string, number> | null): Promise<unknown>;
   unroute(id: string): Promise<DrainReport | null>;
   counters(service: string): Promise<{ counters: Record<string, CountersSnapshot> }>;
+  /** One release's counters (null when never routed to) and its samples finished at or after sinceMs. */
+  samples(service: string, release: string, sinceMs: number): Promise<{ counters: CountersSnapshot | null; samples: LatencySample[] }>;
 }

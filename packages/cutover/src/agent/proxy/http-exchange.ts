@@ -36,6 +36,10 @@ export class HttpExchange implements InFlightExchange {
   proxyError = false;
   /** The status recorded when the answer was cut short after its head went out (0: none). */
   failedStatus = 0;
+  /** The release affinity chose (a retry stays in it when it can); null without affinity. */
+  pinnedRelease: string | null = null;
+  /** A sticky-release cookie to add to the answer. */
+  setCookie: string | null = null;
 
   constructor(service: ProxyService, req: IncomingMessage, res: ServerResponse, head: UpstreamHead, path: string, startedMs: number) {
     this.service = service;
@@ -98,7 +102,9 @@ export class HttpExchange implements InFlightExchange {
     (upstreamRes as Tagged<IncomingMessage>)[kExchange] = this;
     upstreamRes.on('close', onUpstreamResponseClose);
     try {
-      this.res.writeHead(upstreamRes.statusCode ?? 502, upstreamRes.statusMessage, buildClientResponseHeaders(upstreamRes.rawHeaders));
+      const headers = buildClientResponseHeaders(upstreamRes.rawHeaders);
+      if (this.setCookie !== null) headers.push('Set-Cookie', this.setCookie);
+      this.res.writeHead(upstreamRes.statusCode ?? 502, upstreamRes.statusMessage, headers);
     } catch (error) {
       // Node rejects what it would not send itself (a status below 100, say): the app's answer is unusable.
       upstreamRes.destroy();
@@ -119,7 +125,7 @@ export class HttpExchange implements InFlightExchange {
       // A pooled socket the app had just closed says nothing about the app: with no other target,
       // the same one is tried again on a fresh connection.
       const stale = upstream.reusedSocket && !failure.ejectNow && target.healthy && !target.draining;
-      const next = this.service.pick(target) ?? (stale ? target : null);
+      const next = this.service.pickRetry(target, this.pinnedRelease) ?? (stale ? target : null);
       if (next !== null) {
         target.end(this);
         this.send(next);

@@ -32,6 +32,35 @@ export class LoadBalancer<T extends Balanced> {
     return this.#weights === null ? null : Object.fromEntries(this.#weights);
   }
 
+  /** Whether the release gets a share of new requests (weights are set and its weight is above 0). */
+  isWeighted(release: string): boolean {
+    if (this.#weights === null) return false;
+    for (const [name] of this.#weights) if (name === release) return true;
+    return false;
+  }
+
+  /**
+   * The release owning a point of the weight range (`fraction` in [0, 1)): releases take consecutive
+   * slices in the order the weights were given, so a client hashed into the last release's slice
+   * stays there while that release's weight grows. Null without weights.
+   */
+  releaseAt(fraction: number): string | null {
+    if (this.#weights === null || this.#weights.length === 0) return null;
+    let total = 0;
+    for (const [, weight] of this.#weights) total += weight;
+    let point = fraction * total;
+    for (const [release, weight] of this.#weights) {
+      if (point < weight) return release;
+      point -= weight;
+    }
+    return this.#weights[this.#weights.length - 1][0];
+  }
+
+  /** The least busy eligible target of one release, whatever the weights; null when it has none. */
+  pickInRelease(targets: readonly T[], nowMs: number, release: string, exclude: T | null = null): T | null {
+    return this.#leastOutstanding(targets, nowMs, exclude, release, false);
+  }
+
   /** `exclude` is the target a retry must avoid. */
   pick(targets: readonly T[], nowMs: number, exclude: T | null = null): T | null {
     if (this.#weights !== null) {

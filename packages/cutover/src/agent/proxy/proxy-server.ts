@@ -36,6 +36,8 @@ export type {
 export const DEFAULT_LISTEN_HOST = '0.0.0.0';
 /** Seconds a client is told to wait when a service has no healthy target. */
 export const NO_TARGET_RETRY_AFTER_S = 1;
+/** A cookie or header name (RFC 9110 token). */
+const HTTP_TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 
 export interface ProxyServerOptions {
   /** Plain HTTP listener; 0 picks a free port. */
@@ -122,6 +124,15 @@ export class ProxyServer extends EventEmitter<ProxyServerEvents> {
         throw new CutoverError('CUT_ERR_AGENT_ROUTE_INVALID', `service ${spec.service} has an invalid ${key} (${spec[key]})`, {
           where: `proxy route ${spec.service}`,
           hint: `${key} must be a duration of 0 or more milliseconds`,
+        });
+      }
+    }
+    for (const key of ['stickyCookie', 'stickyHeader', 'forceReleaseHeader'] as const) {
+      const value = spec[key];
+      if (value !== undefined && (typeof value !== 'string' || !HTTP_TOKEN.test(value))) {
+        throw new CutoverError('CUT_ERR_AGENT_ROUTE_INVALID', `service ${spec.service} has an invalid ${key} (${JSON.stringify(value)})`, {
+          where: `proxy route ${spec.service}`,
+          hint: `${key} must be a cookie or header name: letters, digits and !#$%&'*+.^_\`|~-`,
         });
       }
     }
@@ -213,14 +224,21 @@ export class ProxyServer extends EventEmitter<ProxyServerEvents> {
       writeProxyError(res, 404, noRouteMessage(head.host, url));
       return;
     }
-    const target = service.pick(null);
+    const affinity = service.affinity;
+    const choice = affinity === null ? null : affinity.pick(service.balancer, service.targets, Date.now(), head.headers);
+    const target = choice === null ? service.pick(null) : choice.target;
     if (target === null) {
       writeProxyError(res, 503, `service ${service.name} has no healthy target`, NO_TARGET_RETRY_AFTER_S);
       return;
     }
     if (this.#closing !== null) res.shouldKeepAlive = false;
     const path = service.spec.stripPrefix ? stripPathPrefix(url, service.prefix) : url;
-    new HttpExchange(service, req, res, head, path, startedMs).start(target);
+    const exchange = new HttpExchange(service, req, res, head, path, startedMs);
+    if (choice !== null) {
+      exchange.pinnedRelease = choice.release;
+      exchange.setCookie = choice.setCookie;
+    }
+    exchange.start(target);
   }
 
   #dispatchUpgrade(req: IncomingMessage, socket: Socket, clientHead: Buffer, proto: 'http' | 'https'): void {
@@ -233,7 +251,10 @@ export class ProxyServer extends EventEmitter<ProxyServerEvents> {
       writeRawProxyError(socket, 404, noRouteMessage(head.host, url));
       return;
     }
-    const target = service.pick(null);
+    const target =
+      service.affinity === null
+        ? service.pick(null)
+        : service.affinity.pick(service.balancer, service.targets, Date.now(), head.headers).target;
     if (target === null) {
       writeRawProxyError(socket, 503, `service ${service.name} has no healthy target`, NO_TARGET_RETRY_AFTER_S);
       return;

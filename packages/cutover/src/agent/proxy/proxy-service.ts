@@ -9,6 +9,7 @@ import type {
   TargetSpec,
   TargetState,
 } from './proxy-types.ts';
+import { ReleaseAffinity } from './release-affinity.ts';
 import { ReleaseCounters } from './release-counters.ts';
 import { normalizePathPrefix } from './router.ts';
 import { Target } from './target.ts';
@@ -21,6 +22,8 @@ export class ProxyService {
   prefix: string;
   readonly targets: Target[] = [];
   readonly balancer = new LoadBalancer<Target>();
+  /** Sticky and forced release choice; null when the route configures neither (the plain path). */
+  affinity: ReleaseAffinity | null;
   readonly #byId = new Map<string, Target>();
   readonly #counters = new Map<string, ReleaseCounters>();
   readonly #onEjected: (event: TargetEjectedEvent) => void;
@@ -29,16 +32,25 @@ export class ProxyService {
     this.name = spec.service;
     this.spec = spec;
     this.prefix = normalizePathPrefix(spec.pathPrefix, spec.service);
+    this.affinity = ReleaseAffinity.of(spec);
     this.#onEjected = onEjected;
   }
 
   update(spec: RouteSpec): void {
     this.prefix = normalizePathPrefix(spec.pathPrefix, spec.service);
+    this.affinity = ReleaseAffinity.of(spec);
     this.spec = spec;
   }
 
   pick(exclude: Target | null): Target | null {
     return this.balancer.pick(this.targets, Date.now(), exclude);
+  }
+
+  /** A retry's target: another one of the pinned release when there is one, else any. */
+  pickRetry(exclude: Target, pinnedRelease: string | null): Target | null {
+    const nowMs = Date.now();
+    const pinned = pinnedRelease === null ? null : this.balancer.pickInRelease(this.targets, nowMs, pinnedRelease, exclude);
+    return pinned ?? this.balancer.pick(this.targets, nowMs, exclude);
   }
 
   add(spec: TargetSpec): void {

@@ -11,6 +11,12 @@ export interface RouteSpec {
   drainTimeoutMs: number;
   /** How long a removed target's WebSockets stay open before the proxy closes them. */
   websocketGraceMs: number;
+  /** While release weights are set, keep a client on its release with this cookie (none by default). */
+  stickyCookie?: string;
+  /** While release weights are set, keep a client on the release its value of this header hashes to (none by default). */
+  stickyHeader?: string;
+  /** A request header naming the release to send the request to, for testers (none by default). */
+  forceReleaseHeader?: string;
 }
 
 /** One upstream instance of a service. */

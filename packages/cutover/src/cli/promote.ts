@@ -1,0 +1,31 @@
+import { CutoverError } from '../errors/cutover-error.ts';
+import type { Command } from './command.ts';
+import { sendSignal } from './send-signal.ts';
+
+export const promoteCommand: Command = {
+  name: 'promote',
+  summary: 'move a paused canary or blue-green rollout on (--full: skip every remaining step)',
+  usage: 'cutover promote [--full]',
+  description:
+    'Tells the running canary or blue-green deployment (started by "cutover deploy" elsewhere) to go on:\nit ends the current pause, analysis or manual gate. With --full every remaining step is skipped and\nthe new release is promoted. A promote after an abort does nothing.',
+  options: { full: { type: 'boolean', help: 'skip every remaining step and promote now' } },
+  async run(ctx) {
+    const { out } = ctx;
+    const delivery = await sendSignal(ctx, ctx.options.full ? 'promote-full' : 'promote');
+    if (!delivery.sent) {
+      throw new CutoverError('CUT_ERR_DEPLOY_NOT_RUNNING', `nothing to promote: ${delivery.why}`, {
+        hint: 'promote acts on a canary or blue-green rollout in progress; "cutover status" shows what runs',
+      });
+    }
+    const { deployment, signal } = delivery;
+    out.result({ deploymentId: deployment.id, signal });
+    if (signal.outcome === 'ignored') {
+      throw new CutoverError('CUT_ERR_DEPLOY_SIGNAL_REFUSED', `deployment ${deployment.id} ignored the promote: ${signal.note}`, {
+        hint: '"cutover status" shows where the deployment stands',
+      });
+    }
+    if (signal.outcome === null) out.line(`deployment ${deployment.id}: promote recorded; it applies at the next pause, analysis or gate`);
+    else out.line(`deployment ${deployment.id}: promote ${signal.outcome}: ${signal.note}`);
+    return 0;
+  },
+};
