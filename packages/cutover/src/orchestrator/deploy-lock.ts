@@ -43,6 +43,13 @@ export class DeployLock {
     const outcome = immediate(this.store.db, (): LockAttempt | 'inherited' => {
       const holder = this.holder(name);
       if (holder && inheritedOwner && holder.owner === inheritedOwner) return 'inherited';
+      if (holder && options.owner !== undefined && holder.owner === options.owner && !isStale(holder, now)) {
+        // The holder names its deployment once it exists: without it, other commands would take the running deployment for a dead one.
+        this.store.db
+          .prepare('UPDATE locks SET deployment_id = ? WHERE name = ? AND owner = ?')
+          .run(options.deploymentId ?? null, name, owner);
+        return { acquired: true, lease: { name, owner, inherited: true, release() {} } };
+      }
       if (holder && !isStale(holder, now)) return { acquired: false, holder };
       this.store.db
         .prepare(

@@ -1,0 +1,186 @@
+// End to end: humans steering a canary (promote, promote --full, abort), sticky and forced releases in the
+// proxy, and a canary that gets no traffic. Real agent, real processes, the CLI in separate processes.
+import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
+import { request } from 'node:http';
+import { after, before, describe, test } from 'node:test';
+import { eventsOf, parseRecord, sleep, waitForStatus } from './support/rollout-helpers.ts';
+import { collect, Sandbox } from './support/sandbox.ts';
+
+const PAUSED_CONFIG = (port: number) => `service: e2e-control
+release: { source: directory, path: 'releases/{release}' }
+processes:
+  web:
+    command: node server.js
+    instances: 2
+    health: { type: http, path: /up, startTimeoutMs: 5s, intervalMs: 500ms }
+    stopTimeoutMs: 5s
+proxy:
+  drainTimeoutMs: 5s
+  websocketGraceMs: 1s
+  sticky: { cookie: cutover-release }
+  forceReleaseHeader: x-cutover-release
+rollout:
+  strategy: canary
+  healthTimeoutMs: 10s
+  steps:
+    - setWeight: 30
+    - pause: {}
+    - setWeight: 60
+    - pause: {}
+agent: { httpPort: ${port} }
+`;
+
+/** A canary that no request reaches: the error-rate metric has no data, and onNoData decides. */
+const NO_TRAFFIC_CONFIG = (onNoData: string) => (port: number) =>
+  `service: e2e-control
+release: { source: directory, path: 'releases/{release}' }
+processes:
+  web:
+    command: node server.js
+    instances: 2
+    health: { type: http, path: /up, startTimeoutMs: 5s, intervalMs: 500ms }
+    stopTimeoutMs: 5s
+proxy: { drainTimeoutMs: 5s, websocketGraceMs: 1s }
+rollout:
+  strategy: canary
+  healthTimeoutMs: 10s
+  onInconclusive: pause
+  steps:
+    - setWeight: 10
+    - analysis:
+        metrics:
+          - name: error-rate
+            provider: { kind: proxy, metric: error-rate }
+            max: 0.01
+            minSamples: 20
+            intervalMs: 300ms
+            windowMs: 1s
+            count: 1
+            onNoData: ${onNoData}
+            maxExtensions: 2
+agent: { httpPort: ${port} }
+`;
+
+/** One GET through the proxy: status, the release that answered, and the Set-Cookie it got. */
+function get(port: number, headers: Record<string, string> = {}): Promise<{ release: string; setCookie: string | null }> {
+  return new Promise((resolve, reject) => {
+    const req = request({ host: '127.0.0.1', port, path: '/', headers, agent: false }, (res) => {
+      res.resume();
+      res.on('end', () =>
+        resolve({ release: String(res.headers['x-release']), setCookie: res.headers['set-cookie']?.[0]?.split(';')[0] ?? null }),
+      );
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+describe('steering a canary', () => {
+  const box = new Sandbox('cutover-e2e-control-');
+  const useConfig = (body: (port: number) => string) => writeFileSync(box.config, body(box.httpPort));
+
+  before(async () => {
+    for (const name of ['v1', 'v2', 'v3', 'v4', 'v5']) box.release(name, { bootDelayMs: 200 });
+    await box.writeConfig(PAUSED_CONFIG);
+    const up = await box.cli(['up', '--release', 'v1']);
+    assert.equal(up.code, 0, `cutover up failed:\n${up.stdout}\n${up.stderr}`);
+  });
+
+  after(() => box.cleanup());
+
+  test('paused canary: sticky cookie and forced release; promote moves on; abort wins, twice is fine, a later promote does nothing', async () => {
+    const deploy = collect(box.spawnCli(['deploy', 'v2', '--json']), 90_000);
+    await waitForStatus(box, (s) => Boolean(s.rollout?.waitingFor) && s.route?.weights?.v2 === 30);
+
+    // Sticky: each new client is assigned a release by weight and told so by a cookie; with it, it stays.
+    const seen = new Set<string>();
+    for (let client = 0; client < 20; client++) {
+      const first = await get(box.httpPort);
+      assert.ok(first.setCookie?.startsWith('cutover-release='), 'a new client gets the cookie');
+      seen.add(first.release);
+      for (let i = 0; i < 5; i++) assert.equal((await get(box.httpPort, { cookie: first.setCookie! })).release, first.release);
+    }
+    assert.deepEqual([...seen].sort(), ['v1', 'v2'], 'new clients are spread over both releases');
+    // Forced: testers reach either release whatever the weights, and get no cookie.
+    for (const release of ['v1', 'v2']) {
+      for (let i = 0; i < 10; i++) {
+        const forced = await get(box.httpPort, { 'x-cutover-release': release });
+        assert.deepEqual(forced, { release, setCookie: null });
+      }
+    }
+
+    const promote = await box.cli(['promote', '--json']);
+    assert.equal(promote.code, 0, promote.stdout + promote.stderr);
+    assert.equal(JSON.parse(promote.stdout).signal.outcome, 'applied');
+    await waitForStatus(box, (s) => Boolean(s.rollout?.waitingFor) && s.route?.weights?.v2 === 60);
+
+    const abort = await box.cli(['abort', '--json']);
+    assert.equal(abort.code, 0, abort.stdout + abort.stderr);
+    assert.equal(JSON.parse(abort.stdout).signal.outcome, 'applied');
+    // Traffic is back on v1 once the abort answered.
+    for (let i = 0; i < 10; i++) assert.equal((await get(box.httpPort)).release, 'v1');
+    const again = await box.cli(['abort', '--json']);
+    assert.equal(again.code, 0, `a second abort is harmless: ${again.stdout}${again.stderr}`);
+    const late = await box.cli(['promote', '--json']);
+    assert.notEqual(late.code, 0, 'a promote after an abort does nothing');
+
+    const result = await deploy;
+    assert.equal(result.code, 1, result.stderr);
+    const record = parseRecord(result.stdout);
+    assert.ok(record);
+    assert.equal(record.state, 'rolled_back');
+    assert.match(record.reason ?? '', /^aborted by .* \(cutover abort\)$/);
+    const handled = eventsOf(record, 'signal:handled').map((e) => [e.data.kind, e.data.outcome]);
+    assert.deepEqual(handled.slice(0, 2), [
+      ['promote', 'applied'],
+      ['abort', 'applied'],
+    ]);
+    const status = JSON.parse((await box.cli(['status', '--json'])).stdout);
+    assert.equal(status.serving, 'v1');
+    assert.equal(status.route.weights, null);
+  });
+
+  test('promote --full skips every remaining step', async () => {
+    const deploy = collect(box.spawnCli(['deploy', 'v3', '--json']), 90_000);
+    await waitForStatus(box, (s) => Boolean(s.rollout?.waitingFor));
+    const promote = await box.cli(['promote', '--full', '--json']);
+    assert.equal(promote.code, 0, promote.stdout + promote.stderr);
+    assert.match(JSON.parse(promote.stdout).signal.note, /every remaining step skipped/);
+    const result = await deploy;
+    assert.equal(result.code, 0, result.stdout + result.stderr);
+    const record = parseRecord(result.stdout);
+    assert.ok(record);
+    assert.deepEqual(
+      eventsOf(record, 'rollout:step-skipped').map((e) => e.data.step),
+      [3, 4],
+    );
+    for (let i = 0; i < 5; i++) assert.equal((await get(box.httpPort)).release, 'v3');
+  });
+
+  test('a canary without traffic: onNoData fail aborts; extend ends inconclusive and waits for a human', async () => {
+    useConfig(NO_TRAFFIC_CONFIG('fail'));
+    const failed = await box.cli(['deploy', 'v4', '--json'], { timeoutMs: 60_000 });
+    assert.equal(failed.code, 1, failed.stdout + failed.stderr);
+    const record = parseRecord(failed.stdout);
+    assert.ok(record);
+    assert.equal(record.state, 'rolled_back');
+    assert.match(record.reason ?? '', /fail: error-rate: no data: no requests reached release v4/);
+
+    useConfig(NO_TRAFFIC_CONFIG('extend'));
+    const deploy = collect(box.spawnCli(['deploy', 'v5', '--json']), 90_000);
+    const paused = await waitForStatus(box, (s) => Boolean(s.rollout?.waitingFor));
+    assert.match(paused.rollout?.waitingFor ?? '', /inconclusive: .*no extensions left/);
+    const measurements = (paused.lastDeployment?.events ?? []).filter((e) => e.type === 'analysis:measurement');
+    assert.equal(measurements.length, 3, 'the first measurement and two extensions');
+    assert.ok(measurements.every((m) => m.data.verdict !== 'pass'));
+    await sleep(300);
+    const still = JSON.parse((await box.cli(['status', '--json'])).stdout);
+    assert.notEqual(still.rollout.waitingFor, null, 'a pause for a human lasts until the human acts');
+    assert.equal(still.lastDeployment.state, 'running');
+    const promote = await box.cli(['promote', '--json']);
+    assert.equal(promote.code, 0, promote.stdout + promote.stderr);
+    const result = await deploy;
+    assert.equal(result.code, 0, `a human chose to go on: ${result.stdout}${result.stderr}`);
+  });
+});
