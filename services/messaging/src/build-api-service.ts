@@ -97,11 +97,6 @@ export async function buildApiService(config: MessagingConfig, options: ServiceO
   registerMessageRoutes(service.app, { ingress, pool });
   registerReceiptRoutes(service.app, { pool, metrics });
   registerDeadLetterRoutes(service.app, { redis, keys, metrics, adminToken: config.ADMIN_TOKEN });
-  registerQueueStatusRoutes(service.app, {
-    redis,
-    keys,
-    consumersEnabled: config.ENABLE_STREAM_CONSUMERS,
-    consumerMode: config.STREAM_CONSUMER_MODE,
-  });
+  registerQueueStatusRoutes(service.app, { redis, keys });
   return { service, ingress, metrics, keys, pool };
 }

@@ -3,7 +3,7 @@ import type { Redis } from 'ioredis';
 import type { MessagingMetrics } from '../messaging-metrics.ts';
 import { partitionList, type StreamKeys } from '../streams/stream-keys.ts';
 import type { EntryHandler } from './message-persister.ts';
-import { PartitionLeaseManager } from './partition-lease-manager.ts';
+import { leaseHolderId, PartitionLeaseManager } from './partition-lease-manager.ts';
 import { PartitionWorker, type PartitionWorkerOptions } from './partition-worker.ts';
 
 export interface ConsumerRunnerOptions
@@ -31,7 +31,7 @@ export function createConsumerRunner(options: ConsumerRunnerOptions): ConsumerRu
   const leases = new PartitionLeaseManager({
     redis: options.redis,
     keys: options.keys,
-    consumerId: options.consumerName,
+    consumerId: leaseHolderId(options.consumerName, options.handler.mode),
     leaseMs: options.leaseMs,
     onAcquired(partition) {
       const worker = new PartitionWorker({ ...options, partition, owns: () => leases.owns(partition) });

@@ -20,6 +20,20 @@ import { planLeases } from './plan-leases.ts';
 const RENEW = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end return 0`;
 const RELEASE = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0`;
 
+/**
+ * What a lease key holds: the consumer's name and its mode (`vm.123/write`), so that anyone reading
+ * the leases knows which partitions are being persisted right now and which only shadowed.
+ */
+export function leaseHolderId(consumerName: string, mode: 'write' | 'shadow'): string {
+  return `${consumerName}/${mode}`;
+}
+
+/** The mode part of a lease holder id; null for a free partition. */
+export function leaseHolderMode(holder: string | null): 'write' | 'shadow' | null {
+  if (holder === null) return null;
+  return holder.endsWith('/shadow') ? 'shadow' : 'write';
+}
+
 export interface LeaseEvents {
   'lease:acquired': [{ partition: number }];
   'lease:released': [{ partition: number }];
@@ -30,6 +44,7 @@ export interface LeaseEvents {
 export interface PartitionLeaseManagerOptions {
   redis: Redis;
   keys: StreamKeys;
+  /** What the lease keys hold for this process: `leaseHolderId(name, mode)`. */
   consumerId: string;
   leaseMs: number;
   /** Start the partition's worker. */

@@ -1,4 +1,5 @@
 import type { Redis } from 'ioredis';
+import { leaseHolderMode } from '../consumer/partition-lease-manager.ts';
 import type { MessagingMetrics } from '../messaging-metrics.ts';
 import { flatToObject } from '../redis/create-redis.ts';
 import { PERSISTENCE_GROUP, partitionList, type StreamKeys } from './stream-keys.ts';
@@ -13,19 +14,29 @@ export interface PartitionQueueState {
   pending: number;
   /** Entries kept in the stream (retention). */
   length: number;
+  /** The consumer holding the partition's lease (`<name>/<mode>`), null when none does. */
+  holder: string | null;
+  /** A write-mode consumer holds the partition: its lag measures how well persistence keeps up. */
+  persisting: boolean;
 }
 
 export interface QueueState {
   partitions: PartitionQueueState[];
   deadLetters: number;
+  /** The worst lag among partitions a write-mode consumer holds (0 when none does): are consumers keeping up? */
   maxLag: number;
+  /** Entries waiting on partitions no write-mode consumer holds (expected while consumers are disabled or shadowing). */
+  unownedLag: number;
   totalLag: number;
   totalPending: number;
+  /** Partitions held by write-mode consumers, shadow consumers, and nobody. */
+  holders: { write: number; shadow: number; none: number };
 }
 
 /**
  * Reads every partition's position in one pipeline: XINFO GROUPS gives `lag` (Redis 7.0+) and
- * `pending` of the persistence group; XLEN the retention and the stand-in when `lag` is null.
+ * `pending` of the persistence group; XLEN the retention and the stand-in when `lag` is null; the
+ * lease keys who consumes each partition, and in which mode.
  */
 export async function readQueueState(redis: Redis, keys: StreamKeys): Promise<QueueState> {
   const pipeline = redis.pipeline();
@@ -34,22 +45,36 @@ export async function readQueueState(redis: Redis, keys: StreamKeys): Promise<Qu
     pipeline.xlen(keys.stream(partition));
   }
   pipeline.xlen(keys.dlq);
+  pipeline.mget(...partitionList(keys.partitions).map((p) => keys.lease(p)));
   const results = (await pipeline.exec()) ?? [];
+  const holders = (results[keys.partitions * 2 + 1]?.[1] as (string | null)[] | undefined) ?? [];
   const partitions = partitionList(keys.partitions).map((partition): PartitionQueueState => {
     const [infoError, info] = results[partition * 2] ?? [];
     const length = Number(results[partition * 2 + 1]?.[1] ?? 0);
+    const holder = holders[partition] ?? null;
+    const persisting = leaseHolderMode(holder) === 'write';
     const group = infoError ? undefined : ((info as unknown[]) ?? []).map(flatToObject).find((g) => g.name === PERSISTENCE_GROUP);
-    if (!group) return { partition, lag: length, lagEstimated: true, pending: 0, length };
+    if (!group) return { partition, lag: length, lagEstimated: true, pending: 0, length, holder, persisting };
     const lag = group.lag === null || group.lag === undefined ? null : Number(group.lag);
-    return { partition, lag: lag ?? length, lagEstimated: lag === null, pending: Number(group.pending ?? 0), length };
+    return { partition, lag: lag ?? length, lagEstimated: lag === null, pending: Number(group.pending ?? 0), length, holder, persisting };
   });
   const deadLetters = Number(results[keys.partitions * 2]?.[1] ?? 0);
+  const sum = (list: PartitionQueueState[], pick: (p: PartitionQueueState) => number) => list.reduce((total, p) => total + pick(p), 0);
   return {
     partitions,
     deadLetters,
-    maxLag: Math.max(0, ...partitions.map((p) => p.lag)),
-    totalLag: partitions.reduce((sum, p) => sum + p.lag, 0),
-    totalPending: partitions.reduce((sum, p) => sum + p.pending, 0),
+    maxLag: Math.max(0, ...partitions.filter((p) => p.persisting).map((p) => p.lag)),
+    unownedLag: sum(
+      partitions.filter((p) => !p.persisting),
+      (p) => p.lag,
+    ),
+    totalLag: sum(partitions, (p) => p.lag),
+    totalPending: sum(partitions, (p) => p.pending),
+    holders: {
+      write: partitions.filter((p) => p.persisting).length,
+      shadow: partitions.filter((p) => leaseHolderMode(p.holder) === 'shadow').length,
+      none: partitions.filter((p) => p.holder === null).length,
+    },
   };
 }
 

@@ -12,31 +12,22 @@ const query = z.object({
 });
 
 /**
- * GET /api/queue/status: per-partition lag, pending and length, and the dead-letter count. With
- * `maxLag` / `maxDeadLetters` it is a gate: 503 when a limit is exceeded, so cutover's validation
- * can require it. While consumers are disabled (stage 1 of the rollout) lag is expected: the gate
- * then passes and says so.
+ * GET /api/queue/status: per-partition lag, pending, length and lease holder, and the dead-letter
+ * count. With `maxLag` / `maxDeadLetters` it is a gate (503 when a limit is exceeded) for cutover's
+ * validation and canary analysis. The lag gate judges the partitions that write-mode consumers
+ * hold: whether persistence keeps up. Entries waiting on partitions nobody persists (consumers
+ * disabled or shadowing, the first stages of the rollout) are reported as `unownedLag`, not judged.
  */
-export function registerQueueStatusRoutes(
-  app: FastifyInstance,
-  options: { redis: Redis; keys: StreamKeys; consumersEnabled: boolean; consumerMode: string },
-): void {
+export function registerQueueStatusRoutes(app: FastifyInstance, options: { redis: Redis; keys: StreamKeys }): void {
   app.get('/api/queue/status', { logLevel: 'warn' }, async (request, reply) => {
     const q = query.safeParse(request.query);
     if (!q.success) return reply.code(400).send({ error: 'maxLag and maxDeadLetters must be non-negative integers' });
     const state = await readQueueState(options.redis, options.keys);
     const problems: string[] = [];
-    const gated = options.consumersEnabled && options.consumerMode === 'write';
-    if (gated && q.data.maxLag !== undefined && state.maxLag > q.data.maxLag)
-      problems.push(`max partition lag ${state.maxLag} > ${q.data.maxLag}`);
+    if (q.data.maxLag !== undefined && state.maxLag > q.data.maxLag) problems.push(`max partition lag ${state.maxLag} > ${q.data.maxLag}`);
     if (q.data.maxDeadLetters !== undefined && state.deadLetters > q.data.maxDeadLetters)
       problems.push(`dead letters ${state.deadLetters} > ${q.data.maxDeadLetters}`);
-    const body = {
-      status: problems.length > 0 ? 'fail' : 'pass',
-      problems,
-      consumers: options.consumersEnabled ? options.consumerMode : 'disabled',
-      ...state,
-    };
+    const body = { status: problems.length > 0 ? 'fail' : 'pass', problems, ...state };
     return reply.code(problems.length > 0 ? 503 : 200).send(body);
   });
 }

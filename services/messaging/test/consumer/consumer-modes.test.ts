@@ -62,8 +62,9 @@ describe('consumer modes: disabled, shadow, write', () => {
     assert.deepEqual(await states(), { pending: 10 });
     assert.equal(await redis.redis.exists(`${redis.prefix}msg:lease:0`), 0);
     const status = await httpJson('GET', `${api.url}/api/queue/status?maxLag=0`);
-    assert.equal(status.status, 503, 'the api expects consumers, so lag fails the gate');
-    assert.equal(status.body.totalLag, 10);
+    assert.equal(status.status, 200, 'nobody persists yet: the waiting entries are reported, not judged');
+    assert.equal(status.body.unownedLag, 10);
+    assert.deepEqual(status.body.holders, { write: 0, shadow: 0, none: 16 });
     await disabled.stop();
   });
 
@@ -77,8 +78,11 @@ describe('consumer modes: disabled, shadow, write', () => {
       return sample(metrics, 'stream_consumer_processed_total', { status: 'shadow' }) === 10 ? true : undefined;
     });
     assert.deepEqual(await states(), { pending: 20 });
-    const status = await httpJson('GET', `${api.url}/api/queue/status`);
+    const status = await httpJson('GET', `${api.url}/api/queue/status?maxLag=0`);
+    assert.equal(status.status, 200);
     assert.equal(status.body.totalLag, 20, 'the persistence group has delivered nothing');
+    assert.equal(status.body.unownedLag, 20);
+    assert.deepEqual(status.body.holders, { write: 0, shadow: 16, none: 0 });
     await shadow.stop();
   });
 
@@ -92,6 +96,6 @@ describe('consumer modes: disabled, shadow, write', () => {
       return got.status === 200 ? got.body : undefined;
     });
     assert.equal(status.totalPending, 0);
-    assert.equal(status.consumers, 'write');
+    assert.deepEqual(status.holders, { write: 16, shadow: 0, none: 0 });
   });
 });
