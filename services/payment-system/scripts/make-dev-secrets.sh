@@ -9,7 +9,6 @@
 set -eu
 root=$(cd "$(dirname "$0")/.." && pwd)
 out=${1:-"$root/.secrets"}
-node=${NODE:-node}
 
 mkdir -p "$out/tls"
 chmod 700 "$out"
@@ -21,5 +20,5 @@ if [ ! -f "$out/tls/cert.pem" ] || [ ! -f "$out/tls/key.pem" ]; then
   echo "$out/tls/cert.pem: self-signed certificate for localhost, 127.0.0.1"
 fi
 if [ ! -f "$out/jwt-signing-keys.json" ]; then
-  "$node" "$root/auth/src/generate-signing-key.ts" "$out/jwt-signing-keys.json"
+  node "$root/auth/src/generate-signing-key.ts" "$out/jwt-signing-keys.json"
 fi

@@ -1,5 +1,5 @@
 #!/bin/sh
-# One-time local setup: databases, secrets, release v1, migrations. Needs PostgreSQL on
+# One-time local setup: databases, secrets, release v1 (its migrations run with its first deploy). Needs PostgreSQL on
 # 127.0.0.1:5432 (user postgres), Redis on 127.0.0.1:6379, openssl, and cutover + Node >= 24 on PATH
 # (`npm run -w @cutover/payment-system setup` provides both).
 set -eu
@@ -12,5 +12,4 @@ for db in payment_auth payment_payments; do
 done
 sh "$root/scripts/make-dev-secrets.sh"
 [ -d "$root/auth/releases/v1" ] || sh "$root/scripts/package-release.sh" v1
-cutover migrate up --config "$root/auth/cutover.yml"
-cutover migrate up --config "$root/payments/cutover.yml"
+echo "ready: npm run -w @cutover/payment-system up"

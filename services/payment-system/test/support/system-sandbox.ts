@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { parse, stringify } from 'yaml';
 import { AUTH_DIR, PAYMENTS_DIR, REPO_ROOT, SYSTEM_DIR } from './paths.ts';
 import { redisPrefix } from './redis-prefix.ts';
-import { type CliResult, runCutover } from './run-cli.ts';
+import { type CliResult, pathWithRepoBin, runCutover } from './run-cli.ts';
 import { createTestDatabase, type TestDatabase } from './test-database.ts';
 
 export interface SandboxOptions {
@@ -70,7 +70,7 @@ export async function createSystemSandbox(options: SandboxOptions): Promise<Syst
   };
   try {
     symlinkSync(join(REPO_ROOT, 'node_modules'), join(dir, 'node_modules'));
-    const env = { ...process.env, NODE: process.execPath, RELEASES_ROOT: dir };
+    const env = { ...process.env, PATH: pathWithRepoBin(), RELEASES_ROOT: dir };
     for (const release of options.releases)
       execFileSync('sh', [join(SYSTEM_DIR, 'scripts/package-release.sh'), release], { env, stdio: 'pipe' });
     execFileSync('sh', [join(SYSTEM_DIR, 'scripts/make-dev-secrets.sh'), join(dir, '.secrets')], { env, stdio: 'pipe' });
