@@ -276,11 +276,12 @@ describe('payments service (PostgreSQL, in process)', () => {
     });
   });
 
-  test('readiness checks PostgreSQL; logs hold no token', async () => {
+  test('readiness checks PostgreSQL; logs hold no token and no card number', async () => {
     const ready = await requestJson(`${payments.url}/health/ready`);
     assert.equal(ready.status, 200);
     assert.ok(ready.body.checks['postgres:responseTime']);
     assert.ok(payments.logs.lines.length > 0);
     assert.ok(!payments.logs.text().includes(alice.split('.')[2]));
+    assert.ok(!payments.logs.text().includes('4242424242424242'), 'the card number sent to create is nowhere in the logs');
   });
 });
