@@ -92,6 +92,27 @@ const analysisStep = z.strictObject({
   analysis: blockingAnalysis,
 });
 
+const STEP_SCHEMAS = { setWeight: setWeightStep, pause: pauseStep, analysis: analysisStep } as const;
+type CanaryStepOutput = z.output<(typeof STEP_SCHEMAS)[keyof typeof STEP_SCHEMAS]>;
+
+/** One canary step, validated by the schema its key names, so a problem is reported inside that step. */
+const canaryStep = z.unknown().transform((value, ctx): CanaryStepOutput => {
+  const keys = value !== null && typeof value === 'object' && !Array.isArray(value) ? Object.keys(value) : [];
+  const kind = keys.find((key): key is keyof typeof STEP_SCHEMAS => key in STEP_SCHEMAS);
+  if (kind === undefined) {
+    ctx.addIssue({
+      code: 'custom',
+      message:
+        'must be one of { setWeight: <0-100> }, { pause: { durationMs: <duration> } }, { pause: {} } or { analysis: { metrics: [...] } }',
+    });
+    return z.NEVER;
+  }
+  const result = STEP_SCHEMAS[kind].safeParse(value);
+  if (result.success) return result.data;
+  for (const issue of result.error.issues) ctx.addIssue({ code: 'custom', message: issue.message, path: issue.path });
+  return z.NEVER;
+});
+
 const canary = z.strictObject({
   strategy: z.literal('canary'),
   /** Instances of the new release started and health-gated before the first weight (default 1). */
@@ -99,7 +120,7 @@ const canary = z.strictObject({
   /** How long a new instance may take to pass its health check. */
   healthTimeoutMs: durationMs().default(D.DEFAULT_START_TIMEOUT_MS),
   /** In order; after the last one the canary is promoted to 100 %. */
-  steps: z.array(z.union([setWeightStep, pauseStep, analysisStep])).default([]),
+  steps: z.array(canaryStep).default([]),
   /** Runs from the first weight to the promotion; fail or error aborts at any time. */
   backgroundAnalysis: analysisSchema.optional(),
   onInconclusive,

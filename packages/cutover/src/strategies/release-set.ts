@@ -21,10 +21,13 @@ export async function startInstances(
   nextSeq: () => number,
 ): Promise<InstanceInfo[]> {
   const starts = wanted.flatMap(({ plan, count }) =>
-    Array.from({ length: Math.max(0, count) }, () => {
+    Array.from({ length: Math.max(0, count) }, async () => {
       const id = buildInstanceId(ctx.plan.release, plan.processType, ctx.deploymentId, nextSeq());
+      const info = await ctx.backend.startInstance({ ...plan.template, id }, plan.routed);
+      // Watched once the agent knows it (before, the watch would take it for gone); a crash
+      // meanwhile still shows in its restarts and state at the next look.
       watch.add(id);
-      return ctx.backend.startInstance({ ...plan.template, id }, plan.routed);
+      return info;
     }),
   );
   return Promise.all(starts);

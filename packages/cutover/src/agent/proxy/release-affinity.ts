@@ -101,12 +101,20 @@ export function readCookie(header: string, prefix: string): string | null {
   return null;
 }
 
-/** FNV-1a of the text mapped onto [0, 1): stable across processes and restarts. */
+/**
+ * FNV-1a of the text, mixed by murmur3's finalizer (FNV alone leaves the high bits of short, similar
+ * ids such as "u1", "u2" poorly spread), mapped onto [0, 1): stable across processes and restarts.
+ */
 export function hashFraction(text: string): number {
   let hash = 0x811c9dc5;
   for (let i = 0; i < text.length; i++) {
     hash ^= text.charCodeAt(i);
     hash = Math.imul(hash, 0x01000193);
   }
+  hash ^= hash >>> 16;
+  hash = Math.imul(hash, 0x85ebca6b);
+  hash ^= hash >>> 13;
+  hash = Math.imul(hash, 0xc2b2ae35);
+  hash ^= hash >>> 16;
   return (hash >>> 0) / 4294967296;
 }

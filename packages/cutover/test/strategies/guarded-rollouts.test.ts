@@ -1,0 +1,312 @@
+// Canary and blue-green strategies against a real agent (in this process) and real app processes:
+// the cases where measuring goes wrong, instances fail, and testers reach green before the switch.
+import assert from 'node:assert/strict';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { Agent } from '../../src/agent/agent.ts';
+import { parseConfigText } from '../../src/config/load-config.ts';
+import type { RolloutConfig } from '../../src/config/schema-rollout.ts';
+import { agentBackend } from '../../src/orchestrator/agent-backend.ts';
+import { AgentClient } from '../../src/orchestrator/agent-client.ts';
+import { buildReleasePlan, type ReleasePlan } from '../../src/orchestrator/release-plan.ts';
+import { buildRouteSpec } from '../../src/orchestrator/route-spec.ts';
+import { DeploymentSignals } from '../../src/store/deployment-signals.ts';
+import { DeploymentStore } from '../../src/store/deployment-store.ts';
+import { runStrategy } from '../../src/strategies/run-strategy.ts';
+
+const DEMO_APP = fileURLToPath(new URL('../../../../examples/demo/demo-app.js', import.meta.url));
+const TEST = { timeout: 60_000 };
+
+const dir = mkdtempSync(join(tmpdir(), 'cutover-guarded-'));
+const base = (rollout: string, proxy = '') => `service: guarded
+processes:
+  web:
+    command: ${JSON.stringify(`${process.execPath} server.js`)}
+    instances: 2
+    health: { type: http, path: /up, startTimeoutMs: 5s, intervalMs: 200ms }
+    stopTimeoutMs: 2s
+proxy: { drainTimeoutMs: 2s, websocketGraceMs: 100ms${proxy} }
+rollout:
+${rollout}
+`;
+
+function release(name: string, options: Record<string, unknown> = {}): string {
+  const path = join(dir, 'releases', name);
+  mkdirSync(path, { recursive: true });
+  writeFileSync(
+    join(path, 'server.js'),
+    `import { serveDemo } from ${JSON.stringify(DEMO_APP)};\nserveDemo(${JSON.stringify({ version: name, ...options })});\n`,
+  );
+  return path;
+}
+
+let agent: Agent;
+let httpPort: number;
+let store: DeploymentStore;
+let signals: DeploymentSignals;
+const client = new AgentClient(join(dir, 'data'));
+const backend = agentBackend(client);
+let serving: ReleasePlan;
+let deploymentId = 0;
+
+function loadedWith(rollout: string, proxy = '') {
+  return { ...parseConfigText(base(rollout, proxy), join(dir, 'cutover.yml')), dataDir: join(dir, 'data') };
+}
+
+/** Runs one rollout from what serves to `name`; returns the result and the recorded events. */
+async function roll(
+  name: string,
+  rollout: string,
+  options: { proxy?: string; onEvent?: (type: string, data: Record<string, unknown>) => void } = {},
+) {
+  const loaded = loadedWith(rollout, options.proxy);
+  await client.setRoute(buildRouteSpec(loaded));
+  const plan = buildReleasePlan(loaded, name, join(dir, 'releases', name), process.env);
+  const events: { type: string; data: Record<string, unknown> }[] = [];
+  const result = await runStrategy(
+    {
+      deploymentId: ++deploymentId,
+      plan,
+      previous: serving,
+      backend,
+      emit: (type, data) => {
+        events.push({ type, data });
+        options.onEvent?.(type, data);
+      },
+      watchIntervalMs: 50,
+    },
+    loaded.config.rollout as RolloutConfig,
+    { router: backend, signals, cwd: dir, signalPollMs: 20 },
+  );
+  if (result.outcome === 'ok') serving = plan;
+  return { result, events, of: (type: string) => events.filter((e) => e.type === type) };
+}
+
+async function releasesRunning(): Promise<string[]> {
+  return (await backend.instances('guarded')).map((i) => i.spec.release).sort();
+}
+
+/** A stand-in Prometheus: answers every instant query with `result` and remembers the queries. */
+async function fakePrometheus(result: unknown[]): Promise<{ url: string; queries: string[]; close: () => Promise<void> }> {
+  const queries: string[] = [];
+  const server = http.createServer((req, res) => {
+    queries.push(new URL(req.url ?? '/', 'http://x').searchParams.get('query') ?? '');
+    res
+      .writeHead(200, { 'content-type': 'application/json' })
+      .end(JSON.stringify({ status: 'success', data: { resultType: 'vector', result } }));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return { url, queries, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
+}
+
+before(async () => {
+  for (const name of ['v1', 'v2', 'v3', 'v4', 'v5', 'v6']) release(name);
+  release('v-crash', { crashAfterReadyMs: 400 });
+  agent = new Agent({
+    dataDir: join(dir, 'data'),
+    httpPort: 0,
+    listenHost: '127.0.0.1',
+    portRange: [42_000, 42_999],
+    logMaxBytes: 1024 * 1024,
+    logKeepFiles: 1,
+  });
+  httpPort = (await agent.start()).httpPort;
+  store = new DeploymentStore(join(dir, 'data', 'deployments.db'));
+  signals = new DeploymentSignals(store.db);
+  const loaded = loadedWith('  strategy: rolling');
+  await client.setRoute(buildRouteSpec(loaded));
+  serving = buildReleasePlan(loaded, 'v1', join(dir, 'releases', 'v1'), process.env);
+  for (const [index, p] of serving.processes.entries()) {
+    for (let i = 0; i < p.instances; i++) {
+      const info = await backend.startInstance({ ...p.template, id: `v1.web.d0.${index}${i}` }, p.routed);
+      assert.ok((await backend.waitHealthy(info.spec.id, 10_000)).healthy);
+    }
+  }
+});
+
+after(async () => {
+  await agent?.stop({ stopInstances: true });
+  store?.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('canary and blue-green against a real agent', () => {
+  test(
+    'every measurement errors (an http provider on a closed port): the verdict is error, never pass, and the canary is gone',
+    TEST,
+    async () => {
+      const { result, of } = await roll(
+        'v2',
+        `  strategy: canary
+  steps:
+    - setWeight: 50
+    - analysis:
+        metrics:
+          - name: app-errors
+            provider: { kind: http, url: 'http://127.0.0.1:9/metrics?release={{release}}', jsonPath: $.value, timeoutMs: 500ms }
+            max: 1
+            intervalMs: 50ms
+            errorRetryIntervalMs: 20ms
+            consecutiveErrorLimit: 2`,
+      );
+      assert.equal(result.outcome, 'failed');
+      assert.equal(result.restored, true);
+      assert.match(result.reason ?? '', /^analysis step 2: error: app-errors: .* \(3 consecutive errors, limit 2\)/);
+      assert.deepEqual(
+        of('analysis:measurement').map((m) => m.data.verdict),
+        ['error', 'error', 'error'],
+      );
+      assert.deepEqual(
+        of('analysis:verdict').map((v) => v.data.verdict),
+        ['error'],
+      );
+      assert.deepEqual(await releasesRunning(), ['v1', 'v1']);
+      assert.equal((await client.state('guarded')).services[0].weights, null);
+    },
+  );
+
+  test('an empty Prometheus result is no data: with onInconclusive abort the canary is aborted, not passed', TEST, async (t) => {
+    const prometheus = await fakePrometheus([]);
+    t.after(() => prometheus.close());
+    const { result, of } = await roll(
+      'v3',
+      `  strategy: canary
+  onInconclusive: abort
+  steps:
+    - setWeight: 10
+    - analysis:
+        prometheus: { address: ${prometheus.url} }
+        metrics:
+          - name: error-ratio
+            provider: { kind: prometheus, query: 'sum(rate(errors{release="{{release}}"}[{{window}}]))' }
+            max: 0.01
+            intervalMs: 100ms`,
+    );
+    assert.equal(result.outcome, 'failed');
+    assert.match(result.reason ?? '', /^analysis step 2: inconclusive: error-ratio: no data/);
+    assert.deepEqual(prometheus.queries, ['sum(rate(errors{release="v3"}[100ms]))']);
+    assert.equal(of('analysis:measurement')[0].data.noData, true);
+    assert.deepEqual(await releasesRunning(), ['v1', 'v1']);
+  });
+
+  test('a canary instance that crashes during a pause aborts the rollout', TEST, async () => {
+    const { result, of } = await roll(
+      'v-crash',
+      `  strategy: canary
+  steps:
+    - setWeight: 20
+    - pause: { durationMs: 10s }`,
+    );
+    assert.equal(result.outcome, 'failed');
+    assert.match(result.reason ?? '', /^instance v-crash\.web\.d\d+\.1 crashed/);
+    assert.equal(of('rollout:aborted')[0].data.by, 'watch');
+    assert.deepEqual(await releasesRunning(), ['v1', 'v1']);
+  });
+
+  test(
+    'blue-green: testers reach green with the force header before the switch; the pre-promotion analysis judges their requests',
+    TEST,
+    async () => {
+      let testers: Promise<void> | null = null;
+      const { result, of } = await roll(
+        'v4',
+        `  strategy: blueGreen
+  smokeChecks: [{ path: /up }]
+  prePromotionAnalysis:
+    metrics:
+      - name: green-errors
+        provider: { kind: proxy, metric: error-rate }
+        max: 0
+        minSamples: 20
+        onNoData: extend
+        maxExtensions: 50
+        windowMs: 10s
+        intervalMs: 100ms
+  scaleDownDelayMs: 0ms`,
+        {
+          proxy: ', forceReleaseHeader: x-cutover-release',
+          onEvent: (type) => {
+            if (type !== 'analysis:started') return;
+            testers = (async () => {
+              for (let i = 0; i < 30; i++) {
+                const response = await fetch(`http://127.0.0.1:${httpPort}/`, { headers: { 'x-cutover-release': 'v4' } });
+                assert.equal(response.headers.get('x-release'), 'v4');
+                await response.text();
+              }
+            })();
+          },
+        },
+      );
+      await testers;
+      assert.equal(result.outcome, 'ok', result.reason);
+      const measured = of('analysis:measurement').at(-1)?.data;
+      assert.equal(measured?.verdict, 'pass');
+      assert.ok((measured?.sampleCount as number) >= 20, `judged on ${measured?.sampleCount} forced requests`);
+      assert.ok(
+        of('analysis:measurement')
+          .slice(0, -1)
+          .every((m) => m.data.noData),
+        'too few requests was no data, not a pass',
+      );
+      assert.deepEqual(
+        of('weights:set').map((e) => e.data.weights),
+        [{ v1: 100 }, { v4: 100 }, null],
+      );
+      assert.deepEqual(await releasesRunning(), ['v4', 'v4']);
+    },
+  );
+
+  test('blue-green: an abort while blue is kept warm switches back in one call', TEST, async () => {
+    const { result, of } = await roll(
+      'v5',
+      `  strategy: blueGreen
+  scaleDownDelayMs: 20s`,
+      {
+        onEvent: (type) => {
+          if (type === 'rollout:keeping-warm') signals.send(deploymentId, 'abort', 'ops');
+        },
+      },
+    );
+    assert.equal(result.outcome, 'failed');
+    assert.equal(result.reason, 'aborted by ops (cutover abort)');
+    assert.deepEqual(
+      of('weights:set').map((e) => e.data.weights),
+      [{ v4: 100 }, { v5: 100 }, { v4: 100 }, null],
+    );
+    const aborted = of('rollout:aborted')[0].data;
+    assert.ok((aborted.abortToSwitchMs as number) < 1000, `switch back took ${aborted.abortToSwitchMs} ms`);
+    assert.deepEqual(await releasesRunning(), ['v4', 'v4']);
+  });
+
+  test('a Prometheus metric that passes lets the canary through to promotion', TEST, async (t) => {
+    const prometheus = await fakePrometheus([{ metric: {}, value: [0, '0.001'] }]);
+    t.after(() => prometheus.close());
+    const { result, of } = await roll(
+      'v6',
+      `  strategy: canary
+  steps:
+    - setWeight: 25
+    - analysis:
+        prometheus: { address: ${prometheus.url} }
+        metrics:
+          - name: error-ratio
+            provider: { kind: prometheus, query: 'errors{release="{{release}}",baseline="{{baseline}}"}' }
+            max: 0.01
+            intervalMs: 100ms
+            count: 2`,
+    );
+    assert.equal(result.outcome, 'ok', result.reason);
+    assert.deepEqual(new Set(prometheus.queries), new Set(['errors{release="v6",baseline="v4"}']));
+    assert.deepEqual(
+      of('analysis:verdict').map((v) => v.data.verdict),
+      ['pass'],
+    );
+    assert.deepEqual(await releasesRunning(), ['v6', 'v6']);
+  });
+});
