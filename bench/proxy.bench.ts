@@ -4,7 +4,8 @@
  * upstream, one worker), all three in front of the same single app instance on 127.0.0.1.
  *   1. fixed rate: open-loop keep-alive load at `--rate` req/s: p50/p99 and the latency added vs direct;
  *   2. max throughput: autocannon with `--connections` keep-alive connections: req/s.
- * Run: npm run bench:proxy -- [--rate 1000] [--duration-s 10] [--warmup-s 2] [--connections 32]
+ * Each target is measured in `--slices` turns, round robin, so that other work on the machine hits all alike.
+ * Run: npm run bench:proxy -- [--rate 1000] [--duration-s 10] [--warmup-s 2] [--connections 32] [--slices 5]
  * Prints tables and writes the raw results to bench/results/proxy-<time>.json.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -12,13 +13,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { formatTable } from '../packages/cutover/src/cli/table.ts';
+import { percentile } from '../test/e2e/support/load-generator.ts';
 import { freePort } from '../test/e2e/support/sandbox.ts';
 import { measureThroughput, type ThroughputResult } from './support/autocannon.ts';
 import { runBench } from './support/cleanup.ts';
 import { CutoverContender } from './support/cutover-contender.ts';
 import { type LatencySummary, ms, ratio, summarize } from './support/latency-summary.ts';
 import { findNginx, Nginx } from './support/nginx.ts';
-import { startOpenLoopLoad } from './support/open-loop-load.ts';
+import { type LoadResult, startOpenLoopLoad } from './support/open-loop-load.ts';
 import { sleep } from './support/processes.ts';
 import { machine, writeResults } from './support/results-file.ts';
 
@@ -28,31 +30,79 @@ const { values } = parseArgs({
     'duration-s': { type: 'string', default: '10' },
     'warmup-s': { type: 'string', default: '2' },
     connections: { type: 'string', default: '32' },
+    slices: { type: 'string', default: '5' },
   },
 });
 const rate = Number(values.rate);
 const durationSec = Number(values['duration-s']);
 const warmupSec = Number(values['warmup-s']);
 const connections = Number(values.connections);
+const slices = Number(values.slices);
 
 interface Target {
   name: string;
   url: string;
-  fixedRate?: LatencySummary;
+  fixedRate?: LatencySummary & { generatorLagMs: { p99: number; max: number } };
   maxThroughput?: ThroughputResult;
 }
 
-/** Latency at a fixed open-loop rate on keep-alive connections, after a warm-up whose samples are dropped. */
-async function fixedRate(url: string): Promise<LatencySummary> {
-  const warmup = startOpenLoopLoad({ url, ratePerSec: rate, newConnectionShare: 0 });
-  await sleep(warmupSec * 1000);
-  await warmup.stop();
-  const load = startOpenLoopLoad({ url, ratePerSec: rate, newConnectionShare: 0 });
-  await sleep(durationSec * 1000);
-  return summarize((await load.stop()).samples);
+/**
+ * Measures every target in `slices` short turns, round robin, so that a burst of other work on the
+ * machine lands on all of them alike rather than on whichever ran at that moment.
+ */
+async function roundRobin(targets: Target[], measure: (target: Target, index: number) => Promise<void>): Promise<void> {
+  for (let slice = 0; slice < slices; slice++) for (const [index, target] of targets.entries()) await measure(target, index);
 }
 
-await runBench(120_000 + 8 * (durationSec + warmupSec + 30) * 1000, async (cleanup) => {
+/** Latency at a fixed open-loop rate on keep-alive connections; the warm-up's samples are dropped. */
+async function fixedRate(targets: Target[]): Promise<void> {
+  for (const target of targets) {
+    const warmup = startOpenLoopLoad({ url: target.url, ratePerSec: rate, newConnectionShare: 0 });
+    await sleep(warmupSec * 1000);
+    await warmup.stop();
+  }
+  const results: LoadResult[][] = targets.map(() => []);
+  await roundRobin(targets, async (target, index) => {
+    const load = startOpenLoopLoad({ url: target.url, ratePerSec: rate, newConnectionShare: 0 });
+    await sleep((durationSec * 1000) / slices);
+    results[index].push(await load.stop());
+  });
+  for (const [index, target] of targets.entries()) {
+    const parts = results[index];
+    target.fixedRate = {
+      ...summarize(parts.flatMap((p) => p.samples)),
+      generatorLagMs: {
+        p99: Math.round(Math.max(...parts.map((p) => p.eventLoopDelayP99Ms))),
+        max: Math.round(Math.max(...parts.map((p) => p.eventLoopDelayMaxMs))),
+      },
+    };
+  }
+}
+
+/** Closed-loop max throughput: mean req/s over the slices, median p50/p99 of the slices. */
+async function maxThroughput(targets: Target[]): Promise<void> {
+  const results: ThroughputResult[][] = targets.map(() => []);
+  await roundRobin(targets, async (target, index) => {
+    results[index].push(await measureThroughput(target.url, connections, durationSec / slices));
+  });
+  for (const [index, target] of targets.entries()) {
+    const parts = results[index];
+    target.maxThroughput = {
+      reqPerSec: parts.reduce((sum, p) => sum + p.reqPerSec, 0) / parts.length,
+      p50Ms: percentile(
+        parts.map((p) => p.p50Ms),
+        0.5,
+      ),
+      p99Ms: percentile(
+        parts.map((p) => p.p99Ms),
+        0.5,
+      ),
+      failed: parts.reduce((sum, p) => sum + p.failed, 0),
+    };
+  }
+}
+
+await runBench(120_000 + 3 * (2 * durationSec + warmupSec + slices * 30) * 1000, async (cleanup) => {
   const before = machine();
   console.log(`${before.cpus} cores (${before.cpuModel}), load average ${before.loadAverage.join(' ')}`);
   const cutover = new CutoverContender({ instances: 1, bootDelayMs: 0, releases: ['v1'] });
@@ -76,14 +126,21 @@ await runBench(120_000 + 8 * (durationSec + warmupSec + 30) * 1000, async (clean
   } else console.log('nginx not installed: skipped');
 
   console.log(
-    `\n1. Fixed rate: ${rate} req/s open loop on keep-alive connections, ${durationSec} s per target after ${warmupSec} s of warm-up`,
+    `\n1. Fixed rate: ${rate} req/s open loop on keep-alive connections, ${durationSec} s per target in ${slices} turns, after ${warmupSec} s of warm-up`,
   );
-  for (const target of targets) target.fixedRate = await fixedRate(target.url);
+  await fixedRate(targets);
+  for (const { name, fixedRate: r } of targets)
+    if (r!.failed > 0)
+      console.log(
+        `${name} failed: ${Object.entries(r!.failures)
+          .map(([kind, n]) => `${kind} ${n}`)
+          .join(', ')}`,
+      );
   const direct = targets[0].fixedRate!;
   const nginxFixed = targets.find((t) => t.name === 'nginx')?.fixedRate;
   console.log(
     formatTable(
-      ['TARGET', 'REQUESTS', 'FAILED', 'p50 ms', 'p99 ms', 'max ms', 'ADDED p50', 'ADDED p99', 'p99 vs NGINX'],
+      ['TARGET', 'REQUESTS', 'FAILED', 'p50 ms', 'p99 ms', 'max ms', 'ADDED p50', 'ADDED p99', 'p99 vs NGINX', 'GEN LAG'],
       targets.map(({ name, fixedRate: r }) => [
         name,
         r!.requests,
@@ -94,12 +151,13 @@ await runBench(120_000 + 8 * (durationSec + warmupSec + 30) * 1000, async (clean
         ms(r!.p50Ms - direct.p50Ms, 2),
         ms(r!.p99Ms - direct.p99Ms, 2),
         nginxFixed ? ratio(r!.p99Ms, nginxFixed.p99Ms) : '-',
+        `${r!.generatorLagMs.p99}/${r!.generatorLagMs.max}`,
       ]),
     ),
   );
 
-  console.log(`\n2. Max throughput: autocannon, ${connections} keep-alive connections, ${durationSec} s per target`);
-  for (const target of targets) target.maxThroughput = await measureThroughput(target.url, connections, durationSec);
+  console.log(`\n2. Max throughput: autocannon, ${connections} keep-alive connections, ${durationSec} s per target in ${slices} turns`);
+  await maxThroughput(targets);
   const directMax = targets[0].maxThroughput!;
   const nginxMax = targets.find((t) => t.name === 'nginx')?.maxThroughput;
   console.log(
@@ -117,7 +175,8 @@ await runBench(120_000 + 8 * (durationSec + warmupSec + 30) * 1000, async (clean
     ),
   );
   const after = machine();
-  console.log(`\nADDED = target − direct; ratios are target / reference. Load average at the end ${after.loadAverage.join(' ')}`);
+  console.log(`\nADDED = target − direct; ratios are target / reference; GEN LAG = the load generator's event-loop delay p99/max in ms.`);
+  console.log(`Load average at the end ${after.loadAverage.join(' ')}`);
   console.log('(2 cores shared by the load generator, the proxy and the app, and by anything else running on the machine)');
   const file = writeResults('proxy', { options: { rate, durationSec, warmupSec, connections }, machine: { before, after }, targets });
   console.log(`raw results: ${file}`);

@@ -1,3 +1,5 @@
+import { killCommands } from './processes.ts';
+
 /**
  * Every process a bench starts is registered here with the action that stops it. The actions run
  * (newest first, each at most once) when the bench ends, fails, is interrupted (Ctrl-C, SIGTERM)
@@ -42,6 +44,7 @@ export async function runBench(maxMs: number, main: (cleanup: Cleanup) => Promis
     if (exiting) return;
     exiting = true;
     console.error(`\n${why}: stopping everything the bench started`);
+    killCommands();
     await cleanup.runAll();
     process.exit(code);
   };

@@ -17,14 +17,27 @@ export function spawnService(
   });
 }
 
+/** Short commands still running, so that an interrupted bench can end them too. */
+const commands = new Set<ChildProcess>();
+
 /** Runs a short command to completion (killed after `timeoutMs`). */
-export function runCommand(
+export async function runCommand(
   command: string,
   args: string[],
   options: { cwd?: string; env?: NodeJS.ProcessEnv; timeoutMs: number },
 ): Promise<CliResult> {
   const child = spawn(command, args, { cwd: options.cwd, env: { ...process.env, ...options.env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  return collect(child, options.timeoutMs);
+  commands.add(child);
+  try {
+    return await collect(child, options.timeoutMs);
+  } finally {
+    commands.delete(child);
+  }
+}
+
+/** Kills the short commands still running: an interrupted bench does not wait for them. */
+export function killCommands(): void {
+  for (const child of commands) child.kill('SIGKILL');
 }
 
 export function isAlive(pid: number): boolean {
