@@ -1,3 +1,4 @@
+import { resolve } from 'node:path';
 import { agentPaths } from '../agent/agent-paths.ts';
 import { loadConfig } from '../config/load-config.ts';
 import { hasBlockingFindings, lintMigration } from '../database/lint/lint-migration.ts';
@@ -135,7 +136,7 @@ function lockedRun(): MigrationRunResult {
 }
 
 function lintAll(ctx: CommandContext, directory: string | undefined, root: string): number {
-  const files = loadMigrationFiles(`${root}/${directory ?? 'migrations'}`);
+  const files = loadMigrationFiles(resolve(root, directory ?? 'migrations'));
   return printFindings(
     ctx.out,
     files.flatMap((f) => lintMigration(f)),

@@ -3,10 +3,11 @@ import { loadConfig } from '../config/load-config.ts';
 import { AgentClient } from '../orchestrator/agent-client.ts';
 import { SILENT_OBSERVER } from '../orchestrator/deployment-recorder.ts';
 import { runDeployment } from '../orchestrator/deployment-runner.ts';
+import type { SkipCheck } from '../orchestrator/pipeline.ts';
 import { buildRouteSpec } from '../orchestrator/route-spec.ts';
 import { runAgentInProcess, startBackgroundAgent } from './agent-process.ts';
 import type { Command } from './command.ts';
-import { reportOutcome } from './deploy.ts';
+import { parseSkips, reportOutcome } from './deploy.ts';
 import type { Output } from './output.ts';
 import { progressObserver } from './progress-observer.ts';
 
@@ -19,14 +20,17 @@ export const upCommand: Command = {
   options: {
     release: { type: 'string', short: 'r', help: 'release to deploy when nothing runs yet' },
     foreground: { type: 'boolean', short: 'f', help: 'run the agent in this terminal (Ctrl-C stops everything)' },
+    'skip-check': { type: 'string', multiple: true, help: 'first deploy: skip a pre-deploy check by name (needs --reason; recorded)' },
+    reason: { type: 'string', help: 'why the checks are skipped (kept in the record)' },
   },
   async run({ options, out, cwd }) {
     const loaded = loadConfig(cwd, options.config as string | undefined);
     const release = options.release as string | undefined;
+    const skipChecks = parseSkips(options);
     if (options.foreground) {
       return runAgentInProcess(loaded, async (address) => {
         out.line(`agent ready: http on :${address.httpPort}${address.httpsPort ? `, https on :${address.httpsPort}` : ''}`);
-        const code = await bringUp(loaded, release, out);
+        const code = await bringUp(loaded, release, out, skipChecks);
         if (code !== 0) process.kill(process.pid, 'SIGINT');
         else out.line('running: Ctrl-C stops the agent and the service');
       });
@@ -40,11 +44,11 @@ export const upCommand: Command = {
       });
       step.done();
     }
-    return bringUp(loaded, release, out);
+    return bringUp(loaded, release, out, skipChecks);
   },
 };
 
-async function bringUp(loaded: LoadedConfig, release: string | undefined, out: Output): Promise<number> {
+async function bringUp(loaded: LoadedConfig, release: string | undefined, out: Output, skipChecks: SkipCheck[]): Promise<number> {
   const client = new AgentClient(loaded.dataDir);
   const service = loaded.config.service;
   await client.setRoute(buildRouteSpec(loaded));
@@ -59,7 +63,13 @@ async function bringUp(loaded: LoadedConfig, release: string | undefined, out: O
     );
     return 0;
   }
-  const outcome = await runDeployment({ loaded, release, kind: 'deploy', observer: out.json ? SILENT_OBSERVER : progressObserver(out) });
+  const outcome = await runDeployment({
+    loaded,
+    release,
+    kind: 'deploy',
+    skipChecks,
+    observer: out.json ? SILENT_OBSERVER : progressObserver(out),
+  });
   const code = reportOutcome(out, outcome);
   if (code === 0) out.line(`${service} ${release} is up at ${url}`);
   return code;

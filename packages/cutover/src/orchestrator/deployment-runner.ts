@@ -163,7 +163,8 @@ async function runLocked(request: DeployRequest, store: DeploymentStore, client:
     currentReleaseHealthy: () => currentReleaseHealth(backend, service),
     deployLockFree: async () => ({ outcome: 'pass', message: `held by this deployment (${deploymentId})`, measured: deploymentId }),
     validationDeps: async () => ({
-      proxyBaseUrl: `http://127.0.0.1:${loaded.config.agent.httpPort}`,
+      // With stripPrefix the app serves at its root, so one check path works through the proxy and on the instances.
+      proxyBaseUrl: `http://127.0.0.1:${loaded.config.agent.httpPort}${loaded.config.proxy.stripPrefix ? loaded.config.proxy.pathPrefix.replace(/\/$/, '') : ''}`,
       instanceUrls: (await backend.instances(service))
         .filter((i) => i.spec.release === request.release && i.inPool && i.port !== null)
         .map((i) => `http://127.0.0.1:${i.port}`),
