@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { collect, Sandbox } from '../../test/e2e/support/sandbox.ts';
 import type { AppShape, Contender, DeployNote } from './contender.ts';
-import { isAlive, sleep, stopProcess } from './processes.ts';
+import { runsFrom, sleep, stopProcess } from './processes.ts';
 
 /** How long the CLI may take to exit once it has printed its result. */
 const EXIT_GRACE_MS = 5000;
@@ -63,14 +63,10 @@ agent: { httpPort: ${port} }
     const exit = collect(child, 120_000).finally(() => {
       exited = true;
     });
-    const hung = await Promise.race([
-      exit.then(() => false),
-      (async () => {
-        while (resultAt === undefined && !exited) await sleep(10);
-        await sleep(EXIT_GRACE_MS);
-        return !exited;
-      })(),
-    ]);
+    while (!exited && resultAt === undefined) await sleep(10);
+    const graceEnd = performance.now() + EXIT_GRACE_MS;
+    while (!exited && performance.now() < graceEnd) await sleep(10);
+    const hung = !exited;
     if (hung) child.kill('SIGKILL');
     const result = await exit;
     const record = parseRecord(stdout);
@@ -123,10 +119,11 @@ agent: { httpPort: ${port} }
   }
 
   async stop(): Promise<void> {
-    // Should `down` fail or hang, the agent and its instances are stopped by pid.
+    // Should `down` fail or hang, the agent and its instances are stopped by pid (if still ours).
     const pids = await this.runningPids();
+    const dir = this.box.dir;
     await this.box.cleanup();
-    for (const pid of pids) if (isAlive(pid)) await stopProcess(pid, 'SIGKILL', 1000);
+    for (const pid of pids) if (runsFrom(pid, dir)) await stopProcess(pid, 'SIGKILL', 1000);
   }
 
   private async runningPids(): Promise<number[]> {

@@ -28,6 +28,8 @@ export interface ContenderResult {
   overheadPerInstanceMs: number;
   /** Successful answers from an older release to requests sent after a deploy had returned. */
   oldReleaseAfterSwitch: number;
+  /** The first of them: round, when sent relative to the deploy's end, which release answered, latency. */
+  oldAfterDetails: { round: number; msAfterDeployEnd: number; release: string | null; latencyMs: number }[];
   failures: FailureDetail[];
   /** Odd things noticed in rounds that succeeded, e.g. `round 3: ...`. */
   warnings: string[];
@@ -42,11 +44,21 @@ export function analyse(run: ContenderRun, app: AppShape): ContenderResult {
   const { inside, outside } = splitByWindows(run.samples, windows);
   const failures: FailureDetail[] = [];
   let oldReleaseAfterSwitch = 0;
+  const oldAfterDetails: ContenderResult['oldAfterDetails'] = [];
   for (const sample of run.samples) {
     const index = windows.findLastIndex((w) => w.start <= sample.sentAt);
     const round = run.rounds[index];
     const afterSwitch = round && !round.error && sample.sentAt > round.window.end;
-    if (afterSwitch && sample.outcome === 'ok' && sample.release !== round.release) oldReleaseAfterSwitch++;
+    if (afterSwitch && sample.outcome === 'ok' && sample.release !== round.release) {
+      oldReleaseAfterSwitch++;
+      if (oldAfterDetails.length < MAX_FAILURE_DETAILS)
+        oldAfterDetails.push({
+          round: index + 1,
+          msAfterDeployEnd: Math.round(sample.sentAt - round.window.end),
+          release: sample.release,
+          latencyMs: Math.round(sample.latencyMs),
+        });
+    }
     if (sample.outcome !== 'ok' && failures.length < MAX_FAILURE_DETAILS) {
       failures.push({
         round: index + 1,
@@ -71,6 +83,7 @@ export function analyse(run: ContenderRun, app: AppShape): ContenderResult {
     medianWallMs,
     overheadPerInstanceMs: (medianWallMs - app.instances * app.bootDelayMs) / app.instances,
     oldReleaseAfterSwitch,
+    oldAfterDetails,
     failures,
     warnings: run.rounds.flatMap((r, i) => (r.warning ? [`round ${i + 1} (${r.release}): ${r.warning}`] : [])),
     details: run.details,
@@ -152,6 +165,11 @@ export function printReport(results: ContenderResult[], skipped: string[], app: 
     console.log(`  ${r.name}: ${list.length > 0 ? list.join(', ') : 'none'}${when}`);
   }
   for (const r of results) for (const warning of r.warnings) console.log(`  ${r.name} warning, ${warning}`);
+  for (const r of results)
+    for (const old of r.oldAfterDetails.slice(0, 5))
+      console.log(
+        `  ${r.name}: round ${old.round}, sent ${old.msAfterDeployEnd} ms after the deploy returned, answered by ${old.release} in ${old.latencyMs} ms`,
+      );
   if (base) printCutoverDetails(base, app);
 }
 

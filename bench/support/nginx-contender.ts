@@ -86,7 +86,8 @@ export class NginxContender implements Contender {
   }
 
   private async stopInstance(instance: Instance, timeoutMs: number): Promise<void> {
-    if (instance.child.pid) await stopProcess(instance.child.pid, 'SIGTERM', timeoutMs);
+    const { pid, exitCode, signalCode } = instance.child;
+    if (pid && exitCode === null && signalCode === null) await stopProcess(pid, 'SIGTERM', timeoutMs);
     this.running.delete(instance);
   }
 }

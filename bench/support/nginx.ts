@@ -62,9 +62,9 @@ export class Nginx {
   }
 
   async stop(): Promise<void> {
-    const pid = this.master?.pid;
+    const master = this.master;
     this.master = null;
-    if (pid && isAlive(pid)) await stopProcess(pid, 'SIGQUIT', 5000);
+    if (master?.pid && master.exitCode === null && master.signalCode === null) await stopProcess(master.pid, 'SIGQUIT', 5000);
   }
 
   private cliArgs(): string[] {

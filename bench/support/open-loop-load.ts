@@ -94,7 +94,10 @@ export function startOpenLoopLoad(options: OpenLoopOptions): RunningLoad {
       const last = lastDone.get(socket);
       if (last !== undefined) socketIdleMs = performance.now() - last;
     });
-    req.on('timeout', () => req.destroy(Object.assign(new Error('no answer in time'), { code: 'timeout' })));
+    // A timeout before the connection was even accepted is told apart: the server never saw the request.
+    req.on('timeout', () =>
+      req.destroy(Object.assign(new Error('no answer in time'), { code: req.socket?.connecting ? 'connect timeout' : 'timeout' })),
+    );
     req.on('error', (error: NodeJS.ErrnoException) => record(error.code ?? error.message, null));
     req.end();
   };

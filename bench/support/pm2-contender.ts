@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort, REPO_ROOT } from '../../test/e2e/support/sandbox.ts';
 import type { AppShape, Contender } from './contender.ts';
-import { isAlive, runCommand, stopProcess } from './processes.ts';
+import { runCommand, runsFrom, stopProcess } from './processes.ts';
 import { waitForHttp } from './wait-for-http.ts';
 
 const PM2_BIN = join(REPO_ROOT, 'node_modules/pm2/bin/pm2');
@@ -58,7 +58,7 @@ export class Pm2Contender implements Contender {
     const pidFile = join(this.dir, 'home', 'pm2.pid');
     const daemon = existsSync(pidFile) ? Number(readFileSync(pidFile, 'utf8').trim()) : 0;
     await this.pm2(['kill'], 'none').catch((error) => console.error(`pm2 kill: ${error.message}`));
-    if (daemon > 0 && isAlive(daemon)) await stopProcess(daemon, 'SIGKILL', 1000);
+    if (daemon > 0 && runsFrom(daemon, this.dir)) await stopProcess(daemon, 'SIGKILL', 1000);
     rmSync(this.dir, { recursive: true, force: true });
   }
 

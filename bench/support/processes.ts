@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { openSync, readdirSync, readFileSync } from 'node:fs';
+import { openSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { type CliResult, collect } from '../../test/e2e/support/sandbox.ts';
 
 /** Starts a long-running process in its own process group (so Ctrl-C reaches the bench, not it), output to a file. */
@@ -44,6 +44,16 @@ export function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Whether `pid` is alive and still one of ours: its command line or working directory is under `dir`. */
+export function runsFrom(pid: number, dir: string): boolean {
+  try {
+    const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' ');
+    return cmdline.includes(dir) || readlinkSync(`/proc/${pid}/cwd`).startsWith(dir);
   } catch {
     return false;
   }
