@@ -14,6 +14,7 @@ export class InstanceWatch {
   private readonly everHealthy = new Set<string>();
   private timer: NodeJS.Timeout | undefined;
   private failed: string | null = null;
+  private stopped = false;
   private notify: ((reason: string) => void)[] = [];
   /** The latest instances seen, for the record. */
   latest: AgentInstance[] = [];
@@ -41,18 +42,21 @@ export class InstanceWatch {
   }
 
   start(): void {
+    this.stopped = false;
     const tick = async () => {
       try {
         this.inspect(await this.backend.instances(this.service));
       } catch (error) {
         this.fail(`lost contact with the agent: ${(error as Error).message}`);
       }
-      if (this.failed === null) this.timer = setTimeout(tick, this.intervalMs);
+      // A stop() while the listing was in flight must not be undone here: the timer would keep the process alive.
+      if (this.failed === null && !this.stopped) this.timer = setTimeout(tick, this.intervalMs);
     };
     this.timer = setTimeout(tick, this.intervalMs);
   }
 
   stop(): void {
+    this.stopped = true;
     clearTimeout(this.timer);
     this.timer = undefined;
   }
