@@ -16,7 +16,7 @@ function parseRollout(rolloutBody: string) {
 /** The commented block of cutover.example.yml that starts at `  # strategy: <name>`, uncommented. */
 function commentedStrategy(text: string, name: string): string {
   const lines = text.split('\n');
-  const start = lines.findIndex((line) => line === `  # strategy: ${name}`);
+  const start = lines.indexOf(`  # strategy: ${name}`);
   assert.ok(start >= 0, `no commented ${name} block`);
   const block: string[] = [];
   for (const line of lines.slice(start)) {
