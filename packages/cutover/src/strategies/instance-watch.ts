@@ -12,6 +12,7 @@ export const DEFAULT_WATCH_INTERVAL_MS = 100;
 export class InstanceWatch {
   private readonly ids = new Set<string>();
   private readonly everHealthy = new Set<string>();
+  private readonly seen = new Set<string>();
   private timer: NodeJS.Timeout | undefined;
   private failed: string | null = null;
   private stopped = false;
@@ -67,9 +68,12 @@ export class InstanceWatch {
     for (const id of this.ids) {
       const instance = instances.find((i) => i.spec.id === id);
       if (!instance) {
+        // Watched from before its start request returned: absent until the agent has it. Gone after being seen is a failure.
+        if (!this.seen.has(id)) continue;
         this.fail(`instance ${id} disappeared from the agent`);
         return;
       }
+      this.seen.add(id);
       if (instance.state === 'healthy') this.everHealthy.add(id);
       const reason = failureOf(instance, this.everHealthy.has(id));
       if (reason) {

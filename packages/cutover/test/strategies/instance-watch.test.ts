@@ -44,3 +44,13 @@ test('the watch interrupts a pending wait as soon as an instance fails', async (
   watch.stop();
   assert.deepEqual(outcome, { failed: 'instance v2.web.d1.1 crashed' });
 });
+
+test('an instance not listed yet is not missing; one that was listed and vanished is', () => {
+  const watch = new InstanceWatch({} as WorkloadBackend, 'shop');
+  watch.add('v2.web.d1.1');
+  watch.inspect([]);
+  assert.equal(watch.failure, null);
+  watch.inspect([instance({ state: 'starting' })]);
+  watch.inspect([]);
+  assert.equal(watch.failure, 'instance v2.web.d1.1 disappeared from the agent');
+});

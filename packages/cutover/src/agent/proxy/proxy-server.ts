@@ -36,6 +36,11 @@ export type {
 export const DEFAULT_LISTEN_HOST = '0.0.0.0';
 /** Seconds a client is told to wait when a service has no healthy target. */
 export const NO_TARGET_RETRY_AFTER_S = 1;
+/**
+ * How long an idle client connection stays open. Long, like common front proxies: a client whose
+ * own idle timeout is longer than ours would reuse a socket we just closed and see a reset.
+ */
+export const CLIENT_KEEP_ALIVE_TIMEOUT_MS = 75_000;
 /** A cookie or header name (RFC 9110 token). */
 const HTTP_TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 
@@ -276,6 +281,8 @@ export class ProxyServer extends EventEmitter<ProxyServerEvents> {
   }
 
   #adopt(server: http.Server, port: number): void {
+    server.keepAliveTimeout = CLIENT_KEEP_ALIVE_TIMEOUT_MS;
+    server.headersTimeout = CLIENT_KEEP_ALIVE_TIMEOUT_MS + 1000;
     server.on('error', (error: Error) => this.emit('listener:error', { port, error }));
     this.#servers.push({ server, port });
   }
