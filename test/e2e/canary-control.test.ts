@@ -183,4 +183,21 @@ describe('steering a canary', () => {
     const result = await deploy;
     assert.equal(result.code, 0, `a human chose to go on: ${result.stdout}${result.stderr}`);
   });
+
+  test('Ctrl-C on cutover deploy aborts the canary instead of leaving it half done', async () => {
+    useConfig(PAUSED_CONFIG);
+    const child = box.spawnCli(['deploy', 'v2', '--json']);
+    const deploy = collect(child, 90_000);
+    await waitForStatus(box, (s) => Boolean(s.rollout?.waitingFor) && s.route?.weights?.v2 === 30);
+    child.kill('SIGINT');
+    const result = await deploy;
+    assert.equal(result.code, 1, result.stdout + result.stderr);
+    const record = parseRecord(result.stdout);
+    assert.ok(record);
+    assert.equal(record.state, 'rolled_back');
+    assert.match(record.reason ?? '', /^interrupted \(Ctrl-C\)/);
+    const status = JSON.parse((await box.cli(['status', '--json'])).stdout);
+    assert.equal(status.serving, 'v5');
+    assert.equal(status.route.weights, null);
+  });
 });
