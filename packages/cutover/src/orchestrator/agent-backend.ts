@@ -11,6 +11,7 @@ export function agentBackend(client: AgentClient): WorkloadBackend & TrafficRout
     stopInstance: (id, timeoutMs) => client.stopInstance(id, timeoutMs),
     setRoute: (spec) => client.setRoute(spec),
     setWeights: (service, weights) => client.setWeights(service, weights),
+    weights: async (service) => (await client.state(service)).services.find((s) => s.route.service === service)?.weights ?? null,
     unroute: (id) => client.unroute(id),
     counters: (service) => client.counters(service),
     samples: (service, release, sinceMs) => client.samples(service, release, sinceMs),

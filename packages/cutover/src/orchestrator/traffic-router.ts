@@ -4,6 +4,8 @@ import type { CountersSnapshot, DrainReport, LatencySample, RouteSpec } from '..
 export interface TrafficRouter {
   setRoute(spec: RouteSpec): Promise<unknown>;
   setWeights(service: string, weights: Record<string, number> | null): Promise<unknown>;
+  /** The release weights in force (null: traffic spread over every healthy instance). */
+  weights(service: string): Promise<Record<string, number> | null>;
   unroute(id: string): Promise<DrainReport | null>;
   counters(service: string): Promise<{ counters: Record<string, CountersSnapshot> }>;
   /** One release's counters (null when never routed to) and its samples finished at or after sinceMs. */

@@ -23,10 +23,21 @@ export interface StrategyDeps {
 export function runStrategy(ctx: StrategyContext, config: RolloutConfig, deps: StrategyDeps): Promise<RolloutResult> {
   switch (config.strategy) {
     case 'rolling':
-      return runRolling(ctx, config);
+      return clearWeights(ctx, deps.router).then(() => runRolling(ctx, config));
     case 'blueGreen':
       return runBlueGreen(ctx, config, deps);
     case 'canary':
       return runCanary(ctx, config, deps);
   }
+}
+
+/**
+ * A rolling deploy spreads traffic over every healthy instance: weights left by an interrupted canary
+ * would pin traffic to one release, so they are cleared first (recorded when there were any).
+ */
+async function clearWeights(ctx: StrategyContext, router: TrafficRouter): Promise<void> {
+  const previous = await router.weights(ctx.plan.service);
+  if (previous === null) return;
+  await router.setWeights(ctx.plan.service, null);
+  ctx.emit('weights:set', { weights: null, previous, reason: 'rolling deploy: leftover release weights cleared' });
 }
