@@ -1,33 +1,78 @@
-import { abortCommand } from './abort.ts';
-import { agentCommand } from './agent.ts';
-import { checkCommand } from './check.ts';
 import type { Command } from './command.ts';
-import { dbCommand } from './db.ts';
-import { deployCommand } from './deploy.ts';
-import { downCommand } from './down.ts';
-import { historyCommand } from './history.ts';
-import { initCommand } from './init.ts';
-import { logsCommand } from './logs.ts';
-import { migrateCommand } from './migrate.ts';
-import { promoteCommand } from './promote.ts';
-import { rollbackCommand } from './rollback.ts';
-import { statusCommand } from './status.ts';
-import { upCommand } from './up.ts';
 
-/** Every CLI verb, in the order --help lists them. Each verb lives in its own file. */
-export const COMMANDS: Command[] = [
-  initCommand,
-  upCommand,
-  deployCommand,
-  statusCommand,
-  rollbackCommand,
-  promoteCommand,
-  abortCommand,
-  historyCommand,
-  logsCommand,
-  downCommand,
-  migrateCommand,
-  dbCommand,
-  checkCommand,
-  agentCommand,
+/** A verb as --help lists it; its module (and everything it imports) loads only when it runs. */
+export interface CommandEntry {
+  name: string;
+  summary: string;
+  load(): Promise<Command>;
+}
+
+/** Every CLI verb, in the order --help lists them. Each verb lives in its own file; a test checks the summaries match. */
+export const COMMANDS: CommandEntry[] = [
+  {
+    name: 'init',
+    summary: 'write an annotated cutover.yml for the project in this directory',
+    load: async () => (await import('./init.ts')).initCommand,
+  },
+  {
+    name: 'up',
+    summary: 'start the agent and, if nothing runs yet, deploy a first release',
+    load: async () => (await import('./up.ts')).upCommand,
+  },
+  {
+    name: 'deploy',
+    summary: 'roll a release out with zero downtime, rolling back by itself on failure',
+    load: async () => (await import('./deploy.ts')).deployCommand,
+  },
+  {
+    name: 'status',
+    summary: 'what serves now: release, instances and their health, traffic, the last deployment, the lock',
+    load: async () => (await import('./status.ts')).statusCommand,
+  },
+  {
+    name: 'rollback',
+    summary: 'go back to the last good release (or the one named) through the same health-gated switch',
+    load: async () => (await import('./rollback.ts')).rollbackCommand,
+  },
+  {
+    name: 'promote',
+    summary: 'move a paused canary or blue-green rollout on (--full: skip every remaining step)',
+    load: async () => (await import('./promote.ts')).promoteCommand,
+  },
+  {
+    name: 'abort',
+    summary: 'stop a running canary or blue-green rollout: every request back on the stable release at once',
+    load: async () => (await import('./abort.ts')).abortCommand,
+  },
+  {
+    name: 'history',
+    summary: 'past deployments; with an id, every step, decision and value of one',
+    load: async () => (await import('./history.ts')).historyCommand,
+  },
+  {
+    name: 'logs',
+    summary: 'show (or follow) the output of the service instances',
+    load: async () => (await import('./logs.ts')).logsCommand,
+  },
+  { name: 'down', summary: 'stop the service instances and the agent', load: async () => (await import('./down.ts')).downCommand },
+  {
+    name: 'migrate',
+    summary: 'database migrations: status, plan, up, down, to <id>, lint, repair',
+    load: async () => (await import('./migrate.ts')).migrateCommand,
+  },
+  {
+    name: 'db',
+    summary: 'database backups (backup, backups, verify <id>, restore <id>) and accessories',
+    load: async () => (await import('./db.ts')).dbCommand,
+  },
+  {
+    name: 'check',
+    summary: 'run the pre-deploy checks of cutover.yml now (disk, load, memory, databases, HTTP, backups, commands)',
+    load: async () => (await import('./check.ts')).checkCommand,
+  },
+  {
+    name: 'agent',
+    summary: 'run the agent (proxy + supervisor) in the foreground; "cutover up" starts it for you',
+    load: async () => (await import('./agent.ts')).agentCommand,
+  },
 ];

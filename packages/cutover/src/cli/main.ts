@@ -19,12 +19,13 @@ export async function main(argv: string[]): Promise<number> {
       process.stdout.write(`${await readVersion()}\n`);
       return 0;
     }
-    const command = COMMANDS.find((c) => c.name === verb);
-    if (!command) {
+    const entry = COMMANDS.find((c) => c.name === verb);
+    if (!entry) {
       throw new CutoverError('CUT_ERR_CLI_UNKNOWN_COMMAND', `unknown command "${verb}"`, {
         hint: `run "cutover --help" to see the commands: ${COMMANDS.map((c) => c.name).join(', ')}`,
       });
     }
+    const command = await entry.load();
     const specs: Record<string, OptionSpec> = { ...GLOBAL_OPTIONS, ...command.options };
     let parsed: ReturnType<typeof parseArgs>;
     try {

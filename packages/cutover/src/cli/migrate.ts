@@ -26,7 +26,7 @@ const SUBCOMMANDS = ['status', 'plan', 'up', 'down', 'to', 'lint', 'repair'] as 
 
 export const migrateCommand: Command = {
   name: 'migrate',
-  summary: 'Database migrations: status, plan, up, down, to <id>, lint, repair',
+  summary: 'database migrations: status, plan, up, down, to <id>, lint, repair',
   usage: 'cutover migrate <status|plan|up|down|to <id>|lint|repair> [options]',
   description: [
     'Runs the SQL migrations of the `migrations` section of cutover.yml (see docs/migrations.md).',

@@ -1,6 +1,5 @@
 import { hostname, userInfo } from 'node:os';
 import { ensureAccessories } from '../accessories/ensure-accessories.ts';
-import { isPidAlive } from '../agent/supervisor/process-group.ts';
 import type { CheckOutcome } from '../checks/check-result.ts';
 import type { LoadedConfig } from '../config/load-config.ts';
 import { migrationStatus } from '../database/migrations/migrate-step.ts';
@@ -11,8 +10,9 @@ import { restorePrevious, type StrategyContext } from '../strategies/rolling.ts'
 import { runStrategy } from '../strategies/run-strategy.ts';
 import { agentBackend } from './agent-backend.ts';
 import { AgentClient } from './agent-client.ts';
-import { DeployLock, isStale, LOCK_OWNER_ENV } from './deploy-lock.ts';
+import { DeployLock, LOCK_OWNER_ENV } from './deploy-lock.ts';
 import { type DeploymentObserver, DeploymentRecorder } from './deployment-recorder.ts';
+import { currentRelease, deployLockName, markInterrupted } from './deployment-state.ts';
 import { runHooks } from './hook-runner.ts';
 import { buildPipeline, type SkipCheck } from './pipeline.ts';
 import type { StepContext, StepResult } from './pipeline-step.ts';
@@ -35,10 +35,6 @@ export interface DeployOutcome {
   state: DeploymentState;
   reason: string | null;
   record: DeploymentRecord;
-}
-
-export function deployLockName(service: string): string {
-  return `deploy:${service}`;
 }
 
 /**
@@ -258,33 +254,4 @@ async function currentReleaseHealth(backend: WorkloadBackend, service: string): 
     };
   }
   return { outcome: 'pass', message: `${routed.length} serving instances healthy`, measured: routed.length, threshold: routed.length };
-}
-
-/** The release most routed instances run: what serves traffic now. */
-export function currentRelease(instances: { spec: { release: string }; inPool?: boolean }[]): string | null {
-  const counts = new Map<string, number>();
-  for (const instance of instances) if (instance.inPool) counts.set(instance.spec.release, (counts.get(instance.spec.release) ?? 0) + 1);
-  let best: string | null = null;
-  for (const [release, count] of counts) if (best === null || count > (counts.get(best) ?? 0)) best = release;
-  return best;
-}
-
-/** Deployments left 'running' by a process that died are marked interrupted, so records stay truthful. */
-export function markInterrupted(store: DeploymentStore, service: string): number[] {
-  const lock = new DeployLock(store);
-  const holder = lock.holder(deployLockName(service));
-  const marked: number[] = [];
-  for (const deployment of store.runningDeployments(service)) {
-    const holderAlive = holder && holder.deploymentId === deployment.id && !isStale(holder, Date.now());
-    const sameHostDead = deployment.host === hostname() && !isPidAlive(deployment.pid);
-    if (!holderAlive && (sameHostDead || !holder || holder.deploymentId !== deployment.id)) {
-      store.finishDeployment(
-        deployment.id,
-        'interrupted',
-        `the process running it (pid ${deployment.pid} on ${deployment.host}) stopped before it finished`,
-      );
-      marked.push(deployment.id);
-    }
-  }
-  return marked;
 }

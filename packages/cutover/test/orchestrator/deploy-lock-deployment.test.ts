@@ -4,7 +4,7 @@ import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { DeployLock } from '../../src/orchestrator/deploy-lock.ts';
-import { deployLockName, markInterrupted } from '../../src/orchestrator/deployment-runner.ts';
+import { deployLockName, markInterrupted } from '../../src/orchestrator/deployment-state.ts';
 import { DeploymentStore } from '../../src/store/deployment-store.ts';
 
 // A canary waits for humans while other commands (status, promote, abort) read the records: they
