@@ -4,7 +4,7 @@
 #                               valid for localhost and 127.0.0.1, one year
 #   jwt-signing-keys.json       the auth service's JWT signing key (EdDSA private JWK with its kid)
 # Existing files are kept: rerunning is safe. Rotate the signing key with
-#   node auth/src/generate-signing-key.ts .secrets/jwt-signing-keys.json --rotate   (then --promote; see GUIDE.md)
+#   node auth/src/generate-signing-key.ts .secrets/jwt-signing-keys.json --rotate   (then --promote; see docs/payment-system.md)
 # usage: make-dev-secrets.sh [<directory>]
 set -eu
 root=$(cd "$(dirname "$0")/.." && pwd)
