@@ -67,7 +67,7 @@ describe('monitoring: the guide panels and alerts, on metrics the service export
       assert.ok(titles.includes(title), `panel ${title}`);
     for (const panel of dashboard.panels) {
       assert.ok(panel.targets.length > 0, panel.title);
-      assert.equal(panel.datasource.uid, '${DS_PROMETHEUS}');
+      assert.equal(panel.datasource.uid, `\${DS_PROMETHEUS}`);
     }
     assert.equal(dashboard.__inputs[0].name, 'DS_PROMETHEUS');
     assert.ok(dashboardExprs.some((e) => e.includes('histogram_quantile(0.95')));

@@ -59,20 +59,24 @@ interface ExistingRow {
   state: MessageState;
   accepted_at: Date;
   correlation_id: string;
+  partition: number;
 }
 
 const keyOf = (input: { senderId: string; clientMessageId: string }) => `${input.senderId}\u0000${input.clientMessageId}`;
 
 /**
- * Idempotent ingress. Concurrent requests are claimed in batches, each in one transaction:
- *   BEGIN; INSERT ... ON CONFLICT DO NOTHING RETURNING id   (the unique (sender, clientMessageId)
- *          key decides which request owns a key, across batches, processes and hosts);
- *   SELECT the rows of the keys that were already taken;
- *   XADD every new message to its partition stream (one pipeline);  COMMIT.
- * The transaction commits only after Redis accepted the entries, so a committed row always has
- * its entry. If XADD fails the rows roll back and the caller retries; if the process dies after
- * XADD but before COMMIT, the entry has no row, and the consumer inserts it from the entry itself.
- * Rows are inserted in key order so two batches holding the same keys cannot deadlock.
+ * Idempotent ingress. Concurrent requests are claimed in batches:
+ *   1. one INSERT ... ON CONFLICT DO NOTHING RETURNING id for the batch (autocommit): the unique
+ *      (sender, clientMessageId) key decides which request owns a key, across batches, processes
+ *      and hosts; rows go in key order so two batches holding the same keys cannot deadlock;
+ *   2. one SELECT of the rows whose key was already taken (only when some were);
+ *   3. one XADD pipeline: every new message, and every still-pending message that a retry names;
+ *   4. answers. A request is acknowledged only once its message's entry is in the stream.
+ * Why a retry of a pending message enqueues it again: its first attempt may have committed the
+ * row and died (or lost Redis) before its XADD, and the sender, having no answer, retries. The
+ * consumer persists a message once however many entries name it, so a spare entry costs a
+ * little work and never a duplicate. A row whose sender never retries stays pending and was
+ * never acknowledged.
  */
 export function createMessageIngress(options: MessageIngressOptions): MessageIngress {
   const { pool, redis, keys, metrics } = options;
@@ -102,34 +106,44 @@ export function createMessageIngress(options: MessageIngressOptions): MessageIng
     });
     const candidates = [...owners.values()].map((o) => o.envelope).sort((a, b) => (keyOf(a) < keyOf(b) ? -1 : keyOf(a) > keyOf(b) ? 1 : 0));
 
-    const client = await pool.connect();
-    let inserted: Set<string>;
-    let existing: Map<string, ExistingRow>;
-    try {
-      await client.query('BEGIN');
-      const insert = await client.query<{ id: string }>(buildInsertMessages(candidates));
-      inserted = new Set(insert.rows.map((r) => r.id));
-      const taken = candidates.filter((c) => !inserted.has(c.messageId));
-      existing = new Map();
-      if (taken.length > 0) {
-        const { rows } = await client.query<ExistingRow>(buildSelectByIdempotencyKeys(taken));
-        for (const row of rows) existing.set(keyOf({ senderId: row.sender_id, clientMessageId: row.client_message_id }), row);
-      }
-      const fresh = candidates.filter((c) => inserted.has(c.messageId));
-      if (fresh.length > 0) {
-        const pipeline = redis.pipeline();
-        for (const envelope of fresh) pipeline.xadd(keys.stream(envelope.partition), '*', ...encodeEnvelope(envelope));
-        for (const [error] of (await pipeline.exec()) ?? []) if (error) throw error;
-      }
-      await client.query('COMMIT');
-    } catch (error) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      client.release(error instanceof Error ? error : true);
-      throw error;
+    const insert = await pool.query<{ id: string }>(buildInsertMessages(candidates));
+    const inserted = new Set(insert.rows.map((r) => r.id));
+    const taken = candidates.filter((c) => !inserted.has(c.messageId));
+    const existing = new Map<string, ExistingRow>();
+    if (taken.length > 0) {
+      const { rows } = await pool.query<ExistingRow>(buildSelectByIdempotencyKeys(taken));
+      for (const row of rows) existing.set(keyOf({ senderId: row.sender_id, clientMessageId: row.client_message_id }), row);
     }
-    client.release();
+
+    // What goes to the streams, by key: new messages, and pending ones a same-payload retry names.
+    const toEnqueue = new Map<string, MessageEnvelope>();
+    for (const candidate of candidates) {
+      const key = keyOf(candidate);
+      if (inserted.has(candidate.messageId)) toEnqueue.set(key, candidate);
+      else {
+        const row = existing.get(key);
+        if (row && row.state === 'pending' && row.fingerprint === candidate.fingerprint)
+          toEnqueue.set(key, {
+            ...candidate,
+            messageId: row.id,
+            acceptedAt: row.accepted_at.toISOString(),
+            correlationId: row.correlation_id,
+            partition: row.partition,
+          });
+      }
+    }
+    const enqueueErrors = new Map<string, unknown>();
+    if (toEnqueue.size > 0) {
+      const pipeline = redis.pipeline();
+      for (const envelope of toEnqueue.values()) pipeline.xadd(keys.stream(envelope.partition), '*', ...encodeEnvelope(envelope));
+      const results = (await pipeline.exec()) ?? [];
+      [...toEnqueue.entries()].forEach(([key, envelope], i) => {
+        const error = results[i]?.[0] ?? (results[i] ? null : new Error('no reply from Redis'));
+        if (error) enqueueErrors.set(key, error);
+        else metrics.enqueued.inc({ partition: String(envelope.partition) });
+      });
+    }
     metrics.ingressBatchSize.observe(requests.length);
-    for (const c of candidates) if (inserted.has(c.messageId)) metrics.enqueued.inc({ partition: String(c.partition) });
 
     return requests.map((request, index): IngressOutcome => {
       const key = keyOf(request.input);
@@ -143,19 +157,20 @@ export function createMessageIngress(options: MessageIngressOptions): MessageIng
           acceptedAt: owner.envelope.acceptedAt,
           correlationId: owner.envelope.correlationId,
         };
-        if (owner.index === index) return { kind: 'accepted', ack };
-        outcome =
-          request.fingerprint === owner.envelope.fingerprint ? { kind: 'replayed', ack } : { kind: 'key-reused', messageId: ack.messageId };
+        if (request.fingerprint !== owner.envelope.fingerprint) outcome = { kind: 'key-reused', messageId: ack.messageId };
+        else if (enqueueErrors.has(key)) return { kind: 'failed', error: enqueueErrors.get(key) };
+        else if (owner.index === index) return { kind: 'accepted', ack };
+        else outcome = { kind: 'replayed', ack };
       } else {
         const row = existing.get(key);
         if (!row) throw new Error(`the message holding key ${JSON.stringify(key)} was not found after the conflict`);
-        outcome =
-          request.fingerprint === row.fingerprint
-            ? {
-                kind: 'replayed',
-                ack: { messageId: row.id, state: row.state, acceptedAt: row.accepted_at.toISOString(), correlationId: row.correlation_id },
-              }
-            : { kind: 'key-reused', messageId: row.id };
+        if (request.fingerprint !== row.fingerprint) outcome = { kind: 'key-reused', messageId: row.id };
+        else if (enqueueErrors.has(key)) return { kind: 'failed', error: enqueueErrors.get(key) };
+        else
+          outcome = {
+            kind: 'replayed',
+            ack: { messageId: row.id, state: row.state, acceptedAt: row.accepted_at.toISOString(), correlationId: row.correlation_id },
+          };
       }
       if (outcome.kind === 'replayed') metrics.idempotencyHits.inc({ operation: 'ingress' });
       else metrics.idempotencyConflicts.inc({ operation: 'ingress' });

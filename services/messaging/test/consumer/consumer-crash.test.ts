@@ -26,7 +26,7 @@ describe('consumer killed in the middle of a batch', () => {
   before(async () => {
     db = await createMigratedDatabase('crash');
     redis = redisPrefix('crash');
-    env = messagingEnv(db.url, redis.prefix, { STREAM_BATCH_SIZE: '20', STREAM_LEASE_MS: '1500' });
+    env = messagingEnv(db.url, redis.prefix, { STREAM_BATCH_SIZE: '20', STREAM_LEASE_MS: '1500', LOG_LEVEL: 'info' });
     api = await startApi(env);
   });
   after(async () => {

@@ -24,7 +24,7 @@ describe('partition ownership across consumer processes', () => {
   before(async () => {
     db = await createMigratedDatabase('owners');
     redis = redisPrefix('owners');
-    env = messagingEnv(db.url, redis.prefix, { STREAM_LEASE_MS: '1500' });
+    env = messagingEnv(db.url, redis.prefix, { STREAM_LEASE_MS: '1500', LOG_LEVEL: 'info' });
     api = await startApi(env);
   });
   after(async () => {

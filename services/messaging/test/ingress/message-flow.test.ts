@@ -3,6 +3,9 @@
 // partition stream → persisted by a consumer → metrics; the same send again → the same messageId.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { messageFingerprint } from '../../src/ingress/message-fingerprint.ts';
+import { messageInputSchema } from '../../src/ingress/message-input.ts';
+import { buildInsertMessages } from '../../src/message-sql.ts';
 import { partitionFor } from '../../src/streams/partition-for.ts';
 import { httpJson, messageBody } from '../support/http-json.ts';
 import { type RunningApi, type RunningConsumer, startApi, startConsumer } from '../support/in-process.ts';
@@ -131,8 +134,17 @@ describe('message flow: ingress, stream, consumer, database', () => {
       const got = await httpJson('GET', `${api.url}/api/messages/${[...ids][0]}`);
       return got.body?.state === 'persisted' ? true : undefined;
     });
+    // A request that found the message still pending enqueued it again (its first attempt might
+    // have died before XADD); every entry names the one message, which the consumer persisted once.
     const entries = await redis.redis.xrange(`${redis.prefix}msg:stream:${partitionFor('burst', 16)}`, '-', '+');
-    assert.equal(entries.filter(([, fields]) => fields[1].includes('"burst-1"')).length, 1, 'one stream entry');
+    const named = entries.filter(([, fields]) => fields[1].includes('"burst-1"')).map(([, fields]) => JSON.parse(fields[1]).messageId);
+    assert.ok(named.length >= 1);
+    assert.deepEqual(new Set(named), ids);
+    const { rows: persisted } = await db.pool.query("SELECT conversation_seq FROM messages WHERE conversation_id = 'burst'");
+    assert.deepEqual(
+      persisted.map((r) => Number(r.conversation_seq)),
+      [1],
+    );
   });
 
   test('100 concurrent sends of two payloads under one key: one message, the other payload refused', async () => {
@@ -148,6 +160,32 @@ describe('message flow: ingress, stream, consumer, database', () => {
       else assert.equal(answer.status, 422);
     }
     assert.equal(answers.filter((x) => x.status === 201).length, 1);
+  });
+
+  test('a retry of a message whose first attempt died between INSERT and XADD enqueues it, and it persists', async () => {
+    const body = messageBody({ clientMessageId: 'died-before-xadd', conversationId: 'died' });
+    const input = messageInputSchema.parse(body);
+    const orphanId = '7b0e7a52-5d2c-4a43-9a53-0d3c2f0a6c11';
+    await db.pool.query(
+      buildInsertMessages([
+        {
+          ...input,
+          messageId: orphanId,
+          correlationId: 'first-attempt',
+          fingerprint: messageFingerprint(input),
+          partition: partitionFor('died', 16),
+          acceptedAt: new Date().toISOString(),
+        },
+      ]),
+    );
+    const retry = await post(body);
+    assert.equal(retry.status, 200);
+    assert.equal(retry.body.messageId, orphanId);
+    assert.equal(retry.body.correlationId, 'first-attempt');
+    await waitFor('the orphan to be persisted', async () => {
+      const got = await httpJson('GET', `${api.url}/api/messages/${orphanId}`);
+      return got.body?.state === 'persisted' ? true : undefined;
+    });
   });
 
   test('bad requests are refused with 400 and the field at fault', async () => {

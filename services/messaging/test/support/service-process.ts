@@ -1,5 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { SERVICE_DIR } from './paths.ts';
+import { freePort } from './sandbox.ts';
 import { waitFor } from './wait-for.ts';
 
 export interface ServiceProcess {
@@ -14,13 +15,15 @@ export interface ServiceProcess {
 
 /**
  * Runs a real entry point (`node src/api-main.ts` or `src/consumer-main.ts`) as its own process on
- * a free port and waits until its readiness probe passes. The port is read from the log line
- * "Server listening at", which pino writes at info level.
+ * a free port and waits until its readiness probe passes. Logs at info unless `env.LOG_LEVEL` says
+ * otherwise (tests read info lines; the load test keeps them off the hot path).
  */
 export async function startServiceProcess(kind: 'api' | 'consumer', env: Record<string, string>): Promise<ServiceProcess> {
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
   const child = spawn(process.execPath, [`src/${kind}-main.ts`], {
     cwd: SERVICE_DIR,
-    env: { PATH: process.env.PATH ?? '', ...env, PORT: '0', LOG_LEVEL: env.LOG_LEVEL === 'debug' ? 'debug' : 'info' },
+    env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'info', ...env, PORT: String(port) },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
@@ -46,18 +49,18 @@ export async function startServiceProcess(kind: 'api' | 'consumer', env: Record<
     await exited;
   };
   try {
-    const listening = await waitFor(
-      `${kind} to listen`,
-      () => (done() ? 'exited' : /Server listening at (http:\/\/127\.0\.0\.1:\d+)/.exec(output)?.[1]),
-      20_000,
-    );
-    if (listening === 'exited') throw new Error(`${kind} exited ${child.exitCode}:\n${output}`);
-    await waitFor(
+    const ready = await waitFor(
       `${kind} to be ready`,
-      async () => ((await fetch(`${listening}/health/ready`)).status === 200 ? true : undefined),
-      20_000,
+      async () => {
+        if (done()) return 'exited';
+        const response = await fetch(`${url}/health/ready`, { signal: AbortSignal.timeout(2_000) }).catch(() => null);
+        return response?.status === 200 ? 'ready' : undefined;
+      },
+      30_000,
+      100,
     );
-    return { child, url: listening, output: () => output, stop, kill };
+    if (ready === 'exited') throw new Error(`${kind} exited ${child.exitCode}:\n${output}`);
+    return { child, url, output: () => output, stop, kill };
   } catch (error) {
     await kill();
     throw error;

@@ -1,0 +1,88 @@
+/** What one load run measured. */
+export interface LoadFigures {
+  targetRate: number;
+  durationS: number;
+  sent: number;
+  accepted: number;
+  /** Non-2xx answers and transport errors. */
+  errors: number;
+  /** Accepted messages per second over the run. */
+  enqueueRate: number;
+  latencyMs: { p50: number; p95: number; p99: number; max: number };
+  /** Worst lag of one partition seen while sampling during the run. */
+  maxPartitionLag: number;
+  /** Sum of all partitions' lag, worst sample. */
+  maxTotalLag: number;
+  deadLetters: number;
+  /** Accepted messages without a persisted row at the end. */
+  lost: number;
+  /** Rows beyond one per accepted message (or rows naming an id nobody was given). */
+  duplicated: number;
+  /** From the end of sending until every accepted message was persisted. */
+  drainMs: number | null;
+}
+
+export interface Criterion {
+  name: string;
+  limit: string;
+  measured: string;
+  pass: boolean;
+}
+
+/** Nearest-rank percentile of an ascending array; 0 when empty. */
+export function percentile(sorted: readonly number[], p: number): number {
+  if (sorted.length === 0) return 0;
+  const rank = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
+  return sorted[rank];
+}
+
+/**
+ * Judges a run against the deployment guide's load criteria (500 msg/s sustained, partition lag
+ * under 1000, p95 under 100 ms, no dead letters) and our own targets (5,000 msg/s, p95 under 20 ms),
+ * plus the rules that hold at any rate: nothing lost, nothing duplicated.
+ */
+export function judgeLoad(f: LoadFigures): { guide: Criterion[]; targets: Criterion[]; correctness: Criterion[] } {
+  const rate = (limit: number): Criterion => ({
+    name: 'enqueue rate',
+    limit: `>= ${limit} msg/s`,
+    measured: `${f.enqueueRate.toFixed(0)} msg/s`,
+    pass: f.enqueueRate >= limit * 0.98,
+  });
+  const p95 = (limit: number): Criterion => ({
+    name: 'ingress latency p95',
+    limit: `< ${limit} ms`,
+    measured: `${f.latencyMs.p95.toFixed(1)} ms`,
+    pass: f.latencyMs.p95 < limit,
+  });
+  const lag: Criterion = { name: 'partition lag', limit: '< 1000', measured: String(f.maxPartitionLag), pass: f.maxPartitionLag < 1000 };
+  return {
+    guide: [rate(500), lag, p95(100), { name: 'dead letters', limit: '0', measured: String(f.deadLetters), pass: f.deadLetters === 0 }],
+    targets: [rate(5_000), p95(20), lag],
+    correctness: [
+      { name: 'errors', limit: '0', measured: String(f.errors), pass: f.errors === 0 },
+      { name: 'lost messages', limit: '0', measured: String(f.lost), pass: f.lost === 0 },
+      { name: 'duplicated messages', limit: '0', measured: String(f.duplicated), pass: f.duplicated === 0 },
+    ],
+  };
+}
+
+/** The report printed by `npm run load`. */
+export function formatLoadReport(f: LoadFigures, settings: Record<string, string | number>): string {
+  const judged = judgeLoad(f);
+  const rows = (title: string, list: Criterion[]) => [
+    `${title}:`,
+    ...list.map((c) => `  ${c.pass ? 'PASS' : 'MISS'}  ${c.name.padEnd(20)} ${c.measured.padStart(12)}   (${c.limit})`),
+  ];
+  return [
+    `messaging load test: ${f.targetRate} msg/s offered for ${f.durationS} s (${Object.entries(settings)
+      .map(([k, v]) => `${k}=${v}`)
+      .join(' ')})`,
+    `  sent ${f.sent}, accepted ${f.accepted}, errors ${f.errors}; enqueue rate ${f.enqueueRate.toFixed(0)} msg/s`,
+    `  ingress latency ms: p50 ${f.latencyMs.p50.toFixed(1)}  p95 ${f.latencyMs.p95.toFixed(1)}  p99 ${f.latencyMs.p99.toFixed(1)}  max ${f.latencyMs.max.toFixed(1)}`,
+    `  partition lag: worst partition ${f.maxPartitionLag}, worst total ${f.maxTotalLag}; dead letters ${f.deadLetters}`,
+    `  drained ${f.drainMs === null ? 'NOT within the limit' : `${f.drainMs} ms after the last send`}; lost ${f.lost}, duplicated ${f.duplicated}`,
+    ...rows('guide criteria', judged.guide),
+    ...rows('our targets (2-core machine)', judged.targets),
+    ...rows('correctness', judged.correctness),
+  ].join('\n');
+}

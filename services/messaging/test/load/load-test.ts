@@ -1,0 +1,207 @@
+// `npm run load -w services/messaging [-- --rate 5000 --duration 20 ...]`: starts the api and the
+// consumer as real processes on loopback (own database, own Redis prefix), offers messages at a
+// fixed rate, samples partition lag while it runs, waits for the consumers to drain, then counts
+// rows against accepted ids. Prints the figures against the guide's criteria and our targets;
+// exits 1 when a message was lost or duplicated (performance misses are reported, not fatal).
+import { writeFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { Redis } from 'ioredis';
+import { flatToObject } from '../../src/redis/create-redis.ts';
+import { PERSISTENCE_GROUP, partitionList } from '../../src/streams/stream-keys.ts';
+import { redisPrefix, TEST_REDIS_URL } from '../support/redis-prefix.ts';
+import { type ServiceProcess, startServiceProcess } from '../support/service-process.ts';
+import { createMigratedDatabase } from '../support/test-database.ts';
+import { sleep } from '../support/wait-for.ts';
+import { formatLoadReport, judgeLoad, type LoadFigures, percentile } from './load-report.ts';
+import { runPaced } from './paced-sender.ts';
+
+const { values: args } = parseArgs({
+  options: {
+    rate: { type: 'string', default: '5000' },
+    duration: { type: 'string', default: '20' },
+    warmup: { type: 'string', default: '3' },
+    connections: { type: 'string', default: '64' },
+    api: { type: 'string', default: '1' },
+    consumers: { type: 'string', default: '1' },
+    'batch-size': { type: 'string', default: '100' },
+    conversations: { type: 'string', default: '1000' },
+    'drain-timeout': { type: 'string', default: '60' },
+    /** Extra service environment, KEY=VALUE, repeatable (e.g. --env INGRESS_FLUSH_CONCURRENCY=8). */
+    env: { type: 'string', multiple: true, default: [] },
+    json: { type: 'string' },
+  },
+});
+const extraEnv = Object.fromEntries(
+  (args.env ?? []).map((pair) => {
+    const at = pair.indexOf('=');
+    if (at < 1) throw new Error(`--env wants KEY=VALUE, got ${pair}`);
+    return [pair.slice(0, at), pair.slice(at + 1)];
+  }),
+);
+const rate = Number(args.rate);
+const durationS = Number(args.duration);
+const warmupS = Number(args.warmup);
+const conversations = Number(args.conversations);
+/** Hard limit on the whole run, whatever the options. */
+const RUN_LIMIT_MS = (warmupS + durationS + Number(args['drain-timeout']) + 120) * 1000;
+
+const hardStop = setTimeout(() => {
+  process.stderr.write(`load test exceeded ${RUN_LIMIT_MS} ms; giving up\n`);
+  process.exit(2);
+}, RUN_LIMIT_MS);
+hardStop.unref();
+
+const db = await createMigratedDatabase('load');
+const prefix = redisPrefix('load');
+const processes: ServiceProcess[] = [];
+const redis = new Redis(TEST_REDIS_URL, { maxRetriesPerRequest: 1 });
+let exitCode = 0;
+try {
+  const env = {
+    DATABASE_URL: db.url,
+    REDIS_URL: TEST_REDIS_URL,
+    STREAM_KEY_PREFIX: prefix.prefix,
+    LOG_LEVEL: 'warn',
+    STREAM_BATCH_SIZE: String(args['batch-size']),
+    PG_POOL_MAX: '20',
+    SHUTDOWN_DELAY_MS: '0',
+    ...extraEnv,
+  };
+  const apis = await Promise.all(Array.from({ length: Number(args.api) }, () => startServiceProcess('api', env)));
+  processes.push(...apis);
+  processes.push(...(await Promise.all(Array.from({ length: Number(args.consumers) }, () => startServiceProcess('consumer', env)))));
+  const targets = apis.map((a) => new URL(a.url));
+
+  const accepted = new Map<string, string>();
+  const errored = new Set<string>();
+  const errorSamples: string[] = [];
+  const keyOf = (phase: string, i: number) => `${phase}-${i}`;
+  const send = (phase: string, phaseRate: number, seconds: number) =>
+    runPaced({
+      targets,
+      path: '/api/messages',
+      rate: phaseRate,
+      durationMs: seconds * 1000,
+      connections: Number(args.connections),
+      body: (i) =>
+        JSON.stringify({
+          conversationId: `load-conv-${i % conversations}`,
+          senderId: `user-${i % 1000}`,
+          content: `load test message ${i} of the ${phase} phase`,
+          contentType: 'text',
+          clientMessageId: keyOf(phase, i),
+          recipientIds: [`user-${(i + 1) % 1000}`],
+        }),
+      onAnswer: (i, status, body) => {
+        if (status === 201 || status === 200) accepted.set(keyOf(phase, i), JSON.parse(body).messageId);
+        else {
+          errored.add(keyOf(phase, i));
+          if (errorSamples.length < 5) errorSamples.push(`${status}: ${body.slice(0, 200)}`);
+        }
+      },
+    });
+
+  // Warm-up (JIT, pools, sockets) at a tenth of the rate; its messages are counted for correctness only.
+  if (warmupS > 0) await send('warmup', Math.max(1, Math.round(rate / 10)), warmupS);
+  const erroredBefore = errored.size;
+
+  let maxPartitionLag = 0;
+  let maxTotalLag = 0;
+  let sampling = true;
+  const sampler = (async () => {
+    while (sampling) {
+      const pipeline = redis.pipeline();
+      for (const p of partitionList(16)) pipeline.xinfo('GROUPS', `${prefix.prefix}msg:stream:${p}`);
+      const lags = ((await pipeline.exec()) ?? []).map(([error, groups]) => {
+        if (error) return 0;
+        const group = (groups as unknown[]).map(flatToObject).find((g) => g.name === PERSISTENCE_GROUP);
+        return Number(group?.lag ?? 0);
+      });
+      maxPartitionLag = Math.max(maxPartitionLag, ...lags);
+      maxTotalLag = Math.max(
+        maxTotalLag,
+        lags.reduce((a, b) => a + b, 0),
+      );
+      await sleep(250);
+    }
+  })();
+  const acceptedBefore = accepted.size;
+  const run = await send('run', rate, durationS);
+  const sendEndedAt = Date.now();
+  const acceptedInRun = accepted.size - acceptedBefore;
+
+  // Drain: every accepted message persisted, or the limit.
+  let drainMs: number | null = null;
+  const drainDeadline = Date.now() + Number(args['drain-timeout']) * 1000;
+  while (Date.now() < drainDeadline) {
+    const { rows } = await db.pool.query("SELECT count(*)::int AS n FROM messages WHERE state = 'persisted'");
+    if (rows[0].n >= accepted.size) {
+      drainMs = Date.now() - sendEndedAt;
+      break;
+    }
+    await sleep(250);
+  }
+  sampling = false;
+  await sampler;
+
+  const { rows } = await db.pool.query<{ id: string; client_message_id: string; state: string }>(
+    'SELECT id, client_message_id, state FROM messages',
+  );
+  let persistedOk = 0;
+  let mismatched = 0;
+  let unexpected = 0;
+  let unacknowledged = 0;
+  for (const row of rows) {
+    const answered = accepted.get(row.client_message_id);
+    if (answered === undefined) {
+      if (errored.has(row.client_message_id)) unacknowledged++;
+      else unexpected++;
+    } else if (answered !== row.id) mismatched++;
+    else if (row.state === 'persisted') persistedOk++;
+  }
+  const latencies = [...run.latenciesMs].sort((a, b) => a - b);
+  const figures: LoadFigures = {
+    targetRate: rate,
+    durationS,
+    sent: run.sent,
+    accepted: acceptedInRun,
+    errors: errored.size - erroredBefore,
+    enqueueRate: acceptedInRun / (run.durationMs / 1000),
+    latencyMs: {
+      p50: percentile(latencies, 50),
+      p95: percentile(latencies, 95),
+      p99: percentile(latencies, 99),
+      max: latencies[latencies.length - 1] ?? 0,
+    },
+    maxPartitionLag,
+    maxTotalLag,
+    deadLetters: await redis.xlen(`${prefix.prefix}msg:dlq`),
+    lost: accepted.size - persistedOk,
+    duplicated: mismatched + unexpected,
+    drainMs,
+  };
+  const settings = {
+    api: Number(args.api),
+    consumers: Number(args.consumers),
+    STREAM_BATCH_SIZE: Number(args['batch-size']),
+    connections: Number(args.connections),
+    conversations,
+    ...extraEnv,
+  };
+  process.stdout.write(`${formatLoadReport(figures, settings)}\n`);
+  if (unacknowledged > 0)
+    process.stdout.write(`  ${unacknowledged} messages were stored although their request failed (the client would retry them)\n`);
+  if (errorSamples.length > 0) process.stdout.write(`  first errors: ${errorSamples.join(' | ')}\n`);
+  if (args.json) writeFileSync(args.json, `${JSON.stringify({ figures, settings, judged: judgeLoad(figures) }, null, 2)}\n`);
+  if (figures.lost > 0 || figures.duplicated > 0) exitCode = 1;
+} catch (error) {
+  process.stderr.write(`load test failed: ${error instanceof Error ? error.stack : String(error)}\n`);
+  for (const p of processes) process.stderr.write(p.output().slice(-2000));
+  exitCode = 1;
+} finally {
+  await Promise.all(processes.map((p) => p.stop(15_000)));
+  redis.disconnect();
+  await db.drop().catch(() => undefined);
+  await prefix.cleanup().catch(() => undefined);
+}
+process.exit(exitCode);

@@ -1,0 +1,97 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parse, stringify } from 'yaml';
+import { REPO_ROOT, SERVICE_DIR } from './paths.ts';
+import { type RedisPrefix, redisPrefix, TEST_REDIS_URL } from './redis-prefix.ts';
+import { type CliResult, runCutover } from './run-cli.ts';
+import { createTestDatabase, type TestDatabase } from './test-database.ts';
+
+export interface SandboxOptions {
+  label: string;
+  /** Release directories to package, with their rollout stage. */
+  releases: { version: string; stage: 'disabled' | 'shadow' | 'enabled' }[];
+  /** Replaces cutover.yml's rollout section (the real one is a canary with hour-long gates). */
+  rollout?: Record<string, unknown>;
+  /** Extra env for every process. */
+  env?: Record<string, string>;
+}
+
+export interface Sandbox {
+  dir: string;
+  httpPort: number;
+  db: TestDatabase;
+  redis: RedisPrefix;
+  config: string;
+  cli(args: string[], timeoutMs?: number): Promise<CliResult>;
+  /** `cutover down`, drop the database, delete the Redis keys and the directory; never throws. */
+  cleanup(): Promise<void>;
+}
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/**
+ * The service laid out as on a host, in a temp directory: a cutover.yml derived from the real one
+ * (ports, database, Redis prefix, rollout and the error-rate window differ), releases packaged by
+ * scripts/package-release.sh (their migrations are applied by the deploys), and a node_modules
+ * link so the releases resolve their dependencies.
+ */
+export async function createSandbox(options: SandboxOptions): Promise<Sandbox> {
+  const dir = mkdtempSync(join(tmpdir(), `msg-${options.label}-`));
+  const redis = redisPrefix(options.label);
+  let db: TestDatabase | undefined;
+  const config = join(dir, 'cutover.yml');
+  const cli = (args: string[], timeoutMs = 180_000) => runCutover([...args, '--config', config], { cwd: dir, timeoutMs });
+  const cleanup = async () => {
+    await cli(['down'], 90_000).catch(() => undefined);
+    await db?.drop().catch(() => undefined);
+    await redis.cleanup().catch(() => undefined);
+    rmSync(dir, { recursive: true, force: true });
+  };
+  try {
+    symlinkSync(join(REPO_ROOT, 'node_modules'), join(dir, 'node_modules'));
+    for (const { version, stage } of options.releases) {
+      execFileSync('sh', [join(SERVICE_DIR, 'scripts/package-release.sh'), version, '--stage', stage], {
+        env: { ...process.env, RELEASES_ROOT: dir },
+        stdio: 'pipe',
+      });
+    }
+    db = await createTestDatabase(options.label);
+    const httpPort = await freePort();
+    // Below the kernel's ephemeral range (32768+): a client socket cannot take an instance's port.
+    const base = 20_000 + Math.floor(Math.random() * 60) * 200;
+    // biome-ignore lint/suspicious/noExplicitAny: a parsed cutover.yml, edited key by key
+    const derived: any = parse(
+      readFileSync(join(SERVICE_DIR, 'cutover.yml'), 'utf8').replaceAll('127.0.0.1:8080', `127.0.0.1:${httpPort}`),
+    );
+    Object.assign(derived.env, {
+      DATABASE_URL: db.url,
+      REDIS_URL: TEST_REDIS_URL,
+      STREAM_KEY_PREFIX: redis.prefix,
+      LOG_LEVEL: 'warn',
+      ...options.env,
+    });
+    if (options.rollout) derived.rollout = options.rollout;
+    derived.agent.httpPort = httpPort;
+    derived.agent.portRange = [base, base + 199];
+    // The test machine is shared and busy: a load-average gate would stop deploys for unrelated reasons.
+    for (const check of derived.checks) if (check.kind === 'load') check.maxLoadPerCore = 1000;
+    derived.validation.errorRate.windowMs = '3s';
+    writeFileSync(config, stringify(derived));
+    return { dir, httpPort, db, redis, config, cli, cleanup };
+  } catch (error) {
+    await cleanup();
+    throw error;
+  }
+}
