@@ -73,7 +73,12 @@ agent: { httpPort: ${port} }
     await new Promise<void>((resolve) => blocker.listen(0, '0.0.0.0', resolve));
     const port = (blocker.address() as { port: number }).port;
     const config = join(box.dir, 'busy.yml');
-    writeFileSync(config, readFileSync(box.config, 'utf8').replace(/httpPort: \d+/, `httpPort: ${port}`).replace('agent: {', 'agent: { dataDir: busy-data,'));
+    writeFileSync(
+      config,
+      readFileSync(box.config, 'utf8')
+        .replace(/httpPort: \d+/, `httpPort: ${port}`)
+        .replace('agent: {', 'agent: { dataDir: busy-data,'),
+    );
     const result = await collect(box.spawnCliWith(['up', '--config', config]), 30_000);
     blocker.close();
     assert.equal(result.code, 3, result.stderr);
