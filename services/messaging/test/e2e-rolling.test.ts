@@ -4,10 +4,10 @@
 // once, under the messageId its sender was given, in send order; nothing is lost or left pending.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { partitionList } from '../src/streams/stream-keys.ts';
 import { createSandbox, type Sandbox } from './support/sandbox.ts';
 import { runSendLoad, type SendLoadResult } from './support/send-load.ts';
-import { sleep, waitFor } from './support/wait-for.ts';
+import { verifyDelivery } from './support/verify-delivery.ts';
+import { sleep } from './support/wait-for.ts';
 
 interface DeployRecord {
   state: string;
@@ -113,41 +113,7 @@ ${describeFailure(record)}\n${deploy.stderr.slice(-3000)}\n${(await box.cli(['lo
     assert.ok(result.durationMs >= MIN_LOAD_MS, summary);
     assert.ok(result.accepted.size >= 200, `enough messages were sent: ${summary}`);
 
-    const accepted = result.accepted.size;
-    await waitFor(
-      `all ${accepted} accepted messages persisted`,
-      async () => {
-        const { rows } = await box.db.pool.query(
-          "SELECT count(*)::int AS n FROM messages WHERE state = 'persisted' AND conversation_id LIKE 'e2e-%'",
-        );
-        return rows[0].n >= accepted ? true : undefined;
-      },
-      30_000,
-      200,
-    );
-    // Exactly one row per accepted key, and it is the message its sender was told about.
-    const { rows } = await box.db.pool.query(
-      "SELECT client_message_id, id, state FROM messages WHERE conversation_id LIKE 'e2e-%' ORDER BY client_message_id",
-    );
-    assert.equal(rows.length, accepted, 'rows = accepted messages');
-    for (const row of rows) {
-      assert.equal(row.id, result.accepted.get(row.client_message_id), row.client_message_id);
-      assert.equal(row.state, 'persisted');
-    }
-    for (const [conversation, ids] of result.order) {
-      const { rows: listed } = await box.db.pool.query('SELECT id FROM messages WHERE conversation_id = $1 ORDER BY conversation_seq', [
-        conversation,
-      ]);
-      assert.deepEqual(
-        listed.map((r) => r.id),
-        ids,
-        `${conversation} in send order`,
-      );
-    }
-    for (const p of partitionList(16)) {
-      const [pending] = (await box.redis.redis.xpending(`${box.redis.prefix}msg:stream:${p}`, 'persistence-workers')) as [number];
-      assert.equal(Number(pending), 0, `partition ${p} has nothing pending`);
-    }
+    await verifyDelivery(box, result, 'e2e');
 
     const status = JSON.parse((await box.cli(['status', '--json'])).stdout);
     assert.equal(status.serving, 'v2');

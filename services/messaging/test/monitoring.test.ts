@@ -131,7 +131,7 @@ describe('monitoring: the guide panels and alerts, on metrics the service export
 
     test('the guide metrics carry samples, with the labels the queries select on', () => {
       for (const series of [
-        /^stream_enqueue_total\{[^}]*partition="\d+"[^}]*\} 1$/m,
+        /^stream_enqueue_total\{[^}]*partition="\d+"[^}]*\} [1-9]\d*$/m,
         /^stream_consumer_processed_total\{[^}]*status="persisted"[^}]*\} 1$/m,
         /^stream_consumer_processed_total\{[^}]*status="error"[^}]*\} 1$/m,
         /^idempotency_hit_total\{[^}]*operation="ingress"[^}]*\} 1$/m,

@@ -26,6 +26,8 @@ const { values: args } = parseArgs({
     'batch-size': { type: 'string', default: '100' },
     conversations: { type: 'string', default: '1000' },
     'drain-timeout': { type: 'string', default: '60' },
+    /** Reach PostgreSQL through this Unix-socket directory instead of TCP (e.g. /var/run/postgresql). */
+    'pg-socket': { type: 'string' },
     /** Extra service environment, KEY=VALUE, repeatable (e.g. --env INGRESS_FLUSH_CONCURRENCY=8). */
     env: { type: 'string', multiple: true, default: [] },
     json: { type: 'string' },
@@ -57,8 +59,10 @@ const processes: ServiceProcess[] = [];
 const redis = new Redis(TEST_REDIS_URL, { maxRetriesPerRequest: 1 });
 let exitCode = 0;
 try {
+  const databaseUrl = new URL(db.url);
+  if (args['pg-socket']) databaseUrl.searchParams.set('host', args['pg-socket']);
   const env = {
-    DATABASE_URL: db.url,
+    DATABASE_URL: databaseUrl.toString(),
     REDIS_URL: TEST_REDIS_URL,
     STREAM_KEY_PREFIX: prefix.prefix,
     LOG_LEVEL: 'warn',
@@ -186,6 +190,7 @@ try {
     STREAM_BATCH_SIZE: Number(args['batch-size']),
     connections: Number(args.connections),
     conversations,
+    postgres: args['pg-socket'] ? `unix socket ${args['pg-socket']}` : 'tcp',
     ...extraEnv,
   };
   process.stdout.write(`${formatLoadReport(figures, settings)}\n`);

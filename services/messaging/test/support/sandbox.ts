@@ -13,8 +13,10 @@ export interface SandboxOptions {
   label: string;
   /** Release directories to package, with their rollout stage. */
   releases: { version: string; stage: 'disabled' | 'shadow' | 'enabled' }[];
-  /** Replaces cutover.yml's rollout section (the real one is a canary with hour-long gates). */
+  /** Replaces cutover.yml's rollout section (the real one is a canary with hour-long gates)... */
   rollout?: Record<string, unknown>;
+  /** ...or rewrites it (shorter durations, same steps and metrics). */
+  editRollout?: (rollout: Record<string, unknown>) => Record<string, unknown>;
   /** Extra env for every process. */
   env?: Record<string, string>;
 }
@@ -83,6 +85,7 @@ export async function createSandbox(options: SandboxOptions): Promise<Sandbox> {
       ...options.env,
     });
     if (options.rollout) derived.rollout = options.rollout;
+    if (options.editRollout) derived.rollout = options.editRollout(derived.rollout);
     derived.agent.httpPort = httpPort;
     derived.agent.portRange = [base, base + 199];
     // The test machine is shared and busy: a load-average gate would stop deploys for unrelated reasons.
