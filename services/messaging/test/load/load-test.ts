@@ -4,6 +4,7 @@
 // rows against accepted ids. Prints the figures against the guide's criteria and our targets;
 // exits 1 when a message was lost or duplicated (performance misses are reported, not fatal).
 import { writeFileSync } from 'node:fs';
+import { availableParallelism, loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import { Redis } from 'ioredis';
 import { flatToObject } from '../../src/redis/create-redis.ts';
@@ -53,6 +54,7 @@ const hardStop = setTimeout(() => {
 }, RUN_LIMIT_MS);
 hardStop.unref();
 
+const loadBefore = loadavg()[0];
 const db = await createMigratedDatabase('load');
 const prefix = redisPrefix('load');
 const processes: ServiceProcess[] = [];
@@ -183,6 +185,7 @@ try {
     lost: accepted.size - persistedOk,
     duplicated: mismatched + unexpected,
     drainMs,
+    machine: { loadBefore, loadAfter: loadavg()[0], cpus: availableParallelism() },
   };
   const settings = {
     api: Number(args.api),
