@@ -61,6 +61,8 @@ export class PartitionLeaseManager extends EventEmitter<LeaseEvents> {
   #timer: NodeJS.Timeout | undefined;
   #tick: Promise<void> = Promise.resolve();
   #stopped = false;
+  /** When the last renewal round succeeded; a lease not renewed for leaseMs may belong to someone else. */
+  #renewedAt = 0;
 
   constructor(options: PartitionLeaseManagerOptions) {
     super();
@@ -71,9 +73,13 @@ export class PartitionLeaseManager extends EventEmitter<LeaseEvents> {
     return Math.max(100, Math.floor(this.#o.leaseMs / 3));
   }
 
-  /** True while this process holds the partition (owned or still releasing). */
+  /**
+   * True while this process holds the partition (owned or still releasing) and its lease cannot
+   * have expired: when renewals fail (Redis unreachable) a worker stops handling batches once
+   * leaseMs has passed since the last successful renewal.
+   */
   owns(partition: number): boolean {
-    return this.#held.has(partition);
+    return this.#held.has(partition) && Date.now() - this.#renewedAt < this.#o.leaseMs;
   }
 
   owned(): number[] {
@@ -126,6 +132,7 @@ export class PartitionLeaseManager extends EventEmitter<LeaseEvents> {
     const results = (await pipeline.exec()) ?? [];
     const failed = results.find(([error]) => error);
     if (failed) throw failed[0];
+    this.#renewedAt = now;
     const live = Number(results[2][1]);
     const owners = results[3 + held.length][1] as (string | null)[];
 

@@ -8,12 +8,16 @@
  *   backlog  → live      this consumer's pending entries, read from id 0 in order, are all handled
  *   live     → live      new entries read with '>' (blocking up to pollIntervalMs); every
  *                        reclaimIntervalMs a reclaim pass, every trimIntervalMs a trim
+ *   live     → backlog   entries were left pending behind newer ones (a failed round, a held batch
+ *                        given up, a lease that may have lapsed): this consumer's pending entries
+ *                        are read again from 0 before anything new
  *   any      → stopping  stop() or a lost lease: the batch in hand finishes (commit, then ack)
  *   stopping → stopped   the loop has ended; its blocking connection is closed
  *
- * An entry is acknowledged only after the database committed it. An entry that fails stays pending;
- * the reclaimer takes it again once idle for claimMinIdleMs, and after maxRetries deliveries moves it
- * to the dead-letter stream (one script: XADD there, XACK here).
+ * An entry is acknowledged only after the database committed it. While the database is unavailable
+ * the batch is held and tried again as it is (no delivery spent, nothing overtakes it). An entry the
+ * database refuses stays pending; the reclaimer takes it again once idle for claimMinIdleMs, and
+ * after maxRetries deliveries moves it to the dead-letter stream (one script: XADD there, XACK here).
  */
 import { EventEmitter } from 'node:events';
 import type { Service } from '@cutover/service-kit';
@@ -24,6 +28,7 @@ import { decodeEnvelope, type MessageEnvelope } from '../streams/message-envelop
 import type { StreamKeys } from '../streams/stream-keys.ts';
 import { trimStream } from '../streams/stream-trimmer.ts';
 import type { EntryHandler, EntryResult } from './message-persister.ts';
+import { isTransientError } from './transient-error.ts';
 
 export type WorkerState = 'starting' | 'backlog' | 'live' | 'stopping' | 'stopped';
 
@@ -33,6 +38,11 @@ export interface PartitionWorkerEvents {
 
 /** Wait after a failed Redis or database round before trying again. */
 export const WORKER_ERROR_BACKOFF_MS = 1_000;
+/** First and longest wait while a batch is held because the database is unavailable. */
+export const HOLD_BACKOFF_FIRST_MS = 200;
+export const HOLD_BACKOFF_MAX_MS = 5_000;
+/** How often a worker whose lease may have lapsed looks again. */
+export const NOT_OWNED_RECHECK_MS = 250;
 /** Most reclaim rounds (XAUTOCLAIM calls) in one pass, so a huge PEL cannot starve new entries. */
 export const MAX_RECLAIM_ROUNDS = 20;
 
@@ -69,8 +79,10 @@ export class PartitionWorker extends EventEmitter<PartitionWorkerEvents> {
   readonly #stream: string;
   /** Last failure per pending entry, carried into its dead letter. */
   readonly #lastErrors = new Map<string, string>();
-  #blockingClientId: number | undefined;
+  #blocking: Redis | undefined;
   #loop: Promise<void> | undefined;
+  /** Entries were left pending out of order: read this consumer's backlog from 0 before anything new. */
+  #resync = false;
 
   constructor(options: PartitionWorkerOptions) {
     super();
@@ -87,12 +99,14 @@ export class PartitionWorker extends EventEmitter<PartitionWorkerEvents> {
     this.#loop ??= this.#run().finally(() => this.#setState('stopped'));
   }
 
-  /** Finishes the batch in hand, then ends the loop. */
+  /**
+   * Finishes the batch in hand, then ends the loop. A blocked read is cut by closing its
+   * connection: entries Redis delivered at that instant stay pending, and the partition's next
+   * owner claims them before reading anything newer.
+   */
   async stop(): Promise<void> {
     if (this.#state !== 'stopped') this.#setState('stopping');
-    if (this.#blockingClientId !== undefined) {
-      await this.#options.redis.client('UNBLOCK', this.#blockingClientId).catch(() => undefined);
-    }
+    this.#blocking?.disconnect();
     await this.#loop;
   }
 
@@ -110,8 +124,9 @@ export class PartitionWorker extends EventEmitter<PartitionWorkerEvents> {
   async #run(): Promise<void> {
     const o = this.#options;
     const blocking = o.redis.duplicate({ connectionName: `${o.consumerName}:p${o.partition}`, maxRetriesPerRequest: null });
+    this.#blocking = blocking;
+    blocking.on('error', () => undefined); // reported through the failed reads
     try {
-      this.#blockingClientId = Number(await blocking.client('ID'));
       let cursor = '0-0';
       let taken = false;
       let nextReclaim = Date.now() + o.reclaimIntervalMs;
@@ -124,6 +139,12 @@ export class PartitionWorker extends EventEmitter<PartitionWorkerEvents> {
             this.#setState('backlog');
             continue;
           }
+          if (!o.owns()) {
+            // Renewals are failing (or the lease is being handed over): read nothing until the manager decides.
+            this.#resync = true;
+            await sleep(NOT_OWNED_RECHECK_MS);
+            continue;
+          }
           const now = Date.now();
           if (now >= nextReclaim) {
             await this.#reclaim();
@@ -134,6 +155,11 @@ export class PartitionWorker extends EventEmitter<PartitionWorkerEvents> {
             nextTrim = Date.now() + o.trimIntervalMs;
           }
           if (this.#stopping) break;
+          if (this.#resync) {
+            this.#resync = false;
+            cursor = '0-0';
+            this.#setState('backlog');
+          }
           if (cursor !== '>') {
             const entries = await this.#read(o.redis, cursor);
             if (entries.length === 0) {
@@ -150,12 +176,12 @@ export class PartitionWorker extends EventEmitter<PartitionWorkerEvents> {
           }
         } catch (error) {
           if (this.#stopping) break;
+          this.#resync = true;
           o.logger.warn({ err: error, partition: o.partition }, 'partition worker round failed; retrying');
           await sleep(WORKER_ERROR_BACKOFF_MS);
         }
       }
     } finally {
-      this.#blockingClientId = undefined;
       blocking.disconnect();
     }
   }
@@ -281,8 +307,9 @@ export class PartitionWorker extends EventEmitter<PartitionWorkerEvents> {
   async #handle(entries: RawEntry[]): Promise<void> {
     const o = this.#options;
     if (!o.owns()) {
-      // Left pending: the new owner claims them before reading anything newer.
-      this.#setState('stopping');
+      // Left pending: a new owner claims them before reading anything newer, or this worker
+      // re-reads its backlog first if it keeps the partition.
+      this.#resync = true;
       return;
     }
     const startedAt = performance.now();
@@ -299,7 +326,11 @@ export class PartitionWorker extends EventEmitter<PartitionWorkerEvents> {
       if (decoded.ok) valid.push({ id, envelope: decoded.envelope });
       else this.#fail(id, decoded.reason);
     }
-    const results = await this.#runHandler(valid);
+    const results = await this.#runHolding(valid);
+    if (results === null) {
+      this.#resync = true;
+      return;
+    }
     const seen = new Set<string>();
     for (const { id, envelope } of valid) {
       const result = results.get(envelope.messageId);
@@ -319,12 +350,34 @@ export class PartitionWorker extends EventEmitter<PartitionWorkerEvents> {
     o.metrics.processingDuration.observe({ mode: o.handler.mode }, (performance.now() - startedAt) / 1000);
   }
 
+  /**
+   * Runs the handler; while the database is unavailable (a transient error) the batch is held and
+   * tried again as it is, with a growing pause, so an outage neither spends deliveries (which would
+   * send healthy messages to the dead-letter stream) nor lets later entries overtake these.
+   * Null when the worker stopped or lost its partition meanwhile (the entries stay pending).
+   */
+  async #runHolding(valid: { id: string; envelope: MessageEnvelope }[]): Promise<Map<string, EntryResult> | null> {
+    const o = this.#options;
+    for (let backoffMs = HOLD_BACKOFF_FIRST_MS; ; backoffMs = Math.min(backoffMs * 2, HOLD_BACKOFF_MAX_MS)) {
+      try {
+        return await this.#runHandler(valid);
+      } catch (error) {
+        if (!isTransientError(error)) throw error;
+        o.logger.warn({ err: error, partition: o.partition, entries: valid.length, backoffMs }, 'database unavailable; holding the batch');
+        await sleep(backoffMs);
+        if (this.#stopping || !o.owns()) return null;
+      }
+    }
+  }
+
+  /** Throws only transient errors; data errors are recorded per entry (one at a time after a batch failure). */
   async #runHandler(valid: { id: string; envelope: MessageEnvelope }[]): Promise<Map<string, EntryResult>> {
     const o = this.#options;
     if (valid.length === 0) return new Map();
     try {
       return await o.handler.handle(valid.map((v) => v.envelope));
     } catch (error) {
+      if (isTransientError(error)) throw error;
       if (valid.length === 1 || o.handler.mode === 'shadow') {
         for (const { id } of valid) this.#fail(id, errorText(error));
         return new Map();
@@ -335,6 +388,7 @@ export class PartitionWorker extends EventEmitter<PartitionWorkerEvents> {
         try {
           for (const [messageId, result] of await o.handler.handle([item.envelope])) results.set(messageId, result);
         } catch (single) {
+          if (isTransientError(single)) throw single;
           this.#fail(item.id, errorText(single));
         }
       }
