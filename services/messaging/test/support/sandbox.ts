@@ -75,7 +75,7 @@ export async function createSandbox(options: SandboxOptions): Promise<Sandbox> {
     const base = 20_000 + Math.floor(Math.random() * 60) * 200;
     // biome-ignore lint/suspicious/noExplicitAny: a parsed cutover.yml, edited key by key
     const derived: any = parse(
-      readFileSync(join(SERVICE_DIR, 'cutover.yml'), 'utf8').replaceAll('127.0.0.1:8080', `127.0.0.1:${httpPort}`),
+      readFileSync(join(SERVICE_DIR, 'cutover.yml'), 'utf8').replaceAll('127.0.0.1:8090', `127.0.0.1:${httpPort}`),
     );
     Object.assign(derived.env, {
       DATABASE_URL: db.url,
