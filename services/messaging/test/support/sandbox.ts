@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -32,6 +32,39 @@ export interface Sandbox {
   cleanup(): Promise<void>;
 }
 
+/** The agent's pid from its pid file (JSON with `pid`), NaN when there is none. */
+function readAgentPid(pidFile: string): number {
+  if (!existsSync(pidFile)) return Number.NaN;
+  try {
+    return Number((JSON.parse(readFileSync(pidFile, 'utf8')) as { pid?: unknown }).pid);
+  } catch {
+    return Number.NaN;
+  }
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Waits up to `graceMs` for `pid` to exit, then SIGTERM, then SIGKILL. */
+async function endProcess(pid: number, graceMs: number): Promise<void> {
+  for (const [signal, waitMs] of [
+    [null, graceMs],
+    ['SIGTERM', 5_000],
+    ['SIGKILL', 2_000],
+  ] as const) {
+    if (!alive(pid)) return;
+    if (signal) process.kill(pid, signal);
+    const deadline = Date.now() + waitMs;
+    while (Date.now() < deadline && alive(pid)) await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
 export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
@@ -56,7 +89,12 @@ export async function createSandbox(options: SandboxOptions): Promise<Sandbox> {
   const config = join(dir, 'cutover.yml');
   const cli = (args: string[], timeoutMs = 180_000) => runCutover([...args, '--config', config], { cwd: dir, timeoutMs });
   const cleanup = async () => {
+    // `cutover down` returns once the agent's admin socket is gone, which can be before the agent
+    // process has exited; the agent this sandbox started is waited for, and ended by its pid.
+    const pidFile = join(dir, '.cutover', 'agent.pid');
+    const agentPid = readAgentPid(pidFile);
     await cli(['down'], 90_000).catch(() => undefined);
+    if (Number.isInteger(agentPid) && agentPid > 0) await endProcess(agentPid, 5_000);
     await db?.drop().catch(() => undefined);
     await redis.cleanup().catch(() => undefined);
     rmSync(dir, { recursive: true, force: true });
