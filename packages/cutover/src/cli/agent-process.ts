@@ -49,7 +49,10 @@ export async function runAgentInProcess(loaded: LoadedConfig, onReady?: (address
     process.once('SIGTERM', () => stop(false));
   });
   await onReady?.(address);
-  return done;
+  const code = await done;
+  // Handles left behind (idle sockets, timers of stopped probes) must not keep a stopped agent alive.
+  setTimeout(() => process.exit(code), 100).unref();
+  return code;
 }
 
 /** Starts an agent in the background (detached, output to agent.log) and waits until it answers. */

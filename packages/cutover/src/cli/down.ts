@@ -1,5 +1,7 @@
 import { stopAccessories } from '../accessories/stop-accessories.ts';
+import { isPidAlive } from '../agent/supervisor/process-group.ts';
 import { loadConfig } from '../config/load-config.ts';
+import { CutoverError } from '../errors/cutover-error.ts';
 import { AgentClient } from '../orchestrator/agent-client.ts';
 import type { Command } from './command.ts';
 
@@ -20,9 +22,18 @@ export const downCommand: Command = {
       return 0;
     }
     const step = out.step('stopping instances and the agent');
+    const { pid } = await client.health();
     await client.shutdown(true);
+    // Done means the agent process is gone, not only its socket: the next `cutover up` may start at once.
     const deadline = Date.now() + DOWN_TIMEOUT_MS;
-    while (Date.now() < deadline && (await client.isRunning())) await new Promise((r) => setTimeout(r, 100));
+    while (Date.now() < deadline && isPidAlive(pid)) await new Promise((r) => setTimeout(r, 50));
+    if (isPidAlive(pid)) {
+      step.fail(`agent pid ${pid} still running after ${DOWN_TIMEOUT_MS} ms`);
+      throw new CutoverError('CUT_ERR_AGENT_REQUEST', `the agent (pid ${pid}) did not exit within ${DOWN_TIMEOUT_MS} ms`, {
+        where: client.paths.agentLog,
+        hint: `read ${client.paths.agentLog}; "kill ${pid}" stops it (the apps were asked to stop first)`,
+      });
+    }
     step.done();
     const accessories = loaded.config.accessories ? await stopAccessories(loaded) : [];
     for (const accessory of accessories) out.line(`accessory ${accessory.name}: ${accessory.stopped ? 'stopped' : 'was not running'}`);

@@ -134,6 +134,16 @@ export const rolloutStrategySchema = z
   .default(() => rolling.parse({ strategy: 'rolling' }));
 
 export type RolloutConfig = z.output<typeof rolloutStrategySchema>;
+
+/**
+ * How a rollback moves: back to a release that already proved itself, so without canary steps or
+ * analysis (the gates it passed once). It keeps the health-gated rolling switch and the configured
+ * health wait.
+ */
+export function rollbackRollout(configured: RolloutConfig): RolloutConfig {
+  if (configured.strategy === 'rolling') return configured;
+  return rolling.parse({ strategy: 'rolling', healthTimeoutMs: configured.healthTimeoutMs });
+}
 export type RollingConfig = Extract<RolloutConfig, { strategy: 'rolling' }>;
 export type BlueGreenConfig = Extract<RolloutConfig, { strategy: 'blueGreen' }>;
 export type CanaryConfig = Extract<RolloutConfig, { strategy: 'canary' }>;

@@ -2,6 +2,7 @@ import { hostname, userInfo } from 'node:os';
 import { ensureAccessories } from '../accessories/ensure-accessories.ts';
 import type { CheckOutcome } from '../checks/check-result.ts';
 import type { LoadedConfig } from '../config/load-config.ts';
+import { rollbackRollout } from '../config/schema-rollout.ts';
 import { migrationStatus } from '../database/migrations/migrate-step.ts';
 import { CutoverError } from '../errors/cutover-error.ts';
 import { DeploymentSignals } from '../store/deployment-signals.ts';
@@ -194,10 +195,14 @@ async function runLocked(request: DeployRequest, store: DeploymentStore, client:
     backend,
     emit: (type, data) => recorder.event(type, data),
   };
-  recorder.facts({ strategy: loaded.config.rollout.strategy });
+  const rolloutConfig = request.kind === 'rollback' ? rollbackRollout(loaded.config.rollout) : loaded.config.rollout;
+  recorder.facts({
+    strategy: rolloutConfig.strategy,
+    ...(rolloutConfig !== loaded.config.rollout ? { configuredStrategy: loaded.config.rollout.strategy } : {}),
+  });
   const rollout = await recorder.step('rollout', async () => {
     const deps = { router: backend, signals: new DeploymentSignals(store.db), cwd: loaded.root, abortOnSigint: true };
-    const result = await runStrategy(strategyContext, loaded.config.rollout, deps);
+    const result = await runStrategy(strategyContext, rolloutConfig, deps);
     return { outcome: result.outcome, values: { ...result.values, restored: result.restored ?? null }, reason: result.reason };
   });
   const rollBack = async (reason: string, alreadyRestored?: boolean) => {

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { type ConfigProblem, parseConfigText } from '../../src/config/load-config.ts';
+import { rollbackRollout, rolloutStrategySchema } from '../../src/config/schema-rollout.ts';
 import { CutoverError } from '../../src/errors/cutover-error.ts';
 
 const BASE = 'service: shop\nprocesses:\n  web: { command: node server.js, instances: 4 }\n';
@@ -116,4 +117,11 @@ describe('rollout strategies in cutover.yml', () => {
     assert.ok(problemsOf('proxy: { sticky: { cookie: "bad cookie" } }\n').length > 0);
     assert.ok(problemsOf('proxy: { sticky: { cookie: a, header: b } }\n').length > 0);
   });
+});
+
+test('a rollback moves by the rolling switch: no canary steps or analysis, the configured health wait kept', () => {
+  const canary = rolloutStrategySchema.parse({ strategy: 'canary', healthTimeoutMs: '7s', steps: [{ setWeight: 10 }, { pause: {} }] });
+  assert.deepEqual(rollbackRollout(canary), rolloutStrategySchema.parse({ strategy: 'rolling', healthTimeoutMs: 7000 }));
+  const rolling = rolloutStrategySchema.parse({ strategy: 'rolling', batchSize: 2 });
+  assert.equal(rollbackRollout(rolling), rolling);
 });

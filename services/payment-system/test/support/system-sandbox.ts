@@ -80,7 +80,8 @@ export async function createSystemSandbox(options: SandboxOptions): Promise<Syst
     ]);
     const httpPort = await freePort();
     const httpsPort = await freePort();
-    const base = 30_000 + Math.floor(Math.random() * 150) * 200;
+    // Below both the agent default range and the kernel's ephemeral ports (32768+), where a client socket could take it first.
+    const base = 10_000 + Math.floor(Math.random() * 50) * 200;
     const local = (text: string) => text.replaceAll('127.0.0.1:8080', `127.0.0.1:${httpPort}`);
 
     const derive = (service: 'auth' | 'payments', sourceDir: string, env: Record<string, string>) => {
