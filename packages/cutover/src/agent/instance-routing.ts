@@ -54,7 +54,11 @@ export class InstanceRouting {
 
   /** The instances the agent answers for: running ones, and failed ones until they are stopped. */
   live(): InstanceInfo[] {
-    return this.supervisor.list().filter((info) => !this.removed.has(info.spec.id));
+    const listed = this.supervisor.list();
+    // The supervisor forgets old finished instances; so does this set, or a long-lived agent would grow it forever.
+    const ids = new Set(listed.map((info) => info.spec.id));
+    for (const id of this.removed) if (!ids.has(id)) this.removed.delete(id);
+    return listed.filter((info) => !this.removed.has(info.spec.id));
   }
 
   isInPool(id: string): boolean {
@@ -77,6 +81,7 @@ export class InstanceRouting {
     const stop = await this.supervisor.stop(id, options);
     this.store.deleteInstance(id);
     this.removed.add(id);
+    this.joinedPoolMs.delete(id);
     return { drain, stop };
   }
 
