@@ -11,7 +11,7 @@ export type AdminApi = FastifyInstance;
 export const MAX_WAIT_HEALTHY_MS = 15 * 60_000;
 
 /**
- * The agent's admin API for the CLI and the orchestrator: JSON over a unix socket (or loopback),
+ * The agent's admin API for the CLI and the controller: JSON over a unix socket (or loopback),
  * every request authenticated with the bearer token kept in the data directory.
  */
 export function createAdminApi({ agent, token }: { agent: Agent; token: string }): AdminApi {

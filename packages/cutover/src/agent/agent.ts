@@ -2,13 +2,13 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { CutoverError } from '../errors/cutover-error.ts';
-import { AgentStateStore } from '../store/agent-state-store.ts';
+import { isPidAlive } from '../shared/process-group.ts';
 import { type AdminApi, createAdminApi } from './admin-api.ts';
 import { type AgentPaths, agentPaths } from './agent-paths.ts';
+import { AgentStateStore } from './agent-state-store.ts';
 import { InstanceRouting } from './instance-routing.ts';
 import { MetricsServer } from './metrics-server.ts';
 import { ProxyServer } from './proxy/proxy-server.ts';
-import { isPidAlive } from './supervisor/process-group.ts';
 import { ProcessSupervisor } from './supervisor/process-supervisor.ts';
 
 export interface AgentOptions {

@@ -1,6 +1,6 @@
 import { z } from 'zod';
+import { durationMs } from '../shared/duration.ts';
 import * as D from './defaults.ts';
-import { durationMs } from './duration.ts';
 import { databaseSectionsSchema } from './schema-database.ts';
 import { rolloutStrategySchema } from './schema-rollout.ts';
 

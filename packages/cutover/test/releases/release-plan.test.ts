@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { parseConfigText } from '../../src/config/load-config.ts';
-import { buildInstanceId, buildReleasePlan } from '../../src/orchestrator/release-plan.ts';
+import { buildInstanceId, buildReleasePlan } from '../../src/releases/release-plan.ts';
 
 test('buildReleasePlan: routed type first, env layered, only the inherited variables pass through', () => {
   const loaded = parseConfigText(

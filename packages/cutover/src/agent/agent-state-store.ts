@@ -1,7 +1,7 @@
 import type { DatabaseSync } from 'node:sqlite';
-import type { RouteSpec } from '../agent/proxy/proxy-server.ts';
-import type { InstanceSpec } from '../agent/supervisor/process-supervisor.ts';
-import { openSqliteFile } from './sqlite-file.ts';
+import { openSqliteFile } from '../shared/sqlite-file.ts';
+import type { RouteSpec } from './proxy/proxy-server.ts';
+import type { InstanceSpec } from './supervisor/process-supervisor.ts';
 
 const SCHEMA = [
   `CREATE TABLE IF NOT EXISTS routes (

@@ -1,5 +1,5 @@
+import type { StepResult } from '../pipeline/pipeline-step.ts';
 import type { DeploymentStore } from '../store/deployment-store.ts';
-import type { StepResult } from './pipeline-step.ts';
 
 /** Receives a deployment's progress as it happens (the CLI renders it; tests collect it). */
 export interface DeploymentObserver {

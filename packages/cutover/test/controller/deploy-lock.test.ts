@@ -4,7 +4,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
-import { DeployLock, isStale, LOCK_OWNER_ENV } from '../../src/orchestrator/deploy-lock.ts';
+import { DeployLock, isStale, LOCK_OWNER_ENV } from '../../src/controller/deploy-lock.ts';
 import { DeploymentStore } from '../../src/store/deployment-store.ts';
 
 function freshStore(): DeploymentStore {

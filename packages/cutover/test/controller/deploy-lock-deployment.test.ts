@@ -3,8 +3,8 @@ import { mkdtempSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { DeployLock } from '../../src/orchestrator/deploy-lock.ts';
-import { deployLockName, markInterrupted } from '../../src/orchestrator/deployment-state.ts';
+import { DeployLock } from '../../src/controller/deploy-lock.ts';
+import { deployLockName, markInterrupted } from '../../src/controller/deployment-state.ts';
 import { DeploymentStore } from '../../src/store/deployment-store.ts';
 
 // A canary waits for humans while other commands (status, promote, abort) read the records: they

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import type { StepResult } from './pipeline-step.ts';
+import type { StepResult } from '../pipeline/pipeline-step.ts';
 
 export interface HookRun {
   command: string;

@@ -1,6 +1,6 @@
 import type { LoadedConfig } from '../config/load-config.ts';
 
-/** What the orchestrator hands to every pipeline step (checks, backup, migrate, validation...). */
+/** What the controller hands to every pipeline step (checks, backup, migrate, validation...). */
 export interface StepContext {
   loaded: LoadedConfig;
   deploymentId: string;

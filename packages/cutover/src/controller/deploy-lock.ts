@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
-import { isPidAlive } from '../agent/supervisor/process-group.ts';
+import { isPidAlive } from '../shared/process-group.ts';
+import { immediate } from '../shared/sqlite-file.ts';
 import type { DeploymentStore, LockRow } from '../store/deployment-store.ts';
-import { immediate } from '../store/sqlite-file.ts';
 
 /** A lease lives this long without a heartbeat. */
 export const DEFAULT_LOCK_TTL_MS = 15_000;

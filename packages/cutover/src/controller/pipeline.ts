@@ -4,7 +4,7 @@ import { runValidation, type ValidationDeps } from '../checks/run-validation.ts'
 import type { LoadedConfig } from '../config/load-config.ts';
 import { backupStep } from '../database/backup/backup-step.ts';
 import { migrateStep } from '../database/migrations/migrate-step.ts';
-import type { StepContext, StepResult } from './pipeline-step.ts';
+import type { StepContext, StepResult } from '../pipeline/pipeline-step.ts';
 
 export interface SkipCheck {
   name: string;

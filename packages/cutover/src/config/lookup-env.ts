@@ -1,4 +1,4 @@
-import type { LoadedConfig } from '../config/load-config.ts';
+import type { LoadedConfig } from './load-config.ts';
 
 /**
  * An env var by name: cutover's own environment first (an operator's override), then the service

@@ -1,5 +1,5 @@
 import { hostname } from 'node:os';
-import { isPidAlive } from '../agent/supervisor/process-group.ts';
+import { isPidAlive } from '../shared/process-group.ts';
 import type { DeploymentStore } from '../store/deployment-store.ts';
 import { DeployLock, isStale } from './deploy-lock.ts';
 

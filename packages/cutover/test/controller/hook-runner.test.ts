@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { tmpdir } from 'node:os';
 import { test } from 'node:test';
-import { runHooks } from '../../src/orchestrator/hook-runner.ts';
+import { runHooks } from '../../src/controller/hook-runner.ts';
 
 test('hooks run in order with the deployment facts in env; the first failure stops the list', async () => {
   const lines: string[] = [];

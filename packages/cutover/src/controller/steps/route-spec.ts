@@ -1,5 +1,5 @@
-import type { RouteSpec } from '../agent/proxy/proxy-server.ts';
-import type { LoadedConfig } from '../config/load-config.ts';
+import type { RouteSpec } from '../../agent/proxy/proxy-server.ts';
+import type { LoadedConfig } from '../../config/load-config.ts';
 
 /** The proxy route of a service, from its config. */
 export function buildRouteSpec(loaded: LoadedConfig): RouteSpec {
