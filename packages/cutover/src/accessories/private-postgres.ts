@@ -2,8 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { appendFile, chown, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import pg from 'pg';
-import { describeExit, runProcess } from '../checks/run-process.ts';
 import { CutoverError } from '../errors/cutover-error.ts';
+import { describeExit, runProcess } from '../shared/run-process.ts';
 import { type AccessoryState, makePrivateDir, readAccessoryState, writeAccessoryState } from './accessory-state.ts';
 import {
   buildInitdbCommand,

@@ -77,11 +77,15 @@ const releaseSource = z.discriminatedUnion('source', [
     repo: z.string().default('.'),
     /** Sub-directory of the repository that holds the service. */
     subdir: z.string().default('.'),
+    /** The export (git archive + tar) is killed past this. */
+    timeoutMs: durationMs().default(D.DEFAULT_BUILD_TIMEOUT_MS),
   }),
   z.strictObject({
     source: z.literal('build'),
     /** Runs in the directory of cutover.yml with CUTOVER_RELEASE and CUTOVER_RELEASE_DIR set. */
     command: commandLine,
+    /** The build's whole process group is killed past this; a failed build is never cached. */
+    timeoutMs: durationMs().default(D.DEFAULT_BUILD_TIMEOUT_MS),
   }),
 ]);
 

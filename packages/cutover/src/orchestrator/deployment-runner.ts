@@ -82,7 +82,11 @@ async function runLocked(request: DeployRequest, store: DeploymentStore, client:
   const serving = currentRelease(await backend.instances(service)) ?? store.lastGoodRelease(service);
   const previousName = serving && serving !== request.release ? serving : store.lastGoodRelease(service, request.release);
   // An unknown release is bad input: it is refused (listing the known ones) before anything is recorded.
-  const releaseDir = resolveRelease(request.loaded, request.release, client.paths.releasesDir);
+  const releaseDir = await resolveRelease(request.loaded, request.release, client.paths.releasesDir, {
+    onOutput: (text) => {
+      for (const line of text.split('\n')) if (line.trim()) request.observer.event('build:output', { line });
+    },
+  });
   const deploymentId = store.createDeployment({
     service,
     kind: request.kind,

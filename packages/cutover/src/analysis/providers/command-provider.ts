@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
-import { describeExit, runProcess } from '../../checks/run-process.ts';
 import type { CommandProviderConfig } from '../../config/schema-analysis.ts';
+import { describeExit, runProcess } from '../../shared/run-process.ts';
 import { type MetricProvider, measurementError, noData } from '../metric-provider.ts';
 import { renderTemplate, type TemplateValues, templatePlaceholders, templateValues } from '../query-template.ts';
 import { readJsonDocument } from '../read-json-document.ts';
