@@ -3,6 +3,7 @@ import * as D from './defaults.ts';
 import { durationMs } from './duration.ts';
 import { databaseSectionsSchema } from './schema-database.ts';
 import { rolloutStrategySchema } from './schema-rollout.ts';
+import { refineTasks, tasksSectionSchema } from './schema-tasks.ts';
 
 const name = z.string().regex(/^[a-z][a-z0-9-]{0,62}$/, 'must be lowercase letters, digits and dashes, starting with a letter');
 const port = z.number().int().min(1).max(65_535);
@@ -144,8 +145,10 @@ export const configSchema = z
     agent: agent.default(() => agent.parse({})),
     keepReleases: z.number().int().min(1).default(D.DEFAULT_KEEP_RELEASES),
     ...databaseSectionsSchema,
+    ...tasksSectionSchema,
   })
   .superRefine((config, ctx) => {
+    refineTasks(config, ctx);
     const routed = Object.entries(config.processes).filter(([type, p]) => p.routed ?? type === 'web');
     if (routed.length > 1) {
       ctx.addIssue({
