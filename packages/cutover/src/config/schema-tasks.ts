@@ -1,6 +1,6 @@
 import { Cron } from 'croner';
 import { z } from 'zod';
-import { durationMs } from './duration.ts';
+import { durationMs } from '../shared/duration.ts';
 
 /** A task run is killed with its whole process group past this (1 h). */
 export const DEFAULT_TASK_TIMEOUT_MS = 3_600_000;

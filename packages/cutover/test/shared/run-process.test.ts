@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { isPidAlive } from '../../src/agent/supervisor/process-group.ts';
+import { isPidAlive } from '../../src/shared/process-group.ts';
 import { commandArgv, runCommand, tailLines } from '../../src/shared/run-process.ts';
 import { waitFor } from '../helpers/wait-for.ts';
 

@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import type { ReleasePlan } from '../../orchestrator/release-plan.ts';
+import type { ReleasePlan } from '../../releases/release-plan.ts';
 import type { DeploymentStore } from '../../store/deployment-store.ts';
 
 /** Where and with what a task or one-off command runs. */

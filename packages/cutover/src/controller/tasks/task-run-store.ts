@@ -1,6 +1,6 @@
 import type { DatabaseSync } from 'node:sqlite';
-import { isPidAlive } from '../../agent/supervisor/process-group.ts';
-import { openSqliteFile } from '../../store/sqlite-file.ts';
+import { isPidAlive } from '../../shared/process-group.ts';
+import { openSqliteFile } from '../../shared/sqlite-file.ts';
 
 const SCHEMA = [
   `CREATE TABLE IF NOT EXISTS task_runs (

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { isPidAlive } from '../../../src/agent/supervisor/process-group.ts';
+import { isPidAlive } from '../../../src/shared/process-group.ts';
 import { type TaskEvent, TaskScheduler } from '../../../src/controller/tasks/task-scheduler.ts';
 import { CutoverError } from '../../../src/errors/cutover-error.ts';
 import { createManualClock } from '../../helpers/manual-clock.ts';
