@@ -1,5 +1,5 @@
-import { runCommand, tailLines } from '../shared/run-process.ts';
 import type { StepResult } from '../pipeline/pipeline-step.ts';
+import { runCommand, tailLines } from '../shared/run-process.ts';
 
 /** How many of a hook's last output lines its record keeps. */
 export const HOOK_OUTPUT_TAIL_LINES = 20;

@@ -3,8 +3,8 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { isPidAlive } from '../../src/shared/process-group.ts';
 import { type HookRun, runHooks } from '../../src/controller/hook-runner.ts';
+import { isPidAlive } from '../../src/shared/process-group.ts';
 import { waitFor } from '../helpers/wait-for.ts';
 
 test('hooks run in order with the deployment facts in env; the first failure stops the list', async () => {

@@ -5,8 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { parseConfigText } from '../../src/config/load-config.ts';
-import { CutoverError } from '../../src/errors/cutover-error.ts';
 import { DeployLock } from '../../src/controller/deploy-lock.ts';
+import { CutoverError } from '../../src/errors/cutover-error.ts';
 import { resolveRelease } from '../../src/releases/release-resolver.ts';
 import { DeploymentStore } from '../../src/store/deployment-store.ts';
 
