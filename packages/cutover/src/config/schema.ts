@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { durationMs } from '../shared/duration.ts';
 import * as D from './defaults.ts';
 import { databaseSectionsSchema } from './schema-database.ts';
+import { notifySectionSchema } from './schema-notify.ts';
 import { rolloutStrategySchema } from './schema-rollout.ts';
 import { refineTasks, tasksSectionSchema } from './schema-tasks.ts';
 
@@ -159,6 +160,7 @@ export const configSchema = z
     keepReleases: z.number().int().min(1).default(D.DEFAULT_KEEP_RELEASES),
     ...databaseSectionsSchema,
     ...tasksSectionSchema,
+    ...notifySectionSchema,
   })
   .superRefine((config, ctx) => {
     refineTasks(config, ctx);
