@@ -1,9 +1,9 @@
 import { loadConfig } from '../config/load-config.ts';
+import { SILENT_OBSERVER } from '../controller/deployment-recorder.ts';
+import type { SkipCheck } from '../controller/pipeline.ts';
+import { type DeployOutcome, runDeployment } from '../controller/run-deployment.ts';
 import { CutoverError } from '../errors/cutover-error.ts';
-import { AgentClient } from '../orchestrator/agent-client.ts';
-import { SILENT_OBSERVER } from '../orchestrator/deployment-recorder.ts';
-import { type DeployOutcome, runDeployment } from '../orchestrator/deployment-runner.ts';
-import type { SkipCheck } from '../orchestrator/pipeline.ts';
+import { AgentClient } from '../platform/agent-client.ts';
 import { type Command, EXIT_DEPLOY } from './command.ts';
 import { failedInstanceOutput } from './instance-output-tail.ts';
 import type { Output } from './output.ts';

@@ -1,9 +1,9 @@
 import { stopAccessories } from '../accessories/stop-accessories.ts';
-import { isPidAlive } from '../agent/supervisor/process-group.ts';
 import { type LoadedConfig, loadConfig } from '../config/load-config.ts';
+import { currentRelease } from '../controller/deployment-state.ts';
 import { CutoverError } from '../errors/cutover-error.ts';
-import { AgentClient } from '../orchestrator/agent-client.ts';
-import { currentRelease } from '../orchestrator/deployment-state.ts';
+import { AgentClient } from '../platform/agent-client.ts';
+import { isPidAlive } from '../shared/process-group.ts';
 import type { Command } from './command.ts';
 import type { Output } from './output.ts';
 import { writeStopRecord } from './stop-record.ts';

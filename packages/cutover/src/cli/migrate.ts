@@ -20,7 +20,7 @@ import {
 import { type MigrationSettings, resolveMigrationSettings } from '../database/migrations/migration-settings.ts';
 import { repairMigrations } from '../database/migrations/repair-migrations.ts';
 import { CutoverError } from '../errors/cutover-error.ts';
-import { resolveRelease } from '../orchestrator/release-resolver.ts';
+import { resolveRelease } from '../releases/release-resolver.ts';
 import type { Command, CommandContext } from './command.ts';
 import { formatMs, type Output } from './output.ts';
 
@@ -69,7 +69,7 @@ export const migrateCommand: Command = {
     const loaded = loadConfig(ctx.cwd, ctx.options.config as string | undefined);
     if (sub === 'lint' && ctx.options.all) return lintAll(ctx, loaded.config.migrations?.directory, loaded.root);
     const release = ctx.options.release as string | undefined;
-    const releaseDir = release ? resolveRelease(loaded, release, agentPaths(loaded.dataDir).releasesDir) : undefined;
+    const releaseDir = release ? await resolveRelease(loaded, release, agentPaths(loaded.dataDir).releasesDir) : undefined;
     const settings = resolveMigrationSettings(loaded, process.env, releaseDir);
     if (!settings) {
       throw new CutoverError('CUT_ERR_MIGRATE_NOT_CONFIGURED', `${loaded.file} has no migrations section`, {

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { agentPaths } from '../agent/agent-paths.ts';
-import { findInterrupted } from '../orchestrator/deployment-state.ts';
+import { findInterrupted } from '../controller/deployment-state.ts';
 import { type DeploymentRecord, DeploymentStore } from '../store/deployment-store.ts';
 
 /**

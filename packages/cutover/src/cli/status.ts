@@ -1,7 +1,7 @@
 import { loadConfig } from '../config/load-config.ts';
-import { AgentClient } from '../orchestrator/agent-client.ts';
-import { DeployLock, isStale } from '../orchestrator/deploy-lock.ts';
-import { currentRelease, deployLockName } from '../orchestrator/deployment-state.ts';
+import { DeployLock, isStale } from '../controller/deploy-lock.ts';
+import { currentRelease, deployLockName } from '../controller/deployment-state.ts';
+import { AgentClient } from '../platform/agent-client.ts';
 import type { DeploymentRecord } from '../store/deployment-store.ts';
 import { type Command, EXIT_AGENT_DOWN } from './command.ts';
 import type { Output } from './output.ts';

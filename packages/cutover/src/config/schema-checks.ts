@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { durationMs } from './duration.ts';
+import { durationMs } from '../shared/duration.ts';
 
 /** cutover.yml sections for backups, pre-deploy checks, validation and accessories. Each key must be optional. */
 
@@ -142,9 +142,9 @@ const commandCheck = z.strictObject({
   command: z.string().min(1),
 });
 
-/** Evaluated by a function the orchestrator passes in (it asks the agent). */
+/** Evaluated by a function the controller passes in (it asks the agent). */
 const currentReleaseHealthyCheck = z.strictObject({ kind: z.literal('current-release-healthy'), ...common });
-/** Evaluated by a function the orchestrator passes in (it reads the lock store). */
+/** Evaluated by a function the controller passes in (it reads the lock store). */
 const deployLockFreeCheck = z.strictObject({ kind: z.literal('deploy-lock-free'), ...common });
 
 export const checkSpecSchema = z.discriminatedUnion('kind', [

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import * as D from '../config/defaults.ts';
-import { durationMs } from './duration.ts';
+import { durationMs } from '../shared/duration.ts';
 import { analysisSchema } from './schema-analysis.ts';
 
 /** Canary instances started (and health-gated) before the first weight. */
