@@ -104,6 +104,13 @@ agent: { httpPort: ${port} }
     const again = await collect(box.spawnCliWith(['init'], dir), 30_000);
     assert.equal(again.code, 2);
     assert.match(again.stderr, /CUT_ERR_CONFIG_EXISTS/);
+    assert.match(readFileSync(join(dir, '.gitignore'), 'utf8'), /^\.cutover\/$/m);
+    const named = await collect(box.spawnCliWith(['init', '--config', 'deploy/shop.yml'], dir), 30_000);
+    assert.equal(named.code, 0, named.stderr);
+    assert.match(readFileSync(join(dir, 'deploy', 'shop.yml'), 'utf8'), /cutover help config/);
+    const help = await collect(box.spawnCliWith(['help', 'config'], dir), 30_000);
+    assert.equal(help.code, 0);
+    assert.match(help.stdout, /^processes: /m);
   });
 
   test('up, an unknown release lists the known ones, logs and history', async () => {
