@@ -23,7 +23,10 @@ test('relative links in Markdown files point at files that exist', () => {
     .filter((file) => file.endsWith('.md') && !file.includes('node_modules/') && existsSync(join(ROOT, file)))
     .flatMap((file) => {
       const text = readFileSync(join(ROOT, file), 'utf8').replace(/```[\s\S]*?```/g, '');
-      return missingTargets(file, [...text.matchAll(/\]\(([^)\s]+)\)/g)].map((m) => m[1]));
+      return missingTargets(
+        file,
+        [...text.matchAll(/\]\(([^)\s]+)\)/g)].map((m) => m[1]),
+      );
     });
   assert.deepEqual(missing, []);
 });
@@ -33,7 +36,10 @@ test('documents named in cutover.yml files and scripts exist', () => {
     .filter((file) => /(cutover[^/]*\.yml|\.sh)$/.test(file) && existsSync(join(ROOT, file)))
     .flatMap((file) => {
       const text = readFileSync(join(ROOT, file), 'utf8');
-      return missingTargets(file, [...text.matchAll(/(?:^|[\s(`'"])((?:\.{1,2}\/|[\w-]+\/)*[\w.-]+\.md)\b/gm)].map((m) => m[1]));
+      return missingTargets(
+        file,
+        [...text.matchAll(/(?:^|[\s(`'"])((?:\.{1,2}\/|[\w-]+\/)*[\w.-]+\.md)\b/gm)].map((m) => m[1]),
+      );
     });
   assert.deepEqual(missing, []);
 });

@@ -25,9 +25,7 @@ export const messageInputSchema = z.strictObject({
     .min(1)
     .max(MAX_CONTENT_LENGTH)
     .refine((text) => !text.includes('\u0000'), 'must not contain NUL characters'),
-  contentType: z
-    .enum(CONTENT_TYPES, { error: `must be one of ${CONTENT_TYPES.join(', ')}` })
-    .default('text'),
+  contentType: z.enum(CONTENT_TYPES, { error: `must be one of ${CONTENT_TYPES.join(', ')}` }).default('text'),
   /** The sender's own id for this message: retries carry the same one. */
   clientMessageId: id,
   recipientIds: z
