@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { CutoverError } from '../errors/cutover-error.ts';
+import { ensurePrivateDir, PRIVATE_FILE_MODE } from '../shared/private-files.ts';
 import { AgentStateStore } from '../store/agent-state-store.ts';
 import { type AdminApi, createAdminApi } from './admin-api.ts';
 import { type AgentPaths, agentPaths } from './agent-paths.ts';
@@ -56,7 +57,7 @@ export class Agent {
   constructor(options: AgentOptions) {
     this.options = options;
     this.paths = agentPaths(options.dataDir);
-    mkdirSync(this.paths.dataDir, { recursive: true });
+    ensurePrivateDir(this.paths.dataDir);
     this.refuseSecondAgent();
     this.store = new AgentStateStore(this.paths.stateDb);
     this.proxy = new ProxyServer({
@@ -86,6 +87,7 @@ export class Agent {
     } else {
       if (existsSync(this.paths.socket)) unlinkSync(this.paths.socket);
       await this.admin.listen({ path: this.paths.socket });
+      chmodSync(this.paths.socket, PRIVATE_FILE_MODE);
       admin = this.paths.socket;
     }
     let metricsPort: number | undefined;
@@ -93,7 +95,9 @@ export class Agent {
       this.metrics = new MetricsServer(this.proxy);
       metricsPort = await this.metrics.listen(this.options.metricsPort);
     }
-    writeFileSync(this.paths.pidFile, JSON.stringify({ pid: process.pid, admin, ...ports, metricsPort, startedAt: this.startedAt }));
+    writeFileSync(this.paths.pidFile, JSON.stringify({ pid: process.pid, admin, ...ports, metricsPort, startedAt: this.startedAt }), {
+      mode: PRIVATE_FILE_MODE,
+    });
     return { ...ports, admin, metricsPort };
   }
 
@@ -123,7 +127,7 @@ export class Agent {
   private ensureToken(): string {
     if (existsSync(this.paths.token)) return readFileSync(this.paths.token, 'utf8').trim();
     const token = randomBytes(24).toString('base64url');
-    writeFileSync(this.paths.token, token, { mode: 0o600 });
+    writeFileSync(this.paths.token, token, { mode: PRIVATE_FILE_MODE });
     return token;
   }
 

@@ -3,6 +3,7 @@ import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import type { LoadedConfig } from '../config/load-config.ts';
 import { CutoverError } from '../errors/cutover-error.ts';
+import { ensurePrivateDir } from '../shared/private-files.ts';
 
 const RELEASE_NAME = /^[A-Za-z0-9][A-Za-z0-9._+-]{0,127}$/;
 
@@ -31,6 +32,7 @@ export function resolveRelease(loaded: LoadedConfig, release: string, releasesDi
   }
   const out = join(releasesDir, loaded.config.service, release);
   if (existsSync(out)) return out;
+  ensurePrivateDir(releasesDir);
   mkdirSync(out, { recursive: true });
   if (source.source === 'git') {
     const repo = resolve(loaded.root, source.repo);
