@@ -2,9 +2,10 @@ import { randomBytes } from 'node:crypto';
 import { appendFile, chmod, chown, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import pg from 'pg';
-import { describeExit, runProcess } from '../checks/run-process.ts';
 import { CutoverError } from '../errors/cutover-error.ts';
+import { findFreePort } from '../shared/free-port.ts';
 import { TRAVERSABLE_DIR_MODE } from '../shared/private-files.ts';
+import { describeExit, runProcess } from '../shared/run-process.ts';
 import { type AccessoryState, makePrivateDir, readAccessoryState, writeAccessoryState } from './accessory-state.ts';
 import {
   buildInitdbCommand,
@@ -15,7 +16,6 @@ import {
   PRIVATE_POSTGRES_CONF,
 } from './build-accessory-commands.ts';
 import { findPostgresBinaries } from './find-accessory-binaries.ts';
-import { findFreePort } from './free-port.ts';
 
 export interface PrivatePostgresOptions {
   name: string;

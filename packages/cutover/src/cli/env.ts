@@ -1,7 +1,7 @@
 import { resolveSecrets } from '../agent/supervisor/resolve-secrets.ts';
 import { loadConfig } from '../config/load-config.ts';
 import { CutoverError } from '../errors/cutover-error.ts';
-import { buildSecretRefs, INHERITED_ENV } from '../orchestrator/release-plan.ts';
+import { buildSecretRefs, INHERITED_ENV } from '../releases/release-plan.ts';
 import type { Command } from './command.ts';
 import { formatTable } from './table.ts';
 

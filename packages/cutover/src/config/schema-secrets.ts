@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { durationMs } from './duration.ts';
+import { durationMs } from '../shared/duration.ts';
 
 /** How long a secret's command may run before the instance start fails. */
 export const DEFAULT_SECRET_COMMAND_TIMEOUT_MS = 30_000;

@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
+import { signalProcessGroup } from '../../shared/process-group.ts';
 import type { SecretRef } from './instance-spec.ts';
-import { signalProcessGroup } from './process-group.ts';
 
 /** The largest value a secret's command may print; more is a failure, not a truncated secret. */
 export const MAX_SECRET_BYTES = 64 * 1024;
