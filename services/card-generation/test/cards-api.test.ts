@@ -143,6 +143,31 @@ describe('cards API', () => {
     assert.equal(bulk.status, 409);
   });
 
+  test('search by any two of bin, last4, expiry, status (the bloom index), masked results', async () => {
+    const created = (await postJson(`${api.url}/api/v1/cards`, { network: 'discover', count: 5 })).body.cards;
+    const card = created[0];
+    const found = await getJson(`${api.url}/api/v1/cards?bin=${card.bin}&last4=${card.pan.slice(-4)}`);
+    assert.equal(found.status, 200);
+    assert.ok(found.body.cards.some((c: { id: string }) => c.id === card.id));
+    assert.ok(!JSON.stringify(found.body).includes(card.pan));
+    const byExpiry = await getJson(`${api.url}/api/v1/cards?bin=${card.bin}&expiryMonth=${card.expiryMonth}&expiryYear=${card.expiryYear}`);
+    assert.ok(byExpiry.body.cards.every((c: { expiryMonth: number }) => c.expiryMonth === card.expiryMonth));
+    const client = await db.pool.connect();
+    try {
+      await client.query('SET enable_seqscan = off');
+      const plan = await client.query(`EXPLAIN SELECT * FROM cards WHERE last4 = '1234' AND expiry_year = 2030`);
+      assert.match(
+        plan.rows.map((r) => r['QUERY PLAN']).join('\n'),
+        /cards_lookup_bloom_idx/,
+        'the bloom index serves last4 + expiry_year',
+      );
+    } finally {
+      client.release();
+    }
+    const tooVague = await getJson(`${api.url}/api/v1/cards?bin=${card.bin}`);
+    assert.equal(tooVague.status, 400);
+  });
+
   test('bad input: a clear 4xx problem and nothing written', async () => {
     const before = (await db.pool.query('SELECT count(*)::int AS n FROM cards')).rows[0].n;
     const cases: [unknown, number, string][] = [

@@ -11,7 +11,7 @@ import { isLuhnValid } from '../cards/luhn.ts';
 import { maskPan } from '../cards/mask-pan.ts';
 import { detectNetwork, NETWORK_IDS, networkById } from '../cards/networks.ts';
 import { type SandboxBin, sandboxBinOf } from '../cards/sandbox-bins.ts';
-import { findCard, findCardByPanHash, revokeCard, type StoredCard } from '../store/card-store.ts';
+import { findCard, findCardByPanHash, revokeCard, type StoredCard, searchCards } from '../store/card-store.ts';
 import { issueProblem, resolveBins, zodProblem } from './request-problems.ts';
 
 export interface CardRoutesOptions {
@@ -34,6 +34,28 @@ const createBody = z.strictObject({
 const validateBody = z.strictObject({
   pan: z.string().regex(/^\d{12,19}$/, 'must be 12 to 19 digits (no spaces or dashes)'),
 });
+
+/** Most cards one search returns. */
+export const MAX_SEARCH_RESULTS = 50;
+
+const searchQuery = z
+  .strictObject({
+    bin: z
+      .string()
+      .regex(/^\d{6,16}$/, 'must be 6 to 16 digits')
+      .optional(),
+    last4: z
+      .string()
+      .regex(/^\d{4}$/, 'must be 4 digits')
+      .optional(),
+    expiryMonth: z.coerce.number().int().min(1).max(12).optional(),
+    expiryYear: z.coerce.number().int().min(2000).max(2100).optional(),
+    status: z.enum(['active', 'revoked']).optional(),
+  })
+  .refine(
+    (q) => Object.values(q).filter((v) => v !== undefined).length >= 2,
+    'give at least two of bin, last4, expiryMonth, expiryYear, status',
+  );
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -103,6 +125,13 @@ export function registerCardRoutes(app: FastifyInstance, options: CardRoutesOpti
       issued: issued !== undefined,
       ...(issued ? { cardId: issued.id, status: issued.status } : {}),
     });
+  });
+
+  app.get('/api/v1/cards', async (request, reply) => {
+    const parsed = searchQuery.safeParse(request.query);
+    if (!parsed.success) return zodProblem(reply, parsed.error);
+    const cards = await searchCards(pool, parsed.data, MAX_SEARCH_RESULTS);
+    return reply.send({ cards: cards.map(maskedView) });
   });
 
   app.get<{ Params: { id: string } }>('/api/v1/cards/:id', async (request, reply) => {

@@ -84,3 +84,29 @@ export async function revokeCard(pool: pg.Pool, id: string): Promise<boolean> {
   const { rowCount } = await pool.query(`UPDATE cards SET status = 'revoked' WHERE id = $1`, [id]);
   return (rowCount ?? 0) > 0;
 }
+
+export interface CardSearch {
+  bin?: string;
+  last4?: string;
+  expiryMonth?: number;
+  expiryYear?: number;
+  status?: 'active' | 'revoked';
+}
+
+/** Equality search on any combination of the fields (the bloom index of migration 0005 serves it). */
+export async function searchCards(pool: pg.Pool, search: CardSearch, limit: number): Promise<StoredCard[]> {
+  const columns: [string, unknown][] = [
+    ['c.bin', search.bin],
+    ['c.last4', search.last4],
+    ['c.expiry_month', search.expiryMonth],
+    ['c.expiry_year', search.expiryYear],
+    ['c.status', search.status],
+  ];
+  const used = columns.filter(([, value]) => value !== undefined);
+  const where = used.map(([column], i) => `${column} = $${i + 1}`).join(' AND ');
+  const { rows } = await pool.query<CardRow>(
+    `SELECT ${CARD_COLUMNS} FROM cards c JOIN card_bins b USING (bin) WHERE ${where} ORDER BY c.created_at DESC LIMIT ${Math.floor(limit)}`,
+    used.map(([, value]) => value),
+  );
+  return rows.map(toCard);
+}
