@@ -11,6 +11,7 @@ import { createBulkQueue } from './jobs/bulk-queue.ts';
 import { registerJobRoutes } from './jobs/job-routes.ts';
 import { attachProgressSocket, progressPublisher } from './jobs/progress-socket.ts';
 import { buildRedisKeys, createRedis, type RedisClient } from './redis/create-redis.ts';
+import { registerAdminRoutes } from './routes/admin-routes.ts';
 import { registerBinRoutes } from './routes/bin-routes.ts';
 import { registerCardRoutes } from './routes/card-routes.ts';
 import { syncBins } from './store/bin-store.ts';
@@ -128,6 +129,7 @@ export async function buildApiService(config: CardConfig, options: ServiceOption
       retryDelayMs: config.UNIQUENESS_SERVICE_RETRY_DELAY,
     });
     registerCardRoutes(service.app, { pool, issuer, crypto: minter.crypto, bins: config.SANDBOX_BINS, cardCache });
+    registerAdminRoutes(service.app, { pool, minter, bins: config.SANDBOX_BINS });
     registerBinRoutes(service.app, { pool, bins: config.SANDBOX_BINS, statsCache, metrics });
     registerJobRoutes(service.app, {
       pool,

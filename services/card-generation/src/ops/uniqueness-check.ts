@@ -90,3 +90,43 @@ export class UniquenessCheck {
     return Object.values(this.report.problems).every((n) => n === 0);
   }
 }
+
+export interface UniquenessRun extends UniquenessReport {
+  ok: boolean;
+  /** Groups of rows sharing a pan_hash, as PostgreSQL counts them (the UNIQUE constraint makes it 0). */
+  databaseDuplicateHashes: number;
+  durationMs: number;
+}
+
+/** Reads every card in keyset pages of (bin, counter) and checks them; yields between pages. */
+export async function runUniquenessCheck(
+  pool: import('pg').Pool,
+  minter: CardMinter,
+  bins: readonly SandboxBin[],
+  options: { pageSize?: number; onPage?: (checked: number) => void } = {},
+): Promise<UniquenessRun> {
+  const check = new UniquenessCheck(minter, bins);
+  const startedAt = performance.now();
+  let after: [string, number] = ['', -1];
+  for (;;) {
+    const { rows } = await pool.query<Omit<CardRowForCheck, 'counter'> & { counter: string }>(
+      'SELECT id, bin, counter, pan_hash, pan_ciphertext FROM cards WHERE (bin, counter) > ($1, $2) ORDER BY bin, counter LIMIT $3',
+      [after[0], after[1], options.pageSize ?? 50_000],
+    );
+    if (rows.length === 0) break;
+    check.add(rows.map((r) => ({ ...r, counter: Number(r.counter) })));
+    const last = rows[rows.length - 1];
+    after = [last.bin, Number(last.counter)];
+    options.onPage?.(check.report.cards);
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+  const { rows: dupes } = await pool.query<{ n: number }>(
+    'SELECT count(*)::int AS n FROM (SELECT pan_hash FROM cards GROUP BY pan_hash HAVING count(*) > 1) d',
+  );
+  return {
+    ...check.report,
+    ok: check.ok && dupes[0].n === 0,
+    databaseDuplicateHashes: dupes[0].n,
+    durationMs: Math.round(performance.now() - startedAt),
+  };
+}

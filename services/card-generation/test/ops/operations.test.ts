@@ -67,6 +67,9 @@ describe('operations', () => {
     const good = await runOp('validate-uniqueness');
     assert.equal(good.code, 0, JSON.stringify(good.result));
     assert.equal(good.result.cards, 5_150);
+    const viaApi = await getJson(`${api.url}/api/v1/admin/uniqueness`);
+    assert.equal(viaApi.status, 200);
+    assert.equal(viaApi.body.cards, 5_150);
     // A copy of another card's ciphertext under a fresh id and counter: the PAN repeats.
     await db.pool.query(
       `INSERT INTO cards (id, bin, counter, last4, pan_hash, pan_ciphertext, expiry_month, expiry_year)
@@ -79,6 +82,7 @@ describe('operations', () => {
     assert.equal(problems.duplicate, 1);
     assert.equal(problems['not-constructed'], 1, 'its counter does not construct that PAN');
     assert.equal(problems['index-mismatch'], 1);
+    assert.equal((await getJson(`${api.url}/api/v1/admin/uniqueness`)).status, 409, 'the deploy validation fails too');
     await db.pool.query('DELETE FROM cards WHERE counter >= 900000000');
     // An unreadable ciphertext (altered at rest).
     await db.pool.query(
