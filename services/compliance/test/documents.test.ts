@@ -88,7 +88,7 @@ describe('documents (encrypted at rest, streamed)', () => {
       body: PDF_BYTES,
     });
     assert.equal(response.status, 201);
-    const { document } = await response.json();
+    const { document } = (await response.json()) as { document: { id: string; sha256: string; sizeBytes: number; keyId: string } };
     const sha256 = createHash('sha256').update(PDF_BYTES).digest('hex');
     assert.equal(document.sha256, sha256);
     assert.equal(document.sizeBytes, PDF_BYTES.length);

@@ -78,11 +78,11 @@ describe('venue verification (PostgreSQL, Redis, in process)', () => {
     assert.equal((await upload(id, 'w9', PDF_BYTES, 'application/pdf', stranger)).status, 404);
     const w9 = await upload(id, 'w9', PDF_BYTES, 'application/pdf');
     assert.equal(w9.status, 201);
-    assert.equal((await w9.json()).venue.state, 'documents_required');
+    assert.equal(((await w9.json()) as { venue: { state: string } }).venue.state, 'documents_required');
     assert.equal((await api(`${svc.url}/venues/${id}/verify`, { token: reviewer, body: {} })).status, 409);
     const licence = await upload(id, 'business_license', PNG_BYTES, 'image/png');
     assert.equal(licence.status, 201);
-    assert.equal((await licence.json()).venue.state, 'in_review');
+    assert.equal(((await licence.json()) as { venue: { state: string } }).venue.state, 'in_review');
 
     assert.equal((await api(`${svc.url}/venues/${id}/verify`, { token: owner, body: {} })).status, 403, 'a venue cannot verify itself');
     const verified = await api(`${svc.url}/venues/${id}/verify`, { token: reviewer, body: {} });
