@@ -2,8 +2,9 @@ import { randomBytes } from 'node:crypto';
 import { appendFile, chown, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import pg from 'pg';
-import { describeExit, runProcess } from '../checks/run-process.ts';
 import { CutoverError } from '../errors/cutover-error.ts';
+import { findFreePort } from '../shared/free-port.ts';
+import { describeExit, runProcess } from '../shared/run-process.ts';
 import { type AccessoryState, makePrivateDir, readAccessoryState, writeAccessoryState } from './accessory-state.ts';
 import {
   buildInitdbCommand,
@@ -14,7 +15,6 @@ import {
   PRIVATE_POSTGRES_CONF,
 } from './build-accessory-commands.ts';
 import { findPostgresBinaries } from './find-accessory-binaries.ts';
-import { findFreePort } from './free-port.ts';
 
 export interface PrivatePostgresOptions {
   name: string;

@@ -5,7 +5,7 @@ import { Agent, type AgentAddress } from '../agent/agent.ts';
 import { agentPaths } from '../agent/agent-paths.ts';
 import type { LoadedConfig } from '../config/load-config.ts';
 import { CutoverError } from '../errors/cutover-error.ts';
-import { AgentClient } from '../orchestrator/agent-client.ts';
+import { AgentClient } from '../platform/agent-client.ts';
 
 /** How long `cutover up` waits for a background agent to answer. */
 export const AGENT_START_TIMEOUT_MS = 15_000;

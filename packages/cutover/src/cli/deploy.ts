@@ -1,8 +1,8 @@
 import { loadConfig } from '../config/load-config.ts';
+import { SILENT_OBSERVER } from '../controller/deployment-recorder.ts';
+import type { SkipCheck } from '../controller/pipeline.ts';
+import { type DeployOutcome, runDeployment } from '../controller/run-deployment.ts';
 import { CutoverError } from '../errors/cutover-error.ts';
-import { SILENT_OBSERVER } from '../orchestrator/deployment-recorder.ts';
-import { type DeployOutcome, runDeployment } from '../orchestrator/deployment-runner.ts';
-import type { SkipCheck } from '../orchestrator/pipeline.ts';
 import type { Command } from './command.ts';
 import type { Output } from './output.ts';
 import { formatMs } from './output.ts';

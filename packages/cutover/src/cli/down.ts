@@ -1,8 +1,8 @@
 import { stopAccessories } from '../accessories/stop-accessories.ts';
-import { isPidAlive } from '../agent/supervisor/process-group.ts';
 import { loadConfig } from '../config/load-config.ts';
 import { CutoverError } from '../errors/cutover-error.ts';
-import { AgentClient } from '../orchestrator/agent-client.ts';
+import { AgentClient } from '../platform/agent-client.ts';
+import { isPidAlive } from '../shared/process-group.ts';
 import type { Command } from './command.ts';
 
 /** How long `cutover down` waits for the agent to stop its apps and exit. */

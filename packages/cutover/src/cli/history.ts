@@ -1,7 +1,7 @@
 import { agentPaths } from '../agent/agent-paths.ts';
 import { loadConfig } from '../config/load-config.ts';
+import { markInterrupted } from '../controller/deployment-state.ts';
 import { CutoverError } from '../errors/cutover-error.ts';
-import { markInterrupted } from '../orchestrator/deployment-state.ts';
 import { type DeploymentRecord, DeploymentStore } from '../store/deployment-store.ts';
 import type { Command } from './command.ts';
 import type { Output } from './output.ts';

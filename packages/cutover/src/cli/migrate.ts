@@ -18,7 +18,7 @@ import {
 import { type MigrationSettings, resolveMigrationSettings } from '../database/migrations/migration-settings.ts';
 import { repairMigrations } from '../database/migrations/repair-migrations.ts';
 import { CutoverError } from '../errors/cutover-error.ts';
-import { resolveRelease } from '../orchestrator/release-resolver.ts';
+import { resolveRelease } from '../releases/release-resolver.ts';
 import type { Command, CommandContext } from './command.ts';
 import { formatMs, type Output } from './output.ts';
 

@@ -1,4 +1,4 @@
-import type { DeploymentObserver } from '../orchestrator/deployment-recorder.ts';
+import type { DeploymentObserver } from '../controller/deployment-recorder.ts';
 import type { Output, Step } from './output.ts';
 
 /** Event types worth a line of their own; the rest only update the live step text. */

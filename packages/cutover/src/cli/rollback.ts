@@ -1,10 +1,10 @@
 import { agentPaths } from '../agent/agent-paths.ts';
 import { loadConfig } from '../config/load-config.ts';
+import { SILENT_OBSERVER } from '../controller/deployment-recorder.ts';
+import { currentRelease } from '../controller/deployment-state.ts';
+import { runDeployment } from '../controller/run-deployment.ts';
 import { CutoverError } from '../errors/cutover-error.ts';
-import { AgentClient } from '../orchestrator/agent-client.ts';
-import { SILENT_OBSERVER } from '../orchestrator/deployment-recorder.ts';
-import { runDeployment } from '../orchestrator/deployment-runner.ts';
-import { currentRelease } from '../orchestrator/deployment-state.ts';
+import { AgentClient } from '../platform/agent-client.ts';
 import { DeploymentStore } from '../store/deployment-store.ts';
 import type { Command } from './command.ts';
 import { reportOutcome } from './deploy.ts';

@@ -1,7 +1,7 @@
 import { loadConfig } from '../config/load-config.ts';
-import { AgentClient } from '../orchestrator/agent-client.ts';
-import { DeployLock, isStale } from '../orchestrator/deploy-lock.ts';
-import { currentRelease, deployLockName, markInterrupted } from '../orchestrator/deployment-state.ts';
+import { DeployLock, isStale } from '../controller/deploy-lock.ts';
+import { currentRelease, deployLockName, markInterrupted } from '../controller/deployment-state.ts';
+import { AgentClient } from '../platform/agent-client.ts';
 import { DeploymentStore } from '../store/deployment-store.ts';
 import type { Command } from './command.ts';
 import { formatMs } from './output.ts';

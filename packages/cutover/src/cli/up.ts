@@ -1,10 +1,10 @@
 import type { LoadedConfig } from '../config/load-config.ts';
 import { loadConfig } from '../config/load-config.ts';
-import { AgentClient } from '../orchestrator/agent-client.ts';
-import { SILENT_OBSERVER } from '../orchestrator/deployment-recorder.ts';
-import { runDeployment } from '../orchestrator/deployment-runner.ts';
-import type { SkipCheck } from '../orchestrator/pipeline.ts';
-import { buildRouteSpec } from '../orchestrator/route-spec.ts';
+import { SILENT_OBSERVER } from '../controller/deployment-recorder.ts';
+import type { SkipCheck } from '../controller/pipeline.ts';
+import { runDeployment } from '../controller/run-deployment.ts';
+import { buildRouteSpec } from '../controller/steps/route-spec.ts';
+import { AgentClient } from '../platform/agent-client.ts';
 import { runAgentInProcess, startBackgroundAgent } from './agent-process.ts';
 import type { Command } from './command.ts';
 import { parseSkips, reportOutcome } from './deploy.ts';

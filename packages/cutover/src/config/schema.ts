@@ -1,6 +1,6 @@
 import { z } from 'zod';
+import { durationMs } from '../shared/duration.ts';
 import * as D from './defaults.ts';
-import { durationMs } from './duration.ts';
 import { databaseSectionsSchema } from './schema-database.ts';
 import { rolloutStrategySchema } from './schema-rollout.ts';
 
@@ -8,6 +8,15 @@ const name = z.string().regex(/^[a-z][a-z0-9-]{0,62}$/, 'must be lowercase lette
 const port = z.number().int().min(1).max(65_535);
 const envName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be a valid environment variable name');
 const commandLine = z.string().min(1, 'must not be empty');
+/** An env value: text, a number or true/false (passed on as text). */
+const envValue = z.unknown().transform((value, ctx): string => {
+  if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') return String(value);
+  ctx.addIssue({
+    code: 'custom',
+    message: `must be text, a number or true/false (got ${value === null ? 'null' : Array.isArray(value) ? 'a list' : typeof value === 'object' ? 'a mapping' : 'nothing'}); quote it to pass it as text`,
+  });
+  return z.NEVER;
+});
 const httpToken = z.string().regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/, 'must be a cookie or header name (letters, digits, - and _ ...)');
 
 const httpHealth = z.strictObject({
@@ -60,7 +69,7 @@ const processType = z.strictObject({
   health: healthCheck.optional(),
   restart: restartPolicy.default(() => restartPolicy.parse({})),
   stopTimeoutMs: durationMs().default(D.DEFAULT_STOP_TIMEOUT_MS),
-  env: z.record(envName, z.union([z.string(), z.number(), z.boolean()]).transform(String)).default({}),
+  env: z.record(envName, envValue).default({}),
   /** Working directory inside the release (default: the release root). */
   cwd: z.string().optional(),
 });
@@ -97,7 +106,11 @@ const proxy = z.strictObject({
   drainTimeoutMs: durationMs().default(D.DEFAULT_DRAIN_TIMEOUT_MS),
   websocketGraceMs: durationMs().default(D.DEFAULT_WEBSOCKET_GRACE_MS),
   /** While a canary splits traffic, keep each client on one release: { cookie: name } or { header: name } (none by default). */
-  sticky: z.union([z.strictObject({ cookie: httpToken }), z.strictObject({ header: httpToken })]).optional(),
+  sticky: z
+    .union([z.strictObject({ cookie: httpToken }), z.strictObject({ header: httpToken })], {
+      error: 'must be { cookie: <name> } or { header: <name> }, one of the two, with a cookie or header name such as cutover-release',
+    })
+    .optional(),
   /** Request header that sends a request to the release it names, for testers, e.g. x-cutover-release (none by default). */
   forceReleaseHeader: httpToken.optional(),
 });
@@ -132,7 +145,7 @@ export const configSchema = z
     service: name,
     release: releaseSource.default({ source: 'directory', path: 'releases/{release}' }),
     processes: z.record(name, processType).refine((p) => Object.keys(p).length > 0, 'must declare at least one process type'),
-    env: z.record(envName, z.union([z.string(), z.number(), z.boolean()]).transform(String)).default({}),
+    env: z.record(envName, envValue).default({}),
     envFiles: z.array(z.string()).default([]),
     proxy: proxy.default(() => proxy.parse({})),
     rollout: rolloutStrategySchema,

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { signalProcessGroup } from '../supervisor/process-group.ts';
+import { signalProcessGroup } from '../../shared/process-group.ts';
 import type { ProbeResult } from './health-state-machine.ts';
 
 /** How much of a failing check command's output is kept in the probe detail. */

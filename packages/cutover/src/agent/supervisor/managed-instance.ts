@@ -12,11 +12,12 @@
  *   restarting → failed       the respawn is impossible (working directory gone)
  *   any live state → stopping → stopped           stop(): SIGTERM to the group, SIGKILL after the timeout
  * `stopped` and `failed` are terminal. An unhealthy instance is reported, not restarted: the proxy
- * stops routing to it, and replacing it is the orchestrator's call.
+ * stops routing to it, and replacing it is the controller's call.
  */
 import { spawn } from 'node:child_process';
 import { statSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { isPidAlive, readProcessEnvVar, signalProcessGroup } from '../../shared/process-group.ts';
 import { buildProbe } from '../health/build-probe.ts';
 import { HealthMonitor } from '../health/health-monitor.ts';
 import type { HealthTransition } from '../health/health-state-machine.ts';
@@ -24,7 +25,6 @@ import { resolveHealthCheck } from '../health/resolve-health-check.ts';
 import { buildSpawnSpec } from './build-spawn-spec.ts';
 import { appendSupervisorNote, closeInstanceLog, lastAppLogLine, openInstanceLog } from './instance-log.ts';
 import type { InstanceInfo, InstanceSpec, InstanceState } from './instance-spec.ts';
-import { isPidAlive, readProcessEnvVar, signalProcessGroup } from './process-group.ts';
 import { type ProcessExit, type WatchedProcess, watchChild, watchPid } from './process-watch.ts';
 import { planRestart } from './restart-policy.ts';
 
