@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import { describeValue } from './duration.ts';
+import { describeValue } from '../shared/duration.ts';
 
 /**
  * A zod issue in words a user can act on: a wrong type says which type it wanted and what it got
