@@ -120,51 +120,62 @@ export function duplicateRefusal(serialNumber: string, scope: UniquenessScope, e
   );
 }
 
+/** Registers and inserts a vendor serial in the caller's transaction; a duplicate in scope is a value. */
+export async function insertVendorSerial(
+  client: Queryable,
+  input: ReceiveInput,
+  normalized: string,
+  actor: Actor,
+): Promise<{ ok: true; serial: VendorSerial } | { ok: false; conflict: ConflictingSerial }> {
+  const serialNumber = input.vendorSerialNumber.trim();
+  const registered = await registerSerials(client, [
+    { source: 'vendor', serialNumber, normalized, partId: input.partId, vendorKey: vendorKeyOf(input.vendorName), scope: input.scope },
+  ]);
+  if (!registered.ok) return { ok: false, conflict: registered.conflicts[0] };
+  const id = registered.serials[0].id;
+  const { rows } = await client.query(
+    `INSERT INTO vendor_serials (id, serial_number, vendor_name, part_id, lot_number, status, received_date)
+     VALUES ($1, $2, $3, $4, $5, 'received', $6)
+     RETURNING id, serial_number, vendor_name, part_id, lot_number, status, status_reason,
+               to_char(received_date, 'YYYY-MM-DD') AS received_date, created_at, updated_at`,
+    [id, serialNumber, input.vendorName.trim(), input.partId, input.lotNumber ?? null, input.receivedDate],
+  );
+  const serial = fromRow(rows[0]);
+  await writeAudit(client, [
+    {
+      eventType: 'vendor_serial:received',
+      entityType: 'vendor_serial',
+      entityId: id,
+      serialNumber,
+      partId: input.partId,
+      performedBy: actor.subject,
+      after: {
+        status: 'received',
+        vendorName: serial.vendorName,
+        lotNumber: serial.lotNumber,
+        receivedDate: serial.receivedDate,
+        scope: input.scope,
+      },
+      requestId: actor.requestId,
+    },
+  ]);
+  return { ok: true, serial };
+}
+
 export function createVendorSerialStore(pool: pg.Pool): VendorSerialStore {
   return {
     async receive(input, actor, onRegistered) {
       const check = checkSerial(input.vendorSerialNumber);
       if (!check.ok) return refuse(422, 'serial_malformed', `vendorSerialNumber ${check.reason}`, { field: 'vendorSerialNumber' });
       const serialNumber = input.vendorSerialNumber.trim();
-      const vendorKey = vendorKeyOf(input.vendorName);
-      let conflict: ConflictingSerial | undefined;
+      const holder: { conflict?: ConflictingSerial } = {};
       const result = await withTransaction(pool, async (client): Promise<Result<{ serial: VendorSerial }>> => {
-        const registered = await registerSerials(client, [
-          { source: 'vendor', serialNumber, normalized: check.normalized, partId: input.partId, vendorKey, scope: input.scope },
-        ]);
-        if (!registered.ok) {
-          conflict = registered.conflicts[0];
-          return refuse(409, 'serial_duplicate_in_scope', 'duplicate');
-        }
-        const id = registered.serials[0].id;
-        const { rows } = await client.query(
-          `INSERT INTO vendor_serials (id, serial_number, vendor_name, part_id, lot_number, status, received_date)
-           VALUES ($1, $2, $3, $4, $5, 'received', $6)
-           RETURNING id, serial_number, vendor_name, part_id, lot_number, status, status_reason,
-                     to_char(received_date, 'YYYY-MM-DD') AS received_date, created_at, updated_at`,
-          [id, serialNumber, input.vendorName.trim(), input.partId, input.lotNumber ?? null, input.receivedDate],
-        );
-        const serial = fromRow(rows[0]);
-        await writeAudit(client, [
-          {
-            eventType: 'vendor_serial:received',
-            entityType: 'vendor_serial',
-            entityId: id,
-            serialNumber,
-            partId: input.partId,
-            performedBy: actor.subject,
-            after: {
-              status: 'received',
-              vendorName: serial.vendorName,
-              lotNumber: serial.lotNumber,
-              receivedDate: serial.receivedDate,
-              scope: input.scope,
-            },
-            requestId: actor.requestId,
-          },
-        ]);
-        return { ok: true, serial };
+        const inserted = await insertVendorSerial(client, input, check.normalized, actor);
+        if (inserted.ok) return inserted;
+        holder.conflict = inserted.conflict;
+        return refuse(409, 'serial_duplicate_in_scope', 'duplicate');
       });
+      const conflict = holder.conflict;
       if (result.ok) await onRegistered?.(check.normalized);
       if (conflict === undefined) return result;
       // The attempt rolled back (it changed nothing); the conflict is recorded on its own.
