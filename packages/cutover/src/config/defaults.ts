@@ -20,6 +20,10 @@ export const DEFAULT_RESTART_WINDOW_MS = 60_000;
 
 export const DEFAULT_DRAIN_TIMEOUT_MS = 30_000;
 export const DEFAULT_WEBSOCKET_GRACE_MS = 5_000;
+/** Upstream timeouts of the proxy, nginx's defaults (proxy_connect_timeout, proxy_read_timeout). */
+export const DEFAULT_PROXY_CONNECT_TIMEOUT_MS = 60_000;
+export const DEFAULT_PROXY_RESPONSE_TIMEOUT_MS = 60_000;
+export const DEFAULT_PROXY_IDLE_TIMEOUT_MS = 60_000;
 
 export const DEFAULT_BATCH_SIZE = 1;
 export const DEFAULT_ROLLOUT_PAUSE_MS = 0;

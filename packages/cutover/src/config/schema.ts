@@ -100,6 +100,19 @@ const proxy = z.strictObject({
   sticky: z.union([z.strictObject({ cookie: httpToken }), z.strictObject({ header: httpToken })]).optional(),
   /** Request header that sends a request to the release it names, for testers, e.g. x-cutover-release (none by default). */
   forceReleaseHeader: httpToken.optional(),
+  /** Connecting to an instance may take this long; then 504 (default 60 s). */
+  connectTimeoutMs: durationMs().default(D.DEFAULT_PROXY_CONNECT_TIMEOUT_MS),
+  /** An instance must start its answer (the response head) within this once the request went out; then 504 (default 60 s). */
+  responseTimeoutMs: durationMs().default(D.DEFAULT_PROXY_RESPONSE_TIMEOUT_MS),
+  /** A response (or request) body may stall this long between two reads; then the answer is cut and counted 504 (default 60 s). */
+  idleTimeoutMs: durationMs().default(D.DEFAULT_PROXY_IDLE_TIMEOUT_MS),
+  /** Which paths count in the proxy's counters (analysis, /metrics): prefixes to include (default all) and to exclude (default none). */
+  metricsPaths: z
+    .strictObject({
+      include: z.array(z.string().startsWith('/')).default([]),
+      exclude: z.array(z.string().startsWith('/')).default([]),
+    })
+    .default({ include: [], exclude: [] }),
 });
 
 const hookList = z.array(commandLine).default([]);

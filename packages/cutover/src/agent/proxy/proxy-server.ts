@@ -240,6 +240,7 @@ export class ProxyServer extends EventEmitter<ProxyServerEvents> {
     if (this.#closing !== null) res.shouldKeepAlive = false;
     const path = service.spec.stripPrefix ? stripPathPrefix(url, service.prefix) : url;
     const exchange = new HttpExchange(service, req, res, head, path, startedMs);
+    if (service.metricsFilter !== null) exchange.counted = service.metricsFilter.counts(url);
     if (choice !== null) {
       exchange.pinnedRelease = choice.release;
       exchange.setCookie = choice.setCookie;
@@ -266,7 +267,9 @@ export class ProxyServer extends EventEmitter<ProxyServerEvents> {
       return;
     }
     const path = service.spec.stripPrefix ? stripPathPrefix(url, service.prefix) : url;
-    new UpgradeExchange(service, req, socket, clientHead, head, path, startedMs).start(target);
+    const exchange = new UpgradeExchange(service, req, socket, clientHead, head, path, startedMs);
+    if (service.metricsFilter !== null) exchange.counted = service.metricsFilter.counts(url);
+    exchange.start(target);
   }
 
   #service(name: string): ProxyService {

@@ -1,5 +1,6 @@
 import { CutoverError } from '../../errors/cutover-error.ts';
 import { LoadBalancer } from './load-balancer.ts';
+import { PathFilter } from './path-filter.ts';
 import type {
   CountersSnapshot,
   DrainReport,
@@ -14,6 +15,25 @@ import { ReleaseCounters } from './release-counters.ts';
 import { normalizePathPrefix } from './router.ts';
 import { Target } from './target.ts';
 
+/** Upstream timeouts of a route; the defaults are nginx's (proxy_connect_timeout, proxy_read_timeout). */
+export const DEFAULT_CONNECT_TIMEOUT_MS = 60_000;
+export const DEFAULT_RESPONSE_TIMEOUT_MS = 60_000;
+export const DEFAULT_IDLE_TIMEOUT_MS = 60_000;
+
+export interface UpstreamTimeouts {
+  connectMs: number;
+  responseMs: number;
+  idleMs: number;
+}
+
+function timeoutsOf(spec: RouteSpec): UpstreamTimeouts {
+  return {
+    connectMs: spec.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS,
+    responseMs: spec.responseTimeoutMs ?? DEFAULT_RESPONSE_TIMEOUT_MS,
+    idleMs: spec.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS,
+  };
+}
+
 /** One routed service: its route, its targets (draining ones included until drained) and per-release counters. */
 export class ProxyService {
   readonly name: string;
@@ -24,6 +44,10 @@ export class ProxyService {
   readonly balancer = new LoadBalancer<Target>();
   /** Sticky and forced release choice; null when the route configures neither (the plain path). */
   affinity: ReleaseAffinity | null;
+  /** Upstream timeouts, resolved once per route change. */
+  timeouts: UpstreamTimeouts;
+  /** Which paths count in the counters; null when the route has no filter (everything counts). */
+  metricsFilter: PathFilter | null;
   readonly #byId = new Map<string, Target>();
   readonly #counters = new Map<string, ReleaseCounters>();
   readonly #onEjected: (event: TargetEjectedEvent) => void;
@@ -33,12 +57,16 @@ export class ProxyService {
     this.spec = spec;
     this.prefix = normalizePathPrefix(spec.pathPrefix, spec.service);
     this.affinity = ReleaseAffinity.of(spec);
+    this.timeouts = timeoutsOf(spec);
+    this.metricsFilter = PathFilter.of(spec.metricsPaths);
     this.#onEjected = onEjected;
   }
 
   update(spec: RouteSpec): void {
     this.prefix = normalizePathPrefix(spec.pathPrefix, spec.service);
     this.affinity = ReleaseAffinity.of(spec);
+    this.timeouts = timeoutsOf(spec);
+    this.metricsFilter = PathFilter.of(spec.metricsPaths);
     this.spec = spec;
   }
 
@@ -107,20 +135,32 @@ export class ProxyService {
     if (target.failed(immediate, Date.now())) this.#onEjected({ service: this.name, id: target.id, reason });
   }
 
-  record(release: string, status: number, latencyMs: number, proxyError: boolean): void {
+  record(release: string, status: number, latencyMs: number, proxyError: boolean, timedOut = false): void {
     let counters = this.#counters.get(release);
     if (counters === undefined) {
       counters = new ReleaseCounters();
       this.#counters.set(release, counters);
     }
-    counters.record(status, latencyMs, Date.now(), proxyError);
+    counters.record(status, latencyMs, Date.now(), proxyError, timedOut);
   }
 
   counters(): Record<string, CountersSnapshot> {
     return Object.fromEntries([...this.#counters].map(([release, counters]) => [release, counters.snapshot()]));
   }
 
+  /**
+   * Finished requests of a release since `sinceMs`, then the ones still in flight (marked `inFlight`,
+   * their age so far as latency): a release whose requests hang must not look idle to analysis.
+   */
   samples(release: string, sinceMs: number): LatencySample[] {
-    return this.#counters.get(release)?.samples(sinceMs) ?? [];
+    const samples = this.#counters.get(release)?.samples(sinceMs) ?? [];
+    const nowMs = Date.now();
+    const nowPerfMs = performance.now();
+    for (const target of this.targets) {
+      if (target.release !== release) continue;
+      for (const startedMs of target.inFlightStarts())
+        samples.push({ atMs: nowMs, latencyMs: nowPerfMs - startedMs, status: 0, inFlight: true });
+    }
+    return samples;
   }
 }
