@@ -16,13 +16,13 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
 import { stringify } from 'yaml';
-import { runProcess } from '../packages/cutover/src/checks/run-process.ts';
 import { loadConfig } from '../packages/cutover/src/config/load-config.ts';
 import { buildPgDumpArgs } from '../packages/cutover/src/database/backup/build-pg-dump-args.ts';
 import { createBackup } from '../packages/cutover/src/database/backup/create-backup.ts';
 import { findPgTool } from '../packages/cutover/src/database/backup/find-pg-tool.ts';
 import { parsePgUrl } from '../packages/cutover/src/database/backup/pg-target.ts';
 import { verifyBackup } from '../packages/cutover/src/database/backup/verify-backup.ts';
+import { runProcess } from '../packages/cutover/src/shared/run-process.ts';
 import { runBench } from './support/cleanup.ts';
 import { machine, writeResults } from './support/results-file.ts';
 

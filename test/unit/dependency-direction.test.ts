@@ -6,6 +6,60 @@ import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+const SRC = 'packages/cutover/src';
+
+/**
+ * Every folder of packages/cutover/src and the folders it may import from. Lower layers first:
+ * shared helpers import no feature folder; the agent (data plane) never imports the control plane
+ * (controller, strategies, analysis, checks, database, store) or the CLI; only the CLI imports the CLI.
+ * A new folder needs a line here (the test says so).
+ */
+const ALLOWED: Record<string, readonly string[]> = {
+  shared: [],
+  errors: ['shared'],
+  config: ['errors', 'shared'],
+  pipeline: ['config', 'shared'],
+  analysis: ['config', 'errors', 'shared'],
+  database: ['config', 'errors', 'pipeline', 'shared'],
+  checks: ['config', 'database', 'errors', 'pipeline', 'shared'],
+  accessories: ['checks', 'config', 'database', 'errors', 'shared'],
+  agent: ['config', 'errors', 'shared'],
+  platform: ['agent', 'config', 'errors', 'shared'],
+  releases: ['agent', 'config', 'errors', 'shared'],
+  store: ['errors', 'shared'],
+  strategies: ['agent', 'analysis', 'checks', 'config', 'errors', 'platform', 'releases', 'shared', 'store'],
+  controller: [
+    'accessories',
+    'agent',
+    'analysis',
+    'checks',
+    'config',
+    'database',
+    'errors',
+    'pipeline',
+    'platform',
+    'releases',
+    'shared',
+    'store',
+    'strategies',
+  ],
+  cli: [
+    'accessories',
+    'agent',
+    'analysis',
+    'checks',
+    'config',
+    'controller',
+    'database',
+    'errors',
+    'pipeline',
+    'platform',
+    'releases',
+    'shared',
+    'store',
+    'strategies',
+  ],
+};
 
 function sourceFiles(dir: string): string[] {
   let files: string[];
@@ -31,17 +85,56 @@ function resolved(file: string, specifier: string): string | null {
   return specifier.startsWith('.') ? relative(ROOT, resolve(dirname(file), specifier)) : null;
 }
 
-test('agent code never imports orchestrator, strategy, analysis or CLI code', () => {
-  const offenders: string[] = [];
-  for (const file of sourceFiles(join(ROOT, 'packages/cutover/src/agent'))) {
+/** The src folder a repository path lies in ("controller" for packages/cutover/src/controller/x.ts), or null. */
+function folderOf(path: string): string | null {
+  const rest = path.startsWith(`${SRC}/`) ? path.slice(SRC.length + 1) : null;
+  if (rest === null || !rest.includes('/')) return null;
+  return rest.slice(0, rest.indexOf('/'));
+}
+
+/** Every import from one src folder into another: "from → to: file → target". */
+function folderEdges(): { from: string; to: string; where: string }[] {
+  const edges: { from: string; to: string; where: string }[] = [];
+  for (const file of sourceFiles(join(ROOT, SRC))) {
+    const from = folderOf(relative(ROOT, file));
+    if (from === null) continue;
     for (const specifier of imports(file)) {
       const target = resolved(file, specifier);
-      if (target && /^packages\/cutover\/src\/(orchestrator|strategies|analysis|cli|database|checks)\//.test(target)) {
-        offenders.push(`${relative(ROOT, file)} → ${target}`);
-      }
+      const to = target === null ? null : folderOf(target);
+      if (to !== null && to !== from) edges.push({ from, to, where: `${relative(ROOT, file)} → ${target}` });
     }
   }
+  return edges;
+}
+
+test('every folder of packages/cutover/src has a dependency rule', () => {
+  const folders = readdirSync(join(ROOT, SRC)).filter((name) => statSync(join(ROOT, SRC, name)).isDirectory());
+  assert.deepEqual(
+    folders.filter((name) => !(name in ALLOWED)),
+    [],
+    'add the new folder and what it may import to ALLOWED in test/unit/dependency-direction.test.ts',
+  );
+});
+
+test('each folder imports only the folders its rule allows', () => {
+  const offenders = folderEdges()
+    .filter((edge) => !(ALLOWED[edge.from] ?? []).includes(edge.to))
+    .map((edge) => edge.where);
   assert.deepEqual(offenders, []);
+});
+
+test('no two folders import each other (dependencies point one way)', () => {
+  const pairs = new Set(folderEdges().map((edge) => `${edge.from}→${edge.to}`));
+  const both = [...pairs].filter((pair) => {
+    const [from, to] = pair.split('→');
+    return pairs.has(`${to}→${from}`);
+  });
+  assert.deepEqual(both, []);
+  // The rule table itself is acyclic in pairs too, so a fix can never be to allow both directions.
+  const mutual = Object.entries(ALLOWED).flatMap(([from, tos]) =>
+    tos.filter((to) => ALLOWED[to]?.includes(from)).map((to) => `${from}↔${to}`),
+  );
+  assert.deepEqual(mutual, []);
 });
 
 test('services import only the service kit among the project packages', () => {
@@ -49,7 +142,7 @@ test('services import only the service kit among the project packages', () => {
   for (const file of sourceFiles(join(ROOT, 'services'))) {
     for (const specifier of imports(file)) {
       const target = resolved(file, specifier);
-      if (specifier === 'cutover' || specifier.startsWith('cutover/') || (target && /^(packages\/cutover|apps)\//.test(target))) {
+      if (specifier === 'cutover' || specifier.startsWith('cutover/') || (target && /^packages\/cutover\//.test(target))) {
         offenders.push(`${relative(ROOT, file)} → ${specifier}`);
       }
     }
@@ -57,13 +150,13 @@ test('services import only the service kit among the project packages', () => {
   assert.deepEqual(offenders, []);
 });
 
-test('nothing imports from apps/', () => {
+test('the product and the service kit never import tests, benchmarks, services or examples', () => {
   const offenders: string[] = [];
-  for (const dir of ['packages', 'services', 'examples', 'test', 'bench']) {
+  for (const dir of ['packages/cutover/src', 'packages/service-kit/src']) {
     for (const file of sourceFiles(join(ROOT, dir))) {
       for (const specifier of imports(file)) {
         const target = resolved(file, specifier);
-        if (target?.startsWith('apps/')) offenders.push(`${relative(ROOT, file)} → ${target}`);
+        if (target && /^(test|bench|services|examples)\//.test(target)) offenders.push(`${relative(ROOT, file)} → ${target}`);
       }
     }
   }
@@ -71,7 +164,10 @@ test('nothing imports from apps/', () => {
 });
 
 test('the checker sees violations (it can fail)', () => {
-  const sample = join(ROOT, 'packages/cutover/src/agent/agent.ts');
-  assert.equal(resolved(sample, '../orchestrator/x.ts'), 'packages/cutover/src/orchestrator/x.ts');
-  assert.deepEqual(imports(sample).length > 0, true);
+  const sample = join(ROOT, SRC, 'agent/agent.ts');
+  assert.equal(resolved(sample, '../controller/x.ts'), `${SRC}/controller/x.ts`);
+  assert.equal(folderOf(`${SRC}/controller/x.ts`), 'controller');
+  assert.equal(folderOf(`${SRC}/index.ts`), null);
+  assert.equal(imports(sample).length > 0, true);
+  assert.equal(ALLOWED.agent.includes('controller'), false);
 });

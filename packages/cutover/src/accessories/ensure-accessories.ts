@@ -1,9 +1,9 @@
 import type { CheckOutcome } from '../checks/check-result.ts';
-import { lookupEnv } from '../checks/lookup-env.ts';
 import { probePostgres } from '../checks/postgres-probe.ts';
 import { DEFAULT_REDIS_PORT, parseRedisUrl, probeRedis } from '../checks/redis-probe.ts';
 import { probeTcp } from '../checks/tcp-probe.ts';
 import type { LoadedConfig } from '../config/load-config.ts';
+import { lookupEnv } from '../config/lookup-env.ts';
 import type { AccessoryConfig } from '../config/schema-checks.ts';
 import { DEFAULT_PG_PORT } from '../database/backup/pg-target.ts';
 import { CutoverError } from '../errors/cutover-error.ts';

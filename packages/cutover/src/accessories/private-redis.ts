@@ -1,14 +1,14 @@
 import { randomBytes } from 'node:crypto';
 import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { isPidAlive } from '../agent/supervisor/process-group.ts';
 import { probeRedis } from '../checks/redis-probe.ts';
-import { describeExit, runProcess } from '../checks/run-process.ts';
 import { CutoverError } from '../errors/cutover-error.ts';
+import { findFreePort } from '../shared/free-port.ts';
+import { isPidAlive } from '../shared/process-group.ts';
+import { describeExit, runProcess } from '../shared/run-process.ts';
 import { type AccessoryState, makePrivateDir, readAccessoryState, writeAccessoryState } from './accessory-state.ts';
 import { buildRedisConf } from './build-accessory-commands.ts';
 import { findRedisServer } from './find-accessory-binaries.ts';
-import { findFreePort } from './free-port.ts';
 
 export interface PrivateRedisOptions {
   name: string;

@@ -1,6 +1,7 @@
 import { timingSafeEqual } from 'node:crypto';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { CutoverError, isCutoverError } from '../errors/cutover-error.ts';
+import { redactEnvDeep } from '../shared/redact.ts';
 import {
   emptyBodySchema,
   parseBody,
@@ -20,7 +21,7 @@ export type AdminApi = FastifyInstance;
 export const MAX_WAIT_HEALTHY_MS = 15 * 60_000;
 
 /**
- * The agent's admin API for the CLI and the orchestrator: JSON over a unix socket (or loopback),
+ * The agent's admin API for the CLI and the controller: JSON over a unix socket (or loopback),
  * every request authenticated with the bearer token kept in the data directory.
  */
 export function createAdminApi({ agent, token }: { agent: Agent; token: string }): AdminApi {
@@ -33,6 +34,9 @@ export function createAdminApi({ agent, token }: { agent: Agent; token: string }
       return reply.code(401).send({ error: { code: 'CUT_ERR_AGENT_UNAUTHORIZED', message: 'missing or wrong admin token' } });
     }
   });
+
+  // Env values stay in the agent: every answer shows an instance's env keys, never their values.
+  app.addHook('preSerialization', async (_request, _reply, payload) => redactEnvDeep(payload));
 
   app.setErrorHandler((error, _request, reply) => {
     if (isCutoverError(error)) {

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { CutoverError } from '../errors/cutover-error.ts';
-import type { AgentStateStore } from '../store/agent-state-store.ts';
+import type { AgentStateStore } from './agent-state-store.ts';
 import type { DrainReport, ProxyServer } from './proxy/proxy-server.ts';
 import { isSameProcess, type ProcessIdentity, processStartTicks } from './supervisor/process-identity.ts';
 import type { InstanceInfo, InstanceSpec, ProcessSupervisor } from './supervisor/process-supervisor.ts';

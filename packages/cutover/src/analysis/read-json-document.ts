@@ -1,5 +1,5 @@
+import { parseJsonPath, selectJsonPath } from '../config/json-path.ts';
 import type { Reducer } from '../config/schema-analysis.ts';
-import { parseJsonPath, selectJsonPath } from './json-path.ts';
 import { type MeasurementValue, measurementError } from './metric-provider.ts';
 import { readJsonMeasurement, readNumber } from './read-number.ts';
 

@@ -1,13 +1,13 @@
+import { templatePlaceholders } from '../config/query-template.ts';
 import type { AnalysisDefinition, AnalysisMetric } from '../config/schema-analysis.ts';
 import { CutoverError } from '../errors/cutover-error.ts';
+import { errorText } from '../shared/error-text.ts';
 import { type AnalysisClock, systemClock } from './analysis-clock.ts';
 import type { AnalysisResult, MeasurementRecord, MetricResult, MetricTally, Verdict } from './analysis-result.ts';
-import { errorText } from './error-text.ts';
 import { judgeMeasurement, needsBaseline } from './judge-measurement.ts';
 import type { MeasureContext, MeasurementValue, MetricProvider, MetricProviders } from './metric-provider.ts';
 import { addToTally, classifyMeasurement, EMPTY_TALLY, finalVerdict, limitVerdict } from './metric-tally.ts';
 import { parseAnalysisDefinition } from './parse-analysis-definition.ts';
-import { templatePlaceholders } from './query-template.ts';
 import { summarizeSamples } from './sample-stats.ts';
 import { describeMetricResult } from './summarize-verdict.ts';
 

@@ -1,16 +1,16 @@
 import type { LoadedConfig } from '../config/load-config.ts';
+import { lookupEnv } from '../config/lookup-env.ts';
 import type { CheckSpec } from '../config/schema-checks.ts';
 import { backupDir, listManifests } from '../database/backup/backup-manifest.ts';
+import { describeExit, runProcess } from '../shared/run-process.ts';
 import { type CheckOutcome, fail, pass } from './check-result.ts';
 import { probeHttp } from './http-probe.ts';
-import { lookupEnv } from './lookup-env.ts';
 import { probePostgres } from './postgres-probe.ts';
 import { DEFAULT_REDIS_PORT, parseRedisUrl, probeRedis, type RedisAddress } from './redis-probe.ts';
-import { describeExit, runProcess } from './run-process.ts';
 import { probeDisk, probeLoad, probeMemory } from './system-probes.ts';
 import { probeTcp } from './tcp-probe.ts';
 
-/** Checks only the caller can evaluate: the agent knows release health, the orchestrator the lock. */
+/** Checks only the caller can evaluate: the agent knows release health, the controller the lock. */
 export interface CheckProbes {
   currentReleaseHealthy?: () => Promise<CheckOutcome>;
   deployLockFree?: () => Promise<CheckOutcome>;

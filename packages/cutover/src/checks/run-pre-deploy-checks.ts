@@ -1,4 +1,4 @@
-import type { StepContext, StepResult } from '../orchestrator/pipeline-step.ts';
+import type { StepContext, StepResult } from '../pipeline/pipeline-step.ts';
 import { summarizeResults } from './check-result.ts';
 import type { CheckProbes } from './evaluate-check.ts';
 import { runChecks, type SkipRequest } from './run-checks.ts';

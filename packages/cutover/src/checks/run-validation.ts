@@ -1,12 +1,12 @@
 import type { DependencyCheckSpec, ValidationHttpConfig } from '../config/schema-checks.ts';
-import type { StepContext, StepResult } from '../orchestrator/pipeline-step.ts';
+import type { StepContext, StepResult } from '../pipeline/pipeline-step.ts';
 import { type CheckOutcome, type CheckResult, fail, summarizeResults } from './check-result.ts';
 import { type CountersFn, measureErrorRate } from './error-rate.ts';
 import { errorText } from './error-text.ts';
 import { probeHttp } from './http-probe.ts';
 import { runChecks } from './run-checks.ts';
 
-/** What only the orchestrator knows after the switch. */
+/** What only the controller knows after the switch. */
 export interface ValidationDeps {
   /** The proxy's base URL for this service, e.g. http://127.0.0.1:8080 (needed by checks with via proxy/both). */
   proxyBaseUrl?: string;

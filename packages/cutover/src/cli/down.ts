@@ -1,8 +1,8 @@
 import { stopAccessories } from '../accessories/stop-accessories.ts';
-import { isPidAlive } from '../agent/supervisor/process-group.ts';
 import { loadConfig } from '../config/load-config.ts';
 import { CutoverError } from '../errors/cutover-error.ts';
-import { AgentClient } from '../orchestrator/agent-client.ts';
+import { AgentClient } from '../platform/agent-client.ts';
+import { isPidAlive } from '../shared/process-group.ts';
 import type { Command } from './command.ts';
 
 /** How long `cutover down` waits for the agent to stop its apps and exit. */
@@ -12,6 +12,7 @@ export const downCommand: Command = {
   name: 'down',
   summary: 'stop the service instances and the agent',
   usage: 'cutover down',
+  exitCodes: { 3: 'the agent did not stop in time, or refused the request' },
   async run({ options, out, cwd }) {
     const loaded = loadConfig(cwd, options.config as string | undefined);
     const client = new AgentClient(loaded.dataDir);

@@ -1,7 +1,7 @@
 import { agentPaths } from '../agent/agent-paths.ts';
 import { loadConfig } from '../config/load-config.ts';
+import { markInterrupted } from '../controller/deployment-state.ts';
 import { CutoverError } from '../errors/cutover-error.ts';
-import { markInterrupted } from '../orchestrator/deployment-state.ts';
 import { type DeploymentRecord, DeploymentStore } from '../store/deployment-store.ts';
 import type { Command } from './command.ts';
 import type { Output } from './output.ts';
@@ -13,6 +13,7 @@ export const historyCommand: Command = {
   summary: 'past deployments; with an id, every step, decision and value of one',
   usage: 'cutover history [deployment-id] [--limit N] [--json]',
   options: { limit: { type: 'string', short: 'n', help: 'how many deployments to list (default 20)' } },
+  exitCodes: { 5: 'no deployment with that id' },
   async run({ args, options, out, cwd }) {
     const loaded = loadConfig(cwd, options.config as string | undefined);
     const service = loaded.config.service;

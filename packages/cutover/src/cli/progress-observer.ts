@@ -1,4 +1,4 @@
-import type { DeploymentObserver } from '../orchestrator/deployment-recorder.ts';
+import type { DeploymentObserver } from '../controller/deployment-recorder.ts';
 import type { Output, Step } from './output.ts';
 
 /** Event types worth a line of their own; the rest only update the live step text. */
@@ -84,6 +84,8 @@ export function describeEvent(type: string, data: Record<string, unknown>): stri
       return String(data.message);
     case 'hook:output':
       return `${data.hook}: ${data.line}`;
+    case 'build:output':
+      return `build: ${data.line}`;
     default:
       return null;
   }

@@ -1,8 +1,8 @@
 import { userInfo } from 'node:os';
 import { agentPaths } from '../agent/agent-paths.ts';
 import { loadConfig } from '../config/load-config.ts';
+import { markInterrupted } from '../controller/deployment-state.ts';
 import { CutoverError } from '../errors/cutover-error.ts';
-import { markInterrupted } from '../orchestrator/deployment-state.ts';
 import { DeploymentSignals, type SignalKind, type SignalRecord } from '../store/deployment-signals.ts';
 import { type DeploymentRecord, DeploymentStore } from '../store/deployment-store.ts';
 import type { CommandContext } from './command.ts';

@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import { parseJsonPath } from '../analysis/json-path.ts';
-import { renderTemplate, TEMPLATE_VARIABLES, unknownPlaceholders } from '../analysis/query-template.ts';
-import { durationMs } from './duration.ts';
+import { durationMs } from '../shared/duration.ts';
+import { parseJsonPath } from './json-path.ts';
+import { renderTemplate, TEMPLATE_VARIABLES, unknownPlaceholders } from './query-template.ts';
 
 /**
  * One analysis definition: the metrics that judge a release (canary or green) against thresholds

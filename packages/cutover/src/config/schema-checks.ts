@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { durationMs } from './duration.ts';
+import { durationMs } from '../shared/duration.ts';
 
 /** cutover.yml sections for backups, pre-deploy checks, validation and accessories. Each key must be optional. */
 
@@ -129,7 +129,7 @@ const backupAgeCheck = z.strictObject({
   kind: z.literal('backup-age'),
   ...common,
   /** The newest backup must be younger than this. */
-  maxAgeMs: durationMs(),
+  maxAgeMs: durationMs({ timer: false }),
   /** Only count backups whose restore test passed (default false). */
   requireVerified: z.boolean().default(false),
 });
@@ -142,9 +142,9 @@ const commandCheck = z.strictObject({
   command: z.string().min(1),
 });
 
-/** Evaluated by a function the orchestrator passes in (it asks the agent). */
+/** Evaluated by a function the controller passes in (it asks the agent). */
 const currentReleaseHealthyCheck = z.strictObject({ kind: z.literal('current-release-healthy'), ...common });
-/** Evaluated by a function the orchestrator passes in (it reads the lock store). */
+/** Evaluated by a function the controller passes in (it reads the lock store). */
 const deployLockFreeCheck = z.strictObject({ kind: z.literal('deploy-lock-free'), ...common });
 
 export const checkSpecSchema = z.discriminatedUnion('kind', [
@@ -189,7 +189,7 @@ const backup = z.strictObject({
   /** Keep at most this many backups (default 7). */
   keepCount: z.number().int().min(1).default(DEFAULT_BACKUP_KEEP_COUNT),
   /** Delete backups older than this (default 720h = 30 days). */
-  keepMaxAgeMs: durationMs().default(DEFAULT_BACKUP_KEEP_MAX_AGE_MS),
+  keepMaxAgeMs: durationMs({ timer: false }).default(DEFAULT_BACKUP_KEEP_MAX_AGE_MS),
   /** Tables up to this size get an exact count(*); larger ones the planner estimate (default 512MiB). */
   exactCountMaxBytes: byteSize().default(DEFAULT_BACKUP_EXACT_COUNT_MAX_BYTES),
   /** Restore-test every pipeline backup into a scratch database before migrating (default false). */

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { durationMs } from './duration.ts';
+import { durationMs } from '../shared/duration.ts';
 
 /** Defaults of the `migrations` section (docs/migrations.md shows the same numbers). */
 export const DEFAULT_MIGRATIONS_DIRECTORY = 'migrations';

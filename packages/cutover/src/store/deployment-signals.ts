@@ -30,7 +30,7 @@ export interface SignalRecord {
 
 /**
  * Requests from `cutover promote` and `cutover abort` to a deployment that runs in another process.
- * They share the orchestrator's SQLite file (deployments.db); the running strategy polls for new
+ * They share the controller's SQLite file (deployments.db); the running strategy polls for new
  * rows and writes back what it did with each, which the sending command waits for.
  */
 export class DeploymentSignals {

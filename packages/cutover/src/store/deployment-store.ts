@@ -1,5 +1,5 @@
 import type { DatabaseSync } from 'node:sqlite';
-import { immediate, openSqliteFile } from './sqlite-file.ts';
+import { immediate, openSqliteFile } from '../shared/sqlite-file.ts';
 
 const SCHEMA = [
   `CREATE TABLE IF NOT EXISTS releases (
@@ -116,7 +116,7 @@ export interface LockRow {
   expiresAt: number;
 }
 
-/** The orchestrator's records: releases, deployments with their steps and events, and deploy locks. */
+/** the controller's records: releases, deployments with their steps and events, and deploy locks. */
 export class DeploymentStore {
   readonly db: DatabaseSync;
 

@@ -4,7 +4,7 @@ import { runAnalysis } from '../analysis/run-analysis.ts';
 import { summarizeVerdict } from '../analysis/summarize-verdict.ts';
 import type { AnalysisDefinition } from '../config/schema-analysis.ts';
 import type { OnInconclusive } from '../config/schema-rollout.ts';
-import type { TrafficRouter } from '../orchestrator/traffic-router.ts';
+import type { TrafficRouter } from '../platform/traffic-router.ts';
 
 /** Extra history read from the proxy before a window starts, so the window's first samples are surely there. */
 export const SAMPLE_MARGIN_MS = 1000;

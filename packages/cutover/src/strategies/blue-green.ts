@@ -21,12 +21,13 @@
 import type { BlueGreenConfig } from '../config/schema-rollout.ts';
 import { GuardedRollout } from './guarded-rollout.ts';
 import { fallBackToRolling, gateInstances, retireInstances, startInstances } from './release-set.ts';
-import type { RolloutResult, StrategyContext } from './rolling.ts';
-import type { StrategyDeps } from './run-strategy.ts';
 import { runSmokeChecks, type SmokeResult } from './smoke-checks.ts';
+import type { RolloutResult, Strategy, StrategyContext, StrategyDeps } from './strategy.ts';
 import { applyWeights } from './traffic-weights.ts';
 
-export async function runBlueGreen(ctx: StrategyContext, config: BlueGreenConfig, deps: StrategyDeps): Promise<RolloutResult> {
+export const blueGreenStrategy: Strategy<BlueGreenConfig> = { name: 'blueGreen', run: runBlueGreen };
+
+async function runBlueGreen(ctx: StrategyContext, config: BlueGreenConfig, deps: StrategyDeps): Promise<RolloutResult> {
   const routed = ctx.plan.processes.find((p) => p.routed && p.instances > 0);
   const blue = ctx.previous?.release ?? null;
   const serving = (await ctx.backend.instances(ctx.plan.service)).some((i) => i.spec.release === blue && i.inPool);

@@ -21,14 +21,15 @@
 
 import type { AnalysisResult } from '../analysis/analysis-result.ts';
 import type { CanaryConfig, CanaryStep } from '../config/schema-rollout.ts';
-import type { ProcessPlan } from '../orchestrator/release-plan.ts';
+import type { ProcessPlan } from '../releases/release-plan.ts';
 import { GuardedRollout } from './guarded-rollout.ts';
 import { fallBackToRolling, gateInstances, retireInstances, startInstances } from './release-set.ts';
-import type { RolloutResult, StrategyContext } from './rolling.ts';
-import type { StrategyDeps } from './run-strategy.ts';
+import type { RolloutResult, Strategy, StrategyContext, StrategyDeps } from './strategy.ts';
 import { applyWeights, buildCanaryWeights } from './traffic-weights.ts';
 
-export async function runCanary(ctx: StrategyContext, config: CanaryConfig, deps: StrategyDeps): Promise<RolloutResult> {
+export const canaryStrategy: Strategy<CanaryConfig> = { name: 'canary', run: runCanary };
+
+async function runCanary(ctx: StrategyContext, config: CanaryConfig, deps: StrategyDeps): Promise<RolloutResult> {
   const routed = ctx.plan.processes.find((p) => p.routed && p.instances > 0);
   const stable = ctx.previous?.release ?? null;
   const serving = (await ctx.backend.instances(ctx.plan.service)).some((i) => i.spec.release === stable && i.inPool);

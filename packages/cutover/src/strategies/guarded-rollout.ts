@@ -1,14 +1,14 @@
 import type { AnalysisResult } from '../analysis/analysis-result.ts';
-import { errorText } from '../analysis/error-text.ts';
 import { summarizeVerdict } from '../analysis/summarize-verdict.ts';
 import type { AnalysisDefinition } from '../config/schema-analysis.ts';
 import type { OnInconclusive } from '../config/schema-rollout.ts';
+import { errorText } from '../shared/error-text.ts';
 import { type AnalysisGateDeps, decideVerdict, runAnalysisGate } from './analysis-gate.ts';
 import { InstanceWatch } from './instance-watch.ts';
 import { type GateOutcome, retireInstances, returnToStable } from './release-set.ts';
-import { type RolloutResult, restorePrevious, type StrategyContext } from './rolling.ts';
+import { restorePrevious } from './restore-previous.ts';
 import { type AbortCause, RolloutControl, UNTIL_PROMOTED } from './rollout-control.ts';
-import type { StrategyDeps } from './run-strategy.ts';
+import type { RolloutResult, StrategyContext, StrategyDeps } from './strategy.ts';
 import { applyWeights } from './traffic-weights.ts';
 
 export interface VerdictNote {

@@ -1,5 +1,5 @@
-import type { AgentInstance } from '../orchestrator/agent-client.ts';
-import type { WorkloadBackend } from '../orchestrator/workload-backend.ts';
+import type { AgentInstance } from '../platform/agent-client.ts';
+import type { WorkloadBackend } from '../platform/workload-backend.ts';
 
 /** How often new instances are checked for crashes and failed health checks during a rollout. */
 export const DEFAULT_WATCH_INTERVAL_MS = 100;

@@ -1,10 +1,12 @@
 import type { InstanceInfo } from '../agent/supervisor/process-supervisor.ts';
 import type { RollingConfig } from '../config/schema-rollout.ts';
-import { buildInstanceId, type ProcessPlan } from '../orchestrator/release-plan.ts';
-import type { TrafficRouter } from '../orchestrator/traffic-router.ts';
+import type { TrafficRouter } from '../platform/traffic-router.ts';
+import { buildInstanceId, type ProcessPlan } from '../releases/release-plan.ts';
 import type { InstanceWatch } from './instance-watch.ts';
-import { type RolloutResult, restorePrevious, runRolling, type StrategyContext } from './rolling.ts';
+import { restorePrevious } from './restore-previous.ts';
+import { runRolling } from './rolling.ts';
 import type { AbortCause, RolloutControl } from './rollout-control.ts';
+import type { RolloutResult, StrategyContext } from './strategy.ts';
 import { applyWeights } from './traffic-weights.ts';
 
 /** How long healthy instances may take to show up in the proxy pool (they join on their health event). */

@@ -16,32 +16,29 @@
  */
 
 import type { RolloutConfig } from '../config/schema-rollout.ts';
-import type { AgentInstance } from '../orchestrator/agent-client.ts';
-import { buildInstanceId, type ProcessPlan, type ReleasePlan } from '../orchestrator/release-plan.ts';
-import type { WorkloadBackend } from '../orchestrator/workload-backend.ts';
+import type { AgentInstance } from '../platform/agent-client.ts';
+import type { TrafficRouter } from '../platform/traffic-router.ts';
+import { buildInstanceId, type ProcessPlan } from '../releases/release-plan.ts';
 import { InstanceWatch } from './instance-watch.ts';
+import { restorePrevious } from './restore-previous.ts';
+import type { RolloutResult, Strategy, StrategyContext } from './strategy.ts';
 
 type RollingConfig = Extract<RolloutConfig, { strategy: 'rolling' }>;
 
-export interface StrategyContext {
-  deploymentId: number;
-  /** The release to move to. */
-  plan: ReleasePlan;
-  /** The last good release, restored on failure (null on a first deploy). */
-  previous: ReleasePlan | null;
-  backend: WorkloadBackend;
-  /** Records an event in the deployment and shows it as progress. */
-  emit(type: string, data: Record<string, unknown>): void;
-  /** Runs between the first new instance joining traffic and the old release's retirement (pre-switch hooks run before). */
-  watchIntervalMs?: number;
-}
+export const rollingStrategy: Strategy<RollingConfig> = {
+  name: 'rolling',
+  run: (ctx, config, deps) => clearWeights(ctx, deps.router).then(() => runRolling(ctx, config)),
+};
 
-export interface RolloutResult {
-  outcome: 'ok' | 'failed';
-  reason?: string;
-  /** On failure: whether the old release is back at full capacity. */
-  restored?: boolean;
-  values: Record<string, unknown>;
+/**
+ * A rolling deploy spreads traffic over every healthy instance: weights left by an interrupted canary
+ * would pin traffic to one release, so they are cleared first (recorded when there were any).
+ */
+async function clearWeights(ctx: StrategyContext, router: TrafficRouter): Promise<void> {
+  const previous = await router.weights(ctx.plan.service);
+  if (previous === null) return;
+  await router.setWeights(ctx.plan.service, null);
+  ctx.emit('weights:set', { weights: null, previous, reason: 'rolling deploy: leftover release weights cleared' });
 }
 
 export async function runRolling(ctx: StrategyContext, config: RollingConfig): Promise<RolloutResult> {
@@ -180,46 +177,4 @@ async function fail(
   ctx.emit('rollout:failed', { reason });
   const restored = await restorePrevious(ctx);
   return { outcome: 'failed', reason, restored, values: { batches, restored } };
-}
-
-/**
- * Brings the previous release back to full capacity, then drains and stops every instance of the
- * failed release. Returns whether the previous release is fully back.
- */
-export async function restorePrevious(ctx: StrategyContext): Promise<boolean> {
-  const { backend, plan, previous } = ctx;
-  let restored = previous !== null;
-  if (previous) {
-    ctx.emit('rollout:restoring', { release: previous.release });
-    const instances = await backend.instances(plan.service);
-    let seq = 1000;
-    for (const processPlan of previous.processes) {
-      const live = instances.filter(
-        (i) =>
-          i.spec.release === previous.release &&
-          i.spec.processType === processPlan.processType &&
-          (i.state === 'healthy' || i.state === 'starting'),
-      );
-      const missing = processPlan.instances - live.length;
-      const started = await Promise.all(
-        Array.from({ length: Math.max(0, missing) }, () =>
-          backend.startInstance(
-            { ...processPlan.template, id: buildInstanceId(previous.release, processPlan.processType, ctx.deploymentId, ++seq) },
-            processPlan.routed,
-          ),
-        ),
-      );
-      for (const info of [...live, ...started]) {
-        const timeoutMs = processPlan.template.health?.startTimeoutMs ?? 60_000;
-        const outcome = await backend.waitHealthy(info.spec.id, timeoutMs);
-        if (!outcome.healthy) restored = false;
-      }
-    }
-  }
-  const leftovers = (await backend.instances(plan.service)).filter(
-    (i) => i.spec.release === plan.release && (!previous || previous.release !== plan.release),
-  );
-  await Promise.all(leftovers.map((i) => backend.stopInstance(i.spec.id).catch(() => undefined)));
-  ctx.emit('rollout:restored', { release: previous?.release ?? null, restored, stopped: leftovers.map((i) => i.spec.id) });
-  return restored;
 }

@@ -1,4 +1,4 @@
-import type { TrafficRouter } from '../orchestrator/traffic-router.ts';
+import type { TrafficRouter } from '../platform/traffic-router.ts';
 
 /**
  * The release weights for a canary at `percent`: the stable release listed first, so that sticky

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { parseJsonPath, selectJsonPath } from '../../src/analysis/json-path.ts';
+import { parseJsonPath, selectJsonPath } from '../../src/config/json-path.ts';
 
 describe('parseJsonPath', () => {
   test('reads keys, indexes and quoted keys', () => {

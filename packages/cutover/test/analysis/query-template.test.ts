@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { formatPromDuration, renderTemplate, templatePlaceholders, unknownPlaceholders } from '../../src/analysis/query-template.ts';
+import { formatPromDuration, renderTemplate, templatePlaceholders, unknownPlaceholders } from '../../src/config/query-template.ts';
 
 const values = { release: 'v2', baseline: 'v1', service: 'messaging', window: '5m' };
 

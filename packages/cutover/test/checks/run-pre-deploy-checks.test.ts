@@ -3,7 +3,7 @@ import { after, before, describe, test } from 'node:test';
 import type { CheckResult } from '../../src/checks/check-result.ts';
 import { runPreDeployChecks } from '../../src/checks/run-pre-deploy-checks.ts';
 import type { LoadedConfig } from '../../src/config/load-config.ts';
-import type { StepContext } from '../../src/orchestrator/pipeline-step.ts';
+import type { StepContext } from '../../src/pipeline/pipeline-step.ts';
 import { closedPort, loadTestConfig, makeTempDir } from './fixtures.ts';
 
 function context(loaded: LoadedConfig, lines: string[] = []): StepContext {

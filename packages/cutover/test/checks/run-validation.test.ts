@@ -6,7 +6,7 @@ import { computeErrorRate, type TrafficCounters } from '../../src/checks/error-r
 import { joinUrl, runValidation } from '../../src/checks/run-validation.ts';
 import type { LoadedConfig } from '../../src/config/load-config.ts';
 import type { ErrorRateConfig } from '../../src/config/schema-checks.ts';
-import type { StepContext } from '../../src/orchestrator/pipeline-step.ts';
+import type { StepContext } from '../../src/pipeline/pipeline-step.ts';
 import { closedPort, loadTestConfig, makeTempDir, REDIS_URL } from './fixtures.ts';
 
 interface App {

@@ -3,10 +3,10 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
-import { parseDurationMs } from '../../src/config/duration.ts';
 import { parseEnvText } from '../../src/config/env-file.ts';
 import { type ConfigProblem, loadConfig, parseConfigText } from '../../src/config/load-config.ts';
 import { CutoverError } from '../../src/errors/cutover-error.ts';
+import { parseDurationMs } from '../../src/shared/duration.ts';
 
 function problemsOf(text: string): ConfigProblem[] {
   try {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { AgentInstance } from '../../src/orchestrator/agent-client.ts';
-import type { WorkloadBackend } from '../../src/orchestrator/workload-backend.ts';
+import type { AgentInstance } from '../../src/platform/agent-client.ts';
+import type { WorkloadBackend } from '../../src/platform/workload-backend.ts';
 import { InstanceWatch } from '../../src/strategies/instance-watch.ts';
 
 // A watch stopped while a listing is in flight used to schedule its next look anyway, and that

@@ -1,5 +1,5 @@
 import type { HealthCheckConfig } from '../../config/schema.ts';
-import { isPidAlive } from '../supervisor/process-group.ts';
+import { isPidAlive } from '../../shared/process-group.ts';
 import { commandProbe } from './command-probe.ts';
 import type { ProbeResult } from './health-state-machine.ts';
 import { httpProbe } from './http-probe.ts';

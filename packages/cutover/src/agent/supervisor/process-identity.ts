@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { isPidAlive } from './process-group.ts';
+import { isPidAlive } from '../../shared/process-group.ts';
 
 /**
  * Which process a pid named when it was recorded: the pid plus the kernel's start time of that

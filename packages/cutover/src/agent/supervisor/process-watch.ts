@@ -1,5 +1,5 @@
 import type { ChildProcess } from 'node:child_process';
-import { isPidAlive } from './process-group.ts';
+import { isPidAlive } from '../../shared/process-group.ts';
 
 export interface ProcessExit {
   code: number | null;

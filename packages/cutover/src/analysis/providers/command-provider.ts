@@ -1,8 +1,8 @@
 import { resolve } from 'node:path';
-import { describeExit, runProcess } from '../../checks/run-process.ts';
+import { renderTemplate, type TemplateValues, templatePlaceholders, templateValues } from '../../config/query-template.ts';
 import type { CommandProviderConfig } from '../../config/schema-analysis.ts';
+import { describeExit, runProcess } from '../../shared/run-process.ts';
 import { type MetricProvider, measurementError, noData } from '../metric-provider.ts';
-import { renderTemplate, type TemplateValues, templatePlaceholders, templateValues } from '../query-template.ts';
 import { readJsonDocument } from '../read-json-document.ts';
 import { readJsonMeasurement } from '../read-number.ts';
 

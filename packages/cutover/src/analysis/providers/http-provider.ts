@@ -1,7 +1,7 @@
+import { renderTemplate, templateValues } from '../../config/query-template.ts';
 import type { HttpProviderConfig } from '../../config/schema-analysis.ts';
-import { errorText } from '../error-text.ts';
+import { errorText } from '../../shared/error-text.ts';
 import { type MetricProvider, measurementError } from '../metric-provider.ts';
-import { renderTemplate, templateValues } from '../query-template.ts';
 import { readJsonDocument } from '../read-json-document.ts';
 
 export interface HttpProviderOptions {

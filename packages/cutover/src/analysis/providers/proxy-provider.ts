@@ -1,7 +1,7 @@
+import { formatPromDuration } from '../../config/query-template.ts';
 import type { ProxyMetricName, ProxyProviderConfig } from '../../config/schema-analysis.ts';
-import { errorText } from '../error-text.ts';
+import { errorText } from '../../shared/error-text.ts';
 import { type MeasureContext, type MeasurementValue, type MetricProvider, measurementError, noData } from '../metric-provider.ts';
-import { formatPromDuration } from '../query-template.ts';
 import { quantile } from '../sample-stats.ts';
 
 /** Cumulative counters of one release, as the agent proxy keeps them. */

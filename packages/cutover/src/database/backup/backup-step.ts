@@ -1,5 +1,5 @@
 import { isCutoverError } from '../../errors/cutover-error.ts';
-import type { StepContext, StepResult } from '../../orchestrator/pipeline-step.ts';
+import type { StepContext, StepResult } from '../../pipeline/pipeline-step.ts';
 import { createBackup } from './create-backup.ts';
 import { verifyBackup } from './verify-backup.ts';
 

@@ -1,9 +1,9 @@
 import { chmod, mkdir, rename, rm } from 'node:fs/promises';
 import { basename } from 'node:path';
-import { describeExit, runProcess } from '../../checks/run-process.ts';
 import type { LoadedConfig } from '../../config/load-config.ts';
 import type { BackupConfig } from '../../config/schema-checks.ts';
 import { CutoverError } from '../../errors/cutover-error.ts';
+import { describeExit, runProcess } from '../../shared/run-process.ts';
 import { type AppliedRetention, applyRetention } from './apply-retention.ts';
 import {
   type BackupManifest,

@@ -1,7 +1,7 @@
 import { accessSync, constants, readdirSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
-import { runProcess } from '../../checks/run-process.ts';
 import { CutoverError } from '../../errors/cutover-error.ts';
+import { runProcess } from '../../shared/run-process.ts';
 
 /** Where Debian/Ubuntu install each PostgreSQL major's programs. */
 export const PG_LIB_DIR = '/usr/lib/postgresql';

@@ -1,5 +1,5 @@
-import { lookupEnv } from '../../checks/lookup-env.ts';
 import type { LoadedConfig } from '../../config/load-config.ts';
+import { lookupEnv } from '../../config/lookup-env.ts';
 import { type BackupConfig, DEFAULT_BACKUP_URL_ENV } from '../../config/schema-checks.ts';
 import { CutoverError } from '../../errors/cutover-error.ts';
 import { type PgTarget, parsePgUrl } from './pg-target.ts';

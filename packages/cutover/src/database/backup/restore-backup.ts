@@ -1,7 +1,7 @@
 import type pg from 'pg';
-import { describeExit, runProcess } from '../../checks/run-process.ts';
 import type { LoadedConfig } from '../../config/load-config.ts';
 import { CutoverError } from '../../errors/cutover-error.ts';
+import { describeExit, runProcess } from '../../shared/run-process.ts';
 import { backupDir, dumpPath, readManifest } from './backup-manifest.ts';
 import { buildPgRestoreArgs } from './build-pg-restore-args.ts';
 import { connectPg } from './connect-pg.ts';

@@ -1,6 +1,6 @@
 import { access } from 'node:fs/promises';
-import { describeExit, runProcess } from '../../checks/run-process.ts';
 import type { LoadedConfig } from '../../config/load-config.ts';
+import { describeExit, runProcess } from '../../shared/run-process.ts';
 import { type BackupManifest, backupDir, dumpPath, readManifest, writeManifest } from './backup-manifest.ts';
 import { buildPgRestoreArgs, buildPgRestoreListArgs } from './build-pg-restore-args.ts';
 import { compareSnapshots } from './compare-snapshots.ts';

@@ -1,6 +1,6 @@
 import type { LoadedConfig } from '../../config/load-config.ts';
 import { isCutoverError } from '../../errors/cutover-error.ts';
-import type { StepContext, StepResult } from '../../orchestrator/pipeline-step.ts';
+import type { StepContext, StepResult } from '../../pipeline/pipeline-step.ts';
 import type { MigrationStatus } from './build-migration-status.ts';
 import { describeLockHolder } from './lock-holder.ts';
 import { type MigrationRunResult, readMigrationStatus, runMigrationsUp } from './migration-runner.ts';
@@ -18,7 +18,7 @@ export function migrateStep(ctx: StepContext): Promise<StepResult> {
 
 /**
  * Pipeline step "contract": applies every pending migration, contract ones included. The
- * orchestrator runs it only after the new release is fully promoted, as its own confirmed step.
+ * controller runs it only after the new release is fully promoted, as its own confirmed step.
  */
 export function contractStep(ctx: StepContext): Promise<StepResult> {
   return runStep(ctx, true);

@@ -1,4 +1,4 @@
-import { parseDurationMs } from '../../config/duration.ts';
+import { parseDurationMs } from '../../shared/duration.ts';
 import type { SqlToken } from './sql-tokenizer.ts';
 
 /** `-- cutover:allow <rule-id> <reason>`: accept one lint rule's findings in this migration. */

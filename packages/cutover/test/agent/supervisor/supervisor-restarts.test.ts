@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { type AddressInfo, createServer } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { isPidAlive } from '../../../src/agent/supervisor/process-group.ts';
 import { type InstanceInfo, type InstanceState, ProcessSupervisor } from '../../../src/agent/supervisor/process-supervisor.ts';
+import { isPidAlive } from '../../../src/shared/process-group.ts';
 import { health, killAll, makeSandbox, type Sandbox, spec, trackPids } from './test-apps.ts';
 
 function waitForState(supervisor: ProcessSupervisor, id: string, state: InstanceState, timeoutMs: number): Promise<InstanceInfo> {

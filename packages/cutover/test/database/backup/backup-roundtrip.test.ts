@@ -12,7 +12,7 @@ import { restoreBackup } from '../../../src/database/backup/restore-backup.ts';
 import { verifyBackup } from '../../../src/database/backup/verify-backup.ts';
 import { CREATE_HISTORY_TABLE_SQL } from '../../../src/database/migrations/history-table.ts';
 import { isCutoverError } from '../../../src/errors/cutover-error.ts';
-import type { StepContext } from '../../../src/orchestrator/pipeline-step.ts';
+import type { StepContext } from '../../../src/pipeline/pipeline-step.ts';
 import { createTestDatabase, loadTestConfig, makeTempDir, type TestDatabase, withClient } from '../../checks/fixtures.ts';
 
 let db: TestDatabase;

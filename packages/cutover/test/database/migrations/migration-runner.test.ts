@@ -15,7 +15,7 @@ import {
   runMigrationsUp,
 } from '../../../src/database/migrations/migration-runner.ts';
 import { repairMigrations } from '../../../src/database/migrations/repair-migrations.ts';
-import type { StepContext } from '../../../src/orchestrator/pipeline-step.ts';
+import type { StepContext } from '../../../src/pipeline/pipeline-step.ts';
 import { createMigrationsDir, createTestDatabase, type TestDatabase, testSettings } from './test-database.ts';
 
 const run = promisify(execFile);

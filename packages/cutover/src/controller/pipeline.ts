@@ -1,0 +1,55 @@
+import type { CheckOutcome } from '../checks/check-result.ts';
+import { runPreDeployChecks } from '../checks/run-pre-deploy-checks.ts';
+import { runValidation, type ValidationDeps } from '../checks/run-validation.ts';
+import type { LoadedConfig } from '../config/load-config.ts';
+import { backupStep } from '../database/backup/backup-step.ts';
+import { migrateStep } from '../database/migrations/migrate-step.ts';
+import type { StepContext, StepResult } from '../pipeline/pipeline-step.ts';
+
+export interface SkipCheck {
+  name: string;
+  reason: string;
+}
+
+export interface PipelineStep {
+  name: string;
+  run(ctx: StepContext): Promise<StepResult>;
+}
+
+/** The data and check steps around the rollout: before it (checks, backup, migrate) and after the switch (validation). */
+export interface Pipeline {
+  beforeRollout: PipelineStep[];
+  afterSwitch: PipelineStep[];
+}
+
+/** What only the running deployment can answer: the live agent state behind some checks. */
+export interface PipelineDeps {
+  skipChecks: readonly SkipCheck[];
+  currentReleaseHealthy(): Promise<CheckOutcome>;
+  deployLockFree(): Promise<CheckOutcome>;
+  /** Computed after the switch: proxy URL, the new instances' URLs, the proxy's counters. */
+  validationDeps(): Promise<ValidationDeps>;
+}
+
+/**
+ * Builds the steps this config asks for. Each step reports `skipped` by itself when its section is
+ * absent, so the record always shows every stage of the pipeline and why it did or did not run.
+ * Order matters: migrations start only after the backup finished.
+ */
+export function buildPipeline(_loaded: LoadedConfig, deps: PipelineDeps): Pipeline {
+  return {
+    beforeRollout: [
+      {
+        name: 'pre-deploy checks',
+        run: (ctx) =>
+          runPreDeployChecks(ctx, {
+            skip: deps.skipChecks,
+            probes: { currentReleaseHealthy: deps.currentReleaseHealthy, deployLockFree: deps.deployLockFree },
+          }),
+      },
+      { name: 'backup', run: backupStep },
+      { name: 'migrate', run: migrateStep },
+    ],
+    afterSwitch: [{ name: 'validation', run: async (ctx) => runValidation(ctx, await deps.validationDeps()) }],
+  };
+}

@@ -1,0 +1,36 @@
+import type { ParsedConfig } from '../../config/schema.ts';
+import type { StepResult } from '../../pipeline/pipeline-step.ts';
+import { LOCK_OWNER_ENV } from '../deploy-lock.ts';
+import type { DeploymentRun } from '../deployment-run.ts';
+import { runHooks } from '../hook-runner.ts';
+
+export type HookName = Exclude<keyof ParsedConfig['hooks'], 'timeoutMs'>;
+
+/** The facts every hook receives in its environment. */
+export function buildHookEnv(run: DeploymentRun): Record<string, string> {
+  const { loaded, request } = run;
+  return {
+    CUTOVER_SERVICE: run.service,
+    CUTOVER_RELEASE: request.release,
+    CUTOVER_PREVIOUS_RELEASE: run.previous?.release ?? '',
+    CUTOVER_DEPLOYMENT_ID: String(run.deploymentId),
+    CUTOVER_KIND: request.kind,
+    CUTOVER_CONFIG: loaded.file,
+    CUTOVER_PROXY_URL: `http://127.0.0.1:${loaded.config.agent.httpPort}${loaded.config.proxy.pathPrefix}`,
+    [LOCK_OWNER_ENV]: run.lockOwner,
+  };
+}
+
+/** Step "<name> hooks": the hook commands of one point of the pipeline, in order; the first failure stops them. */
+export function hooksStep(run: DeploymentRun, name: HookName): Promise<StepResult> {
+  const { loaded, recorder } = run;
+  const list = loaded.config.hooks[name];
+  return recorder.step(`${name} hooks`, () =>
+    runHooks(list, {
+      cwd: loaded.root,
+      env: { ...buildHookEnv(run), CUTOVER_HOOK: name },
+      timeoutMs: loaded.config.hooks.timeoutMs,
+      onLine: (line) => recorder.event('hook:output', { hook: name, line }),
+    }),
+  );
+}

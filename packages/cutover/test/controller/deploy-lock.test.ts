@@ -1,0 +1,72 @@
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, test } from 'node:test';
+import { DeployLock, isStale, LOCK_OWNER_ENV } from '../../src/controller/deploy-lock.ts';
+import { DeploymentStore } from '../../src/store/deployment-store.ts';
+
+function freshStore(): DeploymentStore {
+  return new DeploymentStore(join(mkdtempSync(join(tmpdir(), 'cutover-lock-')), 'cutover.db'));
+}
+
+describe('deploy lock', () => {
+  test('a second acquire is refused and names the holder; release frees it', () => {
+    const store = freshStore();
+    const lock = new DeployLock(store);
+    const first = lock.acquire('deploy:shop', { deploymentId: 7 });
+    assert.ok(first.acquired);
+    const second = new DeployLock(store).acquire('deploy:shop');
+    assert.equal(second.acquired, false);
+    if (!second.acquired) {
+      assert.equal(second.holder.pid, process.pid);
+      assert.equal(second.holder.deploymentId, 7);
+    }
+    first.lease.release();
+    assert.ok(lock.acquire('deploy:shop').acquired);
+  });
+
+  test('an expired lease is taken over', async () => {
+    const store = freshStore();
+    const first = new DeployLock(store, { ttlMs: 50, heartbeatMs: 10_000 }).acquire('deploy:shop');
+    assert.ok(first.acquired);
+    await new Promise((r) => setTimeout(r, 80));
+    assert.ok(new DeployLock(store).acquire('deploy:shop').acquired);
+  });
+
+  test('heartbeats keep a lease alive past its TTL', async () => {
+    const store = freshStore();
+    const first = new DeployLock(store, { ttlMs: 100, heartbeatMs: 20 }).acquire('deploy:shop');
+    assert.ok(first.acquired);
+    await new Promise((r) => setTimeout(r, 250));
+    assert.equal(new DeployLock(store).acquire('deploy:shop').acquired, false);
+    if (first.acquired) first.lease.release();
+  });
+
+  test('a lease whose holder process died on this host is stale at once', () => {
+    const store = freshStore();
+    const dead = spawnSync(process.execPath, ['-e', 'process.exit(0)']).pid!;
+    const lock = new DeployLock(store);
+    const attempt = lock.acquire('deploy:shop');
+    assert.ok(attempt.acquired);
+    store.db.prepare('UPDATE locks SET pid = ?').run(dead);
+    assert.equal(isStale(lock.holder('deploy:shop')!, Date.now()), true);
+    assert.ok(new DeployLock(store).acquire('deploy:shop').acquired);
+  });
+
+  test('a hook inheriting the owner re-enters without taking the lock away', () => {
+    const store = freshStore();
+    const attempt = new DeployLock(store).acquire('deploy:shop');
+    assert.ok(attempt.acquired);
+    process.env[LOCK_OWNER_ENV] = attempt.lease.owner;
+    try {
+      const nested = new DeployLock(store).acquire('deploy:shop');
+      assert.ok(nested.acquired && nested.lease.inherited);
+      if (nested.acquired) nested.lease.release();
+      assert.equal(new DeployLock(store).holder('deploy:shop')?.owner, attempt.lease.owner);
+    } finally {
+      delete process.env[LOCK_OWNER_ENV];
+    }
+  });
+});
