@@ -37,3 +37,7 @@ export const DEFAULT_PORT_RANGE: readonly [number, number] = [20_000, 29_999];
 export const DEFAULT_LOG_MAX_BYTES = 10 * 1024 * 1024;
 export const DEFAULT_LOG_KEEP_FILES = 5;
 export const DEFAULT_KEEP_RELEASES = 5;
+/** Deployments kept in the record per service, with their steps and events. */
+export const DEFAULT_KEEP_DEPLOYMENTS = 200;
+/** Logs of finished instances kept per service. */
+export const DEFAULT_KEEP_INSTANCE_LOGS = 20;

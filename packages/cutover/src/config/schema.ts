@@ -160,6 +160,8 @@ const agent = z.strictObject({
   portRange: z.tuple([port, port]).default([...D.DEFAULT_PORT_RANGE]),
   logMaxBytes: z.number().int().min(1024).default(D.DEFAULT_LOG_MAX_BYTES),
   logKeepFiles: z.number().int().min(1).default(D.DEFAULT_LOG_KEEP_FILES),
+  /** Logs of finished (stopped, failed) instances kept per service; older ones are deleted (default 20). */
+  keepInstanceLogs: z.number().int().min(0).default(D.DEFAULT_KEEP_INSTANCE_LOGS),
 });
 
 export const configSchema = z
@@ -176,6 +178,8 @@ export const configSchema = z
     hooks: hooks.default(() => hooks.parse({})),
     agent: agent.default(() => agent.parse({})),
     keepReleases: z.number().int().min(1).default(D.DEFAULT_KEEP_RELEASES),
+    /** Deployments (with their steps and events) kept in the record per service; older finished ones are deleted (default 200). */
+    keepDeployments: z.number().int().min(1).default(D.DEFAULT_KEEP_DEPLOYMENTS),
     ...databaseSectionsSchema,
     ...tasksSectionSchema,
     ...notifySectionSchema,

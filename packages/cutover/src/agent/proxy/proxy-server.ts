@@ -54,6 +54,8 @@ export interface ProxyServerOptions {
   tls?: { certFile: string; keyFile: string };
   /** Address to listen on (default '0.0.0.0'). */
   listenHost?: string;
+  /** How long counters of a release without targets are kept (default RETIRED_COUNTERS_KEEP_MS). */
+  retiredCountersKeepMs?: number;
 }
 
 export interface ProxyServerEvents {
@@ -144,7 +146,7 @@ export class ProxyServer extends EventEmitter<ProxyServerEvents> {
     }
     const frozen: RouteSpec = Object.freeze({ ...spec, hosts: Object.freeze([...spec.hosts]) as string[] });
     const existing = this.#services.get(spec.service);
-    const service = existing ?? new ProxyService(frozen, this.#emitEjected);
+    const service = existing ?? new ProxyService(frozen, this.#emitEjected, this.#options.retiredCountersKeepMs);
     const specs = [...this.#services.values()].map((s) => (s === existing ? frozen : s.spec));
     if (!existing) specs.push(frozen);
     const router = buildServiceRouter(specs, (name) => (name === spec.service ? service : this.#services.get(name)!));

@@ -34,6 +34,13 @@ function timeoutsOf(spec: RouteSpec): UpstreamTimeouts {
   };
 }
 
+/**
+ * How long the counters of a release that has no target left and no weight are kept (default
+ * 10 min): long enough for a record or an analysis to read them after a drain, short enough that a
+ * long-lived agent does not keep (and export) every release it ever served.
+ */
+export const RETIRED_COUNTERS_KEEP_MS = 10 * 60_000;
+
 /** One routed service: its route, its targets (draining ones included until drained) and per-release counters. */
 export class ProxyService {
   readonly name: string;
@@ -50,9 +57,13 @@ export class ProxyService {
   metricsFilter: PathFilter | null;
   readonly #byId = new Map<string, Target>();
   readonly #counters = new Map<string, ReleaseCounters>();
+  /** When each release lost its last target (epoch ms); its counters go RETIRED_COUNTERS_KEEP_MS later. */
+  readonly #retiredAtMs = new Map<string, number>();
+  readonly #retiredKeepMs: number;
   readonly #onEjected: (event: TargetEjectedEvent) => void;
 
-  constructor(spec: RouteSpec, onEjected: (event: TargetEjectedEvent) => void) {
+  constructor(spec: RouteSpec, onEjected: (event: TargetEjectedEvent) => void, retiredKeepMs = RETIRED_COUNTERS_KEEP_MS) {
+    this.#retiredKeepMs = retiredKeepMs;
     this.name = spec.service;
     this.spec = spec;
     this.prefix = normalizePathPrefix(spec.pathPrefix, spec.service);
@@ -100,6 +111,8 @@ export class ProxyService {
     const target = new Target(spec);
     this.#byId.set(spec.id, target);
     this.targets.push(target);
+    this.#retiredAtMs.delete(spec.release);
+    this.#forgetRetired(Date.now());
   }
 
   /** Out of selection synchronously; forgotten once drained. */
@@ -109,6 +122,8 @@ export class ProxyService {
     if (this.#byId.get(id) === target) {
       this.#byId.delete(id);
       this.targets.splice(this.targets.indexOf(target), 1);
+      if (!this.targets.some((other) => other.release === target.release)) this.#retiredAtMs.set(target.release, Date.now());
+      this.#forgetRetired(Date.now());
     }
     return report;
   }
@@ -145,7 +160,17 @@ export class ProxyService {
   }
 
   counters(): Record<string, CountersSnapshot> {
+    this.#forgetRetired(Date.now());
     return Object.fromEntries([...this.#counters].map(([release, counters]) => [release, counters.snapshot()]));
+  }
+
+  /** Drops the counters of releases retired long enough ago, unless they still have a weight. */
+  #forgetRetired(nowMs: number): void {
+    for (const [release, atMs] of this.#retiredAtMs) {
+      if (nowMs - atMs < this.#retiredKeepMs || this.balancer.isWeighted(release)) continue;
+      this.#retiredAtMs.delete(release);
+      this.#counters.delete(release);
+    }
   }
 
   /**
