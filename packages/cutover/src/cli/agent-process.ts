@@ -25,6 +25,7 @@ export function createAgent(loaded: LoadedConfig): Agent {
     portRange: [agent.portRange[0], agent.portRange[1]],
     logMaxBytes: agent.logMaxBytes,
     logKeepFiles: agent.logKeepFiles,
+    keepInstanceLogs: agent.keepInstanceLogs,
   });
 }
 
