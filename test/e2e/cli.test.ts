@@ -36,6 +36,7 @@ agent: { httpPort: ${port} }
       const help = await box.cli([command.name, '--help']);
       assert.equal(help.code, 0, command.name);
       assert.match(help.stdout, /^Usage: cutover /, command.name);
+      assert.match(help.stdout, /\nExit codes:\n {3}0 {2}done\n/, `${command.name} --help lists its exit codes`);
     }
   });
 
@@ -49,12 +50,16 @@ agent: { httpPort: ${port} }
     assert.match(bad.stderr, /CUT_ERR_CLI_BAD_ARGUMENT/);
   });
 
-  test('without an agent, commands say how to start one', async () => {
-    const status = await box.cli(['status', '--json']);
-    assert.equal(status.code, 3);
-    const error = JSON.parse(status.stdout).error;
+  test('without an agent, status says not running (exit 0) and commands that need one say how to start it', async () => {
+    const status = await box.cli(['status']);
+    assert.equal(status.code, 0, status.stderr);
+    assert.match(status.stdout, /service cli: not running/);
+    const rollback = await box.cli(['rollback', 'v1', '--json']);
+    assert.equal(rollback.code, 3);
+    const error = JSON.parse(rollback.stdout).error;
     assert.equal(error.code, 'CUT_ERR_AGENT_NOT_RUNNING');
     assert.match(error.hint, /cutover up/);
+    assert.doesNotMatch(error.hint, /repository/);
   });
 
   test('an invalid config starts nothing and lists every problem', async () => {
@@ -99,6 +104,13 @@ agent: { httpPort: ${port} }
     const again = await collect(box.spawnCliWith(['init'], dir), 30_000);
     assert.equal(again.code, 2);
     assert.match(again.stderr, /CUT_ERR_CONFIG_EXISTS/);
+    assert.match(readFileSync(join(dir, '.gitignore'), 'utf8'), /^\.cutover\/$/m);
+    const named = await collect(box.spawnCliWith(['init', '--config', 'deploy/shop.yml'], dir), 30_000);
+    assert.equal(named.code, 0, named.stderr);
+    assert.match(readFileSync(join(dir, 'deploy', 'shop.yml'), 'utf8'), /cutover help config/);
+    const help = await collect(box.spawnCliWith(['help', 'config'], dir), 30_000);
+    assert.equal(help.code, 0);
+    assert.match(help.stdout, /^processes: /m);
   });
 
   test('up, an unknown release lists the known ones, logs and history', async () => {
