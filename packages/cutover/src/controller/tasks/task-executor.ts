@@ -76,7 +76,7 @@ async function runBackupTask(loaded: LoadedConfig, task: TaskConfig, options: Ex
   const lines: string[] = [];
   const log = (line: string) => {
     lines.push(line);
-    options.onOutput?.(`${line}\n`);
+    options.onOutput?.(`${line}\n`, 'stdout');
   };
   const timeout = AbortSignal.timeout(task.timeoutMs);
   const base = { signal: null, release: null } as const;
