@@ -22,6 +22,8 @@ function project(): string {
     `service: shop
 env:
   GREETING: hello
+secrets:
+  API_TOKEN: { command: "echo tok-from-vault" }
 processes:
   web:
     command: node server.js
@@ -66,9 +68,9 @@ function cutover(cwd: string, ...args: string[]): Promise<{ code: number | null;
 
 test('cutover run: a command in the serving release with its env; its exit code, its output, and a record', async () => {
   const root = project();
-  const ok = await cutover(root, 'run', '--', 'sh', '-c', 'cat marker.txt; echo "$GREETING"');
+  const ok = await cutover(root, 'run', '--', 'sh', '-c', 'cat marker.txt; echo "$GREETING $API_TOKEN"');
   assert.equal(ok.code, 0, ok.stderr);
-  assert.match(ok.stdout, /^in v1\nhello\n/);
+  assert.match(ok.stdout, /^in v1\nhello tok-from-vault\n/, 'the env and the secrets of the release');
   const failed = await cutover(root, 'run', '--json', '--', 'sh', '-c', 'echo oops >&2; exit 3');
   assert.equal(failed.code, 3);
   const doc = JSON.parse(failed.stdout);
