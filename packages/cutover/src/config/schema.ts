@@ -2,8 +2,10 @@ import { z } from 'zod';
 import { durationMs } from '../shared/duration.ts';
 import * as D from './defaults.ts';
 import { databaseSectionsSchema } from './schema-database.ts';
+import { notifySectionSchema } from './schema-notify.ts';
 import { rolloutStrategySchema } from './schema-rollout.ts';
 import { secretsSchema } from './schema-secrets.ts';
+import { refineTasks, tasksSectionSchema } from './schema-tasks.ts';
 
 const name = z.string().regex(/^[a-z][a-z0-9-]{0,62}$/, 'must be lowercase letters, digits and dashes, starting with a letter');
 const port = z.number().int().min(1).max(65_535);
@@ -89,11 +91,15 @@ const releaseSource = z.discriminatedUnion('source', [
     repo: z.string().default('.'),
     /** Sub-directory of the repository that holds the service. */
     subdir: z.string().default('.'),
+    /** The export (git archive + tar) is killed past this. */
+    timeoutMs: durationMs().default(D.DEFAULT_BUILD_TIMEOUT_MS),
   }),
   z.strictObject({
     source: z.literal('build'),
     /** Runs in the directory of cutover.yml with CUTOVER_RELEASE and CUTOVER_RELEASE_DIR set. */
     command: commandLine,
+    /** The build's whole process group is killed past this; a failed build is never cached. */
+    timeoutMs: durationMs().default(D.DEFAULT_BUILD_TIMEOUT_MS),
   }),
 ]);
 
@@ -158,8 +164,11 @@ export const configSchema = z
     agent: agent.default(() => agent.parse({})),
     keepReleases: z.number().int().min(1).default(D.DEFAULT_KEEP_RELEASES),
     ...databaseSectionsSchema,
+    ...tasksSectionSchema,
+    ...notifySectionSchema,
   })
   .superRefine((config, ctx) => {
+    refineTasks(config, ctx);
     const routed = Object.entries(config.processes).filter(([type, p]) => p.routed ?? type === 'web');
     if (routed.length > 1) {
       ctx.addIssue({
