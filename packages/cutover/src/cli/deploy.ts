@@ -3,7 +3,7 @@ import { SILENT_OBSERVER } from '../controller/deployment-recorder.ts';
 import type { SkipCheck } from '../controller/pipeline.ts';
 import { type DeployOutcome, runDeployment } from '../controller/run-deployment.ts';
 import { CutoverError } from '../errors/cutover-error.ts';
-import type { Command } from './command.ts';
+import { type Command, EXIT_DEPLOY } from './command.ts';
 import type { Output } from './output.ts';
 import { formatMs } from './output.ts';
 import { progressObserver } from './progress-observer.ts';
@@ -12,12 +12,21 @@ export const deployCommand: Command = {
   name: 'deploy',
   summary: 'roll a release out with zero downtime, rolling back by itself on failure',
   usage: 'cutover deploy <release> [--skip-check NAME --reason TEXT]',
-  description:
-    'Runs the whole pipeline for <release>: lock, checks, backup, migrations, health-gated rollout,\nvalidation. On failure the previous release is restored and the command exits non-zero.',
+  description: [
+    'Runs the whole pipeline for <release>: lock, checks, backup, migrations, health-gated rollout,',
+    'validation. On failure the previous release is restored and the command exits non-zero.',
+    '',
+    'Where <release> is found, by the release: section of cutover.yml:',
+    '  source: directory  the directory release.path names, {release} replaced: releases/<release>/ by default,',
+    '                     relative to cutover.yml',
+    '  source: git        the commit, tag or branch <release> of release.repo, exported into the data directory',
+    '  source: build      the output of release.command, run with CUTOVER_RELEASE=<release> and CUTOVER_RELEASE_DIR',
+  ].join('\n'),
   options: {
     'skip-check': { type: 'string', multiple: true, help: 'skip a pre-deploy check by name (needs --reason; recorded)' },
     reason: { type: 'string', help: 'why the checks are skipped (kept in the record)' },
   },
+  exitCodes: EXIT_DEPLOY,
   async run({ args, options, out, cwd }) {
     const release = args[0];
     if (!release) {
@@ -52,9 +61,9 @@ export function parseSkips(options: Record<string, unknown>): SkipCheck[] {
 /** Prints the end of a deployment and maps it to the exit code. */
 export function reportOutcome(out: Output, outcome: DeployOutcome): number {
   const { record } = outcome;
-  out.result({ deployment: record });
   const took = formatMs((record.endedAt ?? Date.now()) - record.startedAt);
   if (outcome.state === 'succeeded') {
+    out.result({ deployment: record });
     out.line(`deployment ${record.id}: ${record.fromRelease ?? '(nothing)'} → ${record.toRelease} succeeded in ${took}`);
     return 0;
   }
@@ -66,6 +75,5 @@ export function reportOutcome(out: Output, outcome: DeployOutcome): number {
       details: { deploymentId: record.id, state: outcome.state },
     },
   );
-  if (!out.json) out.error(error);
-  return error.exitCode;
+  return out.failure({ deployment: record }, error);
 }
