@@ -135,10 +135,22 @@ agent: { httpPort: ${port} }
   });
 
   test('a second deploy while one runs is refused with the holder named', async () => {
-    const first = box.spawnCli(['deploy', 'v2']);
-    await new Promise((r) => setTimeout(r, 700));
+    // The first deploy holds the lock in a preDeploy hook until the second one has been refused.
+    const started = join(box.dir, 'hook-started');
+    const proceed = join(box.dir, 'hook-proceed');
+    const held = join(box.dir, 'held.yml');
+    writeFileSync(
+      held,
+      `${readFileSync(box.config, 'utf8')}hooks:\n  preDeploy: ["touch ${started} && while [ ! -f ${proceed} ]; do sleep 0.05; done"]\n  timeoutMs: 120s\n`,
+    );
+    const first = box.spawnCliWith(['deploy', 'v2', '--config', held]);
+    const firstDone = collect(first, 180_000);
+    const deadline = Date.now() + 120_000;
+    while (!existsSync(started) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    assert.ok(existsSync(started), 'the first deploy reached its preDeploy hook');
     const second = await box.cli(['deploy', 'v2', '--json']);
-    const firstResult = await collect(first, 60_000);
+    writeFileSync(proceed, '');
+    const firstResult = await firstDone;
     assert.equal(firstResult.code, 0, firstResult.stderr);
     assert.equal(second.code, 4, second.stdout);
     const error = JSON.parse(second.stdout).error;

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Agent, type AgentAddress } from '../agent/agent.ts';
@@ -8,6 +8,7 @@ import type { LoadedConfig } from '../config/load-config.ts';
 import { CutoverError, isCutoverError } from '../errors/cutover-error.ts';
 import { ERROR_CODES, type ErrorCode } from '../errors/registry.ts';
 import { AgentClient } from '../platform/agent-client.ts';
+import { ensurePrivateDir, PRIVATE_FILE_MODE } from '../shared/private-files.ts';
 
 /** How long `cutover up` waits for a background agent to answer. */
 export const AGENT_START_TIMEOUT_MS = 15_000;
@@ -26,6 +27,7 @@ export function createAgent(loaded: LoadedConfig): Agent {
     portRange: [agent.portRange[0], agent.portRange[1]],
     logMaxBytes: agent.logMaxBytes,
     logKeepFiles: agent.logKeepFiles,
+    keepInstanceLogs: agent.keepInstanceLogs,
   });
 }
 
@@ -46,7 +48,7 @@ export async function runAgentInProcess(loaded: LoadedConfig, onReady?: (address
     await agent?.stop({ stopInstances: false }).catch(() => undefined);
     const startError = asStartError(error, loaded);
     if (isCutoverError(startError)) {
-      mkdirSync(loaded.dataDir, { recursive: true });
+      ensurePrivateDir(loaded.dataDir);
       writeFileSync(failedFile, `${JSON.stringify(startError.toJSON())}\n`, { mode: 0o600 });
     }
     setTimeout(() => process.exit(isCutoverError(startError) ? startError.exitCode : 70), 100).unref();
@@ -99,10 +101,11 @@ function asStartError(error: unknown, loaded: LoadedConfig): unknown {
 /** Starts an agent in the background (detached, output to agent.log) and waits until it answers. */
 export async function startBackgroundAgent(loaded: LoadedConfig): Promise<void> {
   const paths = agentPaths(loaded.dataDir);
-  mkdirSync(paths.dataDir, { recursive: true });
+  ensurePrivateDir(paths.dataDir);
   const failedFile = agentFailedFile(loaded.dataDir);
   rmSync(failedFile, { force: true });
-  const log = openSync(paths.agentLog, 'a');
+  const log = openSync(paths.agentLog, 'a', PRIVATE_FILE_MODE);
+  chmodSync(paths.agentLog, PRIVATE_FILE_MODE);
   const bin = fileURLToPath(new URL('../../bin/cutover.js', import.meta.url));
   const child = spawn(process.execPath, [bin, 'agent', '--config', loaded.file], {
     detached: true,

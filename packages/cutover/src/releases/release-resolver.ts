@@ -3,6 +3,7 @@ import { mkdtemp } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import type { LoadedConfig } from '../config/load-config.ts';
 import { CutoverError } from '../errors/cutover-error.ts';
+import { ensurePrivateDir } from '../shared/private-files.ts';
 import { type ProcessResult, runProcess, tailLines } from '../shared/run-process.ts';
 
 const RELEASE_NAME = /^[A-Za-z0-9][A-Za-z0-9._+-]{0,127}$/;
@@ -44,6 +45,7 @@ export async function resolveRelease(
   }
   const source = loaded.config.release;
   if (source.source === 'directory') return directoryRelease(loaded, source.path, release);
+  ensurePrivateDir(releasesDir);
   const parent = join(releasesDir, loaded.config.service);
   const out = join(parent, release);
   const markerFile = join(parent, `.${release}.release.json`);
