@@ -4,10 +4,16 @@ import { sendSignal } from './send-signal.ts';
 
 export const abortCommand: Command = {
   name: 'abort',
-  summary: 'stop a running canary or blue-green rollout: every request back on the stable release at once',
+  summary: 'stop a running deployment: every request back on the previous release (at once for canary and blue-green)',
   usage: 'cutover abort',
-  description:
-    'Tells the running canary or blue-green deployment to abort: all traffic goes back to the stable\nrelease in one switch, then the new release drains and stops. Returns once traffic is back.\nAborting twice, or when nothing runs, is harmless.',
+  description: [
+    'Tells the running deployment (in the controller) to abort. A canary or blue-green rollout puts all',
+    'traffic back on the stable release in one switch, then the new release drains and stops; a rolling',
+    'deploy brings the previous release back to full capacity through its health checks, then drains the',
+    'new instances. Returns once the deployment answered (up to 15 s). Aborting twice, or when nothing',
+    'runs, is harmless. Exit codes: 0 aborted, or nothing to abort; 1 too late (the rollout is over:',
+    'use "cutover rollback"); 3 agent unreachable.',
+  ].join('\n'),
   async run(ctx) {
     const { out } = ctx;
     const delivery = await sendSignal(ctx, 'abort');

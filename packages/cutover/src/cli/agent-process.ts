@@ -10,7 +10,9 @@ import { AgentClient } from '../platform/agent-client.ts';
 /** How long `cutover up` waits for a background agent to answer. */
 export const AGENT_START_TIMEOUT_MS = 15_000;
 
-/** Builds the agent from the config's agent section. */
+const CLI_BIN = fileURLToPath(new URL('../../bin/cutover.js', import.meta.url));
+
+/** Builds the agent from the config's agent section (with the controller beside it). */
 export function createAgent(loaded: LoadedConfig): Agent {
   const { agent } = loaded.config;
   const resolveFile = (file: string) => (file.startsWith('/') ? file : `${loaded.root}/${file}`);
@@ -24,6 +26,7 @@ export function createAgent(loaded: LoadedConfig): Agent {
     portRange: [agent.portRange[0], agent.portRange[1]],
     logMaxBytes: agent.logMaxBytes,
     logKeepFiles: agent.logKeepFiles,
+    controllerCommand: [process.execPath, CLI_BIN, 'controller', '--data-dir', loaded.dataDir],
   });
 }
 

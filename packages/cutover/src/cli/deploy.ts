@@ -1,20 +1,26 @@
 import { loadConfig } from '../config/load-config.ts';
-import { SILENT_OBSERVER } from '../controller/deployment-recorder.ts';
 import type { SkipCheck } from '../controller/pipeline.ts';
-import { type DeployOutcome, runDeployment } from '../controller/run-deployment.ts';
 import { CutoverError } from '../errors/cutover-error.ts';
 import type { Command } from './command.ts';
-import type { Output } from './output.ts';
-import { formatMs } from './output.ts';
-import { progressObserver } from './progress-observer.ts';
+import { submitAndFollow } from './follow-deployment.ts';
+
+export { reportOutcome } from './report-outcome.ts';
 
 export const deployCommand: Command = {
   name: 'deploy',
   summary: 'roll a release out with zero downtime, rolling back by itself on failure',
-  usage: 'cutover deploy <release> [--skip-check NAME --reason TEXT]',
-  description:
-    'Runs the whole pipeline for <release>: lock, checks, backup, migrations, health-gated rollout,\nvalidation. On failure the previous release is restored and the command exits non-zero.',
+  usage: 'cutover deploy <release> [--detach] [--skip-check NAME --reason TEXT]',
+  description: [
+    'Hands <release> to the controller beside the agent, which runs the whole pipeline: lock, checks,',
+    'backup, migrations, health-gated rollout, validation; on failure the previous release is restored.',
+    'The command follows the deployment live; the deployment never depends on it: Ctrl-C, SIGHUP or a',
+    'closed terminal leave it running ("cutover watch" follows it again, "cutover abort" stops it).',
+    'Exit codes: 0 succeeded (or accepted, with --detach); 1 failed or rolled back; 2 bad arguments;',
+    '3 agent or controller unreachable; 4 another deployment holds the lock; 5 unknown release;',
+    '129/130/143 detached by SIGHUP/Ctrl-C/SIGTERM (the deployment goes on).',
+  ].join('\n'),
   options: {
+    detach: { type: 'boolean', help: 'return as soon as the controller accepted the deployment (prints its id)' },
     'skip-check': { type: 'string', multiple: true, help: 'skip a pre-deploy check by name (needs --reason; recorded)' },
     reason: { type: 'string', help: 'why the checks are skipped (kept in the record)' },
   },
@@ -26,14 +32,7 @@ export const deployCommand: Command = {
       });
     }
     const loaded = loadConfig(cwd, options.config as string | undefined);
-    const outcome = await runDeployment({
-      loaded,
-      release,
-      kind: 'deploy',
-      observer: out.json ? SILENT_OBSERVER : progressObserver(out),
-      skipChecks: parseSkips(options),
-    });
-    return reportOutcome(out, outcome);
+    return submitAndFollow(out, loaded, { release, kind: 'deploy', skipChecks: parseSkips(options), detach: Boolean(options.detach) });
   },
 };
 
@@ -47,25 +46,4 @@ export function parseSkips(options: Record<string, unknown>): SkipCheck[] {
     });
   }
   return names.map((name) => ({ name, reason }));
-}
-
-/** Prints the end of a deployment and maps it to the exit code. */
-export function reportOutcome(out: Output, outcome: DeployOutcome): number {
-  const { record } = outcome;
-  out.result({ deployment: record });
-  const took = formatMs((record.endedAt ?? Date.now()) - record.startedAt);
-  if (outcome.state === 'succeeded') {
-    out.line(`deployment ${record.id}: ${record.fromRelease ?? '(nothing)'} → ${record.toRelease} succeeded in ${took}`);
-    return 0;
-  }
-  const error = new CutoverError(
-    'CUT_ERR_DEPLOY_FAILED',
-    `deployment ${record.id} of ${record.toRelease} ${outcome.state === 'rolled_back' ? `was rolled back to ${record.rolledBackTo}` : 'failed'}: ${outcome.reason}`,
-    {
-      hint: `see "cutover history ${record.id}" for every step and "cutover logs" for the instances' output`,
-      details: { deploymentId: record.id, state: outcome.state },
-    },
-  );
-  if (!out.json) out.error(error);
-  return error.exitCode;
 }

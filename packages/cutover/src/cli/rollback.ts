@@ -1,19 +1,23 @@
 import { agentPaths } from '../agent/agent-paths.ts';
 import { loadConfig } from '../config/load-config.ts';
-import { SILENT_OBSERVER } from '../controller/deployment-recorder.ts';
 import { currentRelease } from '../controller/deployment-state.ts';
-import { runDeployment } from '../controller/run-deployment.ts';
 import { CutoverError } from '../errors/cutover-error.ts';
 import { AgentClient } from '../platform/agent-client.ts';
 import { DeploymentStore } from '../store/deployment-store.ts';
 import type { Command } from './command.ts';
-import { reportOutcome } from './deploy.ts';
-import { progressObserver } from './progress-observer.ts';
+import { submitAndFollow } from './follow-deployment.ts';
 
 export const rollbackCommand: Command = {
   name: 'rollback',
   summary: 'go back to the last good release (or the one named) through the same health-gated switch',
-  usage: 'cutover rollback [release]',
+  usage: 'cutover rollback [release] [--detach]',
+  description: [
+    'Deploys the last good release (or the one named) again through the controller, with the instance',
+    'specs recorded when it was deployed, by the health-gated rolling switch (canary steps and analysis',
+    'are skipped). Followed live like "cutover deploy"; Ctrl-C leaves it running.',
+    'Exit codes: 0 succeeded; 1 failed; 3 agent or controller unreachable; 4 locked; 5 no good release.',
+  ].join('\n'),
+  options: { detach: { type: 'boolean', help: 'return as soon as the controller accepted the rollback' } },
   async run({ args, options, out, cwd }) {
     const loaded = loadConfig(cwd, options.config as string | undefined);
     const service = loaded.config.service;
@@ -38,12 +42,6 @@ export const rollbackCommand: Command = {
       }
     }
     if (!out.json) out.line(`rolling back ${service}: ${serving ?? '(nothing)'} → ${target}`);
-    const outcome = await runDeployment({
-      loaded,
-      release: target,
-      kind: 'rollback',
-      observer: out.json ? SILENT_OBSERVER : progressObserver(out),
-    });
-    return reportOutcome(out, outcome);
+    return submitAndFollow(out, loaded, { release: target, kind: 'rollback', detach: Boolean(options.detach) });
   },
 };

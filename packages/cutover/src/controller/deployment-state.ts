@@ -16,12 +16,16 @@ export function currentRelease(instances: { spec: { release: string }; inPool?: 
   return best;
 }
 
-/** Deployments left 'running' by a process that died are marked interrupted, so records stay truthful. */
+/**
+ * Deployments left 'running' by a CLI process that died are marked interrupted, so records stay
+ * truthful. Those the controller runs are left alone: a restarted controller runs them on.
+ */
 export function markInterrupted(store: DeploymentStore, service: string): number[] {
   const lock = new DeployLock(store);
   const holder = lock.holder(deployLockName(service));
   const marked: number[] = [];
   for (const deployment of store.runningDeployments(service)) {
+    if (store.submission(deployment.id) !== null) continue;
     const holderAlive = holder && holder.deploymentId === deployment.id && !isStale(holder, Date.now());
     const sameHostDead = deployment.host === hostname() && !isPidAlive(deployment.pid);
     if (!holderAlive && (sameHostDead || !holder || holder.deploymentId !== deployment.id)) {

@@ -1,0 +1,25 @@
+import type { DeployOutcome } from '../controller/run-deployment.ts';
+import { CutoverError } from '../errors/cutover-error.ts';
+import type { Output } from './output.ts';
+import { formatMs } from './output.ts';
+
+/** Prints the end of a deployment and maps it to the exit code. */
+export function reportOutcome(out: Output, outcome: DeployOutcome): number {
+  const { record } = outcome;
+  out.result({ deployment: record });
+  const took = formatMs((record.endedAt ?? Date.now()) - record.startedAt);
+  if (outcome.state === 'succeeded') {
+    out.line(`deployment ${record.id}: ${record.fromRelease ?? '(nothing)'} → ${record.toRelease} succeeded in ${took}`);
+    return 0;
+  }
+  const error = new CutoverError(
+    'CUT_ERR_DEPLOY_FAILED',
+    `deployment ${record.id} of ${record.toRelease} ${outcome.state === 'rolled_back' ? `was rolled back to ${record.rolledBackTo}` : 'failed'}: ${outcome.reason}`,
+    {
+      hint: `see "cutover history ${record.id}" for every step and "cutover logs" for the instances' output`,
+      details: { deploymentId: record.id, state: outcome.state },
+    },
+  );
+  if (!out.json) out.error(error);
+  return error.exitCode;
+}
