@@ -59,7 +59,8 @@ function releaseAt(port: number): Promise<string> {
 function recordOf(box: Sandbox, id: number): { state: string; events: { at: number; type: string; data: Record<string, unknown> }[] } {
   const db = new DatabaseSync(join(box.dir, '.cutover/cutover.db'), { readOnly: true });
   try {
-    const row = db.prepare('SELECT state FROM deployments WHERE id = ?').get(id) as { state: string };
+    const row = db.prepare('SELECT state FROM deployments WHERE id = ?').get(id) as { state: string } | undefined;
+    if (!row) return { state: 'absent', events: [] };
     const events = db
       .prepare('SELECT at, type, data_json FROM events WHERE deployment_id = ? ORDER BY id')
       .all(id)
