@@ -1,6 +1,6 @@
 // The agent's routing state lives in SQLite: a restarted agent routes exactly as before and adopts the apps that survived.
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { Sandbox } from './support/sandbox.ts';
@@ -25,7 +25,16 @@ agent: { httpPort: ${port} }
     assert.equal(up.code, 0, up.stderr);
   });
 
-  after(() => box.cleanup());
+  after(async () => {
+    const strays = [...processesByInstance().values()].flat();
+    await box.cleanup();
+    // A copy the agent lost track of (the bug this file guards against) outlives "cutover down".
+    for (const pid of strays) {
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {}
+    }
+  });
 
   const agentPid = () => (JSON.parse(readFileSync(join(box.dir, '.cutover/agent.pid'), 'utf8')) as { pid: number }).pid;
   const appPids = async () =>
@@ -80,5 +89,53 @@ agent: { httpPort: ${port} }
     assert.equal(up.code, 0, up.stderr);
     await waitUntil(async () => (await servedPids()).length === 2, 10_000);
     assert.deepEqual(await appPids(), before);
+  });
+
+  /** Live processes whose environment names a cutover instance of this sandbox, by instance id. */
+  const processesByInstance = () => {
+    const byId = new Map<string, number[]>();
+    for (const entry of readdirSync('/proc')) {
+      if (!/^\d+$/.test(entry)) continue;
+      let env: string;
+      try {
+        env = readFileSync(`/proc/${entry}/environ`, 'utf8');
+        if (readFileSync(`/proc/${entry}/stat`, 'utf8').split(') ')[1]?.startsWith('Z')) continue;
+      } catch {
+        continue;
+      }
+      const vars = env.split('\0');
+      if (!vars.includes('CUTOVER_SERVICE=restart') || !vars.some((v) => v.startsWith('PORT='))) continue;
+      try {
+        if (!readlinkSync(`/proc/${entry}/cwd`).startsWith(box.dir)) continue;
+      } catch {
+        continue;
+      }
+      const id = vars.find((v) => v.startsWith('CUTOVER_INSTANCE_ID='))?.slice('CUTOVER_INSTANCE_ID='.length);
+      if (id === undefined) continue;
+      byId.set(id, [...(byId.get(id) ?? []), Number(entry)]);
+    }
+    return byId;
+  };
+
+  test('kill -9 of an instance, then of the agent: the next agent adopts the restarted instance, no second copy starts', async () => {
+    const status = async () =>
+      JSON.parse((await box.cli(['status', '--json'])).stdout).instances as { pid: number; state: string; spec: { id: string } }[];
+    const [victim] = await status();
+    process.kill(victim.pid, 'SIGKILL');
+    let restartedPid = 0;
+    await waitUntil(async () => {
+      const again = (await status()).find((i) => i.spec.id === victim.spec.id);
+      restartedPid = again?.pid ?? 0;
+      return again?.state === 'healthy' && again.pid !== victim.pid;
+    }, 20_000);
+    const before = await appPids();
+    process.kill(agentPid(), 'SIGKILL');
+    const up = await box.cli(['up']);
+    assert.equal(up.code, 0, up.stderr);
+    await waitUntil(async () => (await servedPids()).length === 2, 10_000);
+    assert.deepEqual(await appPids(), before, 'the restarted instance is adopted by its new pid');
+    assert.ok(before.includes(restartedPid));
+    for (const [id, pids] of processesByInstance()) assert.equal(pids.length, 1, `instance ${id} runs once, not as ${pids.join(', ')}`);
+    assert.equal(processesByInstance().size, 2);
   });
 });

@@ -1,6 +1,16 @@
 import { timingSafeEqual } from 'node:crypto';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { CutoverError, isCutoverError } from '../errors/cutover-error.ts';
+import { redactEnvDeep } from '../shared/redact.ts';
+import {
+  emptyBodySchema,
+  parseBody,
+  routeBodySchema,
+  shutdownBodySchema,
+  startInstanceBodySchema,
+  stopInstanceBodySchema,
+  weightsBodySchema,
+} from './admin-schemas.ts';
 import type { Agent } from './agent.ts';
 import type { RouteSpec } from './proxy/proxy-server.ts';
 import type { InstanceSpec } from './supervisor/process-supervisor.ts';
@@ -24,6 +34,9 @@ export function createAdminApi({ agent, token }: { agent: Agent; token: string }
       return reply.code(401).send({ error: { code: 'CUT_ERR_AGENT_UNAUTHORIZED', message: 'missing or wrong admin token' } });
     }
   });
+
+  // Env values stay in the agent: every answer shows an instance's env keys, never their values.
+  app.addHook('preSerialization', async (_request, _reply, payload) => redactEnvDeep(payload));
 
   app.setErrorHandler((error, _request, reply) => {
     if (isCutoverError(error)) {
@@ -53,21 +66,20 @@ export function createAdminApi({ agent, token }: { agent: Agent; token: string }
     return { agent: agent.status(), services, instances };
   });
 
-  app.put<{ Params: { service: string }; Body: Omit<RouteSpec, 'service'> }>('/v1/routes/:service', async (request) => {
-    const spec: RouteSpec = { ...request.body, service: request.params.service };
+  app.put<{ Params: { service: string } }>('/v1/routes/:service', async (request) => {
+    const body = parseBody(routeBodySchema, request.body, 'PUT /v1/routes/:service');
+    const spec: RouteSpec = { ...body, service: request.params.service };
     agent.proxy.setRoute(spec);
     agent.store.saveRoute(spec);
     return { route: spec };
   });
 
-  app.put<{ Params: { service: string }; Body: { weights: Record<string, number> | null } }>(
-    '/v1/routes/:service/weights',
-    async (request) => {
-      agent.proxy.setReleaseWeights(request.params.service, request.body.weights);
-      agent.store.saveWeights(request.params.service, request.body.weights);
-      return { weights: request.body.weights };
-    },
-  );
+  app.put<{ Params: { service: string } }>('/v1/routes/:service/weights', async (request) => {
+    const { weights } = parseBody(weightsBodySchema, request.body, 'PUT /v1/routes/:service/weights');
+    agent.proxy.setReleaseWeights(request.params.service, weights);
+    agent.store.saveWeights(request.params.service, weights);
+    return { weights };
+  });
 
   app.get<{ Params: { service: string } }>('/v1/routes/:service/counters', async (request) => ({
     counters: agent.proxy.counters(request.params.service),
@@ -88,8 +100,10 @@ export function createAdminApi({ agent, token }: { agent: Agent; token: string }
     },
   );
 
-  app.post<{ Body: { spec: InstanceSpec; route: boolean } }>('/v1/instances', async (request) => {
-    const { spec, route } = request.body;
+  app.post('/v1/instances', async (request) => {
+    const body = parseBody(startInstanceBodySchema, request.body, 'POST /v1/instances');
+    const { route } = body;
+    const spec: InstanceSpec = { ...body.spec, health: body.spec.health };
     if (agent.supervisor.get(spec.id)) {
       throw new CutoverError('CUT_ERR_AGENT_REQUEST', `instance ${spec.id} already exists`, { hint: 'use a new instance id' });
     }
@@ -105,21 +119,24 @@ export function createAdminApi({ agent, token }: { agent: Agent; token: string }
     return { outcome, instance: agent.supervisor.get(request.params.id) };
   });
 
-  app.post<{ Params: { id: string } }>('/v1/instances/:id/route', async (request) => ({
-    instance: agent.routing.route(request.params.id),
-  }));
+  app.post<{ Params: { id: string } }>('/v1/instances/:id/route', async (request) => {
+    parseBody(emptyBodySchema, request.body, 'POST /v1/instances/:id/route');
+    return { instance: agent.routing.route(request.params.id) };
+  });
 
   app.post<{ Params: { id: string } }>('/v1/instances/:id/unroute', async (request) => {
+    parseBody(emptyBodySchema, request.body, 'POST /v1/instances/:id/unroute');
     requireInstance(agent, request.params.id);
     return { drain: await agent.routing.unroute(request.params.id) };
   });
 
-  app.post<{ Params: { id: string }; Body: { timeoutMs?: number } | undefined }>('/v1/instances/:id/stop', async (request) => {
-    return agent.routing.stopInstance(request.params.id, { timeoutMs: request.body?.timeoutMs });
+  app.post<{ Params: { id: string } }>('/v1/instances/:id/stop', async (request) => {
+    const body = parseBody(stopInstanceBodySchema, request.body, 'POST /v1/instances/:id/stop');
+    return agent.routing.stopInstance(request.params.id, { timeoutMs: body?.timeoutMs });
   });
 
-  app.post<{ Body: { stopInstances?: boolean } | undefined }>('/v1/shutdown', async (request, reply) => {
-    const stopInstances = request.body?.stopInstances ?? true;
+  app.post('/v1/shutdown', async (request, reply) => {
+    const stopInstances = parseBody(shutdownBodySchema, request.body, 'POST /v1/shutdown')?.stopInstances ?? true;
     reply.send({ stopping: true, stopInstances });
     setImmediate(() => {
       agent.emitShutdown(stopInstances);

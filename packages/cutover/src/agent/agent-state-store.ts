@@ -22,10 +22,15 @@ const SCHEMA = [
    )`,
 ];
 
+/** Columns added after the first release of the schema: added to older files on open. */
+const ADDED_COLUMNS = [{ table: 'instances', column: 'pid_start_ticks', type: 'INTEGER' }];
+
 export interface StoredInstance {
   spec: InstanceSpec;
   port: number | null;
   pid: number | null;
+  /** The kernel start time of that pid when recorded (see process-identity.ts); null when unknown. */
+  pidStartTicks: number | null;
   /** Whether the proxy should route to it whenever it is healthy. */
   routed: boolean;
 }
@@ -41,6 +46,10 @@ export class AgentStateStore {
 
   constructor(file: string) {
     this.db = openSqliteFile(file, SCHEMA);
+    for (const { table, column, type } of ADDED_COLUMNS) {
+      const columns = this.db.prepare(`PRAGMA table_info(${table})`).all() as { name: string }[];
+      if (!columns.some((c) => c.name === column)) this.db.exec(`ALTER TABLE ${table} ADD COLUMN ${column} ${type}`);
+    }
   }
 
   saveRoute(spec: RouteSpec): void {
@@ -71,9 +80,10 @@ export class AgentStateStore {
     const { spec } = instance;
     this.db
       .prepare(
-        `INSERT INTO instances (id, service, release, process_type, spec_json, port, pid, routed, created_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-         ON CONFLICT(id) DO UPDATE SET port = excluded.port, pid = excluded.pid, routed = excluded.routed`,
+        `INSERT INTO instances (id, service, release, process_type, spec_json, port, pid, pid_start_ticks, routed, created_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+         ON CONFLICT(id) DO UPDATE SET port = excluded.port, pid = excluded.pid, pid_start_ticks = excluded.pid_start_ticks,
+           routed = excluded.routed`,
       )
       .run(
         spec.id,
@@ -83,6 +93,7 @@ export class AgentStateStore {
         JSON.stringify(spec),
         instance.port,
         instance.pid,
+        instance.pidStartTicks,
         instance.routed ? 1 : 0,
         Date.now(),
       );
@@ -92,8 +103,9 @@ export class AgentStateStore {
     this.db.prepare('UPDATE instances SET routed = ? WHERE id = ?').run(routed ? 1 : 0, id);
   }
 
-  setProcess(id: string, pid: number | null, port: number | null): void {
-    this.db.prepare('UPDATE instances SET pid = ?, port = ? WHERE id = ?').run(pid, port, id);
+  /** The process now running an instance: every spawn (first start, restart, restore) records it. */
+  setProcess(id: string, pid: number | null, pidStartTicks: number | null, port: number | null): void {
+    this.db.prepare('UPDATE instances SET pid = ?, pid_start_ticks = ?, port = ? WHERE id = ?').run(pid, pidStartTicks, port, id);
   }
 
   deleteInstance(id: string): void {
@@ -102,12 +114,13 @@ export class AgentStateStore {
 
   instances(): StoredInstance[] {
     return this.db
-      .prepare('SELECT spec_json, port, pid, routed FROM instances ORDER BY created_at, id')
+      .prepare('SELECT spec_json, port, pid, pid_start_ticks, routed FROM instances ORDER BY created_at, id')
       .all()
       .map((row) => ({
         spec: JSON.parse(row.spec_json as string) as InstanceSpec,
         port: (row.port as number | null) ?? null,
         pid: (row.pid as number | null) ?? null,
+        pidStartTicks: (row.pid_start_ticks as number | null) ?? null,
         routed: row.routed === 1,
       }));
   }

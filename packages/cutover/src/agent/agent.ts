@@ -1,8 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, readFileSync, unlinkSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { CutoverError } from '../errors/cutover-error.ts';
-import { isPidAlive } from '../shared/process-group.ts';
+import { ensurePrivateDir, PRIVATE_FILE_MODE } from '../shared/private-files.ts';
+import { writeFileAtomic } from '../shared/write-file-atomic.ts';
 import { type AdminApi, createAdminApi } from './admin-api.ts';
 import { type AgentPaths, agentPaths } from './agent-paths.ts';
 import { AgentStateStore } from './agent-state-store.ts';
@@ -10,6 +11,7 @@ import { ControllerSupervisor } from './controller-supervisor.ts';
 import { InstanceRouting } from './instance-routing.ts';
 import { MetricsServer } from './metrics-server.ts';
 import { ProxyServer } from './proxy/proxy-server.ts';
+import { identifyProcess, isSameProcess } from './supervisor/process-identity.ts';
 import { ProcessSupervisor } from './supervisor/process-supervisor.ts';
 
 export interface AgentOptions {
@@ -63,7 +65,7 @@ export class Agent {
   constructor(options: AgentOptions) {
     this.options = options;
     this.paths = agentPaths(options.dataDir);
-    mkdirSync(this.paths.dataDir, { recursive: true });
+    ensurePrivateDir(this.paths.dataDir);
     this.refuseSecondAgent();
     this.store = new AgentStateStore(this.paths.stateDb);
     this.proxy = new ProxyServer({
@@ -93,6 +95,7 @@ export class Agent {
     } else {
       if (existsSync(this.paths.socket)) unlinkSync(this.paths.socket);
       await this.admin.listen({ path: this.paths.socket });
+      chmodSync(this.paths.socket, PRIVATE_FILE_MODE);
       admin = this.paths.socket;
     }
     let metricsPort: number | undefined;
@@ -100,7 +103,11 @@ export class Agent {
       this.metrics = new MetricsServer(this.proxy);
       metricsPort = await this.metrics.listen(this.options.metricsPort);
     }
-    writeFileSync(this.paths.pidFile, JSON.stringify({ pid: process.pid, admin, ...ports, metricsPort, startedAt: this.startedAt }));
+    const identity = identifyProcess(process.pid);
+    writeFileAtomic(
+      this.paths.pidFile,
+      JSON.stringify({ pid: process.pid, startTicks: identity.startTicks, admin, ...ports, metricsPort, startedAt: this.startedAt }),
+    );
     if (this.options.controllerCommand) {
       this.controller = new ControllerSupervisor({ command: this.options.controllerCommand, logFile: this.paths.controllerLog });
       this.controller.start();
@@ -135,15 +142,16 @@ export class Agent {
   private ensureToken(): string {
     if (existsSync(this.paths.token)) return readFileSync(this.paths.token, 'utf8').trim();
     const token = randomBytes(24).toString('base64url');
-    writeFileSync(this.paths.token, token, { mode: 0o600 });
+    writeFileAtomic(this.paths.token, token);
     return token;
   }
 
   private refuseSecondAgent(): void {
     if (!existsSync(this.paths.pidFile)) return;
     try {
-      const { pid } = JSON.parse(readFileSync(this.paths.pidFile, 'utf8')) as { pid: number };
-      if (pid !== process.pid && isPidAlive(pid)) {
+      const { pid, startTicks } = JSON.parse(readFileSync(this.paths.pidFile, 'utf8')) as { pid: number; startTicks?: number | null };
+      // The pid of an agent that died may since belong to another process: only the same pid with the same start time is that agent.
+      if (pid !== process.pid && isSameProcess({ pid, startTicks: startTicks ?? null })) {
         throw new CutoverError('CUT_ERR_AGENT_ALREADY_RUNNING', `an agent (pid ${pid}) already runs for ${this.paths.dataDir}`, {
           where: this.paths.pidFile,
           hint: 'use the running agent, or stop it with "cutover down" first',

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { CutoverError } from '../errors/cutover-error.ts';
 import type { AgentStateStore } from './agent-state-store.ts';
 import type { DrainReport, ProxyServer } from './proxy/proxy-server.ts';
+import { isSameProcess, type ProcessIdentity, processStartTicks } from './supervisor/process-identity.ts';
 import type { InstanceInfo, InstanceSpec, ProcessSupervisor } from './supervisor/process-supervisor.ts';
 
 export interface StopReport {
@@ -31,14 +32,18 @@ export class InstanceRouting {
     this.supervisor = supervisor;
     this.proxy = proxy;
     this.store = store;
-    supervisor.on('instance:state', (info: InstanceInfo) => this.onState(info));
+    supervisor.on('instance:state', (info: InstanceInfo, previous) => {
+      // A respawn (restart after a crash) runs under a new pid: the record follows it, or a restarted agent would not find it.
+      if (info.state === 'starting' && previous === 'restarting' && info.pid !== null) this.recordProcess(info);
+      this.onState(info);
+    });
     supervisor.on('instance:exit', (info: InstanceInfo) => this.onUnavailable(info));
   }
 
   async startInstance(spec: InstanceSpec, options: { route: boolean }): Promise<InstanceInfo> {
     if (options.route) this.routed.set(spec.id, spec.service);
     const info = await this.supervisor.start(spec);
-    this.store.saveInstance({ spec, port: info.port, pid: info.pid, routed: options.route });
+    this.store.saveInstance({ spec, port: info.port, pid: info.pid, pidStartTicks: startTicksOf(info.pid), routed: options.route });
     this.onState(this.supervisor.get(spec.id) ?? info);
     return this.supervisor.get(spec.id) ?? info;
   }
@@ -97,13 +102,16 @@ export class InstanceRouting {
     }
     for (const stored of this.store.instances()) {
       if (stored.routed) this.routed.set(stored.spec.id, stored.spec.service);
-      if (stored.pid !== null && isSameInstance(stored.pid, stored.spec.id)) {
+      if (stored.pid !== null && isSameInstance({ pid: stored.pid, startTicks: stored.pidStartTicks }, stored.spec.id)) {
         this.supervisor.adopt(stored.spec, stored.pid, stored.port);
       } else {
-        const info = await this.supervisor.start(stored.spec);
-        this.store.setProcess(stored.spec.id, info.pid, info.port);
+        this.recordProcess(await this.supervisor.start(stored.spec));
       }
     }
+  }
+
+  private recordProcess(info: InstanceInfo): void {
+    this.store.setProcess(info.spec.id, info.pid, startTicksOf(info.pid), info.port);
   }
 
   private onState(info: InstanceInfo): void {
@@ -137,11 +145,16 @@ export class InstanceRouting {
   }
 }
 
-/** True when pid is alive and is the instance we started (its environment names the instance id). */
-function isSameInstance(pid: number, id: string): boolean {
+/** True when the recorded process still runs (same pid, same start time) and is the instance we started (its environment names the id). */
+function isSameInstance(recorded: ProcessIdentity, id: string): boolean {
+  if (!isSameProcess(recorded)) return false;
   try {
-    return readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0').includes(`CUTOVER_INSTANCE_ID=${id}`);
+    return readFileSync(`/proc/${recorded.pid}/environ`, 'utf8').split('\0').includes(`CUTOVER_INSTANCE_ID=${id}`);
   } catch {
     return false;
   }
+}
+
+function startTicksOf(pid: number | null): number | null {
+  return pid === null ? null : processStartTicks(pid);
 }

@@ -1,5 +1,5 @@
 import { CutoverError } from '../errors/cutover-error.ts';
-import type { Command } from './command.ts';
+import { type Command, EXIT_AGENT_DOWN } from './command.ts';
 import { sendSignal } from './send-signal.ts';
 
 export const abortCommand: Command = {
@@ -11,9 +11,9 @@ export const abortCommand: Command = {
     'traffic back on the stable release in one switch, then the new release drains and stops; a rolling',
     'deploy brings the previous release back to full capacity through its health checks, then drains the',
     'new instances. Returns once the deployment answered (up to 15 s). Aborting twice, or when nothing',
-    'runs, is harmless. Exit codes: 0 aborted, or nothing to abort; 1 too late (the rollout is over:',
-    'use "cutover rollback"); 3 agent unreachable.',
+    'runs, is harmless; once the rollout is over it is too late (use "cutover rollback").',
   ].join('\n'),
+  exitCodes: { ...EXIT_AGENT_DOWN, 5: 'no rollout is running' },
   async run(ctx) {
     const { out } = ctx;
     const delivery = await sendSignal(ctx, 'abort');

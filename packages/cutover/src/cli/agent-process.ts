@@ -1,11 +1,12 @@
 import { spawn } from 'node:child_process';
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, openSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Agent, type AgentAddress } from '../agent/agent.ts';
 import { agentPaths } from '../agent/agent-paths.ts';
 import type { LoadedConfig } from '../config/load-config.ts';
 import { CutoverError } from '../errors/cutover-error.ts';
 import { AgentClient } from '../platform/agent-client.ts';
+import { ensurePrivateDir, PRIVATE_FILE_MODE } from '../shared/private-files.ts';
 
 /** How long `cutover up` waits for a background agent to answer. */
 export const AGENT_START_TIMEOUT_MS = 15_000;
@@ -61,8 +62,9 @@ export async function runAgentInProcess(loaded: LoadedConfig, onReady?: (address
 /** Starts an agent in the background (detached, output to agent.log) and waits until it answers. */
 export async function startBackgroundAgent(loaded: LoadedConfig): Promise<void> {
   const paths = agentPaths(loaded.dataDir);
-  mkdirSync(paths.dataDir, { recursive: true });
-  const log = openSync(paths.agentLog, 'a');
+  ensurePrivateDir(paths.dataDir);
+  const log = openSync(paths.agentLog, 'a', PRIVATE_FILE_MODE);
+  chmodSync(paths.agentLog, PRIVATE_FILE_MODE);
   const bin = fileURLToPath(new URL('../../bin/cutover.js', import.meta.url));
   const child = spawn(process.execPath, [bin, 'agent', '--config', loaded.file], {
     detached: true,

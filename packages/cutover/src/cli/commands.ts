@@ -55,6 +55,11 @@ export const COMMANDS: CommandEntry[] = [
     load: async () => (await import('./history.ts')).historyCommand,
   },
   {
+    name: 'env',
+    summary: 'the env keys of each process type and where they come from; with a name, that one value',
+    load: async () => (await import('./env.ts')).envCommand,
+  },
+  {
     name: 'logs',
     summary: 'show (or follow) the output of the service instances',
     load: async () => (await import('./logs.ts')).logsCommand,

@@ -1,7 +1,7 @@
 import { loadConfig } from '../config/load-config.ts';
 import type { SkipCheck } from '../controller/pipeline.ts';
 import { CutoverError } from '../errors/cutover-error.ts';
-import type { Command } from './command.ts';
+import { type Command, EXIT_DEPLOY, EXIT_DETACHED } from './command.ts';
 import { submitAndFollow } from './follow-deployment.ts';
 
 export { reportOutcome } from './report-outcome.ts';
@@ -15,15 +15,20 @@ export const deployCommand: Command = {
     'backup, migrations, health-gated rollout, validation; on failure the previous release is restored.',
     'The command follows the deployment live; the deployment never depends on it: Ctrl-C, SIGHUP or a',
     'closed terminal leave it running ("cutover watch" follows it again, "cutover abort" stops it).',
-    'Exit codes: 0 succeeded (or accepted, with --detach); 1 failed or rolled back; 2 bad arguments;',
-    '3 agent or controller unreachable; 4 another deployment holds the lock; 5 unknown release;',
-    '129/130/143 detached by SIGHUP/Ctrl-C/SIGTERM (the deployment goes on).',
+    'With --detach it returns (exit 0) as soon as the controller recorded the deployment.',
+    '',
+    'Where <release> is found, by the release: section of cutover.yml:',
+    '  source: directory  the directory release.path names, {release} replaced: releases/<release>/ by default,',
+    '                     relative to cutover.yml',
+    '  source: git        the commit, tag or branch <release> of release.repo, exported into the data directory',
+    '  source: build      the output of release.command, run with CUTOVER_RELEASE=<release> and CUTOVER_RELEASE_DIR',
   ].join('\n'),
   options: {
     detach: { type: 'boolean', help: 'return as soon as the controller accepted the deployment (prints its id)' },
     'skip-check': { type: 'string', multiple: true, help: 'skip a pre-deploy check by name (needs --reason; recorded)' },
     reason: { type: 'string', help: 'why the checks are skipped (kept in the record)' },
   },
+  exitCodes: { ...EXIT_DEPLOY, 3: 'the agent or the controller is not running, or refused the request', ...EXIT_DETACHED },
   async run({ args, options, out, cwd }) {
     const release = args[0];
     if (!release) {

@@ -12,6 +12,7 @@ export const downCommand: Command = {
   name: 'down',
   summary: 'stop the service instances and the agent',
   usage: 'cutover down',
+  exitCodes: { 3: 'the agent did not stop in time, or refused the request' },
   async run({ options, out, cwd }) {
     const loaded = loadConfig(cwd, options.config as string | undefined);
     const client = new AgentClient(loaded.dataDir);

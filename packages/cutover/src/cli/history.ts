@@ -13,6 +13,7 @@ export const historyCommand: Command = {
   summary: 'past deployments; with an id, every step, decision and value of one',
   usage: 'cutover history [deployment-id] [--limit N] [--json]',
   options: { limit: { type: 'string', short: 'n', help: 'how many deployments to list (default 20)' } },
+  exitCodes: { 5: 'no deployment with that id' },
   async run({ args, options, out, cwd }) {
     const loaded = loadConfig(cwd, options.config as string | undefined);
     const service = loaded.config.service;

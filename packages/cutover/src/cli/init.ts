@@ -12,6 +12,7 @@ export const initCommand: Command = {
     service: { type: 'string', help: 'service name (default: from package.json or the directory name)' },
     force: { type: 'boolean', help: 'overwrite an existing cutover.yml' },
   },
+  exitCodes: { 2: 'a cutover.yml already exists there (--force replaces it), or the arguments are wrong' },
   async run({ options, out, cwd }) {
     const file = join(cwd, CONFIG_FILE_NAME);
     if (existsSync(file) && !options.force) {

@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import { CutoverError } from '../errors/cutover-error.ts';
 import { ERROR_CODES } from '../errors/registry.ts';
-import { type Command, GLOBAL_OPTIONS, type OptionSpec } from './command.ts';
+import { COMMON_EXIT_CODES, type Command, GLOBAL_OPTIONS, type OptionSpec } from './command.ts';
 import { COMMANDS } from './commands.ts';
 import { Output } from './output.ts';
 
@@ -83,6 +83,11 @@ export function renderCommandHelp(command: Command): string {
     '',
     'Options:',
     ...rows.map(([flag, help]) => `  ${flag.padEnd(width)}  ${help}`),
+    '',
+    'Exit codes:',
+    ...Object.entries({ ...COMMON_EXIT_CODES, ...command.exitCodes })
+      .sort(([a], [b]) => Number(a) - Number(b))
+      .map(([code, meaning]) => `  ${code.padStart(2)}  ${meaning}`),
     '',
   ].join('\n');
 }

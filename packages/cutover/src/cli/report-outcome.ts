@@ -6,9 +6,9 @@ import { formatMs } from './output.ts';
 /** Prints the end of a deployment and maps it to the exit code. */
 export function reportOutcome(out: Output, outcome: DeployOutcome): number {
   const { record } = outcome;
-  out.result({ deployment: record });
   const took = formatMs((record.endedAt ?? Date.now()) - record.startedAt);
   if (outcome.state === 'succeeded') {
+    out.result({ deployment: record });
     out.line(`deployment ${record.id}: ${record.fromRelease ?? '(nothing)'} → ${record.toRelease} succeeded in ${took}`);
     return 0;
   }
@@ -20,6 +20,5 @@ export function reportOutcome(out: Output, outcome: DeployOutcome): number {
       details: { deploymentId: record.id, state: outcome.state },
     },
   );
-  if (!out.json) out.error(error);
-  return error.exitCode;
+  return out.failure({ deployment: record }, error);
 }

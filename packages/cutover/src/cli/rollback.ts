@@ -4,22 +4,29 @@ import { currentRelease } from '../controller/deployment-state.ts';
 import { CutoverError } from '../errors/cutover-error.ts';
 import { AgentClient } from '../platform/agent-client.ts';
 import { DeploymentStore } from '../store/deployment-store.ts';
-import type { Command } from './command.ts';
+import { type Command, EXIT_DEPLOY, EXIT_DETACHED } from './command.ts';
+import { parseSkips } from './deploy.ts';
 import { submitAndFollow } from './follow-deployment.ts';
 
 export const rollbackCommand: Command = {
   name: 'rollback',
   summary: 'go back to the last good release (or the one named) through the same health-gated switch',
-  usage: 'cutover rollback [release] [--detach]',
+  usage: 'cutover rollback [release] [--detach] [--skip-check NAME --reason TEXT]',
   description: [
-    'Deploys the last good release (or the one named) again through the controller, with the instance',
-    'specs recorded when it was deployed, by the health-gated rolling switch (canary steps and analysis',
-    'are skipped). Followed live like "cutover deploy"; Ctrl-C leaves it running.',
-    'Exit codes: 0 succeeded; 1 failed; 3 agent or controller unreachable; 4 locked; 5 no good release.',
+    'Goes back to the last good release (or the one named) through the health-gated rolling switch,',
+    'without canary steps or analysis (that release proved itself once), with the instance specs recorded',
+    "when it was deployed (not today's cutover.yml). Pre-deploy checks run as for deploy. It runs in the",
+    'controller like "cutover deploy" and is followed live; Ctrl-C leaves it running.',
   ].join('\n'),
-  options: { detach: { type: 'boolean', help: 'return as soon as the controller accepted the rollback' } },
+  options: {
+    detach: { type: 'boolean', help: 'return as soon as the controller accepted the rollback' },
+    'skip-check': { type: 'string', multiple: true, help: 'skip a pre-deploy check by name (needs --reason; recorded)' },
+    reason: { type: 'string', help: 'why the checks are skipped (kept in the record)' },
+  },
+  exitCodes: { ...EXIT_DEPLOY, ...EXIT_DETACHED },
   async run({ args, options, out, cwd }) {
     const loaded = loadConfig(cwd, options.config as string | undefined);
+    const skipChecks = parseSkips(options);
     const service = loaded.config.service;
     const client = new AgentClient(loaded.dataDir);
     const serving = currentRelease((await client.state(service)).instances);
@@ -42,6 +49,6 @@ export const rollbackCommand: Command = {
       }
     }
     if (!out.json) out.line(`rolling back ${service}: ${serving ?? '(nothing)'} → ${target}`);
-    return submitAndFollow(out, loaded, { release: target, kind: 'rollback', detach: Boolean(options.detach) });
+    return submitAndFollow(out, loaded, { release: target, kind: 'rollback', skipChecks, detach: Boolean(options.detach) });
   },
 };

@@ -3,7 +3,7 @@ import { DeployLock, isStale } from '../controller/deploy-lock.ts';
 import { currentRelease, deployLockName, markInterrupted } from '../controller/deployment-state.ts';
 import { AgentClient } from '../platform/agent-client.ts';
 import { DeploymentStore } from '../store/deployment-store.ts';
-import type { Command } from './command.ts';
+import { type Command, EXIT_AGENT_DOWN } from './command.ts';
 import { formatMs } from './output.ts';
 import { summarizeRollout } from './rollout-summary.ts';
 import { formatTable } from './table.ts';
@@ -12,6 +12,7 @@ export const statusCommand: Command = {
   name: 'status',
   summary: 'what serves now: release, instances and their health, traffic, the last deployment, the lock',
   usage: 'cutover status [--json]',
+  exitCodes: EXIT_AGENT_DOWN,
   async run({ options, out, cwd }) {
     const loaded = loadConfig(cwd, options.config as string | undefined);
     const service = loaded.config.service;

@@ -6,7 +6,7 @@ import { runDeployment } from '../controller/run-deployment.ts';
 import { buildRouteSpec } from '../controller/steps/route-spec.ts';
 import { AgentClient } from '../platform/agent-client.ts';
 import { runAgentInProcess, startBackgroundAgent } from './agent-process.ts';
-import type { Command } from './command.ts';
+import { type Command, EXIT_DEPLOY } from './command.ts';
 import { parseSkips, reportOutcome } from './deploy.ts';
 import type { Output } from './output.ts';
 import { progressObserver } from './progress-observer.ts';
@@ -23,6 +23,7 @@ export const upCommand: Command = {
     'skip-check': { type: 'string', multiple: true, help: 'first deploy: skip a pre-deploy check by name (needs --reason; recorded)' },
     reason: { type: 'string', help: 'why the checks are skipped (kept in the record)' },
   },
+  exitCodes: { ...EXIT_DEPLOY, 1: 'the first deployment failed (what it started was stopped)' },
   async run({ options, out, cwd }) {
     const loaded = loadConfig(cwd, options.config as string | undefined);
     const release = options.release as string | undefined;

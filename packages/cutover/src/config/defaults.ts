@@ -25,6 +25,7 @@ export const DEFAULT_BATCH_SIZE = 1;
 export const DEFAULT_ROLLOUT_PAUSE_MS = 0;
 export const DEFAULT_BAKE_MS = 0;
 export const DEFAULT_HOOK_TIMEOUT_MS = 300_000;
+export const DEFAULT_BUILD_TIMEOUT_MS = 1_800_000;
 
 export const DEFAULT_DATA_DIR = '.cutover';
 export const DEFAULT_HTTP_PORT = 8080;

@@ -1,10 +1,13 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
-import { isMap, isScalar, LineCounter, parseDocument } from 'yaml';
+import { type Document, isMap, isScalar, type LineCounter } from 'yaml';
 import type { z } from 'zod';
 import { CutoverError } from '../errors/cutover-error.ts';
+import { describeIssue } from './describe-issue.ts';
 import { parseEnvFile } from './env-file.ts';
+import { MAX_CONFIG_BYTES, readYaml, tooLarge } from './read-yaml.ts';
 import { configSchema, type ParsedConfig } from './schema.ts';
+import { type CrossFieldProblem, validateCrossFields } from './validate-cross-fields.ts';
 
 export const CONFIG_FILE_NAME = 'cutover.yml';
 
@@ -16,6 +19,9 @@ export interface ConfigProblem {
   /** zod's issue code (invalid_type, too_small, unrecognized_keys, custom...). */
   issue: string;
   line?: number;
+  /** For a rule between two keys: the other key, and its line. */
+  otherPath?: string;
+  otherLine?: number;
 }
 
 /** A validated, frozen config plus where it came from. */
@@ -45,31 +51,45 @@ export function resolveConfigPath(cwd: string, explicit?: string): string {
 /** Reads, validates and freezes cutover.yml. Throws CUT_ERR_CONFIG_* listing every problem; starts nothing. */
 export function loadConfig(cwd: string, explicit?: string): LoadedConfig {
   const file = resolveConfigPath(cwd, explicit);
+  const { size } = statSync(file);
+  // A file over the limit is refused from its head, never read whole.
+  if (size > MAX_CONFIG_BYTES) throw tooLarge(file, readHead(file, MAX_CONFIG_BYTES), size);
   return parseConfigText(readFileSync(file, 'utf8'), file);
 }
 
-export function parseConfigText(text: string, file: string): LoadedConfig {
-  const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, prettyErrors: false });
-  if (doc.errors.length > 0) {
-    const first = doc.errors[0];
-    const line = first.linePos?.[0].line ?? lineCounter.linePos(first.pos[0]).line;
-    throw new CutoverError('CUT_ERR_CONFIG_PARSE', `${file}${line ? `:${line}` : ''}: ${first.message.split('\n')[0]}`, {
-      where: line ? `${file}:${line}` : file,
-      hint: 'fix the YAML syntax at that line',
-    });
+function readHead(file: string, bytes: number): string {
+  const fd = openSync(file, 'r');
+  try {
+    const buffer = Buffer.alloc(bytes);
+    const read = readSync(fd, buffer, 0, bytes, 0);
+    return buffer.subarray(0, read).toString('utf8');
+  } finally {
+    closeSync(fd);
   }
-  const raw = doc.toJS() ?? {};
+}
+
+export function parseConfigText(text: string, file: string): LoadedConfig {
+  const { doc, lineCounter, data } = readYaml(text, file);
+  const raw = withoutExtensionKeys(data);
   const result = configSchema.safeParse(raw);
-  if (!result.success) {
-    const problems = result.error.issues.map((issue) => toProblem(issue, doc, lineCounter));
-    const list = problems.map((p) => `  ${p.path || '(top level)'}: ${p.message}${p.line ? ` (line ${p.line})` : ''}`).join('\n');
+  const problems: ConfigProblem[] = result.success
+    ? validateCrossFields(result.data).map((problem) => crossFieldProblem(problem, doc, lineCounter))
+    : result.error.issues.map((issue) => toProblem(issue, raw, doc, lineCounter));
+  if (!result.success || problems.length > 0) {
+    const list = problems
+      .map((p) => {
+        const lines = [p.line && `line ${p.line}`, p.otherPath && `${p.otherPath}${p.otherLine ? ` at line ${p.otherLine}` : ''}`].filter(
+          Boolean,
+        );
+        return `  ${p.path || '(top level)'}: ${p.message}${lines.length ? ` (${lines.join('; ')})` : ''}`;
+      })
+      .join('\n');
     throw new CutoverError(
       'CUT_ERR_CONFIG_INVALID',
       `${file} has ${problems.length} problem${problems.length === 1 ? '' : 's'}:\n${list}`,
       {
-        where: file,
-        hint: 'fix each value listed; docs/configuration.md describes every key',
+        where: problems[0]?.line ? `${file}:${problems[0].line}` : file,
+        hint: 'fix each value listed; "cutover help config" describes every key',
         details: { problems },
       },
     );
@@ -88,6 +108,12 @@ export function parseConfigText(text: string, file: string): LoadedConfig {
   });
 }
 
+/** Top-level keys starting with `x-` hold anchors for merge keys (`x-defaults: &defaults`); cutover ignores them. */
+function withoutExtensionKeys(data: unknown): unknown {
+  if (data === null || typeof data !== 'object' || Array.isArray(data)) return data;
+  return Object.fromEntries(Object.entries(data).filter(([key]) => !key.startsWith('x-')));
+}
+
 export function formatPath(path: readonly PropertyKey[]): string {
   let out = '';
   for (const key of path) {
@@ -97,19 +123,34 @@ export function formatPath(path: readonly PropertyKey[]): string {
   return out;
 }
 
-function toProblem(issue: z.core.$ZodIssue, doc: ReturnType<typeof parseDocument>, lineCounter: LineCounter): ConfigProblem {
+function toProblem(issue: z.core.$ZodIssue, raw: unknown, doc: Document.Parsed, lineCounter: LineCounter): ConfigProblem {
   let path = [...issue.path];
-  let message = issue.message;
-  if (issue.code === 'unrecognized_keys') {
-    message = `unknown key${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${k}"`).join(', ')}`;
-    path = [...path, issue.keys[0]];
-  } else if (issue.code === 'invalid_type' && issue.input === undefined) {
-    message = 'is required';
-  }
+  if (issue.code === 'unrecognized_keys') path = [...path, issue.keys[0]];
+  const { present, value } = valueAt(raw, issue.path);
+  const message = describeIssue(issue, value, present);
   return { path: formatPath(path), message, issue: issue.code, line: lineOf(doc, lineCounter, path) };
 }
 
-function lineOf(doc: ReturnType<typeof parseDocument>, lineCounter: LineCounter, path: PropertyKey[]): number | undefined {
+function crossFieldProblem(problem: CrossFieldProblem, doc: Document.Parsed, lineCounter: LineCounter): ConfigProblem {
+  return {
+    path: formatPath(problem.path),
+    message: problem.message,
+    issue: 'cross_field',
+    line: lineOf(doc, lineCounter, problem.path),
+    ...(problem.otherPath && { otherPath: formatPath(problem.otherPath), otherLine: lineOf(doc, lineCounter, problem.otherPath) }),
+  };
+}
+
+function valueAt(raw: unknown, path: readonly PropertyKey[]): { present: boolean; value: unknown } {
+  let node = raw;
+  for (const key of path) {
+    if (node === null || typeof node !== 'object' || !Object.hasOwn(node, key)) return { present: false, value: undefined };
+    node = (node as Record<PropertyKey, unknown>)[key];
+  }
+  return { present: node !== undefined, value: node };
+}
+
+function lineOf(doc: Document.Parsed, lineCounter: LineCounter, path: PropertyKey[]): number | undefined {
   for (let depth = path.length; depth >= 0; depth--) {
     const keys = path.slice(0, depth) as (string | number)[];
     const parent = depth > 0 ? doc.getIn(keys.slice(0, -1), true) : doc.contents;

@@ -129,7 +129,7 @@ const backupAgeCheck = z.strictObject({
   kind: z.literal('backup-age'),
   ...common,
   /** The newest backup must be younger than this. */
-  maxAgeMs: durationMs(),
+  maxAgeMs: durationMs({ timer: false }),
   /** Only count backups whose restore test passed (default false). */
   requireVerified: z.boolean().default(false),
 });
@@ -189,7 +189,7 @@ const backup = z.strictObject({
   /** Keep at most this many backups (default 7). */
   keepCount: z.number().int().min(1).default(DEFAULT_BACKUP_KEEP_COUNT),
   /** Delete backups older than this (default 720h = 30 days). */
-  keepMaxAgeMs: durationMs().default(DEFAULT_BACKUP_KEEP_MAX_AGE_MS),
+  keepMaxAgeMs: durationMs({ timer: false }).default(DEFAULT_BACKUP_KEEP_MAX_AGE_MS),
   /** Tables up to this size get an exact count(*); larger ones the planner estimate (default 512MiB). */
   exactCountMaxBytes: byteSize().default(DEFAULT_BACKUP_EXACT_COUNT_MAX_BYTES),
   /** Restore-test every pipeline backup into a scratch database before migrating (default false). */

@@ -127,7 +127,8 @@ const canaryStep = z.unknown().transform((value, ctx): CanaryStepOutput => {
   }
   const result = STEP_SCHEMAS[kind].safeParse(value);
   if (result.success) return result.data;
-  for (const issue of result.error.issues) ctx.addIssue({ code: 'custom', message: issue.message, path: issue.path });
+  // The step's own issues as they are (wrong type, too big...), so the message can say what was wrong.
+  for (const issue of result.error.issues) ctx.addIssue(issue as Parameters<typeof ctx.addIssue>[0]);
   return z.NEVER;
 });
 

@@ -2,12 +2,24 @@ import { z } from 'zod';
 import { durationMs } from '../shared/duration.ts';
 import * as D from './defaults.ts';
 import { databaseSectionsSchema } from './schema-database.ts';
+import { notifySectionSchema } from './schema-notify.ts';
 import { rolloutStrategySchema } from './schema-rollout.ts';
+import { secretsSchema } from './schema-secrets.ts';
+import { refineTasks, tasksSectionSchema } from './schema-tasks.ts';
 
 const name = z.string().regex(/^[a-z][a-z0-9-]{0,62}$/, 'must be lowercase letters, digits and dashes, starting with a letter');
 const port = z.number().int().min(1).max(65_535);
 const envName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be a valid environment variable name');
 const commandLine = z.string().min(1, 'must not be empty');
+/** An env value: text, a number or true/false (passed on as text). */
+const envValue = z.unknown().transform((value, ctx): string => {
+  if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') return String(value);
+  ctx.addIssue({
+    code: 'custom',
+    message: `must be text, a number or true/false (got ${value === null ? 'null' : Array.isArray(value) ? 'a list' : typeof value === 'object' ? 'a mapping' : 'nothing'}); quote it to pass it as text`,
+  });
+  return z.NEVER;
+});
 const httpToken = z.string().regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/, 'must be a cookie or header name (letters, digits, - and _ ...)');
 
 const httpHealth = z.strictObject({
@@ -60,7 +72,9 @@ const processType = z.strictObject({
   health: healthCheck.optional(),
   restart: restartPolicy.default(() => restartPolicy.parse({})),
   stopTimeoutMs: durationMs().default(D.DEFAULT_STOP_TIMEOUT_MS),
-  env: z.record(envName, z.union([z.string(), z.number(), z.boolean()]).transform(String)).default({}),
+  env: z.record(envName, envValue).default({}),
+  /** Secrets of this process type only, on top of the top-level `secrets:`. */
+  secrets: secretsSchema,
   /** Working directory inside the release (default: the release root). */
   cwd: z.string().optional(),
 });
@@ -77,11 +91,15 @@ const releaseSource = z.discriminatedUnion('source', [
     repo: z.string().default('.'),
     /** Sub-directory of the repository that holds the service. */
     subdir: z.string().default('.'),
+    /** The export (git archive + tar) is killed past this. */
+    timeoutMs: durationMs().default(D.DEFAULT_BUILD_TIMEOUT_MS),
   }),
   z.strictObject({
     source: z.literal('build'),
     /** Runs in the directory of cutover.yml with CUTOVER_RELEASE and CUTOVER_RELEASE_DIR set. */
     command: commandLine,
+    /** The build's whole process group is killed past this; a failed build is never cached. */
+    timeoutMs: durationMs().default(D.DEFAULT_BUILD_TIMEOUT_MS),
   }),
 ]);
 
@@ -97,7 +115,11 @@ const proxy = z.strictObject({
   drainTimeoutMs: durationMs().default(D.DEFAULT_DRAIN_TIMEOUT_MS),
   websocketGraceMs: durationMs().default(D.DEFAULT_WEBSOCKET_GRACE_MS),
   /** While a canary splits traffic, keep each client on one release: { cookie: name } or { header: name } (none by default). */
-  sticky: z.union([z.strictObject({ cookie: httpToken }), z.strictObject({ header: httpToken })]).optional(),
+  sticky: z
+    .union([z.strictObject({ cookie: httpToken }), z.strictObject({ header: httpToken })], {
+      error: 'must be { cookie: <name> } or { header: <name> }, one of the two, with a cookie or header name such as cutover-release',
+    })
+    .optional(),
   /** Request header that sends a request to the release it names, for testers, e.g. x-cutover-release (none by default). */
   forceReleaseHeader: httpToken.optional(),
 });
@@ -132,16 +154,21 @@ export const configSchema = z
     service: name,
     release: releaseSource.default({ source: 'directory', path: 'releases/{release}' }),
     processes: z.record(name, processType).refine((p) => Object.keys(p).length > 0, 'must declare at least one process type'),
-    env: z.record(envName, z.union([z.string(), z.number(), z.boolean()]).transform(String)).default({}),
+    env: z.record(envName, envValue).default({}),
     envFiles: z.array(z.string()).default([]),
+    /** Env vars whose values the agent reads from a file or a command when it starts an instance. */
+    secrets: secretsSchema,
     proxy: proxy.default(() => proxy.parse({})),
     rollout: rolloutStrategySchema,
     hooks: hooks.default(() => hooks.parse({})),
     agent: agent.default(() => agent.parse({})),
     keepReleases: z.number().int().min(1).default(D.DEFAULT_KEEP_RELEASES),
     ...databaseSectionsSchema,
+    ...tasksSectionSchema,
+    ...notifySectionSchema,
   })
   .superRefine((config, ctx) => {
+    refineTasks(config, ctx);
     const routed = Object.entries(config.processes).filter(([type, p]) => p.routed ?? type === 'web');
     if (routed.length > 1) {
       ctx.addIssue({
@@ -153,6 +180,13 @@ export const configSchema = z
     for (const [type, p] of routed) {
       if (p.portEnv === null)
         ctx.addIssue({ code: 'custom', path: ['processes', type, 'portEnv'], message: 'a routed process type needs a port env var' });
+    }
+    const clashes = new Set<string>();
+    for (const p of Object.values(config.processes)) {
+      for (const key of Object.keys({ ...config.secrets, ...p.secrets })) if (key in config.env || key in p.env) clashes.add(key);
+    }
+    for (const key of clashes) {
+      ctx.addIssue({ code: 'custom', path: ['secrets', key], message: `${key} is both an env value and a secret: keep one` });
     }
     if (config.agent.portRange[0] > config.agent.portRange[1]) {
       ctx.addIssue({ code: 'custom', path: ['agent', 'portRange'], message: 'the first port must not be above the second' });

@@ -44,7 +44,7 @@ export class DeploymentReconciler implements ControllerService {
       if (!submission) continue;
       let accepted: AcceptedDeployment | null;
       try {
-        accepted = resumeDeployment(record, submission, this.#store, this.#client, this.#observer(record));
+        accepted = await resumeDeployment(record, submission, this.#store, this.#client, this.#observer(record));
       } catch (error) {
         this.#store.finishDeployment(record.id, 'interrupted', `could not resume after a controller restart: ${(error as Error).message}`);
         continue;

@@ -1,4 +1,5 @@
 import type { StepResult } from '../pipeline/pipeline-step.ts';
+import { redactEnvDeep } from '../shared/redact.ts';
 import type { DeploymentRecord, DeploymentStore } from '../store/deployment-store.ts';
 import { isLeaseLost } from './lease-lost-error.ts';
 
@@ -18,7 +19,7 @@ export interface RecorderOptions {
   resumedFrom?: DeploymentRecord | null;
 }
 
-/** Writes each step and event of one deployment to the store as it happens, and tells the observer. */
+/** Writes each step and event of one deployment to the store as it happens, and tells the observer. Env values are redacted: a record shows keys only. */
 export class DeploymentRecorder {
   private readonly store: DeploymentStore;
   readonly deploymentId: number;
@@ -62,19 +63,21 @@ export class DeploymentRecorder {
       }
       result = { outcome: 'failed', values: { error: errorFacts(error) }, reason: (error as Error).message ?? String(error) };
     }
-    this.store.endStep(stepId, result.outcome, result.values, result.reason);
+    const recorded = { ...result, values: redactEnvDeep(result.values) };
+    this.store.endStep(stepId, recorded.outcome, recorded.values, recorded.reason);
     this.store.addEvent(this.deploymentId, 'step:ended', { step: name, stepId, outcome: result.outcome });
-    this.observer.stepEnded(name, result, performance.now() - started);
+    this.observer.stepEnded(name, recorded, performance.now() - started);
     return result;
   }
 
   event(type: string, data: Record<string, unknown>): void {
+    data = redactEnvDeep(data);
     this.store.addEvent(this.deploymentId, type, data);
     this.observer.event(type, data);
   }
 
   facts(facts: Record<string, unknown>): void {
-    this.store.addFacts(this.deploymentId, facts);
+    this.store.addFacts(this.deploymentId, redactEnvDeep(facts));
   }
 }
 

@@ -13,6 +13,7 @@ import { type DeploymentRun, type DeployOutcome, type DeployRequest, isFailed, s
 import { currentRelease, deployLockName, markInterrupted } from './deployment-state.ts';
 import type { RecordedSubmission, Submission } from './deployment-submission.ts';
 import { isLeaseLost, LeaseLostError } from './lease-lost-error.ts';
+import { type DeploymentNotifier, openDeploymentNotifier } from './notify/deployment-notifier.ts';
 import { buildPipeline } from './pipeline.ts';
 import { accessoriesStep, withEnv } from './steps/accessories-step.ts';
 import { noteContractMigrations } from './steps/contract-pending-step.ts';
@@ -37,6 +38,8 @@ export interface AcceptedDeployment {
   run: DeploymentRun;
   lease: DeployLease;
   options: RunOptions;
+  /** The notify: webhooks of cutover.yml, queued, never awaited by a step (a receiver that is down cannot fail or slow a deploy). */
+  notifications: DeploymentNotifier;
 }
 
 /**
@@ -70,11 +73,17 @@ export async function acceptDeployment(
   const service = request.loaded.config.service;
   markInterrupted(store, service);
   const lease = takeLock(store, service);
+  const notifications = openDeploymentNotifier(request.loaded, client.paths.deploymentsDb);
+  request = { ...request, observer: notifications.observe(request.observer) };
   try {
     const backend = agentBackend(client);
     const serving = currentRelease(await backend.instances(service)) ?? store.lastGoodRelease(service);
     const previousName = serving && serving !== request.release ? serving : store.lastGoodRelease(service, request.release);
-    const releaseDir = resolveRelease(request.loaded, request.release, client.paths.releasesDir);
+    const releaseDir = await resolveRelease(request.loaded, request.release, client.paths.releasesDir, {
+      onOutput: (text) => {
+        for (const line of text.split('\n')) if (line.trim()) request.observer.event('build:output', { line });
+      },
+    });
     const deploymentId = store.createDeployment({
       service,
       kind: request.kind,
@@ -88,9 +97,11 @@ export async function acceptDeployment(
     new DeployLock(store).acquire(deployLockName(service), { owner: lease.owner, deploymentId });
     const run = buildRun(request, store, client, lease, { deploymentId, releaseDir, previousName, resumedFrom: null });
     if (request.skipChecks?.length) run.recorder.facts({ skippedChecks: request.skipChecks });
-    return { run, lease, options };
+    notifications.started({ service, id: deploymentId, release: request.release, fromRelease: serving, kind: request.kind });
+    return { run, lease, options, notifications };
   } catch (error) {
     lease.release();
+    await notifications.close();
     throw error;
   }
 }
@@ -100,19 +111,20 @@ export async function acceptDeployment(
  * the submission's snapshot, the record's steps (those that finished are not run again), and the
  * rollout from its checkpoint. Returns null (after recording why) when the lock is held elsewhere.
  */
-export function resumeDeployment(
+export async function resumeDeployment(
   record: DeploymentRecord,
   submission: RecordedSubmission,
   store: DeploymentStore,
   client: AgentClient,
   observer: DeploymentObserver,
-): AcceptedDeployment | null {
+): Promise<AcceptedDeployment | null> {
   const loaded = parseConfigText(submission.configText, submission.configFile);
+  const notifications = openDeploymentNotifier(loaded, client.paths.deploymentsDb);
   const request: DeployRequest = {
     loaded,
     release: submission.release,
     kind: submission.kind,
-    observer,
+    observer: notifications.observe(observer),
     actor: submission.actor,
     skipChecks: submission.skipChecks,
   };
@@ -122,11 +134,12 @@ export function resumeDeployment(
   } catch (error) {
     const reason = `could not resume after a controller restart: ${(error as Error).message}`;
     store.finishDeployment(record.id, 'interrupted', reason);
+    void notifications.close();
     return null;
   }
   const interruptedSteps = store.interruptOpenSteps(record.id, 'the controller stopped while it ran');
   store.setRunner(record.id, hostname(), process.pid);
-  const releaseDir = resolveRelease(loaded, submission.release, client.paths.releasesDir);
+  const releaseDir = await resolveRelease(loaded, submission.release, client.paths.releasesDir);
   const run = buildRun(request, store, client, lease, {
     deploymentId: record.id,
     releaseDir,
@@ -134,21 +147,32 @@ export function resumeDeployment(
     resumedFrom: record,
   });
   run.recorder.event('deployment:resumed', { pid: process.pid, interruptedSteps, checkpoint: record.facts.rollout ?? null });
-  return { run, lease, options: { abortOnSigint: false } };
+  notifications.resumed({
+    service: record.service,
+    id: record.id,
+    release: record.toRelease,
+    fromRelease: record.fromRelease,
+    kind: record.kind,
+  });
+  return { run, lease, options: { abortOnSigint: false }, notifications };
 }
 
 /** Runs an accepted deployment to its end and frees its lock. A lost lock ends it as interrupted. */
 export async function runAccepted(accepted: AcceptedDeployment): Promise<DeployOutcome> {
-  const { run, lease } = accepted;
+  const { run, lease, notifications } = accepted;
   try {
-    return await runPipeline(run, accepted.options);
+    const outcome = await runPipeline(run, accepted.options);
+    notifications.ended(outcome.state as Exclude<DeploymentState, 'running'>, outcome.reason);
+    return outcome;
   } catch (error) {
     if (!isLeaseLost(error)) throw error;
     run.store.finishDeployment(run.deploymentId, 'interrupted', error.message);
     run.recorder.event('deployment:lease-lost', { reason: error.message });
+    notifications.ended('interrupted', error.message);
     return { deploymentId: run.deploymentId, state: 'interrupted', reason: error.message, record: run.store.deployment(run.deploymentId)! };
   } finally {
     lease.release();
+    await notifications.close();
   }
 }
 

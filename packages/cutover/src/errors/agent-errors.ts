@@ -3,6 +3,8 @@ export const AGENT_ERRORS = {
   CUT_ERR_AGENT_UNAUTHORIZED: { exitCode: 3, title: 'The agent refused the admin token.' },
   CUT_ERR_AGENT_ALREADY_RUNNING: { exitCode: 3, title: 'An agent already runs for this data directory.' },
   CUT_ERR_AGENT_REQUEST: { exitCode: 3, title: 'The agent rejected an admin request.' },
+  CUT_ERR_AGENT_REQUEST_INVALID: { exitCode: 3, title: 'An admin request body has a missing, wrong or unknown field.' },
+  CUT_ERR_AGENT_TIMEOUT: { exitCode: 3, title: 'The agent did not answer an admin request in time.' },
   CUT_ERR_AGENT_PORT_IN_USE: { exitCode: 3, title: 'A proxy listener port is already in use by another process.' },
   CUT_ERR_AGENT_TLS: { exitCode: 3, title: 'A TLS certificate or key file cannot be read.' },
   CUT_ERR_AGENT_NO_PORTS: { exitCode: 3, title: 'No free private port is left in the instance port range.' },

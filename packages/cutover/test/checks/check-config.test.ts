@@ -61,12 +61,12 @@ describe('checks, validation, backup and accessories config', () => {
       accessories: { db: { kind: 'mysql' } },
     });
     assert.deepEqual(found.sort(), [
-      'accessories.db.kind: Invalid option: expected one of "postgres"|"redis"',
-      'backup.keepCount: Too small: expected number to be >=1',
+      'accessories.db.kind: must be one of "postgres", "redis" (got "mysql")',
+      'backup.keepCount: must be at least 1 (got 0)',
       'checks[0]: needs minFreeBytes or minFreePercent',
       'checks[1].minAvailableBytes: must be a size such as 500MB, 2GiB or a number of bytes (got "lots")',
       'checks[2]: needs url or urlEnv',
-      `checks[3].kind: Invalid discriminator value. Expected 'disk' | 'load' | 'memory' | 'postgres' | 'redis' | 'tcp' | 'http' | 'backup-age' | 'command' | 'current-release-healthy' | 'deploy-lock-free'`,
+      'checks[3].kind: must be one of "disk", "load", "memory", "postgres", "redis", "tcp", "http", "backup-age", "command", "current-release-healthy", "deploy-lock-free" (got "dns")',
     ]);
   });
 

@@ -83,7 +83,7 @@ describe('rollout strategies in cutover.yml', () => {
       'rollout.steps[0]: must be one of { setWeight: <0-100> }, { pause: { durationMs: <duration> } }, { pause: {} } or { analysis: { metrics: [...] } }',
     ]);
     assert.deepEqual(problemsOf('rollout: { strategy: canary, steps: [{ pause: { durationMs: 5x } }] }\n'), [
-      'rollout.steps[0].pause.durationMs: must be a duration such as 500ms, 30s, 2m or a number of milliseconds (got "5x")',
+      'rollout.steps[0].pause.durationMs: must be a duration such as 500ms, 30s, 2m, 1h or a number of milliseconds (got "5x")',
     ]);
     const forever = problemsOf(`rollout:
   strategy: canary

@@ -18,6 +18,7 @@ import type {
   TargetSpec,
   TargetState,
 } from './proxy-types.ts';
+import { normalizeRequestPath } from './request-path.ts';
 import { Router, stripPathPrefix } from './router.ts';
 import { UpgradeExchange } from './upgrade-exchange.ts';
 
@@ -222,7 +223,7 @@ export class ProxyServer extends EventEmitter<ProxyServerEvents> {
 
   #dispatch(req: IncomingMessage, res: ServerResponse, proto: 'http' | 'https'): void {
     const startedMs = performance.now();
-    const url = req.url ?? '/';
+    const url = normalizeRequestPath(req.url ?? '/');
     const head = buildUpstreamHeaders(req.rawHeaders, req.socket.remoteAddress ?? '', proto);
     const service = this.#router.match(head.host, url);
     if (service === null) {
@@ -248,7 +249,7 @@ export class ProxyServer extends EventEmitter<ProxyServerEvents> {
 
   #dispatchUpgrade(req: IncomingMessage, socket: Socket, clientHead: Buffer, proto: 'http' | 'https'): void {
     const startedMs = performance.now();
-    const url = req.url ?? '/';
+    const url = normalizeRequestPath(req.url ?? '/');
     const head = buildUpstreamHeaders(req.rawHeaders, socket.remoteAddress ?? '', proto, true);
     socket.on('error', () => socket.destroy());
     const service = this.#router.match(head.host, url);

@@ -17,6 +17,17 @@ export interface RouteSpec {
   stickyHeader?: string;
   /** A request header naming the release to send the request to, for testers (none by default). */
   forceReleaseHeader?: string;
+  /** How long connecting to an instance may take before the request is answered 504 (default DEFAULT_CONNECT_TIMEOUT_MS). */
+  connectTimeoutMs?: number;
+  /** How long an instance may take to send its response head once the request went out (default DEFAULT_RESPONSE_TIMEOUT_MS). */
+  responseTimeoutMs?: number;
+  /** How long a response body (or a request body being sent) may stall between two reads (default DEFAULT_IDLE_TIMEOUT_MS). */
+  idleTimeoutMs?: number;
+  /**
+   * Which request paths count in the release counters (analysis, /metrics): with `include`, only
+   * paths under one of its prefixes; never those under an `exclude` prefix. Everything by default.
+   */
+  metricsPaths?: { include?: string[]; exclude?: string[] };
 }
 
 /** One upstream instance of a service. */
