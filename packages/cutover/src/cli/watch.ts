@@ -2,7 +2,7 @@ import { agentPaths } from '../agent/agent-paths.ts';
 import { loadConfig } from '../config/load-config.ts';
 import { CutoverError } from '../errors/cutover-error.ts';
 import { DeploymentStore } from '../store/deployment-store.ts';
-import type { Command } from './command.ts';
+import { type Command, EXIT_DETACHED } from './command.ts';
 import { followDeployment } from './follow-deployment.ts';
 
 export const watchCommand: Command = {
@@ -13,9 +13,13 @@ export const watchCommand: Command = {
     'Attaches to a deployment that runs in the controller (started by "cutover deploy" here or',
     'elsewhere, detached or not), replays its steps so far, follows it live and ends when it ends.',
     'Without an id: the running deployment of this service, else its latest one.',
-    'Exit codes: 0 succeeded; 1 failed, rolled back or interrupted; 3 agent or controller unreachable;',
-    '5 no such deployment; 129/130/143 SIGHUP/Ctrl-C/SIGTERM (the deployment goes on).',
   ].join('\n'),
+  exitCodes: {
+    1: 'the deployment failed, was rolled back or was interrupted',
+    3: 'the agent or the controller is not running',
+    5: 'no such deployment is recorded',
+    ...EXIT_DETACHED,
+  },
   async run({ args, options, out, cwd }) {
     const loaded = loadConfig(cwd, options.config as string | undefined);
     const service = loaded.config.service;
