@@ -16,11 +16,13 @@ import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { parseArgs } from 'node:util';
+import { loadConfig } from '../packages/cutover/src/config/load-config.ts';
+import { ControllerClient } from '../packages/cutover/src/controller/controller-client.ts';
 import { CLI, Sandbox } from '../test/e2e/support/sandbox.ts';
 
 const { values } = parseArgs({ options: { rounds: { type: 'string', default: '3' } } });
 const ROUNDS = Number(values.rounds);
-const PAUSE_MS = 6000;
+const PAUSE_MS = 15_000;
 
 const config = (port: number) => `service: bench-controller
 release: { source: directory, path: 'releases/{release}' }
@@ -80,11 +82,22 @@ function cli(box: Sandbox, args: string[]): { ms: number; code: number | null; s
   return { ms: performance.now() - started, code: result.status, stdout: result.stdout };
 }
 
+/** When a process started (epoch ms, 10 ms resolution), from /proc. */
+function processStartedAtMs(pid: number): number {
+  const bootSec = Number(/^btime (\d+)$/m.exec(readFileSync('/proc/stat', 'utf8'))?.[1]);
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const ticks = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19]);
+  return bootSec * 1000 + ticks * 10;
+}
+
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const round = (x: number) => Math.round(x);
 
 const box = new Sandbox('cutover-bench-controller-');
 const figures = {
+  killToSpawnMs: [] as number[],
+  spawnToResumedMs: [] as number[],
+  submitApiMs: [] as number[],
   restartToResumedMs: [] as number[],
   restartToRolloutResumedMs: [] as number[],
   detachMs: [] as number[],
@@ -93,7 +106,7 @@ const figures = {
 };
 const loadBefore = loadavg();
 try {
-  for (let i = 1; i <= ROUNDS * 2 + 1; i++) box.release(`v${i}`, {});
+  for (let i = 1; i <= ROUNDS * 3 + 1; i++) box.release(`v${i}`, {});
   await box.writeConfig(config);
   const up = cli(box, ['up', '--release', 'v1']);
   if (up.code !== 0) throw new Error(`cutover up failed: ${up.stdout}`);
@@ -115,11 +128,37 @@ try {
     const resumed = await until('deployment:resumed', () => events(box, id).find((e) => e.type === 'deployment:resumed'));
     const rolloutResumed = await until('rollout:resumed', () => events(box, id).find((e) => e.type === 'rollout:resumed'));
     figures.restartToResumedMs.push(resumed.at - killedAt);
+    const successor = await until('the new controller pid', () => {
+      const next = (JSON.parse(readFileSync(join(box.dir, '.cutover/controller.pid'), 'utf8')) as { pid: number }).pid;
+      return next !== pid && next;
+    });
+    const spawnedAt = processStartedAtMs(successor);
+    figures.killToSpawnMs.push(spawnedAt - killedAt);
+    figures.spawnToResumedMs.push(resumed.at - spawnedAt);
     figures.restartToRolloutResumedMs.push(rolloutResumed.at - killedAt);
     const promoting = await until('the promotion', () => events(box, id).find((e) => e.type === 'rollout:promoting'));
     figures.pauseOverheadMs.push(promoting.at - (pause.data.deadlineAt as number));
     await until('the end', () => state(box, id) !== 'running' && state(box, id));
     if (state(box, id) !== 'succeeded') throw new Error(`deployment ${id} ended ${state(box, id)}`);
+  }
+  // B: the submit alone, over the controller API from this process (no CLI start): recorded and locked.
+  const controller = new ControllerClient(join(box.dir, '.cutover'));
+  const loaded = loadConfig(box.dir);
+  for (let round_ = 0; round_ < ROUNDS; round_++) {
+    release++;
+    const started = performance.now();
+    const id = await controller.submit({
+      configFile: loaded.file,
+      configText: readFileSync(loaded.file, 'utf8'),
+      release: `v${release}`,
+      kind: 'deploy',
+      actor: 'bench',
+      skipChecks: [],
+    });
+    figures.submitApiMs.push(performance.now() - started);
+    await until('the pause', () => events(box, id).find((e) => e.type === 'rollout:step' && e.data.pauseMs === PAUSE_MS));
+    cli(box, ['promote', '--full']);
+    await until('the end', () => state(box, id) !== 'running' && state(box, id));
   }
 } finally {
   await box.cleanup();
@@ -128,7 +167,10 @@ const loadAfter = loadavg();
 const rows = [
   ['A. kill -9 of the controller → deployment:resumed recorded', figures.restartToResumedMs, '< 1000'],
   ['A. kill -9 of the controller → canary resumed (adopted, weight set)', figures.restartToRolloutResumedMs, '< 1000'],
+  ['   of which: kill → new controller process started (agent backoff 200 ms)', figures.killToSpawnMs, ''],
+  ['   of which: new controller process start → deployment:resumed', figures.spawnToResumedMs, ''],
   ['B. cutover deploy --detach, whole CLI process', figures.detachMs, '< 300'],
+  ['B. the submit alone over the controller API (recorded, locked)', figures.submitApiMs, '< 300'],
   ['C. promotion after the original pause deadline (resumed)', figures.pauseOverheadMs, '< 1000'],
   ['anchor: cutover --version, whole CLI process', figures.anchorVersionMs, ''],
 ] as const;

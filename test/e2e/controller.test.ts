@@ -3,6 +3,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
+import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { after, before, describe, test } from 'node:test';
@@ -101,6 +102,19 @@ async function watch(box: Sandbox, id: number): Promise<{ code: number | null; r
   const record = parseRecord(result.stdout);
   assert.ok(record, result.stdout + result.stderr);
   return { code: result.code, record };
+}
+
+/** Listens on the first port of the range that is free (the one the agent would give the next instance). */
+async function holdFreePort([first, last]: [number, number]): Promise<Server> {
+  for (let port = first; port <= last; port++) {
+    const server = createServer();
+    const bound = await new Promise<boolean>((resolve) => {
+      server.once('error', () => resolve(false));
+      server.listen({ host: '127.0.0.1', port, exclusive: true }, () => resolve(true));
+    });
+    if (bound) return server;
+  }
+  throw new Error(`no free port in ${first}-${last}`);
 }
 
 describe('the controller runs deployments', () => {
@@ -241,7 +255,7 @@ agent: { httpPort: ${port}, portRange: [${ports[0]}, ${ports[1]}] }
         readFileSync(join(box.dir, 'releases', name, 'server.js'), 'utf8').replace(`"version":"${name}"`, '"version":process.env.LABEL'),
       );
     const first = await freePort();
-    ports = [first, first + 1];
+    ports = [first, first + 2];
     await box.writeConfig(config('old', 1, ports));
     const up = await box.cli(['up', '--release', 'r1']);
     assert.equal(up.code, 0, `cutover up failed:\n${up.stdout}\n${up.stderr}`);
@@ -266,8 +280,9 @@ agent: { httpPort: ${port}, portRange: [${ports[0]}, ${ports[1]}] }
     writeFileSync(box.config, config('new', 2, ports)(box.httpPort));
     const fill = await box.cli(['deploy', 'r2']);
     assert.equal(fill.code, 0, fill.stdout + fill.stderr);
-    // Both ports of the range serve r2 now: r3's first instance finds no port, and the agent call throws.
-    const result = await box.cli(['deploy', 'r3', '--json']);
+    // Two ports of the range serve r2; the test holds the third: r3's first instance finds no port, and the agent call throws.
+    const held = await holdFreePort(ports);
+    const result = await box.cli(['deploy', 'r3', '--json']).finally(() => held.close());
     assert.equal(result.code, 1, result.stdout + result.stderr);
     const record = parseRecord(result.stdout);
     assert.ok(record);
