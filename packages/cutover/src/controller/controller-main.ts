@@ -4,8 +4,8 @@ import { CutoverError } from '../errors/cutover-error.ts';
 import { AgentClient } from '../platform/agent-client.ts';
 import { isPidAlive } from '../shared/process-group.ts';
 import { DeploymentStore } from '../store/deployment-store.ts';
-import { type ControllerApi, createControllerApi, type RouteModule } from './api/controller-api.ts';
-import { type DeploymentRoutesContext, deploymentRoutes } from './api/deployment-routes.ts';
+import type { ControllerApi, RouteModule } from './api/controller-api.ts';
+import type { DeploymentRoutesContext } from './api/deployment-routes.ts';
 import type { ControllerService } from './controller-service.ts';
 import { DeploymentEvents } from './deployment-events.ts';
 import { DeploymentReconciler } from './deployment-reconciler.ts';
@@ -28,7 +28,9 @@ export interface ControllerContext extends DeploymentRoutesContext {
  * a RouteModule in its own file under api/.
  */
 export const CONTROLLER_SERVICES: readonly ((context: ControllerContext) => ControllerService)[] = [(context) => context.deployments];
-export const CONTROLLER_ROUTES: readonly RouteModule<ControllerContext>[] = [deploymentRoutes];
+export const CONTROLLER_ROUTES: readonly (() => Promise<RouteModule<ControllerContext>>)[] = [
+  async () => (await import('./api/deployment-routes.ts')).deploymentRoutes,
+];
 
 export interface RunningController {
   context: ControllerContext;
@@ -52,7 +54,10 @@ export async function startController(dataDir: string): Promise<RunningControlle
   const context: ControllerContext = { paths, store, agent, events, deployments };
   const services = CONTROLLER_SERVICES.map((make) => make(context));
   for (const service of services) await service.start();
-  const api = createControllerApi({ token, context, modules: CONTROLLER_ROUTES });
+  // The API (Fastify) loads after the services started: resuming deployments does not wait for it.
+  const { createControllerApi } = await import('./api/controller-api.ts');
+  const modules = await Promise.all(CONTROLLER_ROUTES.map((load) => load()));
+  const api = createControllerApi({ token, context, modules });
   if (existsSync(paths.controllerSocket)) unlinkSync(paths.controllerSocket);
   await api.listen({ path: paths.controllerSocket });
   chmodSync(paths.controllerSocket, 0o600);
