@@ -184,18 +184,29 @@ describe('steering a canary', () => {
     assert.equal(result.code, 0, `a human chose to go on: ${result.stdout}${result.stderr}`);
   });
 
-  test('Ctrl-C on cutover deploy aborts the canary instead of leaving it half done', async () => {
+  test('Ctrl-C on cutover deploy leaves the canary running in the controller; cutover abort then ends it', async () => {
     useConfig(PAUSED_CONFIG);
-    const child = box.spawnCli(['deploy', 'v2', '--json']);
+    const child = box.spawnCli(['deploy', 'v2']);
     const deploy = collect(child, 90_000);
     await waitForStatus(box, (s) => Boolean(s.rollout?.waitingFor) && s.route?.weights?.v2 === 30);
     child.kill('SIGINT');
-    const result = await deploy;
+    const detached = await deploy;
+    assert.equal(detached.code, 130, detached.stdout + detached.stderr);
+    assert.match(detached.stderr, /keeps running in the controller/);
+    assert.match(detached.stderr, /cutover abort/);
+    // Still paused at 30 %: nothing was aborted by the Ctrl-C.
+    const paused = JSON.parse((await box.cli(['status', '--json'])).stdout);
+    assert.equal(paused.route.weights?.v2, 30);
+    const watch = box.spawnCli(['watch', '--json']);
+    const watched = collect(watch, 90_000);
+    const abort = await box.cli(['abort']);
+    assert.equal(abort.code, 0, abort.stdout + abort.stderr);
+    const result = await watched;
     assert.equal(result.code, 1, result.stdout + result.stderr);
     const record = parseRecord(result.stdout);
     assert.ok(record);
     assert.equal(record.state, 'rolled_back');
-    assert.match(record.reason ?? '', /^interrupted \(Ctrl-C\)/);
+    assert.match(record.reason ?? '', /cutover abort/);
     const status = JSON.parse((await box.cli(['status', '--json'])).stdout);
     assert.equal(status.serving, 'v5');
     assert.equal(status.route.weights, null);

@@ -9,6 +9,7 @@ export interface RecordedEvent {
 
 export interface DeploymentJson {
   id: number;
+  toRelease?: string;
   state: string;
   reason: string | null;
   rolledBackTo: string | null;

@@ -12,6 +12,9 @@ export function agentPaths(dataDir: string) {
     agentLog: join(dataDir, 'agent.log'),
     releasesDir: join(dataDir, 'releases'),
     deploymentsDb: join(dataDir, 'cutover.db'),
+    controllerSocket: join(dataDir, 'controller.sock'),
+    controllerPidFile: join(dataDir, 'controller.pid'),
+    controllerLog: join(dataDir, 'controller.log'),
   };
 }
 

@@ -7,6 +7,7 @@ import { writeFileAtomic } from '../shared/write-file-atomic.ts';
 import { type AdminApi, createAdminApi } from './admin-api.ts';
 import { type AgentPaths, agentPaths } from './agent-paths.ts';
 import { AgentStateStore } from './agent-state-store.ts';
+import { ControllerSupervisor } from './controller-supervisor.ts';
 import { InstanceRouting } from './instance-routing.ts';
 import { MetricsServer } from './metrics-server.ts';
 import { ProxyServer } from './proxy/proxy-server.ts';
@@ -29,6 +30,11 @@ export interface AgentOptions {
   listenHost?: string;
   /** Serve the proxy's counters for Prometheus on 127.0.0.1:metricsPort/metrics (none by default; 0 picks a port). */
   metricsPort?: number;
+  /**
+   * The command that runs the controller beside the agent (supervised: restarted with backoff,
+   * stopped with the agent). None: no controller (an agent embedded in a test or a tool).
+   */
+  controllerCommand?: readonly string[];
 }
 
 export interface AgentAddress {
@@ -53,6 +59,7 @@ export class Agent {
   readonly routing: InstanceRouting;
   private admin: AdminApi | undefined;
   private metrics: MetricsServer | undefined;
+  private controller: ControllerSupervisor | undefined;
   private readonly startedAt = Date.now();
 
   private readonly options: AgentOptions;
@@ -104,6 +111,10 @@ export class Agent {
       this.paths.pidFile,
       JSON.stringify({ pid: process.pid, startTicks: identity.startTicks, admin, ...ports, metricsPort, startedAt: this.startedAt }),
     );
+    if (this.options.controllerCommand) {
+      this.controller = new ControllerSupervisor({ command: this.options.controllerCommand, logFile: this.paths.controllerLog });
+      this.controller.start();
+    }
     return { ...ports, admin, metricsPort };
   }
 
@@ -116,11 +127,12 @@ export class Agent {
   }
 
   status() {
-    return { pid: process.pid, startedAt: this.startedAt, dataDir: this.paths.dataDir };
+    return { pid: process.pid, startedAt: this.startedAt, dataDir: this.paths.dataDir, controller: this.controller?.status() ?? null };
   }
 
   /** Stops serving. With stopInstances the apps are stopped too (cutover down); without, they keep running for the next agent to adopt. */
   async stop(options: { stopInstances: boolean }): Promise<void> {
+    await this.controller?.stop();
     if (options.stopInstances) await this.routing.stopAll();
     await this.supervisor.shutdown({ stopInstances: options.stopInstances });
     await this.admin?.close();

@@ -4,10 +4,15 @@ import { sendSignal } from './send-signal.ts';
 
 export const abortCommand: Command = {
   name: 'abort',
-  summary: 'stop a running canary or blue-green rollout: every request back on the stable release at once',
+  summary: 'stop a running deployment: every request back on the previous release (at once for canary and blue-green)',
   usage: 'cutover abort',
-  description:
-    'Tells the running canary or blue-green deployment to abort: all traffic goes back to the stable\nrelease in one switch, then the new release drains and stops. Returns once traffic is back.\nAborting twice, or when nothing runs, is harmless.',
+  description: [
+    'Tells the running deployment (in the controller) to abort. A canary or blue-green rollout puts all',
+    'traffic back on the stable release in one switch, then the new release drains and stops; a rolling',
+    'deploy brings the previous release back to full capacity through its health checks, then drains the',
+    'new instances. Returns once the deployment answered (up to 15 s). Aborting twice, or when nothing',
+    'runs, is harmless; once the rollout is over it is too late (use "cutover rollback").',
+  ].join('\n'),
   exitCodes: { ...EXIT_AGENT_DOWN, 5: 'no rollout is running' },
   async run(ctx) {
     const { out } = ctx;

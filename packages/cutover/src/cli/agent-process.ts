@@ -13,7 +13,9 @@ import { ensurePrivateDir, PRIVATE_FILE_MODE } from '../shared/private-files.ts'
 /** How long `cutover up` waits for a background agent to answer. */
 export const AGENT_START_TIMEOUT_MS = 15_000;
 
-/** Builds the agent from the config's agent section. */
+const CLI_BIN = fileURLToPath(new URL('../../bin/cutover.js', import.meta.url));
+
+/** Builds the agent from the config's agent section (with the controller beside it). */
 export function createAgent(loaded: LoadedConfig): Agent {
   const { agent } = loaded.config;
   const resolveFile = (file: string) => (file.startsWith('/') ? file : `${loaded.root}/${file}`);
@@ -28,6 +30,7 @@ export function createAgent(loaded: LoadedConfig): Agent {
     logMaxBytes: agent.logMaxBytes,
     logKeepFiles: agent.logKeepFiles,
     keepInstanceLogs: agent.keepInstanceLogs,
+    controllerCommand: [process.execPath, CLI_BIN, 'controller', '--data-dir', loaded.dataDir],
   });
 }
 

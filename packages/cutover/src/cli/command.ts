@@ -48,6 +48,12 @@ export const COMMON_EXIT_CODES: Record<number, string> = {
 
 /** Exit codes shared by the verbs that talk to the agent or deploy. */
 export const EXIT_AGENT_DOWN = { 3: 'the agent is not running, or refused the request' };
+/** A follow of a deployment ended by a signal: the deployment goes on in the controller. */
+export const EXIT_DETACHED = {
+  129: 'SIGHUP stopped this command; the deployment goes on in the controller',
+  130: 'Ctrl-C stopped this command; the deployment goes on in the controller',
+  143: 'SIGTERM stopped this command; the deployment goes on in the controller',
+};
 export const EXIT_DEPLOY = {
   1: 'the deployment failed (the previous release was restored) or a check failed',
   3: 'the agent is not running, could not start, or refused the request',

@@ -25,6 +25,11 @@ export const COMMANDS: CommandEntry[] = [
     load: async () => (await import('./deploy.ts')).deployCommand,
   },
   {
+    name: 'watch',
+    summary: 'follow a deployment (the running one, or the id given) and exit with its exit code',
+    load: async () => (await import('./watch.ts')).watchCommand,
+  },
+  {
     name: 'status',
     summary: 'what serves now: release, instances and their health, traffic, the last deployment, the lock',
     load: async () => (await import('./status.ts')).statusCommand,
@@ -41,7 +46,7 @@ export const COMMANDS: CommandEntry[] = [
   },
   {
     name: 'abort',
-    summary: 'stop a running canary or blue-green rollout: every request back on the stable release at once',
+    summary: 'stop a running deployment: every request back on the previous release (at once for canary and blue-green)',
     load: async () => (await import('./abort.ts')).abortCommand,
   },
   {
@@ -88,6 +93,11 @@ export const COMMANDS: CommandEntry[] = [
     name: 'check',
     summary: 'run the pre-deploy checks of cutover.yml now (disk, load, memory, databases, HTTP, backups, commands)',
     load: async () => (await import('./check.ts')).checkCommand,
+  },
+  {
+    name: 'controller',
+    summary: 'run the controller (deployments, resumable) in the foreground; the agent starts it for you',
+    load: async () => (await import('./controller.ts')).controllerCommand,
   },
   {
     name: 'agent',

@@ -1,23 +1,21 @@
 import { loadConfig } from '../config/load-config.ts';
-import { SILENT_OBSERVER } from '../controller/deployment-recorder.ts';
 import type { SkipCheck } from '../controller/pipeline.ts';
-import { type DeployOutcome, runDeployment } from '../controller/run-deployment.ts';
 import { CutoverError } from '../errors/cutover-error.ts';
-import { AgentClient } from '../platform/agent-client.ts';
-import { type Command, EXIT_DEPLOY } from './command.ts';
-import { failedInstanceOutput } from './instance-output-tail.ts';
-import type { Output } from './output.ts';
-import { formatMs } from './output.ts';
-import { progressObserver } from './progress-observer.ts';
-import { stopServiceInstancesIn } from './stop-service-instances.ts';
+import { type Command, EXIT_DEPLOY, EXIT_DETACHED } from './command.ts';
+import { submitAndFollow } from './follow-deployment.ts';
+
+export { reportOutcome } from './report-outcome.ts';
 
 export const deployCommand: Command = {
   name: 'deploy',
   summary: 'roll a release out with zero downtime, rolling back by itself on failure',
-  usage: 'cutover deploy <release> [--skip-check NAME --reason TEXT]',
+  usage: 'cutover deploy <release> [--detach] [--skip-check NAME --reason TEXT]',
   description: [
-    'Runs the whole pipeline for <release>: lock, checks, backup, migrations, health-gated rollout,',
-    'validation. On failure the previous release is restored and the command exits non-zero.',
+    'Hands <release> to the controller beside the agent, which runs the whole pipeline: lock, checks,',
+    'backup, migrations, health-gated rollout, validation; on failure the previous release is restored.',
+    'The command follows the deployment live; the deployment never depends on it: Ctrl-C, SIGHUP or a',
+    'closed terminal leave it running ("cutover watch" follows it again, "cutover abort" stops it).',
+    'With --detach it returns (exit 0) as soon as the controller recorded the deployment.',
     '',
     'Where <release> is found, by the release: section of cutover.yml:',
     '  source: directory  the directory release.path names, {release} replaced: releases/<release>/ by default,',
@@ -26,10 +24,11 @@ export const deployCommand: Command = {
     '  source: build      the output of release.command, run with CUTOVER_RELEASE=<release> and CUTOVER_RELEASE_DIR',
   ].join('\n'),
   options: {
+    detach: { type: 'boolean', help: 'return as soon as the controller accepted the deployment (prints its id)' },
     'skip-check': { type: 'string', multiple: true, help: 'skip a pre-deploy check by name (needs --reason; recorded)' },
     reason: { type: 'string', help: 'why the checks are skipped (kept in the record)' },
   },
-  exitCodes: EXIT_DEPLOY,
+  exitCodes: { ...EXIT_DEPLOY, 3: 'the agent or the controller is not running, or refused the request', ...EXIT_DETACHED },
   async run({ args, options, out, cwd }) {
     const release = args[0];
     if (!release) {
@@ -38,29 +37,9 @@ export const deployCommand: Command = {
       });
     }
     const loaded = loadConfig(cwd, options.config as string | undefined);
-    const runningBefore = await instanceCount(loaded.dataDir, loaded.config.service);
-    const outcome = await runDeployment({
-      loaded,
-      release,
-      kind: 'deploy',
-      observer: out.json ? SILENT_OBSERVER : progressObserver(out),
-      skipChecks: parseSkips(options),
-    });
-    // A deploy onto nothing that failed stops what it started, as a deploy over a serving release does.
-    if (outcome.state !== 'succeeded' && runningBefore === 0)
-      await stopServiceInstancesIn(loaded.dataDir, loaded.config.service).catch(() => undefined);
-    return reportOutcome(out, outcome, loaded.dataDir);
+    return submitAndFollow(out, loaded, { release, kind: 'deploy', skipChecks: parseSkips(options), detach: Boolean(options.detach) });
   },
 };
-
-/** Instances of the service before a deploy (undefined when the agent cannot say: then nothing is cleaned up). */
-async function instanceCount(dataDir: string, service: string): Promise<number | undefined> {
-  try {
-    return (await new AgentClient(dataDir).state(service)).instances.length;
-  } catch {
-    return undefined;
-  }
-}
 
 export function parseSkips(options: Record<string, unknown>): SkipCheck[] {
   const names = (options['skip-check'] as string[] | undefined) ?? [];
@@ -72,28 +51,4 @@ export function parseSkips(options: Record<string, unknown>): SkipCheck[] {
     });
   }
   return names.map((name) => ({ name, reason }));
-}
-
-/** Prints the end of a deployment and maps it to the exit code. */
-export async function reportOutcome(out: Output, outcome: DeployOutcome, dataDir?: string): Promise<number> {
-  const { record } = outcome;
-  const took = formatMs((record.endedAt ?? Date.now()) - record.startedAt);
-  if (outcome.state === 'succeeded') {
-    out.result({ deployment: record });
-    out.line(`deployment ${record.id}: ${record.fromRelease ?? '(nothing)'} → ${record.toRelease} succeeded in ${took}`);
-    return 0;
-  }
-  const output = dataDir ? await failedInstanceOutput(dataDir, record.service, outcome.reason) : {};
-  const shown = Object.entries(output)
-    .map(([id, lines]) => `\nlast output of ${id}:\n${lines.map((line) => `  ${line}`).join('\n')}`)
-    .join('');
-  const error = new CutoverError(
-    'CUT_ERR_DEPLOY_FAILED',
-    `deployment ${record.id} of ${record.toRelease} ${outcome.state === 'rolled_back' ? `was rolled back to ${record.rolledBackTo}` : 'failed'}: ${outcome.reason}${shown}`,
-    {
-      hint: `see "cutover history ${record.id}" for every step and "cutover logs" for the instances' output`,
-      details: { deploymentId: record.id, state: outcome.state, instanceOutput: output },
-    },
-  );
-  return out.failure({ deployment: record }, error);
 }

@@ -15,6 +15,12 @@ const SHOWN_EVENTS = new Set([
   'rollout:aborted',
   'signal:handled',
   'smoke:result',
+  'deployment:resumed',
+  'rollout:resumed',
+  'rollout:pause-resumed',
+  'rollout:gate-timeout',
+  'analysis:window-restarted',
+  'follower:detached',
 ]);
 
 /** Renders a running deployment: one live line per step, plus the decisions that matter. */
@@ -80,6 +86,20 @@ export function describeEvent(type: string, data: Record<string, unknown>): stri
       return `${data.kind} ${data.outcome}: ${data.note}`;
     case 'smoke:result':
       return `smoke ${data.outcome} ${data.check} on ${data.instance}: ${data.message}`;
+    case 'deployment:resumed':
+      return `the controller restarted (now pid ${data.pid}) and resumed this deployment${(data.interruptedSteps as string[] | undefined)?.length ? ` (interrupted: ${(data.interruptedSteps as string[]).join(', ')})` : ''}`;
+    case 'step:resumed':
+      return `${data.step}: ${data.note}`;
+    case 'rollout:resumed':
+      return `canary resumed: ${(data.canaries as string[]).join(', ')} at ${data.weight}% after ${data.stepsDone} step(s)`;
+    case 'rollout:pause-resumed':
+      return `pause of step ${data.step} keeps its deadline: ${data.remainingMs} ms left`;
+    case 'rollout:gate-timeout':
+      return `nobody promoted within ${data.timeoutMs} ms: ${data.onTimeout}`;
+    case 'analysis:window-restarted':
+      return `step ${data.step}: ${data.reason}`;
+    case 'follower:detached':
+      return String(data.note);
     case 'step:log':
       return String(data.message);
     case 'hook:output':

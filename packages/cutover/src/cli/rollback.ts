@@ -1,26 +1,29 @@
 import { agentPaths } from '../agent/agent-paths.ts';
 import { loadConfig } from '../config/load-config.ts';
-import { SILENT_OBSERVER } from '../controller/deployment-recorder.ts';
 import { currentRelease } from '../controller/deployment-state.ts';
-import { runDeployment } from '../controller/run-deployment.ts';
 import { CutoverError } from '../errors/cutover-error.ts';
 import { AgentClient } from '../platform/agent-client.ts';
 import { DeploymentStore } from '../store/deployment-store.ts';
-import { type Command, EXIT_DEPLOY } from './command.ts';
-import { parseSkips, reportOutcome } from './deploy.ts';
-import { progressObserver } from './progress-observer.ts';
+import { type Command, EXIT_DEPLOY, EXIT_DETACHED } from './command.ts';
+import { parseSkips } from './deploy.ts';
+import { submitAndFollow } from './follow-deployment.ts';
 
 export const rollbackCommand: Command = {
   name: 'rollback',
   summary: 'go back to the last good release (or the one named) through the same health-gated switch',
-  usage: 'cutover rollback [release] [--skip-check NAME --reason TEXT]',
-  description:
-    'Goes back to the last good release (or the one named) through the health-gated rolling switch,\nwithout canary steps or analysis (that release proved itself once). Pre-deploy checks run as for deploy.',
+  usage: 'cutover rollback [release] [--detach] [--skip-check NAME --reason TEXT]',
+  description: [
+    'Goes back to the last good release (or the one named) through the health-gated rolling switch,',
+    'without canary steps or analysis (that release proved itself once), with the instance specs recorded',
+    "when it was deployed (not today's cutover.yml). Pre-deploy checks run as for deploy. It runs in the",
+    'controller like "cutover deploy" and is followed live; Ctrl-C leaves it running.',
+  ].join('\n'),
   options: {
+    detach: { type: 'boolean', help: 'return as soon as the controller accepted the rollback' },
     'skip-check': { type: 'string', multiple: true, help: 'skip a pre-deploy check by name (needs --reason; recorded)' },
     reason: { type: 'string', help: 'why the checks are skipped (kept in the record)' },
   },
-  exitCodes: EXIT_DEPLOY,
+  exitCodes: { ...EXIT_DEPLOY, ...EXIT_DETACHED },
   async run({ args, options, out, cwd }) {
     const loaded = loadConfig(cwd, options.config as string | undefined);
     const skipChecks = parseSkips(options);
@@ -46,13 +49,6 @@ export const rollbackCommand: Command = {
       }
     }
     if (!out.json) out.line(`rolling back ${service}: ${serving ?? '(nothing)'} → ${target}`);
-    const outcome = await runDeployment({
-      loaded,
-      release: target,
-      kind: 'rollback',
-      skipChecks,
-      observer: out.json ? SILENT_OBSERVER : progressObserver(out),
-    });
-    return reportOutcome(out, outcome, loaded.dataDir);
+    return submitAndFollow(out, loaded, { release: target, kind: 'rollback', skipChecks, detach: Boolean(options.detach) });
   },
 };

@@ -37,10 +37,11 @@ export async function sendSignal({ options, cwd }: CommandContext, kind: SignalK
     const rollout = running.steps.find((step) => step.name === 'rollout');
     if (kind === 'abort' && rollout?.endedAt && rollout.outcome === 'failed')
       return { sent: false, deployment: running, why: `the rollout of deployment ${running.id} already ended: ${rollout.reason}` };
-    if (strategy === 'rolling' || rollout?.endedAt) {
+    // A rolling deploy takes an abort (back to the previous release through the health-gated switch), not a promote.
+    if ((strategy === 'rolling' && kind !== 'abort') || rollout?.endedAt) {
       throw new CutoverError(
         'CUT_ERR_DEPLOY_SIGNAL_REFUSED',
-        strategy === 'rolling'
+        strategy === 'rolling' && kind !== 'abort'
           ? `deployment ${running.id} is a rolling deploy, which has no steps to ${verb}`
           : `the rollout of deployment ${running.id} is over (${rollout?.outcome}); there is nothing left to ${verb}`,
         { hint: 'watch it with "cutover status"; once it ends, "cutover rollback" goes back to the previous release' },

@@ -9,8 +9,3 @@ export async function stopServiceInstances(client: AgentClient, service: string)
   await Promise.allSettled(instances.map((i) => client.stopInstance(i.spec.id)));
   return instances.map((i) => i.spec.id);
 }
-
-/** The same, for a command that has only the data directory. */
-export function stopServiceInstancesIn(dataDir: string, service: string): Promise<string[]> {
-  return stopServiceInstances(new AgentClient(dataDir), service);
-}

@@ -84,8 +84,26 @@ const setWeightStep = z.strictObject({
   setWeight: z.number().int().min(0).max(100),
 });
 const pauseStep = z.strictObject({
-  /** With durationMs: wait that long (cutover promote ends it early); without: wait for cutover promote. */
-  pause: z.strictObject({ durationMs: durationMs().optional() }),
+  /**
+   * With durationMs: wait that long (cutover promote ends it early); without: a human gate that waits
+   * for cutover promote, for at most timeoutMs when given, then does what onTimeout says (default abort).
+   */
+  pause: z
+    .strictObject({
+      durationMs: durationMs().optional(),
+      timeoutMs: durationMs().optional(),
+      onTimeout: z.enum(['abort', 'promote']).optional(),
+    })
+    .superRefine((pause, ctx) => {
+      if (pause.durationMs !== undefined && (pause.timeoutMs !== undefined || pause.onTimeout !== undefined))
+        ctx.addIssue({
+          code: 'custom',
+          message:
+            'a timed pause (durationMs) ends by itself; timeoutMs and onTimeout belong to a human gate ({ pause: { timeoutMs, onTimeout } })',
+        });
+      if (pause.onTimeout !== undefined && pause.timeoutMs === undefined)
+        ctx.addIssue({ code: 'custom', path: ['onTimeout'], message: 'needs timeoutMs (how long the gate waits for cutover promote)' });
+    }),
 });
 const analysisStep = z.strictObject({
   /** Blocks until a verdict: pass goes on, fail or error aborts, inconclusive follows onInconclusive. */

@@ -18,6 +18,8 @@ export interface DeployLease {
   owner: string;
   /** True when the lock was already held by a parent cutover process (a hook): release() leaves it held. */
   inherited: boolean;
+  /** Whether this owner still holds an unexpired lease (the fencing check before every side effect). */
+  held(): boolean;
   release(): void;
 }
 
@@ -48,7 +50,7 @@ export class DeployLock {
         this.store.db
           .prepare('UPDATE locks SET deployment_id = ? WHERE name = ? AND owner = ?')
           .run(options.deploymentId ?? null, name, owner);
-        return { acquired: true, lease: { name, owner, inherited: true, release() {} } };
+        return { acquired: true, lease: { name, owner, inherited: true, held: () => this.holds(name, owner), release() {} } };
       }
       if (holder && !isStale(holder, now)) return { acquired: false, holder };
       this.store.db
@@ -63,7 +65,8 @@ export class DeployLock {
       return { acquired: true, lease: this.lease(name, owner, ttlMs) };
     });
     if (outcome === 'inherited') {
-      return { acquired: true, lease: { name, owner: inheritedOwner!, inherited: true, release() {} } };
+      const owner = inheritedOwner as string;
+      return { acquired: true, lease: { name, owner, inherited: true, held: () => this.holds(name, owner), release() {} } };
     }
     return outcome;
   }
@@ -84,6 +87,12 @@ export class DeployLock {
     };
   }
 
+  /** Whether `owner` holds the lock now with a lease that has not expired. */
+  holds(name: string, owner: string): boolean {
+    const holder = this.holder(name);
+    return holder !== undefined && holder.owner === owner && holder.expiresAt > Date.now();
+  }
+
   isFree(name: string): boolean {
     const holder = this.holder(name);
     return !holder || isStale(holder, Date.now());
@@ -102,6 +111,7 @@ export class DeployLock {
       name,
       owner,
       inherited: false,
+      held: () => !released && this.holds(name, owner),
       release: () => {
         if (released) return;
         released = true;

@@ -4,14 +4,14 @@ import type { TrafficRouter } from '../platform/traffic-router.ts';
 import type { WorkloadBackend } from '../platform/workload-backend.ts';
 import type { ReleasePlan } from '../releases/release-plan.ts';
 import type { DeploymentRecord, DeploymentState, DeploymentStore } from '../store/deployment-store.ts';
-import type { DeploymentRecorder } from './deployment-recorder.ts';
+import type { DeploymentObserver, DeploymentRecorder } from './deployment-recorder.ts';
 import type { SkipCheck } from './pipeline.ts';
 
 export interface DeployRequest {
   loaded: LoadedConfig;
   release: string;
   kind: 'deploy' | 'rollback';
-  observer: import('./deployment-recorder.ts').DeploymentObserver;
+  observer: DeploymentObserver;
   actor?: string;
   skipChecks?: SkipCheck[];
 }
@@ -44,6 +44,8 @@ export interface DeploymentRun {
   previousName: string | null;
   plan: ReleasePlan | null;
   previous: ReleasePlan | null;
+  /** The record of the interrupted run this one continues (null for a fresh deployment). */
+  resumedFrom: DeploymentRecord | null;
 }
 
 export function isFailed(result: StepResult): boolean {

@@ -18,12 +18,15 @@ export function currentRelease(instances: { spec: { release: string }; inPool?: 
 
 /**
  * Deployments recorded as 'running' whose process is gone (no live lock holder runs them): the ids,
- * with why. Reads only, so read-only verbs (status, history) can show the truth without writing it.
+ * with why. Those the controller runs (recorded with a submission) are left alone: a restarted
+ * controller runs them on. Reads only, so read-only verbs (status, history) can show the truth
+ * without writing it.
  */
 export function findInterrupted(store: DeploymentStore, service: string): Map<number, string> {
   const holder = new DeployLock(store).holder(deployLockName(service));
   const found = new Map<number, string>();
   for (const deployment of store.runningDeployments(service)) {
+    if (store.submission(deployment.id) !== null) continue;
     const holderAlive = holder && holder.deploymentId === deployment.id && !isStale(holder, Date.now());
     const sameHostDead = deployment.host === hostname() && !isPidAlive(deployment.pid);
     if (!holderAlive && (sameHostDead || !holder || holder.deploymentId !== deployment.id)) {

@@ -2,6 +2,7 @@ import { AGENT_ERRORS } from './agent-errors.ts';
 import { ANALYSIS_ERRORS } from './analysis-errors.ts';
 import { CLI_ERRORS } from './cli-errors.ts';
 import { CONFIG_ERRORS } from './config-errors.ts';
+import { CONTROLLER_ERRORS } from './controller-errors.ts';
 import { DATABASE_ERRORS } from './database-errors.ts';
 import { DEPLOY_ERRORS } from './deploy-errors.ts';
 import { TASK_ERRORS } from './task-errors.ts';
@@ -19,6 +20,7 @@ export const ERROR_CODES = {
   ...CONFIG_ERRORS,
   ...AGENT_ERRORS,
   ...DEPLOY_ERRORS,
+  ...CONTROLLER_ERRORS,
   ...DATABASE_ERRORS,
   ...ANALYSIS_ERRORS,
   ...TASK_ERRORS,

@@ -58,7 +58,8 @@ const SCHEMA = [
 
 /** running → succeeded | failed | rolled_back | interrupted (the process running it died). */
 export type DeploymentState = 'running' | 'succeeded' | 'failed' | 'rolled_back' | 'interrupted';
-export type StepOutcome = 'running' | 'ok' | 'failed' | 'skipped';
+/** interrupted: the controller running the step stopped before it ended (a resumed deployment runs it again). */
+export type StepOutcome = 'running' | 'ok' | 'failed' | 'skipped' | 'interrupted';
 
 export interface ReleaseRecord {
   service: string;
@@ -81,6 +82,7 @@ export interface StepRecord {
 }
 
 export interface EventRecord {
+  id: number;
   at: number;
   type: string;
   data: Record<string, unknown>;
@@ -116,12 +118,80 @@ export interface LockRow {
   expiresAt: number;
 }
 
-/** the controller's records: releases, deployments with their steps and events, and deploy locks. */
+/** The controller's records: releases, deployments with their steps and events, and deploy locks. */
 export class DeploymentStore {
   readonly db: DatabaseSync;
 
   constructor(file: string) {
     this.db = openSqliteFile(file, SCHEMA);
+    addColumn(this.db, 'deployments', 'submission_json', 'TEXT');
+  }
+
+  /** Keeps what a controller needs to resume the deployment (internal state, never printed). */
+  setSubmission(id: number, submission: Record<string, unknown>): void {
+    this.db.prepare('UPDATE deployments SET submission_json = ? WHERE id = ?').run(JSON.stringify(submission), id);
+  }
+
+  /**
+   * What the controller needs to run the deployment again after a restart (null for one run in a
+   * CLI process). Kept apart from the record, which is printed: it holds the config snapshot.
+   */
+  submission(id: number): Record<string, unknown> | null {
+    const row = this.db.prepare('SELECT submission_json FROM deployments WHERE id = ?').get(id);
+    return row?.submission_json ? (JSON.parse(row.submission_json as string) as Record<string, unknown>) : null;
+  }
+
+  /** A resumed deployment now runs in this process. */
+  setRunner(id: number, host: string, pid: number): void {
+    this.db.prepare('UPDATE deployments SET host = ?, pid = ? WHERE id = ?').run(host, pid, id);
+  }
+
+  /** Running deployments a controller submitted (resumable), oldest first. */
+  resumableDeployments(): DeploymentRecord[] {
+    return this.db
+      .prepare(`SELECT * FROM deployments WHERE state = 'running' AND submission_json IS NOT NULL ORDER BY id`)
+      .all()
+      .map((row) => this.hydrate(row));
+  }
+
+  /** Closes the steps left running by a process that stopped; returns their names. */
+  interruptOpenSteps(deploymentId: number, reason: string): string[] {
+    const open = this.db.prepare(`SELECT id, name FROM steps WHERE deployment_id = ? AND outcome = 'running'`).all(deploymentId);
+    this.db
+      .prepare(`UPDATE steps SET ended_at = ?, outcome = 'interrupted', reason = ? WHERE deployment_id = ? AND outcome = 'running'`)
+      .run(Date.now(), reason, deploymentId);
+    return open.map((row) => row.name as string);
+  }
+
+  /** Events of a deployment with an id above afterId, oldest first (for following it live). */
+  eventsAfter(deploymentId: number, afterId: number, limit = 500): EventRecord[] {
+    return this.db
+      .prepare('SELECT id, at, type, data_json FROM events WHERE deployment_id = ? AND id > ? ORDER BY id LIMIT ?')
+      .all(deploymentId, afterId, limit)
+      .map(toEvent);
+  }
+
+  step(stepId: number): StepRecord | undefined {
+    const row = this.db.prepare('SELECT * FROM steps WHERE id = ?').get(stepId);
+    return row ? toStep(row) : undefined;
+  }
+
+  /** The steps of a deployment, oldest first. */
+  steps(deploymentId: number): StepRecord[] {
+    return this.db.prepare('SELECT * FROM steps WHERE deployment_id = ? ORDER BY id').all(deploymentId).map(toStep);
+  }
+
+  /** The state of one deployment without its steps and events (cheap, for polling). */
+  deploymentState(id: number): DeploymentState | undefined {
+    return this.db.prepare('SELECT state FROM deployments WHERE id = ?').get(id)?.state as DeploymentState | undefined;
+  }
+
+  /** The newest deployment of any service, or of one. */
+  latestDeployment(service?: string): DeploymentRecord | undefined {
+    const row = this.db
+      .prepare('SELECT * FROM deployments WHERE (? IS NULL OR service = ?) ORDER BY id DESC LIMIT 1')
+      .get(service ?? null, service ?? null);
+    return row ? this.hydrate(row) : undefined;
   }
 
   upsertRelease(release: Omit<ReleaseRecord, 'createdAt' | 'lastGoodAt'>): void {
@@ -242,22 +312,8 @@ export class DeploymentStore {
       startedAt: row.started_at as number,
       endedAt: (row.ended_at as number | null) ?? null,
       facts: JSON.parse(row.facts_json as string) as Record<string, unknown>,
-      steps: this.db
-        .prepare('SELECT * FROM steps WHERE deployment_id = ? ORDER BY id')
-        .all(id)
-        .map((s) => ({
-          id: s.id as number,
-          name: s.name as string,
-          startedAt: s.started_at as number,
-          endedAt: (s.ended_at as number | null) ?? null,
-          outcome: s.outcome as StepOutcome,
-          reason: (s.reason as string | null) ?? null,
-          values: JSON.parse(s.values_json as string) as Record<string, unknown>,
-        })),
-      events: this.db
-        .prepare('SELECT at, type, data_json FROM events WHERE deployment_id = ? ORDER BY id')
-        .all(id)
-        .map((e) => ({ at: e.at as number, type: e.type as string, data: JSON.parse(e.data_json as string) as Record<string, unknown> })),
+      steps: this.steps(id),
+      events: this.eventsAfter(id, 0, -1),
     };
   }
 
@@ -290,6 +346,33 @@ export class DeploymentStore {
   close(): void {
     this.db.close();
   }
+}
+
+function toStep(s: Record<string, unknown>): StepRecord {
+  return {
+    id: s.id as number,
+    name: s.name as string,
+    startedAt: s.started_at as number,
+    endedAt: (s.ended_at as number | null) ?? null,
+    outcome: s.outcome as StepOutcome,
+    reason: (s.reason as string | null) ?? null,
+    values: JSON.parse(s.values_json as string) as Record<string, unknown>,
+  };
+}
+
+function toEvent(e: Record<string, unknown>): EventRecord {
+  return {
+    id: e.id as number,
+    at: e.at as number,
+    type: e.type as string,
+    data: JSON.parse(e.data_json as string) as Record<string, unknown>,
+  };
+}
+
+/** Adds a column to a table created by an earlier version (CREATE TABLE IF NOT EXISTS keeps the old shape). */
+function addColumn(db: DatabaseSync, table: string, column: string, type: string): void {
+  const columns = db.prepare(`PRAGMA table_info(${table})`).all() as { name: string }[];
+  if (!columns.some((c) => c.name === column)) db.exec(`ALTER TABLE ${table} ADD COLUMN ${column} ${type}`);
 }
 
 function toRelease(row: Record<string, unknown>): ReleaseRecord {

@@ -38,6 +38,7 @@ async function runBlueGreen(ctx: StrategyContext, config: BlueGreenConfig, deps:
 }
 
 class BlueGreenRollout extends GuardedRollout {
+  protected readonly strategyName = 'blueGreen';
   readonly #config: BlueGreenConfig;
   #green: string[] = [];
   #smoke: SmokeResult[] = [];

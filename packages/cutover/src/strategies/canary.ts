@@ -39,7 +39,19 @@ async function runCanary(ctx: StrategyContext, config: CanaryConfig, deps: Strat
   return new CanaryRollout(ctx, config, deps, stable, routed).run();
 }
 
+/** What a canary records to be resumed: its instances, its weight, the steps done, the deadline of the current one. */
+interface CanaryCheckpoint {
+  canaries: string[];
+  weight: number;
+  stepsDone: number;
+  /** The step running when recorded, with its absolute deadline (a timed pause or a gate with a timeout). */
+  current?: { index: number; startedAt: number; deadlineAt?: number };
+}
+
 class CanaryRollout extends GuardedRollout {
+  protected readonly strategyName = 'canary';
+  /** The checkpoint of the interrupted run, when resuming. */
+  #resumed: CanaryCheckpoint | null = null;
   readonly #config: CanaryConfig;
   readonly #routed: ProcessPlan;
   #canaries: string[] = [];
@@ -63,21 +75,24 @@ class CanaryRollout extends GuardedRollout {
 
   protected async body(): Promise<RolloutResult> {
     const { ctx } = this;
-    const service = ctx.plan.service;
-    await this.#setWeight(0, 'traffic pinned on the stable release while the canary starts');
-    const leftovers = (await ctx.backend.instances(service)).filter((i) => i.spec.release !== this.stable);
-    await retireInstances(
-      ctx,
-      leftovers.map((i) => i.spec.id),
-      'left by an interrupted deployment',
-    );
-    const count = Math.min(this.#config.canaryInstances, this.#routed.instances);
-    ctx.emit('rollout:canary-starting', { release: ctx.plan.release, instances: count });
-    const started = await startInstances(ctx, this.watch, [{ plan: this.#routed, count }], this.nextSeq);
-    this.#canaries = started.map((info) => info.spec.id);
-    const gate = await gateInstances(ctx, this.control, this.watch, started, new Set(this.#canaries), this.#config.healthTimeoutMs);
-    this.failGate(gate);
-    if (this.control.aborted) return this.abort();
+    if (!(await this.#adopt())) {
+      const service = ctx.plan.service;
+      await this.#setWeight(0, 'traffic pinned on the stable release while the canary starts');
+      const leftovers = (await ctx.backend.instances(service)).filter((i) => i.spec.release !== this.stable);
+      await retireInstances(
+        ctx,
+        leftovers.map((i) => i.spec.id),
+        'left by an interrupted deployment',
+      );
+      const count = Math.min(this.#config.canaryInstances, this.#routed.instances);
+      ctx.emit('rollout:canary-starting', { release: ctx.plan.release, instances: count });
+      const started = await startInstances(ctx, this.watch, [{ plan: this.#routed, count }], this.nextSeq);
+      this.#canaries = started.map((info) => info.spec.id);
+      const gate = await gateInstances(ctx, this.control, this.watch, started, new Set(this.#canaries), this.#config.healthTimeoutMs);
+      this.failGate(gate);
+      if (this.control.aborted) return this.abort();
+      this.checkpoint({ canaries: this.#canaries, weight: this.#weight, stepsDone: 0 });
+    }
 
     if (this.#config.backgroundAnalysis) {
       const background = this.startAnalysis('background', this.#config.backgroundAnalysis, 'canary');
@@ -92,6 +107,7 @@ class CanaryRollout extends GuardedRollout {
     }
 
     for (const [index, step] of this.#config.steps.entries()) {
+      if (index < this.#stepsDone) continue;
       if (this.control.aborted) return this.abort();
       await this.#holdForBackground();
       if (this.control.aborted) return this.abort();
@@ -100,7 +116,10 @@ class CanaryRollout extends GuardedRollout {
         continue;
       }
       await this.#runStep(index + 1, step);
-      if (!this.control.aborted) this.#stepsDone = index + 1;
+      if (!this.control.aborted) {
+        this.#stepsDone = index + 1;
+        this.checkpoint({ stepsDone: this.#stepsDone, current: undefined });
+      }
     }
     if (this.control.aborted) return this.abort();
     await this.#stopBackground();
@@ -115,18 +134,81 @@ class CanaryRollout extends GuardedRollout {
       this.ctx.emit('rollout:step', { step: n, of, setWeight: step.setWeight });
       await this.#setWeight(step.setWeight, `step ${n} of ${of}`);
     } else if ('pause' in step) {
-      const ms = step.pause.durationMs;
-      this.ctx.emit('rollout:step', { step: n, of, pauseMs: ms ?? null });
-      if (ms === undefined) await this.humanGate(`step ${n} is a pause without an end`);
-      else await this.hold(ms, `ended the pause of step ${n} early`);
+      const ms = step.pause.durationMs ?? step.pause.timeoutMs;
+      const deadlineAt = this.#deadlineOf(n - 1, ms);
+      this.ctx.emit('rollout:step', { step: n, of, pauseMs: step.pause.durationMs ?? null, ...(deadlineAt ? { deadlineAt } : {}) });
+      if (step.pause.durationMs === undefined) {
+        const timeoutMs = step.pause.timeoutMs;
+        const timeout =
+          timeoutMs !== undefined && deadlineAt !== undefined
+            ? { deadlineAt, timeoutMs, onTimeout: step.pause.onTimeout ?? 'abort' }
+            : undefined;
+        await this.humanGate(`step ${n} is a pause without an end`, timeout);
+      } else await this.hold(Math.max(0, (deadlineAt as number) - Date.now()), `ended the pause of step ${n} early`);
     } else {
+      this.#deadlineOf(n - 1, undefined);
       this.ctx.emit('rollout:step', { step: n, of, analysis: step.analysis.metrics.map((m) => m.name) });
       await this.analysisGate(`step ${n}`, step.analysis, 'canary', `stopped the analysis of step ${n} and went on`);
     }
   }
 
+  /**
+   * Records the step now running and returns its absolute deadline (for a step of `ms`): the one
+   * recorded before a controller restart when this step was running then, so that a pause keeps its end.
+   */
+  #deadlineOf(index: number, ms: number | undefined): number | undefined {
+    const before = this.#resumed?.current;
+    const resumed = before && before.index === index ? before : undefined;
+    if (resumed) this.#resumed = null;
+    const startedAt = resumed?.startedAt ?? Date.now();
+    const deadlineAt = ms === undefined ? undefined : (resumed?.deadlineAt ?? startedAt + ms);
+    const step = this.#config.steps[index];
+    if (resumed && step && 'pause' in step && deadlineAt !== undefined)
+      this.ctx.emit('rollout:pause-resumed', { step: index + 1, deadlineAt, remainingMs: Math.max(0, deadlineAt - Date.now()) });
+    if (resumed && step && 'analysis' in step)
+      this.ctx.emit('analysis:window-restarted', {
+        step: index + 1,
+        reason:
+          'the controller restarted during this analysis: a fresh measurement window starts (measurements before the restart are in the record)',
+      });
+    this.checkpoint({ current: { index, startedAt, ...(deadlineAt !== undefined ? { deadlineAt } : {}) } });
+    return deadlineAt;
+  }
+
+  /**
+   * Resuming after a controller restart: adopts the canaries of the interrupted run when they are
+   * all still healthy, puts the recorded weight back and goes on after the steps done. Returns
+   * false to start afresh (nothing recorded, or a canary is gone).
+   */
+  async #adopt(): Promise<boolean> {
+    const resume = this.ctx.resume;
+    if (resume?.strategy !== 'canary' || !Array.isArray(resume.canaries) || resume.canaries.length === 0) return false;
+    const checkpoint = resume as unknown as CanaryCheckpoint;
+    const listed = await this.ctx.backend.instances(this.ctx.plan.service);
+    const alive = listed.filter((i) => checkpoint.canaries.includes(i.spec.id) && i.state === 'healthy' && i.inPool);
+    if (alive.length !== checkpoint.canaries.length) {
+      this.ctx.emit('rollout:resume-refused', { reason: 'a canary of the interrupted run is gone or unhealthy: the canary starts again' });
+      return false;
+    }
+    this.#canaries = [...checkpoint.canaries];
+    for (const id of this.#canaries) this.watch.add(id);
+    const extra = listed.filter((i) => i.spec.release === this.ctx.plan.release && !this.#canaries.includes(i.spec.id));
+    await retireInstances(
+      this.ctx,
+      extra.map((i) => i.spec.id),
+      'started by the interrupted run beyond its canaries',
+    );
+    this.#stepsDone = checkpoint.stepsDone ?? 0;
+    this.#resumed = checkpoint;
+    this.ctx.emit('rollout:resumed', { canaries: this.#canaries, weight: checkpoint.weight, stepsDone: this.#stepsDone });
+    await this.#setWeight(checkpoint.weight ?? 0, 'resumed after a controller restart: the weight as recorded');
+    this.checkpoint({ canaries: this.#canaries, weight: this.#weight, stepsDone: this.#stepsDone });
+    return true;
+  }
+
   async #setWeight(percent: number, reason: string): Promise<void> {
     this.#weight = percent;
+    this.checkpoint({ weight: percent });
     const weights = buildCanaryWeights(this.stable, this.ctx.plan.release, percent);
     await applyWeights(this.deps.router, this.ctx.plan.service, weights, reason, this.ctx.emit);
   }

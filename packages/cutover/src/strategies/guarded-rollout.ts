@@ -34,13 +34,17 @@ export abstract class GuardedRollout {
   readonly #onInconclusive: OnInconclusive;
   readonly #timers = new Set<NodeJS.Timeout>();
   readonly #analyses = new Set<AbortController>();
-  #seq = 0;
+  #seq: number;
+  /** What this rollout recorded last as its checkpoint (see checkpoint()). */
+  #checkpoint: Record<string, unknown> = {};
 
   constructor(ctx: StrategyContext, deps: StrategyDeps, stable: string, onInconclusive: OnInconclusive) {
     this.ctx = ctx;
     this.deps = deps;
     this.stable = stable;
     this.#onInconclusive = onInconclusive;
+    // A resumed rollout numbers its new instances past the interrupted run's (same deployment id).
+    this.#seq = ctx.resume ? Number(ctx.resume.seq ?? 0) + 100 : 0;
     this.watch = new InstanceWatch(ctx.backend, ctx.plan.service, ctx.watchIntervalMs);
     this.control = new RolloutControl({
       deploymentId: ctx.deploymentId,
@@ -51,7 +55,20 @@ export abstract class GuardedRollout {
     });
   }
 
-  readonly nextSeq = (): number => ++this.#seq;
+  readonly nextSeq = (): number => {
+    this.#seq++;
+    this.checkpoint({});
+    return this.#seq;
+  };
+
+  /** Merges `state` into the rollout's checkpoint and records it (a restarted controller resumes from it). */
+  checkpoint(state: Record<string, unknown>): void {
+    this.#checkpoint = { ...this.#checkpoint, ...state, seq: this.#seq };
+    this.ctx.checkpoint?.({ strategy: this.strategyName, ...this.#checkpoint });
+  }
+
+  /** The name a checkpoint is recorded under. */
+  protected abstract readonly strategyName: string;
 
   /** The rollout's sequence; returns its result. */
   protected abstract body(): Promise<RolloutResult>;
@@ -151,10 +168,24 @@ export abstract class GuardedRollout {
     }
   }
 
-  /** Waits for `cutover promote` (go on) or `cutover abort`. */
-  async humanGate(why: string): Promise<void> {
-    this.ctx.emit('rollout:paused', { reason: why, waitingFor: '"cutover promote" to go on, "cutover abort" to abort' });
-    await this.control.wait(UNTIL_PROMOTED, `went on after: ${why}`);
+  /**
+   * Waits for `cutover promote` (go on) or `cutover abort`. With a timeout, a gate nobody answers
+   * by `deadlineAt` (absolute, so that a restart keeps it) aborts or goes on as `onTimeout` says.
+   */
+  async humanGate(why: string, timeout?: { deadlineAt: number; timeoutMs: number; onTimeout: 'abort' | 'promote' }): Promise<void> {
+    this.ctx.emit('rollout:paused', {
+      reason: why,
+      waitingFor: timeout
+        ? `"cutover promote" to go on, "cutover abort" to abort; after ${timeout.timeoutMs} ms: ${timeout.onTimeout}`
+        : '"cutover promote" to go on, "cutover abort" to abort',
+      ...(timeout ? { deadlineAt: timeout.deadlineAt, onTimeout: timeout.onTimeout } : {}),
+    });
+    const work = timeout ? this.sleep(Math.max(0, timeout.deadlineAt - Date.now())) : UNTIL_PROMOTED;
+    const outcome = await this.control.wait(work, `went on after: ${why}`);
+    if (outcome.kind !== 'done' || !timeout) return;
+    this.ctx.emit('rollout:gate-timeout', { reason: why, timeoutMs: timeout.timeoutMs, onTimeout: timeout.onTimeout, atMs: Date.now() });
+    if (timeout.onTimeout === 'abort')
+      this.control.abort({ by: 'timeout', reason: `nobody promoted within ${timeout.timeoutMs} ms (${why}); onTimeout: abort` });
   }
 
   /** Resolves when `ms` elapsed, a promote ends it early (`promotable`), or the rollout aborts. */

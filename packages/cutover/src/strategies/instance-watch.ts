@@ -98,6 +98,11 @@ export class InstanceWatch {
     return outcome === null ? null : outcome.failed;
   }
 
+  /** Ends every wait now with this reason, as a failure would (cutover abort of a rolling deploy). */
+  interrupt(reason: string): void {
+    this.fail(reason);
+  }
+
   private fail(reason: string): void {
     if (this.failed !== null) return;
     this.failed = reason;

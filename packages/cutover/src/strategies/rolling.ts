@@ -21,13 +21,14 @@ import type { TrafficRouter } from '../platform/traffic-router.ts';
 import { buildInstanceId, type ProcessPlan } from '../releases/release-plan.ts';
 import { InstanceWatch } from './instance-watch.ts';
 import { restorePrevious } from './restore-previous.ts';
-import type { RolloutResult, Strategy, StrategyContext } from './strategy.ts';
+import { RolloutControl, UNTIL_PROMOTED } from './rollout-control.ts';
+import type { RolloutResult, Strategy, StrategyContext, StrategyDeps } from './strategy.ts';
 
 type RollingConfig = Extract<RolloutConfig, { strategy: 'rolling' }>;
 
 export const rollingStrategy: Strategy<RollingConfig> = {
   name: 'rolling',
-  run: (ctx, config, deps) => clearWeights(ctx, deps.router).then(() => runRolling(ctx, config)),
+  run: (ctx, config, deps) => clearWeights(ctx, deps.router).then(() => runRolling(ctx, config, deps)),
 };
 
 /**
@@ -41,15 +42,40 @@ async function clearWeights(ctx: StrategyContext, router: TrafficRouter): Promis
   ctx.emit('weights:set', { weights: null, previous, reason: 'rolling deploy: leftover release weights cleared' });
 }
 
-export async function runRolling(ctx: StrategyContext, config: RollingConfig): Promise<RolloutResult> {
+/**
+ * `cutover abort` of a rolling deploy ends whatever it waits for and takes the failure path: the
+ * previous release back at full capacity through its health checks, the new instances drained.
+ */
+export async function runRolling(ctx: StrategyContext, config: RollingConfig, deps?: StrategyDeps): Promise<RolloutResult> {
   const { plan, backend } = ctx;
   const watch = new InstanceWatch(backend, plan.service, ctx.watchIntervalMs);
   const batches: Record<string, unknown>[] = [];
-  let seq = 0;
+  let seq = ctx.resume?.strategy === 'rolling' ? Number(ctx.resume.seq ?? 0) + 100 : 0;
+  const control = deps?.signals
+    ? new RolloutControl({ deploymentId: ctx.deploymentId, signals: deps.signals, emit: ctx.emit, pollMs: deps.signalPollMs })
+    : null;
+  if (control) {
+    control.start();
+    void control.wait(UNTIL_PROMOTED).then((outcome) => {
+      if (outcome.kind === 'aborted') watch.interrupt(outcome.cause.reason);
+    });
+  }
   watch.start();
   try {
+    const result = await rollAll();
+    control?.settleAbort(`previous release restored: ${result.restored ? 'fully' : 'INCOMPLETELY'}`);
+    return result;
+  } finally {
+    watch.stop();
+    control?.stop('the rolling deploy had already finished');
+  }
+
+  async function rollAll(): Promise<RolloutResult> {
     for (const processPlan of plan.processes) {
-      const failure = await rollProcessType(ctx, config, processPlan, watch, batches, () => ++seq);
+      const failure = await rollProcessType(ctx, config, processPlan, watch, batches, () => {
+        ctx.checkpoint?.({ strategy: 'rolling', seq: ++seq });
+        return seq;
+      });
       if (failure) return await fail(ctx, watch, failure, batches);
     }
     await retireRemovedProcessTypes(ctx);
@@ -59,8 +85,6 @@ export async function runRolling(ctx: StrategyContext, config: RollingConfig): P
       if (failure) return await fail(ctx, watch, failure, batches);
     }
     return { outcome: 'ok', values: { batches } };
-  } finally {
-    watch.stop();
   }
 }
 

@@ -6,7 +6,7 @@ export const DEFAULT_SIGNAL_POLL_MS = 100;
 /** Why a rollout is being aborted. The first cause wins; later ones are only recorded. */
 export interface AbortCause {
   /** signal: cutover abort; analysis: a verdict; watch: a new instance failed; smoke: a smoke check; interrupt: Ctrl-C. */
-  by: 'signal' | 'analysis' | 'watch' | 'smoke' | 'interrupt';
+  by: 'signal' | 'analysis' | 'watch' | 'smoke' | 'interrupt' | 'timeout';
   reason: string;
   atMs: number;
 }

@@ -26,6 +26,19 @@ export interface StrategyContext {
   emit(type: string, data: Record<string, unknown>): void;
   /** How often new instances are checked for crashes (default DEFAULT_WATCH_INTERVAL_MS). */
   watchIntervalMs?: number;
+  /**
+   * The checkpoint the interrupted run of this rollout recorded (a controller restart): a strategy
+   * that can resume adopts what it had started and goes on from there; null for a fresh rollout.
+   */
+  resume?: RolloutCheckpoint | null;
+  /** Records where the rollout stands, so that a restarted controller can resume it (kept in the record's facts). */
+  checkpoint?(state: RolloutCheckpoint): void;
+}
+
+/** Where a rollout stands, as a strategy records it: its name plus what it needs to go on. */
+export interface RolloutCheckpoint {
+  strategy: string;
+  [key: string]: unknown;
 }
 
 export interface RolloutResult {

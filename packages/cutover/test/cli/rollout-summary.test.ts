@@ -20,7 +20,7 @@ function record(state: DeploymentRecord['state'], events: [string, Record<string
     endedAt: null,
     facts: { strategy: 'canary' },
     steps: [],
-    events: events.map(([type, data], index): EventRecord => ({ at: 1000 + index, type, data })),
+    events: events.map(([type, data], index): EventRecord => ({ id: index + 1, at: 1000 + index, type, data })),
   };
 }
 

@@ -12,6 +12,8 @@ export const DEPLOY_NOTIFY_SETTLE_MS = 2_000;
 export interface DeploymentNotifier {
   observe(observer: DeploymentObserver): DeploymentObserver;
   started(facts: DeploymentFacts): void;
+  /** A deployment a restarted controller runs on: its facts, without a second "started". */
+  resumed(facts: DeploymentFacts): void;
   ended(state: Exclude<DeploymentState, 'running'>, reason: string | null): void;
   /** Waits (bounded) for the deliveries to settle, then closes; anything still pending stays queued for the next notifier. */
   close(): Promise<void>;
@@ -19,7 +21,7 @@ export interface DeploymentNotifier {
 
 export function openDeploymentNotifier(loaded: LoadedConfig, storeFile: string): DeploymentNotifier {
   const webhooks = loaded.config.notify.webhooks;
-  if (webhooks.length === 0) return { observe: (o) => o, started() {}, ended() {}, close: async () => {} };
+  if (webhooks.length === 0) return { observe: (o) => o, started() {}, resumed() {}, ended() {}, close: async () => {} };
   const store = new NotificationStore(storeFile);
   const notifier = new Notifier({ service: loaded.config.service, webhooks, store, root: loaded.root });
   notifier.resume();
@@ -34,6 +36,9 @@ export function openDeploymentNotifier(loaded: LoadedConfig, storeFile: string):
     started(value) {
       facts = value;
       notifier.notify(deploymentStarted(value, Date.now()));
+    },
+    resumed(value) {
+      facts = value;
     },
     ended(state, reason) {
       const n = facts ? deploymentEnded(facts, state, reason, Date.now()) : null;

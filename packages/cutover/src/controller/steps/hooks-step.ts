@@ -25,12 +25,15 @@ export function buildHookEnv(run: DeploymentRun): Record<string, string> {
 export function hooksStep(run: DeploymentRun, name: HookName): Promise<StepResult> {
   const { loaded, recorder } = run;
   const list = loaded.config.hooks[name];
-  return recorder.step(`${name} hooks`, () =>
-    runHooks(list, {
-      cwd: loaded.root,
-      env: { ...buildHookEnv(run), CUTOVER_HOOK: name },
-      timeoutMs: loaded.config.hooks.timeoutMs,
-      onLine: (line) => recorder.event('hook:output', { hook: name, line }),
-    }),
+  return recorder.step(
+    `${name} hooks`,
+    () =>
+      runHooks(list, {
+        cwd: loaded.root,
+        env: { ...buildHookEnv(run), CUTOVER_HOOK: name },
+        timeoutMs: loaded.config.hooks.timeoutMs,
+        onLine: (line) => recorder.event('hook:output', { hook: name, line }),
+      }),
+    { once: true },
   );
 }

@@ -2,7 +2,7 @@ import { rollbackRollout } from '../../config/schema-rollout.ts';
 import type { StepResult } from '../../pipeline/pipeline-step.ts';
 import { DeploymentSignals } from '../../store/deployment-signals.ts';
 import { runStrategy } from '../../strategies/run-strategy.ts';
-import type { StrategyContext } from '../../strategies/strategy.ts';
+import type { RolloutCheckpoint, StrategyContext } from '../../strategies/strategy.ts';
 import type { DeploymentRun } from '../deployment-run.ts';
 
 /** Options of the rollout step that depend on where the deployment runs. */
@@ -19,6 +19,8 @@ export function strategyContextOf(run: DeploymentRun): StrategyContext {
     previous: run.previous,
     backend: run.backend,
     emit: (type, data) => run.recorder.event(type, data),
+    resume: (run.resumedFrom?.facts.rollout as RolloutCheckpoint | undefined) ?? null,
+    checkpoint: (state) => run.recorder.facts({ rollout: state }),
   };
 }
 
@@ -34,11 +36,20 @@ export function rolloutStep(run: DeploymentRun, options: RolloutStepOptions): Pr
     strategy: rolloutConfig.strategy,
     ...(rolloutConfig !== loaded.config.rollout ? { configuredStrategy: loaded.config.rollout.strategy } : {}),
   });
-  return run.recorder.step('rollout', async () => {
-    const deps = { router: run.backend, signals: new DeploymentSignals(store.db), cwd: loaded.root, abortOnSigint: options.abortOnSigint };
-    const result = await runStrategy(strategyContextOf(run), rolloutConfig, deps);
-    return { outcome: result.outcome, values: { ...result.values, restored: result.restored ?? null }, reason: result.reason };
-  });
+  return run.recorder.step(
+    'rollout',
+    async () => {
+      const deps = {
+        router: run.backend,
+        signals: new DeploymentSignals(store.db),
+        cwd: loaded.root,
+        abortOnSigint: options.abortOnSigint,
+      };
+      const result = await runStrategy(strategyContextOf(run), rolloutConfig, deps);
+      return { outcome: result.outcome, values: { ...result.values, restored: result.restored ?? null }, reason: result.reason };
+    },
+    { once: true },
+  );
 }
 
 /** Whether a failed rollout step put the previous release back; null when it threw (nothing is known: restore it). */

@@ -1,0 +1,177 @@
+import { readFileSync } from 'node:fs';
+import { request } from 'node:http';
+import { type AgentPaths, agentPaths } from '../agent/agent-paths.ts';
+import { CutoverError } from '../errors/cutover-error.ts';
+import type { ErrorCode } from '../errors/registry.ts';
+import type { DeploymentRecord } from '../store/deployment-store.ts';
+import type { FollowLine } from './api/deployment-routes.ts';
+import type { Submission } from './deployment-submission.ts';
+
+/** How long the CLI waits for a controller that the agent is (re)starting. */
+export const CONTROLLER_WAIT_MS = 10_000;
+/** Every plain request to the controller ends within this (a follow stream lasts as long as the deployment). */
+export const CONTROLLER_REQUEST_TIMEOUT_MS = 60_000;
+
+/** Talks to the controller over its unix socket with the data directory's admin token. */
+export class ControllerClient {
+  readonly paths: AgentPaths;
+
+  constructor(dataDir: string) {
+    this.paths = agentPaths(dataDir);
+  }
+
+  health() {
+    return this.#call<{ ok: boolean; pid: number }>('GET', '/v1/health');
+  }
+
+  /** Waits until the controller answers (the agent starts it a moment after itself). */
+  async waitUntilUp(timeoutMs = CONTROLLER_WAIT_MS): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      try {
+        await this.health();
+        return;
+      } catch (error) {
+        if (Date.now() >= deadline) throw error;
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+    }
+  }
+
+  async deployment(id: number): Promise<DeploymentRecord> {
+    return (await this.#call<{ deployment: DeploymentRecord }>('GET', `/v1/deployments/${id}`)).deployment;
+  }
+
+  async submit(submission: Submission): Promise<number> {
+    return (await this.#call<{ deploymentId: number }>('POST', '/v1/deployments', submission)).deploymentId;
+  }
+
+  /**
+   * Follows a deployment: every step and event from afterEvent on, as they happen, until it ends.
+   * Resolves with its final state, or null when the stream broke first (the controller restarted:
+   * follow again from the last event seen).
+   */
+  follow(id: number, afterEvent: number, onLine: (line: FollowLine) => void): Promise<string | null> {
+    const token = this.#token();
+    return new Promise((resolve, reject) => {
+      const req = request(
+        {
+          socketPath: this.paths.controllerSocket,
+          method: 'GET',
+          path: `/v1/deployments/${id}/follow?afterEvent=${afterEvent}`,
+          headers: { authorization: `Bearer ${token}` },
+        },
+        (res) => {
+          if ((res.statusCode ?? 500) >= 400) {
+            const chunks: Buffer[] = [];
+            res.on('data', (chunk: Buffer) => chunks.push(chunk));
+            res.on('end', () => reject(errorOf(res.statusCode ?? 500, Buffer.concat(chunks).toString('utf8'))));
+            return;
+          }
+          let buffer = '';
+          let end: string | null = null;
+          res.setEncoding('utf8');
+          res.on('data', (chunk: string) => {
+            buffer += chunk;
+            let newline = buffer.indexOf('\n');
+            while (newline >= 0) {
+              const text = buffer.slice(0, newline);
+              buffer = buffer.slice(newline + 1);
+              newline = buffer.indexOf('\n');
+              if (!text) continue;
+              const line = JSON.parse(text) as FollowLine;
+              if (line.kind === 'end') end = line.state;
+              onLine(line);
+            }
+          });
+          res.on('end', () => resolve(end));
+          res.on('error', () => resolve(end));
+          res.on('aborted', () => resolve(end));
+        },
+      );
+      req.on('error', (error: NodeJS.ErrnoException) => {
+        if (error.code === 'ECONNRESET' || error.code === 'EPIPE') resolve(null);
+        else reject(connectError(this.paths, error));
+      });
+      req.end();
+    });
+  }
+
+  #token(): string {
+    try {
+      return readFileSync(this.paths.token, 'utf8').trim();
+    } catch {
+      throw notRunning(this.paths);
+    }
+  }
+
+  #call<T>(method: string, path: string, body?: unknown): Promise<T> {
+    let token: string;
+    try {
+      token = this.#token();
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    const payload = body === undefined ? undefined : JSON.stringify(body);
+    return new Promise<T>((resolve, reject) => {
+      const req = request(
+        {
+          socketPath: this.paths.controllerSocket,
+          method,
+          path,
+          timeout: CONTROLLER_REQUEST_TIMEOUT_MS,
+          headers: {
+            authorization: `Bearer ${token}`,
+            ...(payload === undefined ? {} : { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) }),
+          },
+        },
+        (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (chunk: Buffer) => chunks.push(chunk));
+          res.on('end', () => {
+            const text = Buffer.concat(chunks).toString('utf8');
+            if ((res.statusCode ?? 500) >= 400) reject(errorOf(res.statusCode ?? 500, text));
+            else resolve((text ? JSON.parse(text) : {}) as T);
+          });
+        },
+      );
+      req.on('timeout', () =>
+        req.destroy(
+          new CutoverError(
+            'CUT_ERR_CONTROLLER_REQUEST',
+            `the controller did not answer ${method} ${path} within ${CONTROLLER_REQUEST_TIMEOUT_MS} ms`,
+          ),
+        ),
+      );
+      req.on('error', (error: NodeJS.ErrnoException) => reject(error instanceof CutoverError ? error : connectError(this.paths, error)));
+      if (payload !== undefined) req.write(payload);
+      req.end();
+    });
+  }
+}
+
+function errorOf(status: number, text: string): CutoverError {
+  let error: { code?: string; message?: string; hint?: string; where?: string; details?: Record<string, unknown> } = {};
+  try {
+    error = (JSON.parse(text) as { error?: typeof error }).error ?? {};
+  } catch {
+    error = { message: `the controller answered ${status}: ${text.slice(0, 200)}` };
+  }
+  return new CutoverError((error.code ?? 'CUT_ERR_CONTROLLER_REQUEST') as ErrorCode, error.message ?? `the controller answered ${status}`, {
+    hint: error.hint,
+    where: error.where,
+    details: error.details,
+  });
+}
+
+function connectError(paths: AgentPaths, error: NodeJS.ErrnoException): CutoverError {
+  if (error.code === 'ENOENT' || error.code === 'ECONNREFUSED') return notRunning(paths);
+  return new CutoverError('CUT_ERR_CONTROLLER_REQUEST', `controller request failed: ${error.message}`);
+}
+
+function notRunning(paths: AgentPaths): CutoverError {
+  return new CutoverError('CUT_ERR_CONTROLLER_NOT_RUNNING', `no controller answers on ${paths.controllerSocket}`, {
+    where: paths.controllerLog,
+    hint: 'start the agent with "cutover up" (it starts the controller); if the agent runs, read the controller log for why it stopped',
+  });
+}
