@@ -69,7 +69,11 @@ export const COMMANDS: CommandEntry[] = [
     summary: 'show (or follow) the output of the service instances',
     load: async () => (await import('./logs.ts')).logsCommand,
   },
-  { name: 'down', summary: 'stop the service instances and the agent', load: async () => (await import('./down.ts')).downCommand },
+  {
+    name: 'down',
+    summary: 'stop the service of cutover.yml (--agent: the agent and every service it runs too)',
+    load: async () => (await import('./down.ts')).downCommand,
+  },
   {
     name: 'migrate',
     summary: 'database migrations: status, plan, up, down, to <id>, lint, repair',
