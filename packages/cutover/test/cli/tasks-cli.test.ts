@@ -121,7 +121,7 @@ test('cutover tasks serve schedules until SIGTERM; a second one for the same ser
   let said = '';
   first.stdout.on('data', (c) => (said += c));
   const exited = new Promise<number | null>((resolve) => first.on('close', resolve));
-  const deadline = Date.now() + 30_000;
+  const deadline = Date.now() + 60_000;
   while (!said.includes('scheduling 2 tasks of shop')) {
     assert.ok(Date.now() < deadline, `tasks serve did not start: ${said}`);
     await new Promise((r) => setTimeout(r, 20));
