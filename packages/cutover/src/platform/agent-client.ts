@@ -208,6 +208,6 @@ export class AgentClient {
 function notRunning(dataDir: string): CutoverError {
   return new CutoverError('CUT_ERR_AGENT_NOT_RUNNING', `no agent is running for ${dataDir}`, {
     where: dataDir,
-    hint: 'start it with "cutover up" (or "npm start" in the cutover repository), then try again',
+    hint: 'start it with "cutover up", then try again',
   });
 }
