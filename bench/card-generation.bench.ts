@@ -114,11 +114,12 @@ if (ONLY.includes('bulk') || ONLY.includes('validate')) {
         ok: report.ok,
         checkMs: report.durationMs,
         wallMs,
+        cpuSeconds: report.cpuSeconds,
         loadBefore: validateLoadBefore,
         loadAfter: load(),
       };
       console.log(
-        `validate:uniqueness: ${report.cards} cards, ok ${report.ok}, check ${report.durationMs} ms (process wall ${wallMs} ms); load ${validateLoadBefore} -> ${load()}`,
+        `validate:uniqueness: ${report.cards} cards, ok ${report.ok}, check ${report.durationMs} ms (process wall ${wallMs} ms), CPU s ${JSON.stringify(report.cpuSeconds)}; load ${validateLoadBefore} -> ${load()}`,
       );
     }
   } finally {
