@@ -53,6 +53,6 @@ export const rollbackCommand: Command = {
       skipChecks,
       observer: out.json ? SILENT_OBSERVER : progressObserver(out),
     });
-    return reportOutcome(out, outcome);
+    return reportOutcome(out, outcome, loaded.dataDir);
   },
 };

@@ -11,6 +11,7 @@ import { type DeploymentRun, type DeployOutcome, type DeployRequest, isFailed, s
 import { currentRelease, deployLockName, markInterrupted } from './deployment-state.ts';
 import { openDeploymentNotifier } from './notify/deployment-notifier.ts';
 import { buildPipeline } from './pipeline.ts';
+import { pruneHistory } from './prune-history.ts';
 import { accessoriesStep, withEnv } from './steps/accessories-step.ts';
 import { noteContractMigrations } from './steps/contract-pending-step.ts';
 import { currentReleaseHealth } from './steps/current-release-health.ts';
@@ -63,6 +64,7 @@ export async function runDeployment(request: DeployRequest): Promise<DeployOutco
         kind: request.kind,
       });
       const outcome = await runPipeline(run);
+      await pruneHistory(run, client.paths.releasesDir);
       notifications.ended(outcome.state as Exclude<typeof outcome.state, 'running'>, outcome.reason);
       return outcome;
     } finally {
