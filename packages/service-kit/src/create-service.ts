@@ -8,6 +8,7 @@ import {
   DEFAULT_SHUTDOWN_SIGNALS,
   installSignalHandlers,
 } from './graceful-shutdown.ts';
+import type { ProbeKind } from './health/build-health-response.ts';
 import { registerHealthRoutes } from './health/health-routes.ts';
 import type { ReadinessCheck } from './health/readiness-check.ts';
 import { createReadinessProbe, type ReadinessProbe } from './health/readiness-probe.ts';
@@ -68,6 +69,8 @@ export interface CreateServiceOptions {
   bodyLimitBytes?: number;
   /** Trust X-Forwarded-* from this proxy (Fastify `trustProxy`); default false. */
   trustProxy?: boolean | string | string[];
+  /** Health paths and the probe each answers; default `HEALTH_ROUTES` (leave one out to serve it yourself). */
+  healthRoutes?: Readonly<Record<string, ProbeKind>>;
 }
 
 export interface ListenOptions {
@@ -160,6 +163,7 @@ export function createService(options: CreateServiceOptions): Service {
     releaseId: options.releaseId,
     lifecycle,
     probe: readiness,
+    ...(options.healthRoutes ? { routes: options.healthRoutes } : {}),
   });
   if (options.idempotency) {
     const { purgeIntervalMs, ...idempotency } = options.idempotency;

@@ -1,9 +1,10 @@
 import { randomBytes } from 'node:crypto';
-import { appendFile, chown, readFile, rm, stat, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { appendFile, chmod, chown, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import pg from 'pg';
 import { CutoverError } from '../errors/cutover-error.ts';
 import { findFreePort } from '../shared/free-port.ts';
+import { TRAVERSABLE_DIR_MODE } from '../shared/private-files.ts';
 import { describeExit, runProcess } from '../shared/run-process.ts';
 import { type AccessoryState, makePrivateDir, readAccessoryState, writeAccessoryState } from './accessory-state.ts';
 import {
@@ -39,7 +40,11 @@ export async function startPrivatePostgres(options: PrivatePostgresOptions): Pro
   const euid = process.geteuid?.() ?? -1;
   const pgdata = join(options.dir, 'pgdata');
   await makePrivateDir(options.dir);
-  if (euid === 0) await handDirectoryToPostgres(options.dir);
+  if (euid === 0) {
+    // The data dir and accessories/ are private to root; the postgres user must pass through them.
+    for (const parent of [dirname(dirname(options.dir)), dirname(options.dir)]) await chmod(parent, TRAVERSABLE_DIR_MODE);
+    await handDirectoryToPostgres(options.dir);
+  }
   const previous = await readAccessoryState(options.dir);
   let password = previous?.password;
   if (!(await exists(join(pgdata, 'PG_VERSION'))) || password === undefined) {

@@ -1,6 +1,7 @@
 import { timingSafeEqual } from 'node:crypto';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { CutoverError, isCutoverError } from '../errors/cutover-error.ts';
+import { redactEnvDeep } from '../shared/redact.ts';
 import {
   emptyBodySchema,
   parseBody,
@@ -33,6 +34,9 @@ export function createAdminApi({ agent, token }: { agent: Agent; token: string }
       return reply.code(401).send({ error: { code: 'CUT_ERR_AGENT_UNAUTHORIZED', message: 'missing or wrong admin token' } });
     }
   });
+
+  // Env values stay in the agent: every answer shows an instance's env keys, never their values.
+  app.addHook('preSerialization', async (_request, _reply, payload) => redactEnvDeep(payload));
 
   app.setErrorHandler((error, _request, reply) => {
     if (isCutoverError(error)) {

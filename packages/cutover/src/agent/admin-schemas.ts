@@ -56,6 +56,16 @@ export const instanceSpecSchema = z.strictObject({
   command: z.string().min(1),
   cwd: z.string().startsWith('/'),
   env: z.record(z.string(), z.string()),
+  /** References only (a file, a command): the agent reads the values when it spawns the instance. */
+  secrets: z
+    .record(
+      z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/),
+      z.union([
+        z.strictObject({ file: z.string().startsWith('/') }),
+        z.strictObject({ command: z.string().min(1), cwd: z.string().startsWith('/'), timeoutMs: ms }),
+      ]),
+    )
+    .optional(),
   portEnv: z.string().min(1).nullable(),
   health: healthSchema.optional(),
   restart: z.strictObject({ maxRestarts: z.number().int().min(0), backoffMs: ms, maxBackoffMs: ms, windowMs: ms }),

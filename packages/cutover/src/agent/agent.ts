@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, unlinkSync } from 'node:fs';
+import { chmodSync, existsSync, readFileSync, unlinkSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { CutoverError } from '../errors/cutover-error.ts';
+import { ensurePrivateDir, PRIVATE_FILE_MODE } from '../shared/private-files.ts';
 import { writeFileAtomic } from '../shared/write-file-atomic.ts';
 import { type AdminApi, createAdminApi } from './admin-api.ts';
 import { type AgentPaths, agentPaths } from './agent-paths.ts';
@@ -22,6 +23,8 @@ export interface AgentOptions {
   portRange: [number, number];
   logMaxBytes: number;
   logKeepFiles: number;
+  /** Logs of finished instances kept per service (default DEFAULT_KEEP_INSTANCE_LOGS). */
+  keepInstanceLogs?: number;
   /** Address the proxy listens on (default all interfaces). */
   listenHost?: string;
   /** Serve the proxy's counters for Prometheus on 127.0.0.1:metricsPort/metrics (none by default; 0 picks a port). */
@@ -57,7 +60,7 @@ export class Agent {
   constructor(options: AgentOptions) {
     this.options = options;
     this.paths = agentPaths(options.dataDir);
-    mkdirSync(this.paths.dataDir, { recursive: true });
+    ensurePrivateDir(this.paths.dataDir);
     this.refuseSecondAgent();
     this.store = new AgentStateStore(this.paths.stateDb);
     this.proxy = new ProxyServer({
@@ -71,6 +74,7 @@ export class Agent {
       portRange: options.portRange,
       logMaxBytes: options.logMaxBytes,
       logKeepFiles: options.logKeepFiles,
+      keepInstanceLogs: options.keepInstanceLogs,
     });
     this.routing = new InstanceRouting(this.supervisor, this.proxy, this.store);
   }
@@ -87,6 +91,7 @@ export class Agent {
     } else {
       if (existsSync(this.paths.socket)) unlinkSync(this.paths.socket);
       await this.admin.listen({ path: this.paths.socket });
+      chmodSync(this.paths.socket, PRIVATE_FILE_MODE);
       admin = this.paths.socket;
     }
     let metricsPort: number | undefined;

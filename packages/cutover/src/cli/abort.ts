@@ -1,5 +1,5 @@
 import { CutoverError } from '../errors/cutover-error.ts';
-import type { Command } from './command.ts';
+import { type Command, EXIT_AGENT_DOWN } from './command.ts';
 import { sendSignal } from './send-signal.ts';
 
 export const abortCommand: Command = {
@@ -8,6 +8,7 @@ export const abortCommand: Command = {
   usage: 'cutover abort',
   description:
     'Tells the running canary or blue-green deployment to abort: all traffic goes back to the stable\nrelease in one switch, then the new release drains and stops. Returns once traffic is back.\nAborting twice, or when nothing runs, is harmless.',
+  exitCodes: { ...EXIT_AGENT_DOWN, 5: 'no rollout is running' },
   async run(ctx) {
     const { out } = ctx;
     const delivery = await sendSignal(ctx, 'abort');

@@ -8,6 +8,7 @@ export const agentCommand: Command = {
   usage: 'cutover agent [--config cutover.yml]',
   description:
     'Runs the per-host agent in this process. Ctrl-C (SIGINT) stops it and the apps; SIGTERM stops only\nthe agent and leaves the apps running, so that a restarted agent adopts them without a gap.',
+  exitCodes: { 3: 'a listener port is in use or needs privileges, or a TLS file cannot be read' },
   async run({ options, out, cwd }) {
     const loaded = loadConfig(cwd, options.config as string | undefined);
     return runAgentInProcess(loaded, (address) => {

@@ -2,7 +2,6 @@ import { summarizeResults } from '../checks/check-result.ts';
 import { runChecks, type SkipRequest } from '../checks/run-checks.ts';
 import { loadConfig } from '../config/load-config.ts';
 import { CutoverError } from '../errors/cutover-error.ts';
-import { ERROR_CODES } from '../errors/registry.ts';
 import type { Command } from './command.ts';
 import { formatTable } from './table.ts';
 
@@ -18,6 +17,7 @@ export const checkCommand: Command = {
   options: {
     skip: { type: 'string', multiple: true, help: 'skip a check by name, with a reason: --skip "disk:/=cleanup running"' },
   },
+  exitCodes: { 1: 'a check failed' },
   async run({ options, out, cwd }) {
     const loaded = loadConfig(cwd, options.config as string | undefined);
     const skip = parseSkips((options.skip as string[] | undefined) ?? []);
@@ -32,7 +32,7 @@ export const checkCommand: Command = {
     const { passed, failed, skipped, summary } = summarizeResults(results);
     if (failed > 0) step.fail(`${failed} failed`);
     else step.done(`${passed} passed, ${skipped} skipped`);
-    out.result({ checks: results, passed, failed, skipped });
+    if (failed === 0) out.result({ checks: results, passed, failed, skipped });
     out.line(
       formatTable(
         ['CHECK', 'KIND', 'RESULT', 'TOOK', 'DETAIL'],
@@ -40,8 +40,11 @@ export const checkCommand: Command = {
       ),
     );
     if (failed === 0) return 0;
-    out.warn(summary);
-    return ERROR_CODES.CUT_ERR_CHECK_FAILED.exitCode;
+    const error = new CutoverError('CUT_ERR_CHECK_FAILED', summary, {
+      hint: 'fix what the failed checks report, or skip one on purpose: --skip <name>=<reason>',
+      details: { failed: results.filter((r) => r.outcome === 'fail').map((r) => r.name) },
+    });
+    return out.failure({ checks: results, passed, failed, skipped }, error);
   },
 };
 

@@ -26,6 +26,8 @@ export interface Command {
   /** Longer text shown by `cutover <verb> --help`. */
   description?: string;
   options?: Record<string, OptionSpec>;
+  /** Exit codes this verb ends with, besides 0, 2 and 70 (COMMON_EXIT_CODES); --help lists them. */
+  exitCodes?: Record<number, string>;
   /** Returns the process exit code. Throw CutoverError for user-facing failures. */
   run(ctx: CommandContext): Promise<number>;
 }
@@ -35,4 +37,20 @@ export const GLOBAL_OPTIONS: Record<string, OptionSpec> = {
   config: { type: 'string', short: 'c', help: 'path to cutover.yml (default: ./cutover.yml)' },
   json: { type: 'boolean', help: 'machine-readable JSON output' },
   help: { type: 'boolean', short: 'h', help: 'show help for this command' },
+};
+
+/** Exit codes every verb can end with. */
+export const COMMON_EXIT_CODES: Record<number, string> = {
+  0: 'done',
+  2: 'invalid cutover.yml or arguments (the error names the key or option)',
+  70: 'an unexpected failure inside cutover (a bug: please report it)',
+};
+
+/** Exit codes shared by the verbs that talk to the agent or deploy. */
+export const EXIT_AGENT_DOWN = { 3: 'the agent is not running, or refused the request' };
+export const EXIT_DEPLOY = {
+  1: 'the deployment failed (the previous release was restored) or a check failed',
+  3: 'the agent is not running, could not start, or refused the request',
+  4: 'another deployment holds the deploy lock',
+  5: 'the release (or deployment) is not found',
 };

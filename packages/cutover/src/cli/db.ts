@@ -32,6 +32,11 @@ export const dbCommand: Command = {
     verify: { type: 'boolean', help: 'backup: restore-test the new backup into a scratch database' },
     stop: { type: 'boolean', help: 'accessories: stop the private servers cutover started' },
   },
+  exitCodes: {
+    1: 'a backup, verification, restore or accessory failed',
+    4: 'the restore target is in use (--force ends those sessions)',
+    5: 'no backup with that id',
+  },
   async run({ args, options, out, cwd }) {
     const [sub, id] = args;
     if (!SUBCOMMANDS.includes(sub as (typeof SUBCOMMANDS)[number])) {
@@ -89,14 +94,16 @@ export const dbCommand: Command = {
           if (result.verified) vstep.done(`restore took ${formatMs(result.restoreMs ?? 0)}`);
           else vstep.fail(result.problems.join('; '));
         }
-        out.result({ backup: manifest, file: created.dumpFile, restoreCommand, retention: created.retention, verified, problems });
+        const backupResult = { backup: manifest, file: created.dumpFile, restoreCommand, retention: created.retention, verified, problems };
+        if (verified === false) return out.failure(backupResult, verifyFailed(manifest.id, problems));
+        out.result(backupResult);
         out.line(`backup ${manifest.id}: ${created.dumpFile}`);
         out.line(
           `  tables ${manifest.tables.length}, migration ${manifest.migrationVersion ?? 'none'}, sha256 ${manifest.sha256.slice(0, 16)}…`,
         );
         for (const deleted of created.retention.delete) out.line(`  retention deleted ${deleted.id} (${deleted.reason})`);
         out.line(`  restore with: ${restoreCommand}`);
-        return verified === false ? 1 : 0;
+        return 0;
       }
       if (!id) {
         throw new CutoverError('CUT_ERR_CLI_BAD_ARGUMENT', `db ${sub} needs a backup id`, {
@@ -114,15 +121,17 @@ export const dbCommand: Command = {
         const result = await failStepOnError(step, verifyBackup({ loaded, id: target, log: progress, signal: controller.signal }));
         if (result.verified) step.done(`restore took ${formatMs(result.restoreMs ?? 0)}`);
         else step.fail('FAILED');
-        out.result({
+        const verifyResult = {
           id: result.id,
           verified: result.verified,
           problems: result.problems,
           durationMs: result.durationMs,
           restoreMs: result.restoreMs,
-        });
+        };
         for (const problem of result.problems) out.line(`  ${problem}`);
-        return result.verified ? 0 : 1;
+        if (!result.verified) return out.failure(verifyResult, verifyFailed(result.id, result.problems));
+        out.result(verifyResult);
+        return 0;
       }
       const step = out.step(`restoring ${id}`);
       const result = await failStepOnError(
@@ -179,4 +188,11 @@ async function failStepOnError<T>(step: Step, work: Promise<T>): Promise<T> {
     step.fail();
     throw error;
   }
+}
+
+function verifyFailed(id: string, problems: readonly string[]): CutoverError {
+  return new CutoverError('CUT_ERR_BACKUP_VERIFY_FAILED', `backup ${id} failed verification: ${problems.join('; ') || 'no detail'}`, {
+    hint: `take a new backup ("cutover db backup --verify"); keep ${id} until one verifies`,
+    details: { id, problems },
+  });
 }

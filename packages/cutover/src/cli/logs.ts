@@ -15,6 +15,7 @@ export const logsCommand: Command = {
     lines: { type: 'string', short: 'n', help: 'lines from the end of each log (default 50)' },
     follow: { type: 'boolean', short: 'f', help: 'keep printing new lines until Ctrl-C' },
   },
+  exitCodes: { 5: 'no log for that instance' },
   async run({ options, out, cwd }) {
     const loaded = loadConfig(cwd, options.config as string | undefined);
     const dir = join(agentPaths(loaded.dataDir).logDir, loaded.config.service);

@@ -1,4 +1,5 @@
-import { resolve } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
+import { basename, resolve } from 'node:path';
 import { agentPaths } from '../agent/agent-paths.ts';
 import { loadConfig } from '../config/load-config.ts';
 import { hasBlockingFindings, lintMigration } from '../database/lint/lint-migration.ts';
@@ -6,6 +7,7 @@ import type { LintFinding } from '../database/lint/lint-rule.ts';
 import type { MigrationStatus } from '../database/migrations/build-migration-status.ts';
 import { loadMigrationFiles } from '../database/migrations/load-migrations.ts';
 import { describeLockHolder } from '../database/migrations/lock-holder.ts';
+import { parseMigrationFile } from '../database/migrations/migration-file.ts';
 import {
   type MigrationRunResult,
   type PlanReport,
@@ -27,7 +29,7 @@ const SUBCOMMANDS = ['status', 'plan', 'up', 'down', 'to', 'lint', 'repair'] as 
 export const migrateCommand: Command = {
   name: 'migrate',
   summary: 'database migrations: status, plan, up, down, to <id>, lint, repair',
-  usage: 'cutover migrate <status|plan|up|down|to <id>|lint|repair> [options]',
+  usage: 'cutover migrate <status|plan|up|down|to <id>|lint [file...]|repair> [options]',
   description: [
     'Runs the SQL migrations of the `migrations` section of cutover.yml (see docs/migrations.md).',
     '  status         applied/pending/failed/drift per migration; exit 0 up to date, 3 pending, 4 failed, 5 drift, 6 locked',
@@ -35,7 +37,8 @@ export const migrateCommand: Command = {
     '  up             lint, then apply pending expand migrations (--contract: contract ones too)',
     '  down           revert the newest applied migration (--steps N for more)',
     '  to <id>        revert or apply until exactly the migrations up to <id> are applied',
-    '  lint           lint pending migrations (--all: every file, without connecting); exit 7 when findings block',
+    '  lint [file...] lint pending migrations (--all: every file, without connecting); with files: those files, without a',
+    '                 database or a cutover.yml; exit 7 when findings block',
     '  repair         accept edited applied migrations (--reason required), or resolve a failed one: repair <id> --mark applied|rolled-back',
   ].join('\n'),
   options: {
@@ -46,6 +49,15 @@ export const migrateCommand: Command = {
     all: { type: 'boolean', help: 'lint: every migration file, not only pending ones (no database needed)' },
     release: { type: 'string', help: 'whose migrations to use when migrations.directory contains {releaseDir}' },
   },
+  exitCodes: {
+    3: 'status: migrations are pending',
+    4: 'a migration failed',
+    5: 'an applied migration changed (drift)',
+    6: 'another run holds the migrations lock',
+    7: 'lint findings block',
+    8: 'cannot connect to the database',
+    9: 'a migration to revert has no down section',
+  },
   async run(ctx) {
     const [sub, ...rest] = ctx.args;
     if (!SUBCOMMANDS.includes(sub as (typeof SUBCOMMANDS)[number])) {
@@ -53,10 +65,11 @@ export const migrateCommand: Command = {
         hint: `use one of: ${SUBCOMMANDS.join(', ')} (cutover migrate --help)`,
       });
     }
+    if (sub === 'lint' && rest.length > 0) return lintFiles(ctx, rest);
     const loaded = loadConfig(ctx.cwd, ctx.options.config as string | undefined);
     if (sub === 'lint' && ctx.options.all) return lintAll(ctx, loaded.config.migrations?.directory, loaded.root);
     const release = ctx.options.release as string | undefined;
-    const releaseDir = release ? resolveRelease(loaded, release, agentPaths(loaded.dataDir).releasesDir) : undefined;
+    const releaseDir = release ? await resolveRelease(loaded, release, agentPaths(loaded.dataDir).releasesDir) : undefined;
     const settings = resolveMigrationSettings(loaded, process.env, releaseDir);
     if (!settings) {
       throw new CutoverError('CUT_ERR_MIGRATE_NOT_CONFIGURED', `${loaded.file} has no migrations section`, {
@@ -135,6 +148,29 @@ function lockedRun(): MigrationRunResult {
   };
 }
 
+/** `migrate lint <file>...`: lints the files named, with no database and no cutover.yml (its lint rule settings apply when there is one). */
+function lintFiles(ctx: CommandContext, paths: readonly string[]): number {
+  let ruleSettings: Record<string, 'error' | 'warning' | 'off'> | undefined;
+  const configPath = (ctx.options.config as string | undefined) ?? 'cutover.yml';
+  if (existsSync(resolve(ctx.cwd, configPath))) ruleSettings = loadConfig(ctx.cwd, configPath).config.migrations?.lint.rules;
+  const findings = paths.flatMap((path) => {
+    const file = resolve(ctx.cwd, path);
+    let text: string;
+    try {
+      text = readFileSync(file, 'utf8');
+    } catch (error) {
+      throw new CutoverError('CUT_ERR_MIGRATE_FILE_INVALID', `cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? error}`, {
+        where: file,
+        hint: 'name an existing .sql file: cutover migrate lint migrations/0003_add_index.sql',
+      });
+    }
+    // A file outside a migrations directory need not be named NNNN_slug.sql to be linted.
+    const name = /^\d+_[^/]+\.sql$/.test(basename(file)) ? basename(file) : `0000_${basename(file).replace(/[^A-Za-z0-9_]+/g, '_')}.sql`;
+    return lintMigration(parseMigrationFile(name, text), { ruleSettings }).map((finding) => ({ ...finding, file: path }));
+  });
+  return printFindings(ctx.out, findings, paths.length);
+}
+
 function lintAll(ctx: CommandContext, directory: string | undefined, root: string): number {
   const files = loadMigrationFiles(resolve(root, directory ?? 'migrations'));
   return printFindings(
@@ -165,18 +201,8 @@ export function runError(result: MigrationRunResult): CutoverError | undefined {
           details: { drift: result.drift },
         },
       );
-    case 'lint-blocked': {
-      const blocking = result.lintFindings.filter((f) => f.blocking);
-      return new CutoverError(
-        'CUT_ERR_MIGRATE_LINT_BLOCKED',
-        `${blocking.length} lint finding(s) block the migrations; nothing was applied`,
-        {
-          where: `${blocking[0].file}:${blocking[0].line}`,
-          hint: 'apply the safe alternative, or accept a finding with -- cutover:allow <rule-id> <reason> in the migration (docs/lint-rules.md)',
-          details: { findings: blocking },
-        },
-      );
-    }
+    case 'lint-blocked':
+      return lintBlocked(result.lintFindings, '; nothing was applied');
     case 'irreversible':
       return new CutoverError(
         'CUT_ERR_MIGRATE_IRREVERSIBLE',
@@ -199,6 +225,45 @@ export function runError(result: MigrationRunResult): CutoverError | undefined {
   }
 }
 
+function lintBlocked(findings: readonly LintFinding[], suffix = ''): CutoverError {
+  const blocking = findings.filter((f) => f.blocking);
+  return new CutoverError('CUT_ERR_MIGRATE_LINT_BLOCKED', `${blocking.length} lint finding(s) block the migrations${suffix}`, {
+    where: blocking[0] ? `${blocking[0].file}:${blocking[0].line}` : undefined,
+    hint: 'apply the safe alternative, or accept a finding with -- cutover:allow <rule-id> <reason> in the migration (docs/lint-rules.md)',
+    details: { findings: blocking },
+  });
+}
+
+/** A migration status that is not up to date, as the error its exit code stands for. */
+function statusError(status: MigrationStatus): CutoverError | undefined {
+  const names = (state: string) => status.migrations.filter((m) => m.state === state).map((m) => m.name);
+  switch (status.state) {
+    case 'up-to-date':
+      return undefined;
+    case 'pending':
+      return new CutoverError(
+        'CUT_ERR_MIGRATE_PENDING',
+        `${status.pendingExpand} expand and ${status.pendingContract} contract migration(s) are pending`,
+        {
+          hint: 'apply them with "cutover migrate up" (a deploy does it too)',
+        },
+      );
+    case 'failed':
+      return new CutoverError('CUT_ERR_MIGRATE_FAILED', `migration(s) failed: ${names('failed').join(', ')}`, {
+        hint: 'fix the cause and run "cutover migrate up" again: it resumes after the last committed transaction',
+      });
+    case 'drift':
+      return new CutoverError('CUT_ERR_MIGRATE_DRIFT', 'applied migration(s) changed since they ran', {
+        hint: 'restore the files as they were applied, or accept the change: cutover migrate repair --reason "..."',
+      });
+    case 'locked':
+      return new CutoverError('CUT_ERR_MIGRATE_LOCKED', 'another migrations run holds the lock', {
+        where: status.lockHolder ? describeLockHolder(status.lockHolder) : undefined,
+        hint: 'wait for that run to finish',
+      });
+  }
+}
+
 function finishRun(out: Output, result: MigrationRunResult): number {
   const error = runError(result);
   if (out.json) {
@@ -218,6 +283,8 @@ function finishRun(out: Output, result: MigrationRunResult): number {
 }
 
 function printStatus(out: Output, status: MigrationStatus): number {
+  const error = statusError(status);
+  if (error && out.json) return out.failure({ ...status }, error);
   out.result(status);
   const width = Math.max(4, ...status.migrations.map((m) => m.name.length));
   for (const m of status.migrations) {
@@ -232,6 +299,7 @@ function printStatus(out: Output, status: MigrationStatus): number {
 }
 
 function printPlan(out: Output, report: PlanReport): number {
+  if (out.json && hasBlockingFindings(report.lintFindings)) return out.failure({ ...report }, lintBlocked(report.lintFindings));
   out.result(report);
   if (report.migrations.length === 0) out.line('nothing pending');
   for (const m of report.migrations) {
@@ -252,7 +320,9 @@ function printPlan(out: Output, report: PlanReport): number {
 }
 
 function printFindings(out: Output, findings: LintFinding[], migrations: number): number {
-  out.result({ migrations, findings, blocking: hasBlockingFindings(findings) });
+  const result = { migrations, findings, blocking: hasBlockingFindings(findings) };
+  if (out.json && result.blocking) return out.failure(result, lintBlocked(findings));
+  out.result(result);
   printFindingLines(out, findings);
   out.line(
     `${migrations} migration(s) linted: ${findings.filter((f) => f.blocking).length} blocking, ${findings.filter((f) => !f.blocking).length} other finding(s)`,

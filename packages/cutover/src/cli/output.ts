@@ -1,4 +1,5 @@
-import { isCutoverError } from '../errors/cutover-error.ts';
+import { type CutoverError, isCutoverError } from '../errors/cutover-error.ts';
+import { redactEnvDeep } from '../shared/redact.ts';
 
 const SPINNER_FRAMES = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'];
 const SPINNER_INTERVAL_MS = 80;
@@ -34,9 +35,19 @@ export class Output {
     if (!this.json) this.stdout.write(`${text}\n`);
   }
 
-  /** The single JSON result of a --json command. */
+  /** The single JSON result of a --json command (env values redacted, as everywhere cutover prints). */
   result(value: unknown): void {
-    if (this.json) this.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
+    if (this.json) this.stdout.write(`${JSON.stringify(redactEnvDeep(value), null, 2)}\n`);
+  }
+
+  /**
+   * Ends a command that failed with a result: under --json one document holding the result and its
+   * `error` object (docs/errors.md), otherwise the error on stderr. Returns the error's exit code.
+   */
+  failure(result: Record<string, unknown>, error: CutoverError): number {
+    if (this.json) this.stdout.write(`${JSON.stringify(redactEnvDeep({ ...result, error: error.toJSON() }), null, 2)}\n`);
+    else this.error(error);
+    return error.exitCode;
   }
 
   warn(text: string): void {

@@ -84,6 +84,8 @@ export function describeEvent(type: string, data: Record<string, unknown>): stri
       return String(data.message);
     case 'hook:output':
       return `${data.hook}: ${data.line}`;
+    case 'build:output':
+      return `build: ${data.line}`;
     default:
       return null;
   }

@@ -1,5 +1,5 @@
 import { CutoverError } from '../errors/cutover-error.ts';
-import type { Command } from './command.ts';
+import { type Command, EXIT_AGENT_DOWN } from './command.ts';
 import { sendSignal } from './send-signal.ts';
 
 export const promoteCommand: Command = {
@@ -9,6 +9,7 @@ export const promoteCommand: Command = {
   description:
     'Tells the running canary or blue-green deployment (started by "cutover deploy" elsewhere) to go on:\nit ends the current pause, analysis or manual gate. With --full every remaining step is skipped and\nthe new release is promoted. A promote after an abort does nothing.',
   options: { full: { type: 'boolean', help: 'skip every remaining step and promote now' } },
+  exitCodes: { ...EXIT_AGENT_DOWN, 5: 'no rollout is running or waiting' },
   async run(ctx) {
     const { out } = ctx;
     const delivery = await sendSignal(ctx, ctx.options.full ? 'promote-full' : 'promote');

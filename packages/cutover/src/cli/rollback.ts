@@ -6,16 +6,24 @@ import { runDeployment } from '../controller/run-deployment.ts';
 import { CutoverError } from '../errors/cutover-error.ts';
 import { AgentClient } from '../platform/agent-client.ts';
 import { DeploymentStore } from '../store/deployment-store.ts';
-import type { Command } from './command.ts';
-import { reportOutcome } from './deploy.ts';
+import { type Command, EXIT_DEPLOY } from './command.ts';
+import { parseSkips, reportOutcome } from './deploy.ts';
 import { progressObserver } from './progress-observer.ts';
 
 export const rollbackCommand: Command = {
   name: 'rollback',
   summary: 'go back to the last good release (or the one named) through the same health-gated switch',
-  usage: 'cutover rollback [release]',
+  usage: 'cutover rollback [release] [--skip-check NAME --reason TEXT]',
+  description:
+    'Goes back to the last good release (or the one named) through the health-gated rolling switch,\nwithout canary steps or analysis (that release proved itself once). Pre-deploy checks run as for deploy.',
+  options: {
+    'skip-check': { type: 'string', multiple: true, help: 'skip a pre-deploy check by name (needs --reason; recorded)' },
+    reason: { type: 'string', help: 'why the checks are skipped (kept in the record)' },
+  },
+  exitCodes: EXIT_DEPLOY,
   async run({ args, options, out, cwd }) {
     const loaded = loadConfig(cwd, options.config as string | undefined);
+    const skipChecks = parseSkips(options);
     const service = loaded.config.service;
     const client = new AgentClient(loaded.dataDir);
     const serving = currentRelease((await client.state(service)).instances);
@@ -42,8 +50,9 @@ export const rollbackCommand: Command = {
       loaded,
       release: target,
       kind: 'rollback',
+      skipChecks,
       observer: out.json ? SILENT_OBSERVER : progressObserver(out),
     });
-    return reportOutcome(out, outcome);
+    return reportOutcome(out, outcome, loaded.dataDir);
   },
 };

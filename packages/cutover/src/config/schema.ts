@@ -2,7 +2,10 @@ import { z } from 'zod';
 import { durationMs } from '../shared/duration.ts';
 import * as D from './defaults.ts';
 import { databaseSectionsSchema } from './schema-database.ts';
+import { notifySectionSchema } from './schema-notify.ts';
 import { rolloutStrategySchema } from './schema-rollout.ts';
+import { secretsSchema } from './schema-secrets.ts';
+import { refineTasks, tasksSectionSchema } from './schema-tasks.ts';
 
 const name = z.string().regex(/^[a-z][a-z0-9-]{0,62}$/, 'must be lowercase letters, digits and dashes, starting with a letter');
 const port = z.number().int().min(1).max(65_535);
@@ -70,6 +73,8 @@ const processType = z.strictObject({
   restart: restartPolicy.default(() => restartPolicy.parse({})),
   stopTimeoutMs: durationMs().default(D.DEFAULT_STOP_TIMEOUT_MS),
   env: z.record(envName, envValue).default({}),
+  /** Secrets of this process type only, on top of the top-level `secrets:`. */
+  secrets: secretsSchema,
   /** Working directory inside the release (default: the release root). */
   cwd: z.string().optional(),
 });
@@ -86,11 +91,15 @@ const releaseSource = z.discriminatedUnion('source', [
     repo: z.string().default('.'),
     /** Sub-directory of the repository that holds the service. */
     subdir: z.string().default('.'),
+    /** The export (git archive + tar) is killed past this. */
+    timeoutMs: durationMs().default(D.DEFAULT_BUILD_TIMEOUT_MS),
   }),
   z.strictObject({
     source: z.literal('build'),
     /** Runs in the directory of cutover.yml with CUTOVER_RELEASE and CUTOVER_RELEASE_DIR set. */
     command: commandLine,
+    /** The build's whole process group is killed past this; a failed build is never cached. */
+    timeoutMs: durationMs().default(D.DEFAULT_BUILD_TIMEOUT_MS),
   }),
 ]);
 
@@ -113,6 +122,19 @@ const proxy = z.strictObject({
     .optional(),
   /** Request header that sends a request to the release it names, for testers, e.g. x-cutover-release (none by default). */
   forceReleaseHeader: httpToken.optional(),
+  /** Connecting to an instance may take this long; then 504 (default 60 s). */
+  connectTimeoutMs: durationMs().default(D.DEFAULT_PROXY_CONNECT_TIMEOUT_MS),
+  /** An instance must start its answer (the response head) within this once the request went out; then 504 (default 60 s). */
+  responseTimeoutMs: durationMs().default(D.DEFAULT_PROXY_RESPONSE_TIMEOUT_MS),
+  /** A response (or request) body may stall this long between two reads; then the answer is cut and counted 504 (default 60 s). */
+  idleTimeoutMs: durationMs().default(D.DEFAULT_PROXY_IDLE_TIMEOUT_MS),
+  /** Which paths count in the proxy's counters (analysis, /metrics): prefixes to include (default all) and to exclude (default none). */
+  metricsPaths: z
+    .strictObject({
+      include: z.array(z.string().startsWith('/')).default([]),
+      exclude: z.array(z.string().startsWith('/')).default([]),
+    })
+    .default({ include: [], exclude: [] }),
 });
 
 const hookList = z.array(commandLine).default([]);
@@ -138,6 +160,8 @@ const agent = z.strictObject({
   portRange: z.tuple([port, port]).default([...D.DEFAULT_PORT_RANGE]),
   logMaxBytes: z.number().int().min(1024).default(D.DEFAULT_LOG_MAX_BYTES),
   logKeepFiles: z.number().int().min(1).default(D.DEFAULT_LOG_KEEP_FILES),
+  /** Logs of finished (stopped, failed) instances kept per service; older ones are deleted (default 20). */
+  keepInstanceLogs: z.number().int().min(0).default(D.DEFAULT_KEEP_INSTANCE_LOGS),
 });
 
 export const configSchema = z
@@ -147,14 +171,21 @@ export const configSchema = z
     processes: z.record(name, processType).refine((p) => Object.keys(p).length > 0, 'must declare at least one process type'),
     env: z.record(envName, envValue).default({}),
     envFiles: z.array(z.string()).default([]),
+    /** Env vars whose values the agent reads from a file or a command when it starts an instance. */
+    secrets: secretsSchema,
     proxy: proxy.default(() => proxy.parse({})),
     rollout: rolloutStrategySchema,
     hooks: hooks.default(() => hooks.parse({})),
     agent: agent.default(() => agent.parse({})),
     keepReleases: z.number().int().min(1).default(D.DEFAULT_KEEP_RELEASES),
+    /** Deployments (with their steps and events) kept in the record per service; older finished ones are deleted (default 200). */
+    keepDeployments: z.number().int().min(1).default(D.DEFAULT_KEEP_DEPLOYMENTS),
     ...databaseSectionsSchema,
+    ...tasksSectionSchema,
+    ...notifySectionSchema,
   })
   .superRefine((config, ctx) => {
+    refineTasks(config, ctx);
     const routed = Object.entries(config.processes).filter(([type, p]) => p.routed ?? type === 'web');
     if (routed.length > 1) {
       ctx.addIssue({
@@ -166,6 +197,13 @@ export const configSchema = z
     for (const [type, p] of routed) {
       if (p.portEnv === null)
         ctx.addIssue({ code: 'custom', path: ['processes', type, 'portEnv'], message: 'a routed process type needs a port env var' });
+    }
+    const clashes = new Set<string>();
+    for (const p of Object.values(config.processes)) {
+      for (const key of Object.keys({ ...config.secrets, ...p.secrets })) if (key in config.env || key in p.env) clashes.add(key);
+    }
+    for (const key of clashes) {
+      ctx.addIssue({ code: 'custom', path: ['secrets', key], message: `${key} is both an env value and a secret: keep one` });
     }
     if (config.agent.portRange[0] > config.agent.portRange[1]) {
       ctx.addIssue({ code: 'custom', path: ['agent', 'portRange'], message: 'the first port must not be above the second' });

@@ -1,4 +1,5 @@
 import type { StepResult } from '../pipeline/pipeline-step.ts';
+import { redactEnvDeep } from '../shared/redact.ts';
 import type { DeploymentStore } from '../store/deployment-store.ts';
 
 /** Receives a deployment's progress as it happens (the CLI renders it; tests collect it). */
@@ -10,7 +11,7 @@ export interface DeploymentObserver {
 
 export const SILENT_OBSERVER: DeploymentObserver = { stepStarted() {}, stepEnded() {}, event() {} };
 
-/** Writes each step and event of one deployment to the store as it happens, and tells the observer. */
+/** Writes each step and event of one deployment to the store as it happens, and tells the observer. Env values are redacted: a record shows keys only. */
 export class DeploymentRecorder {
   private readonly store: DeploymentStore;
   readonly deploymentId: number;
@@ -32,18 +33,20 @@ export class DeploymentRecorder {
     } catch (error) {
       result = { outcome: 'failed', values: { error: errorFacts(error) }, reason: (error as Error).message ?? String(error) };
     }
-    this.store.endStep(stepId, result.outcome, result.values, result.reason);
-    this.observer.stepEnded(name, result, performance.now() - started);
+    const recorded = { ...result, values: redactEnvDeep(result.values) };
+    this.store.endStep(stepId, recorded.outcome, recorded.values, recorded.reason);
+    this.observer.stepEnded(name, recorded, performance.now() - started);
     return result;
   }
 
   event(type: string, data: Record<string, unknown>): void {
+    data = redactEnvDeep(data);
     this.store.addEvent(this.deploymentId, type, data);
     this.observer.event(type, data);
   }
 
   facts(facts: Record<string, unknown>): void {
-    this.store.addFacts(this.deploymentId, facts);
+    this.store.addFacts(this.deploymentId, redactEnvDeep(facts));
   }
 }
 

@@ -1,63 +1,65 @@
-import { spawn } from 'node:child_process';
 import type { StepResult } from '../pipeline/pipeline-step.ts';
+import { runCommand, tailLines } from '../shared/run-process.ts';
+
+/** How many of a hook's last output lines its record keeps. */
+export const HOOK_OUTPUT_TAIL_LINES = 20;
 
 export interface HookRun {
   command: string;
+  /** null when the hook was killed (a timeout) or could not start. */
   exitCode: number | null;
+  signal: string | null;
+  timedOut: boolean;
   durationMs: number;
   /** The last lines the hook printed, for the record. */
   outputTail: string;
 }
 
+export interface HookOptions {
+  cwd: string;
+  env: Record<string, string>;
+  timeoutMs: number;
+  onLine?: (line: string) => void;
+}
+
 /** Runs hook commands in order with the deployment's facts in env; the first failure stops the list. */
-export async function runHooks(
-  commands: readonly string[],
-  options: { cwd: string; env: Record<string, string>; timeoutMs: number; onLine?: (line: string) => void },
-): Promise<StepResult> {
+export async function runHooks(commands: readonly string[], options: HookOptions): Promise<StepResult> {
   if (commands.length === 0) return { outcome: 'skipped', values: { hooks: [] }, reason: 'no hooks configured' };
   const runs: HookRun[] = [];
   for (const command of commands) {
     const run = await runHook(command, options);
     runs.push(run);
-    if (run.exitCode !== 0) {
-      return { outcome: 'failed', values: { hooks: runs }, reason: `hook "${command}" exited with ${run.exitCode ?? 'a timeout'}` };
-    }
+    if (run.exitCode !== 0)
+      return { outcome: 'failed', values: { hooks: runs }, reason: `hook "${command}" ${describeHookEnd(run, options.timeoutMs)}` };
   }
   return { outcome: 'ok', values: { hooks: runs } };
 }
 
-function runHook(
-  command: string,
-  options: { cwd: string; env: Record<string, string>; timeoutMs: number; onLine?: (line: string) => void },
-): Promise<HookRun> {
-  const started = performance.now();
-  return new Promise((resolve) => {
-    const child = spawn('/bin/sh', ['-c', command], {
-      cwd: options.cwd,
-      env: { ...process.env, ...options.env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let tail = '';
-    const collect = (chunk: Buffer) => {
-      const text = chunk.toString('utf8');
-      tail = (tail + text).slice(-4000);
-      for (const line of text.split('\n')) if (line.trim()) options.onLine?.(line);
-    };
-    child.stdout.on('data', collect);
-    child.stderr.on('data', collect);
-    const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({
-        command,
-        exitCode: code,
-        durationMs: Math.round(performance.now() - started),
-        outputTail: tail.split('\n').slice(-20).join('\n'),
-      });
-    });
-    child.on('error', () => {
-      clearTimeout(timer);
-      resolve({ command, exitCode: 127, durationMs: Math.round(performance.now() - started), outputTail: tail });
-    });
+function describeHookEnd(run: HookRun, timeoutMs: number): string {
+  if (run.timedOut) return `timed out after ${timeoutMs} ms (its process group was killed)`;
+  if (run.signal) return `was killed by ${run.signal}`;
+  return `exited with ${run.exitCode ?? 'no exit code'}`;
+}
+
+async function runHook(command: string, options: HookOptions): Promise<HookRun> {
+  let partial = '';
+  const result = await runCommand(command, {
+    cwd: options.cwd,
+    env: { ...process.env, ...options.env },
+    timeoutMs: options.timeoutMs,
+    onOutput: (text) => {
+      const lines = (partial + text).split('\n');
+      partial = lines.pop() ?? '';
+      for (const line of lines) if (line.trim()) options.onLine?.(line);
+    },
   });
+  if (partial.trim()) options.onLine?.(partial);
+  return {
+    command,
+    exitCode: result.spawnError ? 127 : result.timedOut ? null : result.exitCode,
+    signal: result.signal,
+    timedOut: result.timedOut,
+    durationMs: result.durationMs,
+    outputTail: tailLines(result.output, HOOK_OUTPUT_TAIL_LINES),
+  };
 }

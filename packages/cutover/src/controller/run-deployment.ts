@@ -9,7 +9,9 @@ import { DeployLock } from './deploy-lock.ts';
 import { DeploymentRecorder } from './deployment-recorder.ts';
 import { type DeploymentRun, type DeployOutcome, type DeployRequest, isFailed, stepContextOf } from './deployment-run.ts';
 import { currentRelease, deployLockName, markInterrupted } from './deployment-state.ts';
+import { openDeploymentNotifier } from './notify/deployment-notifier.ts';
 import { buildPipeline } from './pipeline.ts';
+import { pruneHistory } from './prune-history.ts';
 import { accessoriesStep, withEnv } from './steps/accessories-step.ts';
 import { noteContractMigrations } from './steps/contract-pending-step.ts';
 import { currentReleaseHealth } from './steps/current-release-health.ts';
@@ -50,11 +52,24 @@ export async function runDeployment(request: DeployRequest): Promise<DeployOutco
         },
       );
     }
+    // Notifications are queued, never awaited by a step: a receiver that is down cannot fail or slow a deploy.
+    const notifications = openDeploymentNotifier(request.loaded, client.paths.deploymentsDb);
     try {
-      const run = await openRun(request, store, client, attempt.lease.owner);
-      return await runPipeline(run);
+      const run = await openRun({ ...request, observer: notifications.observe(request.observer) }, store, client, attempt.lease.owner);
+      notifications.started({
+        service,
+        id: run.deploymentId,
+        release: request.release,
+        fromRelease: store.deployment(run.deploymentId)?.fromRelease ?? null,
+        kind: request.kind,
+      });
+      const outcome = await runPipeline(run);
+      await pruneHistory(run, client.paths.releasesDir);
+      notifications.ended(outcome.state as Exclude<typeof outcome.state, 'running'>, outcome.reason);
+      return outcome;
     } finally {
       attempt.lease.release();
+      await notifications.close();
     }
   } finally {
     store.close();
@@ -67,7 +82,11 @@ async function openRun(request: DeployRequest, store: DeploymentStore, client: A
   const backend = agentBackend(client);
   const serving = currentRelease(await backend.instances(service)) ?? store.lastGoodRelease(service);
   const previousName = serving && serving !== request.release ? serving : store.lastGoodRelease(service, request.release);
-  const releaseDir = resolveRelease(request.loaded, request.release, client.paths.releasesDir);
+  const releaseDir = await resolveRelease(request.loaded, request.release, client.paths.releasesDir, {
+    onOutput: (text) => {
+      for (const line of text.split('\n')) if (line.trim()) request.observer.event('build:output', { line });
+    },
+  });
   const deploymentId = store.createDeployment({
     service,
     kind: request.kind,

@@ -6,6 +6,10 @@ export const CHECK_ERRORS = {
   CUT_ERR_BACKUP_TOOL_MISSING: { exitCode: 1, title: 'pg_dump or pg_restore (of a version able to read the server) cannot be found.' },
   CUT_ERR_BACKUP_DATABASE_UNREACHABLE: { exitCode: 1, title: 'The database to back up or restore cannot be reached.' },
   CUT_ERR_BACKUP_DUMP_FAILED: { exitCode: 1, title: 'pg_dump failed or timed out; no backup was kept.' },
+  CUT_ERR_BACKUP_VERIFY_FAILED: {
+    exitCode: 1,
+    title: 'A backup did not pass verification (restore into a scratch database, counts, checksum).',
+  },
   CUT_ERR_BACKUP_NOT_FOUND: { exitCode: 5, title: 'No backup with that id exists for this service.' },
   CUT_ERR_BACKUP_CHECKSUM_MISMATCH: {
     exitCode: 1,

@@ -6,5 +6,7 @@ export const CONFIG_ERRORS = {
   CUT_ERR_CONFIG_ALIASES: { exitCode: 2, title: 'The YAML aliases in cutover.yml expand too far (more than 100 expansions).' },
   CUT_ERR_CONFIG_INVALID: { exitCode: 2, title: 'cutover.yml has one or more invalid values (each reported with its path).' },
   CUT_ERR_CONFIG_ENV_FILE: { exitCode: 2, title: 'An env file named in cutover.yml cannot be read or parsed.' },
+  CUT_ERR_CONFIG_ENV_UNKNOWN: { exitCode: 2, title: '`cutover env NAME` names a variable that cutover.yml does not set.' },
+  CUT_ERR_CONFIG_SECRET_UNREADABLE: { exitCode: 1, title: 'A secret of cutover.yml cannot be read from its file or command.' },
   CUT_ERR_CONFIG_EXISTS: { exitCode: 2, title: '`cutover init` would overwrite an existing cutover.yml.' },
 } as const;

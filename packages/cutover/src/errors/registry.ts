@@ -4,6 +4,7 @@ import { CLI_ERRORS } from './cli-errors.ts';
 import { CONFIG_ERRORS } from './config-errors.ts';
 import { DATABASE_ERRORS } from './database-errors.ts';
 import { DEPLOY_ERRORS } from './deploy-errors.ts';
+import { TASK_ERRORS } from './task-errors.ts';
 
 export interface ErrorSpec {
   /** Process exit code for a command that ends with this error. */
@@ -20,6 +21,7 @@ export const ERROR_CODES = {
   ...DEPLOY_ERRORS,
   ...DATABASE_ERRORS,
   ...ANALYSIS_ERRORS,
+  ...TASK_ERRORS,
 } as const satisfies Record<string, ErrorSpec>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

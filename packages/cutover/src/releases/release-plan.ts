@@ -1,6 +1,8 @@
 import { resolve } from 'node:path';
+import type { SecretRef } from '../agent/supervisor/instance-spec.ts';
 import type { InstanceSpec } from '../agent/supervisor/process-supervisor.ts';
 import type { LoadedConfig } from '../config/load-config.ts';
+import type { SecretSourceConfig } from '../config/schema-secrets.ts';
 
 /** Variables passed from the deploying environment to every instance; everything else comes from cutover.yml. */
 export const INHERITED_ENV = ['PATH', 'HOME', 'USER', 'LANG', 'LC_ALL', 'TZ', 'TMPDIR', 'NODE_EXTRA_CA_CERTS'] as const;
@@ -43,6 +45,7 @@ export function buildReleasePlan(loaded: LoadedConfig, release: string, dir: str
           command: p.command,
           cwd: p.cwd ? resolve(dir, p.cwd) : dir,
           env: { ...inherited, ...loaded.env, ...p.env },
+          secrets: buildSecretRefs(loaded.root, { ...config.secrets, ...p.secrets }),
           portEnv: p.portEnv,
           health: p.health,
           restart: p.restart,
@@ -53,6 +56,16 @@ export function buildReleasePlan(loaded: LoadedConfig, release: string, dir: str
     // The routed process type rolls first: user traffic moves before background workers do.
     .sort((a, b) => Number(b.routed) - Number(a.routed));
   return { service: config.service, release, dir, processes };
+}
+
+/** The references the agent reads secrets from: files made absolute, commands run from the config's directory. */
+export function buildSecretRefs(root: string, secrets: Readonly<Record<string, SecretSourceConfig>>): Record<string, SecretRef> {
+  return Object.fromEntries(
+    Object.entries(secrets).map(([name, source]): [string, SecretRef] => [
+      name,
+      'file' in source ? { file: resolve(root, source.file) } : { command: source.command, cwd: root, timeoutMs: source.timeoutMs },
+    ]),
+  );
 }
 
 /** A readable, unique instance id: release, process type, deployment and a sequence number. */

@@ -1,16 +1,25 @@
 import { spawn } from 'node:child_process';
 
+/** A command as cutover.yml gives it: a string run by `sh -c`, or an argv array run as is. */
+export type CommandLine = string | readonly string[];
+
 export interface RunProcessOptions {
   cwd?: string;
   /** Full environment of the child (default: this process's env). */
   env?: NodeJS.ProcessEnv;
-  /** Kill the whole process group after this long. */
+  /** SIGTERM the whole process group after this long, SIGKILL it `killGraceMs` later. */
   timeoutMs: number;
   signal?: AbortSignal;
-  /** Output kept per stream; the tail is kept, since errors come last (default 64 KiB). */
+  /** Output kept per stream and combined; the tail is kept, since errors come last (default 64 KiB). */
   maxOutputBytes?: number;
   /** Text written to stdin, which is then closed. */
   input?: string;
+  /** Sees every chunk as it arrives (progress lines, live `cutover run` output). */
+  onOutput?: (text: string, stream: 'stdout' | 'stderr') => void;
+  /** Between SIGTERM and SIGKILL of the group on a timeout or abort (default 2 s). */
+  killGraceMs?: number;
+  /** SIGKILL whatever the child left running in its group once it exits (health probes: default false). */
+  reapGroupOnExit?: boolean;
 }
 
 export interface ProcessResult {
@@ -19,6 +28,8 @@ export interface ProcessResult {
   signal: NodeJS.Signals | null;
   stdout: string;
   stderr: string;
+  /** stdout and stderr interleaved as they arrived (the tail), for records. */
+  output: string;
   timedOut: boolean;
   aborted: boolean;
   durationMs: number;
@@ -27,50 +38,80 @@ export interface ProcessResult {
 }
 
 export const DEFAULT_MAX_OUTPUT_BYTES = 64 * 1024;
-const KILL_GRACE_MS = 2_000;
+export const DEFAULT_KILL_GRACE_MS = 2_000;
+/** How long output is still read after the child exits: a daemon it forked may hold the pipes open for ever. */
 const STDIO_DRAIN_MS = 500;
 
+/** The program and arguments of a command line: a string goes through `/bin/sh -c`. */
+export function commandArgv(command: CommandLine): { file: string; args: string[] } {
+  if (typeof command === 'string') return { file: '/bin/sh', args: ['-c', command] };
+  if (command.length === 0) throw new Error('an argv command needs at least the program');
+  return { file: command[0], args: command.slice(1) };
+}
+
+/** Runs a command line (see `commandArgv`) with `runProcess`. */
+export function runCommand(command: CommandLine, options: RunProcessOptions): Promise<ProcessResult> {
+  const { file, args } = commandArgv(command);
+  return runProcess(file, args, options);
+}
+
 /**
- * Runs a program to completion and returns what happened as a value. The child gets its own
- * process group so a timeout or abort also stops whatever it spawned (sh -c pipelines).
+ * Runs a program to completion and returns what happened as a value; never blocks the event loop.
+ * The child leads its own process group, so a timeout or abort stops everything it spawned
+ * (sh -c pipelines, grandchildren): SIGTERM to the group, SIGKILL after the grace. The result comes
+ * once the child has exited, even when a grandchild still holds its output pipes.
  */
 export function runProcess(command: string, args: readonly string[], options: RunProcessOptions): Promise<ProcessResult> {
   const startedAt = performance.now();
   const maxBytes = options.maxOutputBytes ?? DEFAULT_MAX_OUTPUT_BYTES;
+  const graceMs = options.killGraceMs ?? DEFAULT_KILL_GRACE_MS;
   return new Promise((resolvePromise) => {
     let stdout = '';
     let stderr = '';
+    let output = '';
     let timedOut = false;
     let aborted = false;
     let settled = false;
+    let killTimer: NodeJS.Timeout | undefined;
     const child = spawn(command, args, {
       cwd: options.cwd,
       env: options.env ?? process.env,
       detached: true,
       stdio: [options.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
     });
-    const keepTail = (buffer: string, chunk: Buffer) => {
-      const next = buffer + chunk.toString('utf8');
+    const keepTail = (buffer: string, text: string) => {
+      const next = buffer + text;
       return next.length > maxBytes ? next.slice(next.length - maxBytes) : next;
     };
     child.stdout?.on('data', (chunk: Buffer) => {
-      stdout = keepTail(stdout, chunk);
+      const text = chunk.toString('utf8');
+      stdout = keepTail(stdout, text);
+      output = keepTail(output, text);
+      options.onOutput?.(text, 'stdout');
     });
     child.stderr?.on('data', (chunk: Buffer) => {
-      stderr = keepTail(stderr, chunk);
+      const text = chunk.toString('utf8');
+      stderr = keepTail(stderr, text);
+      output = keepTail(output, text);
+      options.onOutput?.(text, 'stderr');
     });
-    if (options.input !== undefined) child.stdin?.end(options.input);
+    if (options.input !== undefined) {
+      child.stdin?.on('error', () => {}); // a child that exits without reading its input
+      child.stdin?.end(options.input);
+    }
     const killGroup = (sig: NodeJS.Signals) => {
       if (child.pid === undefined) return;
       try {
         process.kill(-child.pid, sig);
       } catch {
-        // already gone
+        // the whole group is gone
       }
     };
     const stop = () => {
+      if (killTimer) return;
       killGroup('SIGTERM');
-      setTimeout(() => killGroup('SIGKILL'), KILL_GRACE_MS).unref();
+      // Not unref'd: a grandchild that ignores SIGTERM is still killed, even by a CLI about to exit.
+      killTimer = setTimeout(() => killGroup('SIGKILL'), graceMs);
     };
     const timer = setTimeout(() => {
       timedOut = true;
@@ -87,11 +128,14 @@ export function runProcess(command: string, args: readonly string[], options: Ru
       settled = true;
       clearTimeout(timer);
       options.signal?.removeEventListener('abort', onAbort);
+      child.stdout?.destroy();
+      child.stderr?.destroy();
       resolvePromise({
         exitCode: null,
         signal: null,
         stdout,
         stderr,
+        output,
         timedOut,
         aborted,
         durationMs: Math.round(performance.now() - startedAt),
@@ -100,15 +144,17 @@ export function runProcess(command: string, args: readonly string[], options: Ru
     };
     child.on('error', (error: NodeJS.ErrnoException) => finish({ spawnError: `${error.code ?? 'error'}: ${error.message}` }));
     child.on('close', (exitCode, signal) => finish({ exitCode, signal }));
-    // A daemon forked by the child can keep our pipes open forever: the exit is what counts.
     child.on('exit', (exitCode, signal) => {
-      setTimeout(() => {
-        child.stdout?.destroy();
-        child.stderr?.destroy();
-        finish({ exitCode, signal });
-      }, STDIO_DRAIN_MS);
+      if (options.reapGroupOnExit) killGroup('SIGKILL');
+      setTimeout(() => finish({ exitCode, signal }), STDIO_DRAIN_MS).unref();
     });
   });
+}
+
+/** The last `lines` lines of a text, for records and messages. */
+export function tailLines(text: string, lines: number): string {
+  const all = text.replace(/\s+$/, '').split('\n');
+  return all.slice(-lines).join('\n');
 }
 
 /** One line describing how a process ended, for messages. */

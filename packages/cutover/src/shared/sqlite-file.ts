@@ -1,6 +1,6 @@
-import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
+import { ensurePrivateDir, ensurePrivateFile, SQLITE_COMPANIONS } from './private-files.ts';
 
 /** How long a writer waits for another process's write lock before failing. */
 export const SQLITE_BUSY_TIMEOUT_MS = 5000;
@@ -8,10 +8,12 @@ export const SQLITE_BUSY_TIMEOUT_MS = 5000;
 /**
  * Opens (creating if needed) a SQLite file shared by cooperating processes: WAL so that readers never
  * block the writer, a busy timeout so that short write contention waits instead of failing, and the
- * given schema statements applied idempotently.
+ * given schema statements applied idempotently. The directory is private (0700) and the database
+ * with its WAL files 0600: they hold the env of every release.
  */
 export function openSqliteFile(file: string, schema: readonly string[]): DatabaseSync {
-  mkdirSync(dirname(file), { recursive: true });
+  ensurePrivateDir(dirname(file));
+  ensurePrivateFile(file, SQLITE_COMPANIONS);
   const db = new DatabaseSync(file, { timeout: SQLITE_BUSY_TIMEOUT_MS });
   db.exec('PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;');
   for (const statement of schema) db.exec(statement);

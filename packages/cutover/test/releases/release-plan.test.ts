@@ -29,3 +29,43 @@ test('buildInstanceId is readable and safe', () => {
   assert.equal(buildInstanceId('v2', 'web', 12, 3), 'v2.web.d12.3');
   assert.equal(buildInstanceId('feature/x y', 'web', 1, 1), 'feature_x_y.web.d1.1');
 });
+
+test('buildReleasePlan: secrets travel as references (files made absolute, commands with their directory), never values', () => {
+  const loaded = parseConfigText(
+    `service: shop
+secrets:
+  API_KEY: { file: secrets/api-key }
+  SHARED: { command: "vault read -field=x secret/shop", timeoutMs: 5s }
+processes:
+  web: { command: node server.js, secrets: { DB_PASSWORD: { file: /run/secrets/db } } }
+  worker: { command: node worker.js, portEnv: null }
+`,
+    '/srv/shop/cutover.yml',
+  );
+  const plan = buildReleasePlan(loaded, 'v2', '/srv/shop/releases/v2', {});
+  assert.deepEqual(plan.processes[0].template.secrets, {
+    API_KEY: { file: '/srv/shop/secrets/api-key' },
+    SHARED: { command: 'vault read -field=x secret/shop', cwd: '/srv/shop', timeoutMs: 5000 },
+    DB_PASSWORD: { file: '/run/secrets/db' },
+  });
+  assert.deepEqual(Object.keys(plan.processes[1].template.secrets ?? {}), ['API_KEY', 'SHARED']);
+});
+
+test('a name both in env and in secrets is a config problem', () => {
+  assert.throws(
+    () =>
+      parseConfigText(
+        'service: shop\nenv: { API_KEY: x }\nsecrets: { API_KEY: { file: k } }\nprocesses:\n  web: { command: x }\n',
+        '/srv/cutover.yml',
+      ),
+    /secrets\.API_KEY: API_KEY is both an env value and a secret/,
+  );
+  assert.throws(
+    () =>
+      parseConfigText(
+        'service: shop\nsecrets: { API_KEY: { file: k, command: y } }\nprocesses:\n  web: { command: x }\n',
+        '/srv/cutover.yml',
+      ),
+    /CUT_ERR_CONFIG_INVALID|secrets\.API_KEY/,
+  );
+});

@@ -30,6 +30,8 @@ export interface HealthRoutesOptions {
   releaseId?: string;
   lifecycle: ServiceLifecycle;
   probe: ReadinessProbe;
+  /** Paths to serve; default `HEALTH_ROUTES`. */
+  routes?: Readonly<Record<string, ProbeKind>>;
 }
 
 export function registerHealthRoutes(app: FastifyInstance, options: HealthRoutesOptions): void {
@@ -54,7 +56,7 @@ export function registerHealthRoutes(app: FastifyInstance, options: HealthRoutes
       .header('cache-control', 'no-store')
       .send(response.body);
   };
-  for (const [path, kind] of Object.entries(HEALTH_ROUTES)) {
+  for (const [path, kind] of Object.entries(options.routes ?? HEALTH_ROUTES)) {
     app.get(path, { config: { shed: false }, logLevel: 'warn' }, (_request, reply) => answer(kind, reply));
   }
 }

@@ -10,9 +10,10 @@ export interface SpawnSpec {
 /**
  * How one instance process is spawned. `exec` makes the shell replace itself with the app, so the
  * pid the supervisor watches and signals is the app's, not a shell's that would swallow SIGTERM.
+ * `secretEnv` holds the values of the spec's secrets, read just before the spawn; they win over `env`.
  */
-export function buildSpawnSpec(spec: InstanceSpec, port: number | null): SpawnSpec {
-  const env: Record<string, string> = { ...spec.env };
+export function buildSpawnSpec(spec: InstanceSpec, port: number | null, secretEnv: Readonly<Record<string, string>> = {}): SpawnSpec {
+  const env: Record<string, string> = { ...spec.env, ...secretEnv };
   if (spec.portEnv !== null && port !== null) env[spec.portEnv] = String(port);
   env.CUTOVER_SERVICE = spec.service;
   env.CUTOVER_RELEASE = spec.release;

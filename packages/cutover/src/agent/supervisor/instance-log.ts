@@ -1,5 +1,6 @@
 import { appendFileSync, closeSync, fstatSync, mkdirSync, openSync, readSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { ensurePrivateDir, PRIVATE_FILE_MODE } from '../../shared/private-files.ts';
 
 /** Where an instance's stdout and stderr go: `<logDir>/<service>/<instanceId>.log`. */
 export function instanceLogPath(logDir: string, service: string, instanceId: string): string {
@@ -10,10 +11,13 @@ export function instanceLogPath(logDir: string, service: string, instanceId: str
  * Opens the log for appending and returns the descriptor to hand to the child as stdout/stderr.
  * O_APPEND matters twice: the app keeps writing even if the agent dies, and after the supervisor
  * truncates the file for rotation every write still lands at the new end instead of leaving a hole.
+ * The log and its directories are private (0600, 0700): an app's output can hold its secrets.
  */
 export function openInstanceLog(file: string): number {
-  mkdirSync(dirname(file), { recursive: true });
-  return openSync(file, 'a', 0o640);
+  const serviceDir = dirname(file);
+  ensurePrivateDir(dirname(serviceDir));
+  ensurePrivateDir(serviceDir);
+  return openSync(file, 'a', PRIVATE_FILE_MODE);
 }
 
 export function closeInstanceLog(fd: number): void {
@@ -24,7 +28,7 @@ export function closeInstanceLog(fd: number): void {
 export function appendSupervisorNote(file: string, text: string, atMs: number = Date.now()): void {
   try {
     mkdirSync(dirname(file), { recursive: true });
-    appendFileSync(file, `[cutover ${new Date(atMs).toISOString()}] ${text}\n`);
+    appendFileSync(file, `[cutover ${new Date(atMs).toISOString()}] ${text}\n`, { mode: PRIVATE_FILE_MODE });
   } catch {
     // A note is a courtesy; an unwritable log must not stop supervision.
   }

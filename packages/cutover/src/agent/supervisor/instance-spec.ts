@@ -15,6 +15,11 @@ export interface InstanceSpec {
   cwd: string;
   /** The full env for the app; the supervisor adds the port var and the CUTOVER_* facts. */
   env: Record<string, string>;
+  /**
+   * Env vars the supervisor reads each time it spawns the instance: the references only (a file,
+   * a command), so that no value is ever kept on disk. Wins over `env`. Absent in older specs.
+   */
+  secrets?: Record<string, SecretRef>;
   /** Env var that receives the private port; null = the process listens on nothing. */
   portEnv: string | null;
   /** undefined → tcp on the port when there is one, else `process` (stays up upForMs). */
@@ -22,6 +27,9 @@ export interface InstanceSpec {
   restart: RestartPolicyConfig;
   stopTimeoutMs: number;
 }
+
+/** Where the supervisor reads one secret: an absolute file path, or a shell command with its directory. */
+export type SecretRef = { file: string } | { command: string; cwd: string; timeoutMs: number };
 
 export type InstanceState = 'starting' | 'healthy' | 'unhealthy' | 'restarting' | 'stopping' | 'stopped' | 'failed';
 

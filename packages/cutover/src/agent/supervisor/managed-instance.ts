@@ -26,6 +26,7 @@ import { buildSpawnSpec } from './build-spawn-spec.ts';
 import { appendSupervisorNote, closeInstanceLog, lastAppLogLine, openInstanceLog } from './instance-log.ts';
 import type { InstanceInfo, InstanceSpec, InstanceState } from './instance-spec.ts';
 import { type ProcessExit, type WatchedProcess, watchChild, watchPid } from './process-watch.ts';
+import { resolveSecrets } from './resolve-secrets.ts';
 import { planRestart } from './restart-policy.ts';
 
 /** How long to wait for a process to disappear after SIGKILL before giving up on it. */
@@ -69,6 +70,8 @@ export class ManagedInstance {
   #stopping: Promise<StopResult> | null = null;
   #terminating: Promise<StopResult> | null = null;
   #detached = false;
+  /** The values of the spec's secrets as read for the current process: memory only, never written. */
+  #secretEnv: Record<string, string> = {};
 
   constructor(options: ManagedInstanceOptions) {
     this.#options = options;
@@ -99,7 +102,12 @@ export class ManagedInstance {
   async spawn(): Promise<string | null> {
     const { spec } = this.#options;
     if (!isDirectory(spec.cwd)) return this.#fail(`working directory does not exist: ${spec.cwd}`);
-    const plan = buildSpawnSpec(spec, this.#info.port);
+    const secrets = await resolveSecrets(spec.secrets, { ...(process.env as Record<string, string>), ...spec.env });
+    if (!secrets.ok) return this.#fail(secrets.failure);
+    // Stopped while a secret was read: spawn nothing.
+    if (this.#stoppedMeanwhile()) return null;
+    this.#secretEnv = secrets.env;
+    const plan = buildSpawnSpec(spec, this.#info.port, secrets.env);
     let fd: number;
     try {
       fd = openInstanceLog(this.#info.logFile);
@@ -129,6 +137,10 @@ export class ManagedInstance {
     this.#setState('starting');
     this.#startMonitor();
     return null;
+  }
+
+  #stoppedMeanwhile(): boolean {
+    return this.#info.state === 'stopping' || this.terminal;
   }
 
   /** Watches a process that another supervisor spawned. One that is gone, or is not this instance, counts as an exit. */
@@ -186,7 +198,7 @@ export class ManagedInstance {
     const target = {
       port: this.#info.port,
       pid,
-      env: buildSpawnSpec(spec, this.#info.port).env,
+      env: buildSpawnSpec(spec, this.#info.port, this.#secretEnv).env,
       cwd: spec.cwd,
       startedAtMs: this.#info.startedAt,
     };
@@ -239,7 +251,8 @@ export class ManagedInstance {
     const plan = planRestart(this.#options.spec.restart, this.#recentExitsMs, Date.now(), this.#options.random);
     this.#recentExitsMs = plan.recentExitsMs;
     if (plan.decision.action === 'fail') {
-      this.#fail(`${plan.decision.reason} (${last})`);
+      // "exited and restarts are disabled" → "exited with code 3 and restarts are disabled": the code first.
+      this.#fail(`${plan.decision.reason.replace(/^exited /, `exited with ${describeExit(exit)} `)} (${last})`);
       return;
     }
     const { delayMs, attempt } = plan.decision;

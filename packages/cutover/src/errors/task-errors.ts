@@ -1,0 +1,11 @@
+export const TASK_ERRORS = {
+  CUT_ERR_TASK_UNKNOWN: { exitCode: 5, title: 'No task of that name is declared under tasks: in cutover.yml.' },
+  CUT_ERR_TASK_FAILED: {
+    exitCode: 1,
+    title: 'A task or a `cutover run` command ran and failed (its exit code, a timeout, or no release to run in).',
+  },
+  CUT_ERR_TASK_NO_RELEASE: {
+    exitCode: 5,
+    title: 'No release serves yet (or the one named is unknown), so there is no directory to run the command in.',
+  },
+} as const;

@@ -1,0 +1,85 @@
+// What the card store keeps instead of a PAN, computed for whole batches:
+//   * pan_hash: AES-256 (its own key) of the PAN packed into one block. A keyed permutation, so it is
+//     a keyed hash with no collisions at all: UNIQUE (pan_hash) holds exactly when PANs are unique,
+//     and a PAN is looked up by computing its index. Without the key it reveals nothing.
+//   * pan_ciphertext: AES-256-GCM of the packed PAN and CVC (random 96-bit IV, 16-byte tag).
+// Packed block: [PAN length] [PAN as BCD, 10 bytes, padded with F] [CVC length] [CVC BCD, 2 bytes] [0 0].
+import { randomBytes } from 'node:crypto';
+import { createBlockCipher } from '../crypto/ff1.ts';
+import { GCM_IV_BYTES, GcmSingleBlock, SEALED_BLOCK_BYTES } from '../crypto/gcm-single-block.ts';
+import type { CardKeys } from './card-keys.ts';
+
+export const PAN_HASH_BYTES = 16;
+export { SEALED_BLOCK_BYTES };
+
+function packBcd(digits: string, out: Buffer, offset: number, bytes: number): void {
+  for (let i = 0; i < bytes; i++) {
+    const high = i * 2 < digits.length ? digits.charCodeAt(i * 2) - 48 : 15;
+    const low = i * 2 + 1 < digits.length ? digits.charCodeAt(i * 2 + 1) - 48 : 15;
+    out[offset + i] = (high << 4) | low;
+  }
+}
+
+function unpackBcd(block: Buffer, offset: number, length: number): string {
+  let out = '';
+  for (let i = 0; i < length; i++) {
+    const byte = block[offset + (i >> 1)];
+    out += String(i % 2 === 0 ? byte >> 4 : byte & 15);
+  }
+  return out;
+}
+
+export function packCard(pan: string, cvc: string, out: Buffer = Buffer.alloc(16), offset = 0): Buffer {
+  out[offset] = pan.length;
+  packBcd(pan, out, offset + 1, 10);
+  out[offset + 11] = cvc.length;
+  packBcd(cvc, out, offset + 12, 2);
+  out[offset + 14] = 0;
+  out[offset + 15] = 0;
+  return out;
+}
+
+export function unpackCard(block: Buffer): { pan: string; cvc: string } | undefined {
+  const panLength = block[0];
+  const cvcLength = block[11];
+  if (panLength < 12 || panLength > 19 || cvcLength < 3 || cvcLength > 4) return undefined;
+  return { pan: unpackBcd(block, 1, panLength), cvc: unpackBcd(block, 12, cvcLength) };
+}
+
+export class CardCrypto {
+  private readonly gcm: GcmSingleBlock;
+  private readonly indexCipher;
+
+  constructor(keys: CardKeys) {
+    this.gcm = new GcmSingleBlock(keys.encryption);
+    this.indexCipher = createBlockCipher(keys.index);
+  }
+
+  /** pan_hash of each PAN: 16 bytes each, in order. */
+  hashPans(pans: readonly string[]): Buffer[] {
+    const blocks = Buffer.alloc(pans.length * 16);
+    for (let k = 0; k < pans.length; k++) {
+      blocks[k * 16] = pans[k].length;
+      packBcd(pans[k], blocks, k * 16 + 1, 10);
+    }
+    const out = Buffer.from(this.indexCipher.update(blocks));
+    return pans.map((_, k) => out.subarray(k * 16, k * 16 + 16));
+  }
+
+  hashPan(pan: string): Buffer {
+    return this.hashPans([pan])[0];
+  }
+
+  /** pan_ciphertext of each card (44 bytes each), fresh random IVs. */
+  seal(cards: readonly { pan: string; cvc: string }[], ivs: Buffer = randomBytes(cards.length * GCM_IV_BYTES)): Buffer[] {
+    const plain = Buffer.alloc(cards.length * 16);
+    for (let k = 0; k < cards.length; k++) packCard(cards[k].pan, cards[k].cvc, plain, k * 16);
+    const sealed = this.gcm.sealBlocks(plain, ivs);
+    return cards.map((_, k) => sealed.subarray(k * SEALED_BLOCK_BYTES, (k + 1) * SEALED_BLOCK_BYTES));
+  }
+
+  /** Opens pan_ciphertext values; undefined where the tag does not verify (altered row or another key). */
+  open(sealed: readonly Buffer[]): ({ pan: string; cvc: string } | undefined)[] {
+    return this.gcm.openBlocks(sealed).map((block) => (block ? unpackCard(block) : undefined));
+  }
+}

@@ -1,0 +1,42 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, relative } from 'node:path';
+import { createTestDatabase as createKitTestDatabase, type TestDatabase } from '@cutover/service-kit/testing';
+import { MIGRATIONS_DIR } from './paths.ts';
+import { runCutover } from './run-cli.ts';
+
+export type { TestDatabase };
+
+/** A new, empty database for one test file: `cg_<label>_<random>`. */
+export const createTestDatabase = (label: string): Promise<TestDatabase> => createKitTestDatabase(label, { prefix: 'cg' });
+
+/** Runs `cutover migrate <args>` on the service's migrations, as a deploy does. */
+export async function migrate(databaseUrl: string, args: string[] = ['up']): Promise<{ stdout: string; stderr: string }> {
+  const dir = mkdtempSync(join(tmpdir(), 'cg-migrate-'));
+  try {
+    const config = join(dir, 'cutover.yml');
+    writeFileSync(
+      config,
+      `service: cg-migrate\nprocesses: { web: { command: "true" } }\nmigrations: { directory: ${JSON.stringify(relative(dir, MIGRATIONS_DIR))}, databaseUrlEnv: TEST_DATABASE_URL }\n`,
+    );
+    const result = await runCutover(['migrate', ...args, '--config', config], {
+      env: { TEST_DATABASE_URL: databaseUrl },
+      timeoutMs: 60_000,
+    });
+    if (result.code !== 0) throw new Error(`cutover migrate ${args.join(' ')} exited ${result.code}:\n${result.stdout}\n${result.stderr}`);
+    return result;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+export async function createMigratedDatabase(label: string): Promise<TestDatabase> {
+  const db = await createTestDatabase(label);
+  try {
+    await migrate(db.url);
+    return db;
+  } catch (error) {
+    await db.drop();
+    throw error;
+  }
+}

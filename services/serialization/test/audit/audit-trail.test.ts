@@ -1,0 +1,83 @@
+// The audit trail in the database itself: UPDATE, DELETE and TRUNCATE fail in SQL, a row changed
+// behind the triggers' back breaks the hash chain where it was changed, and retention removes
+// whole month partitions past AUDIT_RETENTION_DAYS and nothing younger.
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { writeAudit } from '../../src/audit/audit-writer.ts';
+import { createMigratedDatabase, type TestDatabase } from '../support/test-database.ts';
+
+describe('audit trail (PostgreSQL)', () => {
+  let db: TestDatabase;
+  before(async () => {
+    db = await createMigratedDatabase('audit', 4);
+    await writeAudit(
+      db.pool,
+      Array.from({ length: 7 }, (_, i) => ({
+        eventType: 'vendor_serial:received',
+        entityType: 'vendor_serial' as const,
+        serialNumber: `A${i}`,
+        partId: 'PA',
+        performedBy: 'tester',
+        after: { status: 'received', i },
+      })),
+      3,
+    );
+  });
+  after(() => db?.drop());
+
+  test('events are chained in order from the chain head', async () => {
+    const { rows } = await db.pool.query<{ chain_seq: string; prev_hash: string; hash: string }>(
+      "SELECT chain_seq, prev_hash, hash FROM audit_events WHERE part_id = 'PA' ORDER BY chain_seq",
+    );
+    assert.equal(rows.length, 7);
+    for (let i = 1; i < rows.length; i++) {
+      assert.equal(Number(rows[i].chain_seq), Number(rows[i - 1].chain_seq) + 1);
+      assert.equal(rows[i].prev_hash, rows[i - 1].hash);
+    }
+    assert.deepEqual((await db.pool.query('SELECT * FROM audit_verify_chain()')).rows, []);
+  });
+
+  test('UPDATE, DELETE and TRUNCATE are refused by the database', async () => {
+    await assert.rejects(db.pool.query("UPDATE audit_events SET reason = 'edited' WHERE part_id = 'PA'"), /append-only: UPDATE refused/);
+    await assert.rejects(db.pool.query("DELETE FROM audit_events WHERE part_id = 'PA'"), /append-only: DELETE refused/);
+    await assert.rejects(db.pool.query('TRUNCATE audit_events'), /append-only: TRUNCATE refused/);
+    const { rows } = await db.pool.query("SELECT count(*)::int AS n FROM audit_events WHERE part_id = 'PA' AND reason IS NULL");
+    assert.equal(rows[0].n, 7);
+  });
+
+  test('a row edited with the triggers bypassed breaks the chain at that row', async () => {
+    const client = await db.pool.connect();
+    try {
+      const { rows } = await client.query<{ chain_seq: string }>("SELECT chain_seq FROM audit_events WHERE serial_number = 'A3'");
+      // Only a superuser can do this (session_replication_role skips ordinary triggers).
+      await client.query('SET session_replication_role = replica');
+      await client.query('UPDATE audit_events SET after_state = \'{"status":"accepted"}\' WHERE serial_number = \'A3\'');
+      await client.query('SET session_replication_role = DEFAULT');
+      const broken = await client.query<{ chain_seq: string; problem: string }>('SELECT * FROM audit_verify_chain()');
+      assert.deepEqual(broken.rows, [{ chain_seq: rows[0].chain_seq, problem: 'hash does not match the event' }]);
+    } finally {
+      client.release();
+    }
+  });
+
+  test('retention drops whole month partitions older than the retention, and keeps the others', async () => {
+    await db.pool.query(
+      "CREATE TABLE audit_events_201001 PARTITION OF audit_events FOR VALUES FROM ('2010-01-01 00:00+00') TO ('2010-02-01 00:00+00')",
+    );
+    await db.pool.query(
+      "INSERT INTO audit_events (performed_at, event_type, entity_type, performed_by) VALUES ('2010-01-15 12:00+00', 'system:old', 'system', 'tester')",
+    );
+    const before = await db.pool.query<{ n: number }>(
+      "SELECT count(*)::int AS n FROM pg_inherits WHERE inhparent = 'audit_events'::regclass",
+    );
+    const dropped = await db.pool.query<{ name: string }>('SELECT audit_drop_expired_partitions(2555) AS name');
+    assert.deepEqual(dropped.rows, [{ name: 'audit_events_201001' }]);
+    const afterCount = await db.pool.query<{ n: number }>(
+      "SELECT count(*)::int AS n FROM pg_inherits WHERE inhparent = 'audit_events'::regclass",
+    );
+    assert.equal(afterCount.rows[0].n, before.rows[0].n - 1);
+    const kept = await db.pool.query("SELECT count(*)::int AS n FROM audit_events WHERE part_id = 'PA'");
+    assert.equal(kept.rows[0].n, 7);
+    await assert.rejects(db.pool.query('SELECT audit_drop_expired_partitions(0)'), /at least 1/);
+  });
+});

@@ -1,0 +1,176 @@
+// Generation against a real PostgreSQL: 50 generators at once on one counter scope, some of whose
+// requests roll back after taking their values. What commits is exactly 1..N, each value once,
+// each with its audit event; the rolled-back values went back to the counter and nowhere else.
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { withTransaction } from '../../src/db/with-transaction.ts';
+import { verifyCheckCharacter } from '../../src/patterns/check-character.ts';
+import { generateSerials } from '../../src/patterns/generate-serials.ts';
+import { createPatternStore, type SerialPattern } from '../../src/patterns/pattern-store.ts';
+import { createMigratedDatabase, type TestDatabase } from '../support/test-database.ts';
+
+const actor = { subject: 'test', requestId: 'req' };
+
+describe('serial generation (PostgreSQL)', () => {
+  let db: TestDatabase;
+  let pattern: SerialPattern;
+
+  before(async () => {
+    db = await createMigratedDatabase('generate', 20);
+    const created = await createPatternStore(db.pool).create(
+      {
+        id: 'unit',
+        name: 'units',
+        template: 'U{PART}{YY}{SEQ:6}{CHECK}',
+        partId: null,
+        sequenceBase: 36,
+        sequenceMin: 1,
+        sequenceMax: 36 ** 6 - 1,
+        incrementBy: 1,
+        resetRule: 'yearly',
+        checkAlgorithm: 'iso7064-mod37-2',
+      },
+      actor,
+    );
+    assert.ok(created.ok);
+    pattern = created.pattern;
+  });
+  after(() => db?.drop());
+
+  test('50 concurrent generators, every fifth rolled back: gapless, unique, audited once', async () => {
+    const date = new Date('2026-06-01T00:00:00Z');
+    class Abandon extends Error {}
+    const runs = Array.from({ length: 50 }, async (_, index) => {
+      const count = 1 + (index % 7);
+      try {
+        return await withTransaction(db.pool, async (client) => {
+          const result = await generateSerials(client, {
+            pattern,
+            partId: 'P1',
+            count,
+            scope: 'part',
+            date,
+            actor,
+            batchSize: 3,
+            auditBatchSize: 2,
+          });
+          assert.ok(result.ok);
+          // A request that fails after taking its values (a later step of it throws).
+          if (index % 5 === 4) throw new Abandon(result.serials.map((s) => s.sequenceValue).join(','));
+          return result.serials;
+        });
+      } catch (error) {
+        if (error instanceof Abandon) return null;
+        throw error;
+      }
+    });
+    const results = await Promise.all(runs);
+    const committed = results.filter((r) => r !== null).flat();
+    const expected = results.reduce((sum, r) => sum + (r?.length ?? 0), 0);
+    assert.equal(committed.length, expected);
+    const values = committed.map((s) => s.sequenceValue).sort((a, b) => a - b);
+    assert.deepEqual(
+      values,
+      Array.from({ length: expected }, (_, i) => i + 1),
+      'the committed sequence is 1..N',
+    );
+    assert.equal(new Set(committed.map((s) => s.serialNumber)).size, expected, 'no serial twice');
+    for (const serial of committed) assert.ok(verifyCheckCharacter('iso7064-mod37-2', serial.serialNumber), serial.serialNumber);
+
+    const rows = await db.pool.query<{ n: number; max: string }>(
+      "SELECT count(*)::int AS n, max(sequence_value) AS max FROM system_generated_serials WHERE part_id = 'P1'",
+    );
+    assert.equal(rows.rows[0].n, expected);
+    assert.equal(Number(rows.rows[0].max), expected);
+    const counter = await db.pool.query<{ next_value: string }>(
+      "SELECT next_value FROM serial_counters WHERE pattern_id = 'unit' AND scope_key = 'P1@2026'",
+    );
+    assert.equal(Number(counter.rows[0].next_value), expected + 1, 'the rolled-back values went back to the counter');
+    const audit = await db.pool.query<{ n: number }>(
+      "SELECT count(*)::int AS n FROM audit_events WHERE event_type = 'system_serial:generated' AND part_id = 'P1'",
+    );
+    assert.equal(audit.rows[0].n, expected, 'one audit event per committed serial, none for rolled-back ones');
+    const chain = await db.pool.query('SELECT * FROM audit_verify_chain()');
+    assert.deepEqual(chain.rows, [], 'the hash chain is intact after concurrent writers');
+  });
+
+  test('an exhausted pattern refuses and writes nothing; it never wraps', async () => {
+    const small = await createPatternStore(db.pool).create(
+      {
+        id: 'small',
+        name: 'small',
+        template: 'S{SEQ:1}',
+        partId: null,
+        sequenceBase: 10,
+        sequenceMin: 1,
+        sequenceMax: 5,
+        incrementBy: 1,
+        resetRule: 'never',
+        checkAlgorithm: null,
+      },
+      actor,
+    );
+    assert.ok(small.ok);
+    const run = (count: number) =>
+      withTransaction(db.pool, (client) =>
+        generateSerials(client, {
+          pattern: small.pattern,
+          partId: 'P2',
+          count,
+          scope: 'global',
+          actor,
+          batchSize: 100,
+          auditBatchSize: 500,
+        }),
+      );
+    const first = await run(3);
+    assert.ok(first.ok);
+    assert.deepEqual(
+      first.serials.map((s) => s.serialNumber),
+      ['S1', 'S2', 'S3'],
+    );
+    const refused = await run(3);
+    assert.equal(refused.ok, false);
+    assert.equal(refused.ok ? '' : refused.code, 'pattern_exhausted');
+    assert.equal(refused.ok ? 0 : refused.extra?.remaining, 2);
+    const last = await run(2);
+    assert.ok(last.ok);
+    assert.deepEqual(
+      last.serials.map((s) => s.serialNumber),
+      ['S4', 'S5'],
+    );
+    const { rows } = await db.pool.query("SELECT count(*)::int AS n FROM system_generated_serials WHERE pattern_id = 'small'");
+    assert.equal(rows[0].n, 5);
+  });
+
+  test('a generated serial that a vendor serial already holds in scope is refused, nothing kept', async () => {
+    const clash = await createPatternStore(db.pool).create(
+      {
+        id: 'clash',
+        name: 'clash',
+        template: 'V{SEQ:3}',
+        partId: null,
+        sequenceBase: 10,
+        sequenceMin: 1,
+        sequenceMax: 999,
+        incrementBy: 1,
+        resetRule: 'never',
+        checkAlgorithm: null,
+      },
+      actor,
+    );
+    assert.ok(clash.ok);
+    await db.pool.query(
+      "INSERT INTO serials (source, serial_number, normalized_serial, part_id, vendor_key, scope_type, scope_key) VALUES ('vendor', 'v002', 'V002', 'P3', 'acme', 'part', 'P3')",
+    );
+    const result = await withTransaction(db.pool, (client) =>
+      generateSerials(client, { pattern: clash.pattern, partId: 'P3', count: 5, scope: 'part', actor, batchSize: 2, auditBatchSize: 500 }),
+    );
+    assert.equal(result.ok, false);
+    assert.equal(result.ok ? '' : result.code, 'serial_duplicate_in_scope');
+    const { rows } = await db.pool.query("SELECT count(*)::int AS n FROM system_generated_serials WHERE pattern_id = 'clash'");
+    assert.equal(rows[0].n, 0);
+    const counter = await db.pool.query("SELECT count(*)::int AS n FROM serial_counters WHERE pattern_id = 'clash'");
+    assert.equal(counter.rows[0].n, 0, 'the counter row itself rolled back');
+  });
+});
