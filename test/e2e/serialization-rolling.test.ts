@@ -120,7 +120,7 @@ describe('serialization: rolling deploy of three instances under load', () => {
   });
 
   after(async () => {
-    if (dir) await cli(['down'], 90_000).catch(() => undefined);
+    if (dir) await cli(['down', '--agent'], 90_000).catch(() => undefined);
     await db?.drop().catch(() => undefined);
     if (dir) rmSync(dir, { recursive: true, force: true });
   });

@@ -8,12 +8,20 @@ import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+/**
+ * Documents named before they are written, each with where it is being written. Keep this short: an
+ * entry is a promise to a reader that someone is keeping.
+ */
+const PENDING: Record<string, string> = {
+  'docs/compliance.md': 'the compliance service walkthrough, written with services/compliance',
+};
+
 const tracked = execFileSync('git', ['ls-files'], { cwd: ROOT, encoding: 'utf8' }).trim().split('\n');
 
 function missingTargets(file: string, targets: string[]): string[] {
   return targets
     .map((target) => target.split('#')[0])
-    .filter((target) => target !== '' && !/^[a-z]+:/i.test(target))
+    .filter((target) => target !== '' && !/^[a-z]+:/i.test(target) && !(target in PENDING))
     .filter((target) => !existsSync(join(ROOT, dirname(file), target)) && !existsSync(join(ROOT, target)))
     .map((target) => `${file} → ${target}`);
 }
