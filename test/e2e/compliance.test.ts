@@ -52,6 +52,7 @@ describe('the compliance service deployed by cutover (blue-green and canary, sho
         { version: 'v2' },
         { version: 'v3-slow', env: { DEBUG_EXTRA_LATENCY_MS: '1500' } }, // over the p99 gate
         { version: 'v4' },
+        { version: 'v5-no-metrics', env: { METRICS_ENDPOINT: 'false' } }, // fails the metrics smoke test
       ],
       editRollout: shorten,
     });
@@ -103,6 +104,17 @@ describe('the compliance service deployed by cutover (blue-green and canary, sho
       const stored = readFileSync(join(box.dir, '.cutover', file));
       assert.equal(stored.includes(Buffer.from(TEST_JWT_SECRET)), false, `${file} holds no secret value`);
     }
+  });
+
+  test('blue-green: a release failing a smoke test never takes traffic; no request fails', async (t) => {
+    const before = await serving();
+    const { record, load, story } = await deployUnderLoad('v5-no-metrics', 'cutover.yml');
+    assert.match(record?.state ?? '', /^(failed|rolled_back)$/, `${record?.state}: ${record?.reason}\n${story}`);
+    assert.match(record?.reason ?? '', /smoke checks failed, traffic was not switched: metrics on v5-no-metrics/, story);
+    assert.equal(record!.events.filter((e) => e.type === 'rollout:switched').length, 0, 'never switched');
+    t.diagnostic(`${load.requests} requests, p99 ${percentile(load.latenciesMs, 99).toFixed(0)} ms`);
+    assert.deepEqual(load.failures.slice(0, 5), []);
+    assert.equal(await serving(), before);
   });
 
   test('canary: a release over the p99 gate is aborted on its own at 5 %; no request fails', async (t) => {
