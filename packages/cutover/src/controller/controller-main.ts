@@ -9,6 +9,7 @@ import type { DeploymentRoutesContext } from './api/deployment-routes.ts';
 import type { ControllerService } from './controller-service.ts';
 import { DeploymentEvents } from './deployment-events.ts';
 import { DeploymentReconciler } from './deployment-reconciler.ts';
+import { taskAndNotifyServices } from './task-and-notify-services.ts';
 
 /** What every controller service and route module can use. */
 export interface ControllerContext extends DeploymentRoutesContext {
@@ -27,7 +28,27 @@ export interface ControllerContext extends DeploymentRoutesContext {
  * from the context, subscribing to `context.events` if it wants deployment events) and, for verbs,
  * a RouteModule in its own file under api/.
  */
-export const CONTROLLER_SERVICES: readonly ((context: ControllerContext) => ControllerService)[] = [(context) => context.deployments];
+export const CONTROLLER_SERVICES: readonly ((context: ControllerContext) => ControllerService)[] = [
+  (context) => context.deployments,
+  (context) => scheduledTasks(context),
+];
+
+/**
+ * The task schedulers of every service, run from the config of its serving release. Deployment
+ * notifications are sent by the deployment run itself (run-deployment.ts); this notification
+ * service only lends its notifiers to tasks (task:failed), so it is never subscribed to events.
+ */
+function scheduledTasks(context: ControllerContext): ControllerService {
+  const { notifications, tasks } = taskAndNotifyServices(context);
+  return {
+    name: tasks.name,
+    start: () => tasks.start(),
+    async stop() {
+      await tasks.stop();
+      await notifications.stop();
+    },
+  };
+}
 export const CONTROLLER_ROUTES: readonly (() => Promise<RouteModule<ControllerContext>>)[] = [
   async () => (await import('./api/deployment-routes.ts')).deploymentRoutes,
 ];

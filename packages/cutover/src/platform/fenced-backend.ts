@@ -20,5 +20,6 @@ export function fencedBackend<B extends WorkloadBackend & TrafficRouter>(backend
     setRoute: guard(backend.setRoute),
     setWeights: guard(backend.setWeights),
     unroute: guard(backend.unroute),
+    settle: guard(backend.settle),
   };
 }

@@ -56,6 +56,7 @@ function backendMethods(b: WorkloadBackend & TrafficRouter): WorkloadBackend & T
     instances: (s) => b.instances(s),
     startInstance: (spec, route) => b.startInstance(spec, route),
     waitHealthy: (id, ms) => b.waitHealthy(id, ms),
+    settle: (id) => b.settle(id),
     stopInstance: (id, ms) => b.stopInstance(id, ms),
     setRoute: (spec) => b.setRoute(spec),
     setWeights: (s, w) => b.setWeights(s, w),

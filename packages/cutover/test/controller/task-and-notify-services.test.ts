@@ -21,8 +21,6 @@ test('the controller services take tasks and webhooks from the submitted config 
   const configText = `service: shop\nprocesses:\n  web:\n    command: node server.js\ntasks:\n  nightly:\n    schedule: "0 2 * * *"\n    command: "true"\nnotify:\n  webhooks:\n    - url: ${receiver.url}\n      events: [deployment:succeeded]\n`;
   const loaded = parseConfigText(configText, configFile);
   const store = new DeploymentStore(agentPaths(loaded.dataDir).deploymentsDb);
-  // The controller records each submission beside its deployment.
-  store.db.exec('ALTER TABLE deployments ADD COLUMN submission_json TEXT');
   const dir = join(root, 'releases', 'v1');
   store.upsertRelease({ service: 'shop', name: 'v1', dir, specs: buildReleasePlan(loaded, 'v1', dir, process.env) });
   const id = store.createDeployment({ service: 'shop', kind: 'deploy', fromRelease: null, toRelease: 'v1', actor: 't', host: 'h', pid: 1 });
