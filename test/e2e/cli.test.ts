@@ -36,6 +36,7 @@ agent: { httpPort: ${port} }
       const help = await box.cli([command.name, '--help']);
       assert.equal(help.code, 0, command.name);
       assert.match(help.stdout, /^Usage: cutover /, command.name);
+      assert.match(help.stdout, /\nExit codes:\n {3}0 {2}done\n/, `${command.name} --help lists its exit codes`);
     }
   });
 
@@ -49,12 +50,16 @@ agent: { httpPort: ${port} }
     assert.match(bad.stderr, /CUT_ERR_CLI_BAD_ARGUMENT/);
   });
 
-  test('without an agent, commands say how to start one', async () => {
-    const status = await box.cli(['status', '--json']);
-    assert.equal(status.code, 3);
-    const error = JSON.parse(status.stdout).error;
+  test('without an agent, status says not running (exit 0) and commands that need one say how to start it', async () => {
+    const status = await box.cli(['status']);
+    assert.equal(status.code, 0, status.stderr);
+    assert.match(status.stdout, /service cli: not running/);
+    const rollback = await box.cli(['rollback', 'v1', '--json']);
+    assert.equal(rollback.code, 3);
+    const error = JSON.parse(rollback.stdout).error;
     assert.equal(error.code, 'CUT_ERR_AGENT_NOT_RUNNING');
     assert.match(error.hint, /cutover up/);
+    assert.doesNotMatch(error.hint, /repository/);
   });
 
   test('an invalid config starts nothing and lists every problem', async () => {
@@ -99,6 +104,13 @@ agent: { httpPort: ${port} }
     const again = await collect(box.spawnCliWith(['init'], dir), 30_000);
     assert.equal(again.code, 2);
     assert.match(again.stderr, /CUT_ERR_CONFIG_EXISTS/);
+    assert.match(readFileSync(join(dir, '.gitignore'), 'utf8'), /^\.cutover\/$/m);
+    const named = await collect(box.spawnCliWith(['init', '--config', 'deploy/shop.yml'], dir), 30_000);
+    assert.equal(named.code, 0, named.stderr);
+    assert.match(readFileSync(join(dir, 'deploy', 'shop.yml'), 'utf8'), /cutover help config/);
+    const help = await collect(box.spawnCliWith(['help', 'config'], dir), 30_000);
+    assert.equal(help.code, 0);
+    assert.match(help.stdout, /^processes: /m);
   });
 
   test('up, an unknown release lists the known ones, logs and history', async () => {
@@ -123,10 +135,22 @@ agent: { httpPort: ${port} }
   });
 
   test('a second deploy while one runs is refused with the holder named', async () => {
-    const first = box.spawnCli(['deploy', 'v2']);
-    await new Promise((r) => setTimeout(r, 700));
+    // The first deploy holds the lock in a preDeploy hook until the second one has been refused.
+    const started = join(box.dir, 'hook-started');
+    const proceed = join(box.dir, 'hook-proceed');
+    const held = join(box.dir, 'held.yml');
+    writeFileSync(
+      held,
+      `${readFileSync(box.config, 'utf8')}hooks:\n  preDeploy: ["touch ${started} && while [ ! -f ${proceed} ]; do sleep 0.05; done"]\n  timeoutMs: 120s\n`,
+    );
+    const first = box.spawnCliWith(['deploy', 'v2', '--config', held]);
+    const firstDone = collect(first, 180_000);
+    const deadline = Date.now() + 120_000;
+    while (!existsSync(started) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    assert.ok(existsSync(started), 'the first deploy reached its preDeploy hook');
     const second = await box.cli(['deploy', 'v2', '--json']);
-    const firstResult = await collect(first, 60_000);
+    writeFileSync(proceed, '');
+    const firstResult = await firstDone;
     assert.equal(firstResult.code, 0, firstResult.stderr);
     assert.equal(second.code, 4, second.stdout);
     const error = JSON.parse(second.stdout).error;

@@ -131,7 +131,7 @@ describe('the packed cutover package, installed into a user project', () => {
         );
         assert.equal(api.stdout.trim(), 'function', api.stderr);
       } finally {
-        const down = await cli(['down']);
+        const down = await cli(['down', '--agent']);
         assert.equal(down.code, 0, down.stderr);
         rmSync(join(project, '.cutover'), { recursive: true, force: true });
       }

@@ -32,7 +32,7 @@ export function createCardMetrics(metrics: ServiceMetrics): CardMetrics {
       ['path'],
       GENERATION_BUCKETS_SECONDS,
     ),
-    counterBlocks: metrics.counter('card_counter_blocks_reserved_total', 'Counter blocks reserved from card_bins (hi/lo)', ['bin']),
+    counterBlocks: metrics.counter('card_number_blocks_reserved_total', 'Counter blocks reserved from card_bins (hi/lo)', ['bin']),
     uniquenessViolations: metrics.counter(
       'card_uniqueness_violations_total',
       'UNIQUE violations on cards (pan_hash or bin+counter): a bug in the construction, never expected',

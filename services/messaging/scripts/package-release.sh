@@ -37,13 +37,23 @@ esac
 
 target="$dest/releases/$version"
 if [ -e "$target" ]; then echo "$target exists: pick a new version" >&2; exit 1; fi
-mkdir -p "$target"
+mkdir -p "$dest/releases"
+# Built beside the target and renamed into place only when complete: a failed export leaves no release.
+work=$(mktemp -d "$target.partial.XXXXXX")
+trap '[ -n "$work" ] && rm -rf "$work" "$work.tar"' EXIT
 if [ -n "$ref" ]; then
+  # git archive runs from the repository's top level, whatever directory this script is run from.
+  top=$(git -C "$root" rev-parse --show-toplevel)
   prefix=$(git -C "$root" rev-parse --show-prefix)
-  git -C "$root" archive --format=tar "$ref:$prefix" package.json src migrations | tar -x -C "$target"
+  git -C "$top" rev-parse --verify --quiet "$ref^{commit}" >/dev/null || { echo "\"$ref\" is not a commit, tag or branch of $top" >&2; exit 2; }
+  git -C "$top" archive --format=tar -o "$work.tar" "$ref:$prefix" package.json src migrations
+  tar -x -C "$work" -f "$work.tar"
+  rm -f "$work.tar"
 else
-  cp -R "$root/package.json" "$root/src" "$root/migrations" "$target/"
+  cp -R "$root/package.json" "$root/src" "$root/migrations" "$work/"
 fi
-printf '# Rollout stage of this release (%s), read by node --env-file-if-exists.\n%s\n' "$stage" "$stage_env" > "$target/release.env"
-[ -f "$target/src/api-main.ts" ] || { echo "packaging failed" >&2; rm -rf "$target"; exit 1; }
+printf '# Rollout stage of this release (%s), read by node --env-file-if-exists.\n%s\n' "$stage" "$stage_env" > "$work/release.env"
+[ -f "$work/src/api-main.ts" ] || { echo "packaging failed: no src/api-main.ts" >&2; exit 1; }
+mv "$work" "$target"
+work=""
 echo "$target"

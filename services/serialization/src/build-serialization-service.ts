@@ -37,7 +37,7 @@ export interface SerializationServiceOptions {
   logDestination?: { write(chunk: string): unknown };
   /** Handle SIGTERM/SIGINT; default true. */
   handleSignals?: boolean;
-  /** Prefix of this service's Redis keys (tests give each file its own); default 'serialization:'. */
+  /** Prefix of this service's Redis keys; default REDIS_KEY_PREFIX. */
   redisKeyPrefix?: string;
 }
 
@@ -117,7 +117,7 @@ export function buildSerializationService(
   const tokens = createTokenService(config.JWT_SECRET, config.JWT_EXPIRATION);
   const cache = createUniquenessCache(redis, {
     ttlSeconds: config.SERIAL_UNIQUENESS_CACHE_TTL,
-    keyPrefix: options.redisKeyPrefix ?? 'serialization:',
+    keyPrefix: options.redisKeyPrefix ?? config.REDIS_KEY_PREFIX,
   });
   const common = {
     verifier: tokens.verifier,

@@ -83,7 +83,7 @@ export async function createComplianceSandbox(options: ComplianceSandboxOptions)
     try {
       pid = Number(JSON.parse(readFileSync(pidFile, 'utf8')).pid);
     } catch {}
-    await cli(['down'], 'cutover.yml', 90_000).catch(() => undefined);
+    await cli(['down', '--agent'], 'cutover.yml', 90_000).catch(() => undefined);
     for (let i = 0; Number.isInteger(pid) && i < 100 && alive(pid); i++) await new Promise((resolve) => setTimeout(resolve, 100));
     if (Number.isInteger(pid) && alive(pid)) process.kill(pid, 'SIGKILL');
     await db?.drop().catch(() => undefined);

@@ -63,7 +63,7 @@ export class Sandbox {
   }
 
   async cleanup(): Promise<void> {
-    await this.cli(['down'], { timeoutMs: 60_000 }).catch(() => undefined);
+    await this.cli(['down', '--agent'], { timeoutMs: 60_000 }).catch(() => undefined);
     rmSync(this.dir, { recursive: true, force: true });
   }
 }

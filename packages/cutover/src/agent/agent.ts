@@ -24,6 +24,8 @@ export interface AgentOptions {
   portRange: [number, number];
   logMaxBytes: number;
   logKeepFiles: number;
+  /** Logs of finished instances kept per service (default DEFAULT_KEEP_INSTANCE_LOGS). */
+  keepInstanceLogs?: number;
   /** Address the proxy listens on (default all interfaces). */
   listenHost?: string;
   /** Serve the proxy's counters for Prometheus on 127.0.0.1:metricsPort/metrics (none by default; 0 picks a port). */
@@ -79,6 +81,7 @@ export class Agent {
       portRange: options.portRange,
       logMaxBytes: options.logMaxBytes,
       logKeepFiles: options.logKeepFiles,
+      keepInstanceLogs: options.keepInstanceLogs,
     });
     this.routing = new InstanceRouting(this.supervisor, this.proxy, this.store);
   }

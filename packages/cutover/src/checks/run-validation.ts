@@ -4,6 +4,7 @@ import { type CheckOutcome, type CheckResult, fail, summarizeResults } from './c
 import { type CountersFn, measureErrorRate } from './error-rate.ts';
 import { errorText } from './error-text.ts';
 import { probeHttp } from './http-probe.ts';
+import { runLoadTest } from './load-test/run-load-test.ts';
 import { runChecks } from './run-checks.ts';
 
 /** What only the controller knows after the switch. */
@@ -35,6 +36,15 @@ export async function runValidation(ctx: StepContext, deps: ValidationDeps): Pro
         if (deps.counters === undefined) return fail('validation.errorRate is configured but the caller passed no counters function');
         return measureErrorRate(deps.counters, ctx.release, errorRate, ctx.signal);
       }).then((r) => [r]),
+    );
+  }
+  const loadTest = config.loadTest;
+  if (loadTest !== undefined) {
+    const baseUrls = loadTest.via === 'instances' ? (deps.instanceUrls ?? []) : deps.proxyBaseUrl ? [deps.proxyBaseUrl] : [];
+    work.push(
+      timed(loadTest.name ?? 'load-test', 'load-test', () =>
+        runLoadTest(loadTest, { baseUrls, cwd: ctx.releaseDir ?? ctx.loaded.root, env: { ...ctx.loaded.env }, signal: ctx.signal }),
+      ).then((r) => [r]),
     );
   }
   const results = (await Promise.all(work)).flat();

@@ -55,6 +55,16 @@ export const COMMANDS: CommandEntry[] = [
     load: async () => (await import('./history.ts')).historyCommand,
   },
   {
+    name: 'tasks',
+    summary: 'scheduled tasks: each with its last and next run; run one now; their history',
+    load: async () => (await import('./tasks.ts')).tasksCommand,
+  },
+  {
+    name: 'run',
+    summary: "run a one-off command in a release's directory and environment (default: the serving release), recorded",
+    load: async () => (await import('./run.ts')).runCommand,
+  },
+  {
     name: 'env',
     summary: 'the env keys of each process type and where they come from; with a name, that one value',
     load: async () => (await import('./env.ts')).envCommand,
@@ -64,7 +74,11 @@ export const COMMANDS: CommandEntry[] = [
     summary: 'show (or follow) the output of the service instances',
     load: async () => (await import('./logs.ts')).logsCommand,
   },
-  { name: 'down', summary: 'stop the service instances and the agent', load: async () => (await import('./down.ts')).downCommand },
+  {
+    name: 'down',
+    summary: 'stop the service of cutover.yml (--agent: the agent and every service it runs too)',
+    load: async () => (await import('./down.ts')).downCommand,
+  },
   {
     name: 'migrate',
     summary: 'database migrations: status, plan, up, down, to <id>, lint, repair',

@@ -100,7 +100,11 @@ export async function followDeployment(out: Output, loaded: LoadedConfig, id: nu
       await controller.waitUntilUp(60_000);
     }
     const record = await controller.deployment(id);
-    return reportOutcome(out, { deploymentId: id, state: record.state as DeploymentState, reason: record.reason, record });
+    return await reportOutcome(
+      out,
+      { deploymentId: id, state: record.state as DeploymentState, reason: record.reason, record },
+      loaded.dataDir,
+    );
   } finally {
     for (const [signal, handler] of handlers) process.off(signal, handler);
   }

@@ -1,11 +1,10 @@
-import { agentPaths } from '../agent/agent-paths.ts';
 import { loadConfig } from '../config/load-config.ts';
-import { markInterrupted } from '../controller/deployment-state.ts';
 import { CutoverError } from '../errors/cutover-error.ts';
-import { type DeploymentRecord, DeploymentStore } from '../store/deployment-store.ts';
+import type { DeploymentRecord } from '../store/deployment-store.ts';
 import type { Command } from './command.ts';
 import type { Output } from './output.ts';
 import { formatMs } from './output.ts';
+import { withRecords } from './recorded-deployments.ts';
 import { formatTable } from './table.ts';
 
 export const historyCommand: Command = {
@@ -17,9 +16,7 @@ export const historyCommand: Command = {
   async run({ args, options, out, cwd }) {
     const loaded = loadConfig(cwd, options.config as string | undefined);
     const service = loaded.config.service;
-    const store = new DeploymentStore(agentPaths(loaded.dataDir).deploymentsDb);
-    try {
-      markInterrupted(store, service);
+    return withRecords(loaded.dataDir, (store) => {
       if (args[0]) {
         const record = store.deployment(Number(args[0]));
         if (!record || record.service !== service) {
@@ -55,9 +52,7 @@ export const historyCommand: Command = {
           ),
         );
       return 0;
-    } finally {
-      store.close();
-    }
+    });
   },
 };
 

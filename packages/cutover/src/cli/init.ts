@@ -1,5 +1,6 @@
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { basename, join } from 'node:path';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
+import { DEFAULT_DATA_DIR } from '../config/defaults.ts';
 import { CONFIG_FILE_NAME, parseConfigText } from '../config/load-config.ts';
 import { CutoverError } from '../errors/cutover-error.ts';
 import type { Command } from './command.ts';
@@ -7,36 +8,57 @@ import type { Command } from './command.ts';
 export const initCommand: Command = {
   name: 'init',
   summary: 'write an annotated cutover.yml for the project in this directory',
-  usage: 'cutover init [--service NAME] [--force]',
+  usage: 'cutover init [--service NAME] [--config PATH] [--force]',
+  description: [
+    'Writes an annotated cutover.yml (or the file --config names) for the project in this directory, and',
+    'adds the agent data directory (.cutover/: state, logs and the admin token) to .gitignore.',
+    '"cutover help config" lists every key the file can hold.',
+  ].join('\n'),
   options: {
     service: { type: 'string', help: 'service name (default: from package.json or the directory name)' },
-    force: { type: 'boolean', help: 'overwrite an existing cutover.yml' },
+    force: { type: 'boolean', help: 'overwrite an existing file' },
   },
-  exitCodes: { 2: 'a cutover.yml already exists there (--force replaces it), or the arguments are wrong' },
+  exitCodes: { 2: 'the file already exists (--force replaces it), or the arguments are wrong' },
   async run({ options, out, cwd }) {
-    const file = join(cwd, CONFIG_FILE_NAME);
+    const file = resolve(cwd, (options.config as string | undefined) ?? CONFIG_FILE_NAME);
     if (existsSync(file) && !options.force) {
       throw new CutoverError('CUT_ERR_CONFIG_EXISTS', `${file} already exists`, {
         where: file,
         hint: 'edit it, or pass --force to replace it',
       });
     }
-    const pkg = readPackage(cwd);
-    const service = (options.service as string | undefined) ?? slug(pkg?.name ?? basename(cwd));
+    const projectDir = dirname(file);
+    const pkg = readPackage(projectDir) ?? readPackage(cwd);
+    const service = (options.service as string | undefined) ?? slug(pkg?.name ?? basename(projectDir));
     const command = pkg?.scripts?.start ? 'npm start' : 'node server.js';
     const text = buildInitialConfig(service, command);
     parseConfigText(text, file);
+    mkdirSync(projectDir, { recursive: true });
     writeFileSync(file, text);
-    out.result({ file, service });
+    const ignored = ensureGitignored(projectDir, DEFAULT_DATA_DIR);
+    out.result({ file, service, gitignore: ignored });
     out.line(`wrote ${file}`);
+    if (ignored.added) out.line(`added ${DEFAULT_DATA_DIR}/ to ${ignored.file} (the data directory holds the admin token)`);
     out.line('next: put each release in releases/<name>/ (or change release: to git or build), then "cutover up --release <name>"');
+    out.line('every key the file can hold: "cutover help config"');
     return 0;
   },
 };
 
+/** Adds `<dir>/` to the .gitignore beside cutover.yml unless a line already ignores it. */
+export function ensureGitignored(projectDir: string, dir: string): { file: string; added: boolean } {
+  const file = join(projectDir, '.gitignore');
+  const text = existsSync(file) ? readFileSync(file, 'utf8') : '';
+  const patterns = new Set([dir, `${dir}/`, `/${dir}`, `/${dir}/`]);
+  if (text.split(/\r?\n/).some((line) => patterns.has(line.trim()))) return { file, added: false };
+  const prefix = text === '' || text.endsWith('\n') ? '' : '\n';
+  writeFileSync(file, `${text}${prefix}# cutover's agent data: state, logs and the admin token\n${dir}/\n`);
+  return { file, added: true };
+}
+
 /** The scaffolded config: every section a first deploy needs, with the defaults spelled out. */
 export function buildInitialConfig(service: string, command: string): string {
-  return `# cutover.yml: how ${service} is deployed. Reference: docs/configuration.md
+  return `# cutover.yml: how ${service} is deployed. Every key: run "cutover help config".
 service: ${service}
 
 # Where a release's code is: one directory per release name ("cutover deploy v2" → releases/v2).
@@ -80,6 +102,7 @@ hooks:
 
 agent:
   httpPort: 8080
+  dataDir: .cutover          # state, logs and the admin token: keep it out of git (init adds it to .gitignore)
 `;
 }
 

@@ -4,7 +4,7 @@ import { agentPaths } from '../agent/agent-paths.ts';
 import { followLog, readLogTail } from '../agent/supervisor/log-reader.ts';
 import { loadConfig } from '../config/load-config.ts';
 import { CutoverError } from '../errors/cutover-error.ts';
-import { type Command, EXIT_AGENT_DOWN } from './command.ts';
+import type { Command } from './command.ts';
 
 export const logsCommand: Command = {
   name: 'logs',
@@ -15,7 +15,7 @@ export const logsCommand: Command = {
     lines: { type: 'string', short: 'n', help: 'lines from the end of each log (default 50)' },
     follow: { type: 'boolean', short: 'f', help: 'keep printing new lines until Ctrl-C' },
   },
-  exitCodes: EXIT_AGENT_DOWN,
+  exitCodes: { 5: 'no log for that instance' },
   async run({ options, out, cwd }) {
     const loaded = loadConfig(cwd, options.config as string | undefined);
     const dir = join(agentPaths(loaded.dataDir).logDir, loaded.config.service);

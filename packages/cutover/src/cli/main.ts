@@ -11,6 +11,7 @@ export async function main(argv: string[]): Promise<number> {
   const wantsJson = argv.includes('--json');
   const out = new Output({ json: wantsJson });
   try {
+    if (verb === 'help' && rest[0] !== undefined) return await renderHelpTopic(rest[0]);
     if (verb === undefined || verb === '--help' || verb === '-h' || verb === 'help') {
       process.stdout.write(renderOverview());
       return 0;
@@ -63,10 +64,27 @@ function renderOverview(): string {
     ...COMMANDS.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`),
     '',
     'Every command takes --config <path>, --json and --help.',
+    '"cutover help config" lists every key of cutover.yml; "cutover help <command>" shows a command\'s help.',
     'Start here: "cutover init" writes a cutover.yml, "cutover up" starts the agent and the service.',
     '',
   ];
   return lines.join('\n');
+}
+
+/** `cutover help config` (every key of cutover.yml) or `cutover help <command>`. */
+async function renderHelpTopic(topic: string): Promise<number> {
+  if (topic === 'config' || topic === 'cutover.yml') {
+    process.stdout.write((await import('./help-config.ts')).renderConfigHelp());
+    return 0;
+  }
+  const entry = COMMANDS.find((c) => c.name === topic);
+  if (!entry) {
+    throw new CutoverError('CUT_ERR_CLI_UNKNOWN_COMMAND', `no help topic "${topic}"`, {
+      hint: `topics: config, ${COMMANDS.map((c) => c.name).join(', ')}`,
+    });
+  }
+  process.stdout.write(renderCommandHelp(await entry.load()));
+  return 0;
 }
 
 export function renderCommandHelp(command: Command): string {

@@ -20,6 +20,10 @@ export const DEFAULT_RESTART_WINDOW_MS = 60_000;
 
 export const DEFAULT_DRAIN_TIMEOUT_MS = 30_000;
 export const DEFAULT_WEBSOCKET_GRACE_MS = 5_000;
+/** Upstream timeouts of the proxy, nginx's defaults (proxy_connect_timeout, proxy_read_timeout). */
+export const DEFAULT_PROXY_CONNECT_TIMEOUT_MS = 60_000;
+export const DEFAULT_PROXY_RESPONSE_TIMEOUT_MS = 60_000;
+export const DEFAULT_PROXY_IDLE_TIMEOUT_MS = 60_000;
 
 export const DEFAULT_BATCH_SIZE = 1;
 export const DEFAULT_ROLLOUT_PAUSE_MS = 0;
@@ -33,3 +37,7 @@ export const DEFAULT_PORT_RANGE: readonly [number, number] = [20_000, 29_999];
 export const DEFAULT_LOG_MAX_BYTES = 10 * 1024 * 1024;
 export const DEFAULT_LOG_KEEP_FILES = 5;
 export const DEFAULT_KEEP_RELEASES = 5;
+/** Deployments kept in the record per service, with their steps and events. */
+export const DEFAULT_KEEP_DEPLOYMENTS = 200;
+/** Logs of finished instances kept per service. */
+export const DEFAULT_KEEP_INSTANCE_LOGS = 20;

@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
+import { parseEnv } from 'node:util';
 import { CutoverError } from '../errors/cutover-error.ts';
 
-/** Parses a dotenv-style file: KEY=value lines, # comments, optional single or double quotes. */
+/** Reads and parses a dotenv file (see parseEnvText). */
 export function parseEnvFile(file: string): Record<string, string> {
   let text: string;
   try {
@@ -15,28 +16,30 @@ export function parseEnvFile(file: string): Record<string, string> {
   return parseEnvText(text, file);
 }
 
+/**
+ * Parses dotenv text with Node's own parser (`util.parseEnv`: quotes, multi-line double-quoted
+ * values, `export` prefixes, # comments). Node skips a line it cannot read; cutover refuses it,
+ * with its line, because a typo there would silently drop a variable.
+ */
 export function parseEnvText(text: string, file = '<env>'): Record<string, string> {
-  const env: Record<string, string> = {};
   const lines = text.split(/\r?\n/);
+  let openQuote: string | null = null;
   for (let i = 0; i < lines.length; i++) {
     const line = lines[i].trim();
+    if (openQuote !== null) {
+      if (line.includes(openQuote)) openQuote = null;
+      continue;
+    }
     if (line === '' || line.startsWith('#')) continue;
-    const match = /^(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(.*)$/.exec(line);
+    const match = /^(?:export\s+)?[A-Za-z_][A-Za-z0-9_.-]*\s*=\s*(.*)$/.exec(line);
     if (!match) {
       throw new CutoverError('CUT_ERR_CONFIG_ENV_FILE', `${file}:${i + 1}: expected KEY=value`, {
         where: `${file}:${i + 1}`,
         hint: 'each line must be KEY=value, a # comment, or blank',
       });
     }
-    let value = match[2];
-    const quote = value[0];
-    if ((quote === '"' || quote === "'") && value.endsWith(quote) && value.length >= 2) {
-      value = value.slice(1, -1);
-      if (quote === '"') value = value.replace(/\\n/g, '\n').replace(/\\"/g, '"');
-    } else {
-      value = value.replace(/\s+#.*$/, '');
-    }
-    env[match[1]] = value;
+    const quote = match[1][0];
+    if ((quote === '"' || quote === "'" || quote === '`') && !match[1].slice(1).includes(quote)) openQuote = quote;
   }
-  return env;
+  return { ...parseEnv(text) } as Record<string, string>;
 }

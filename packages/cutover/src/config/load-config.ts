@@ -51,10 +51,27 @@ export function resolveConfigPath(cwd: string, explicit?: string): string {
 /** Reads, validates and freezes cutover.yml. Throws CUT_ERR_CONFIG_* listing every problem; starts nothing. */
 export function loadConfig(cwd: string, explicit?: string): LoadedConfig {
   const file = resolveConfigPath(cwd, explicit);
-  const { size } = statSync(file);
-  // A file over the limit is refused from its head, never read whole.
-  if (size > MAX_CONFIG_BYTES) throw tooLarge(file, readHead(file, MAX_CONFIG_BYTES), size);
-  return parseConfigText(readFileSync(file, 'utf8'), file);
+  let text: string;
+  try {
+    const stats = statSync(file);
+    if (!stats.isFile()) throw Object.assign(new Error('not a regular file'), { code: stats.isDirectory() ? 'EISDIR' : 'ENOTFILE' });
+    // A file over the limit is refused from its head, never read whole.
+    if (stats.size > MAX_CONFIG_BYTES) throw tooLarge(file, readHead(file, MAX_CONFIG_BYTES), stats.size);
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    if (error instanceof CutoverError) throw error;
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new CutoverError(
+      'CUT_ERR_CONFIG_UNREADABLE',
+      `${file} cannot be read (${code === 'EISDIR' ? 'it is a directory' : (code ?? String(error))})`,
+      {
+        where: file,
+        hint:
+          code === 'EISDIR' ? 'pass the file itself: --config <dir>/cutover.yml' : 'check the file exists and that this user may read it',
+      },
+    );
+  }
+  return parseConfigText(text, file);
 }
 
 function readHead(file: string, bytes: number): string {
@@ -69,6 +86,20 @@ function readHead(file: string, bytes: number): string {
 }
 
 export function parseConfigText(text: string, file: string): LoadedConfig {
+  try {
+    return validateConfigText(text, file);
+  } catch (error) {
+    if (error instanceof CutoverError) throw error;
+    // A safety net: whatever the YAML library or a schema throws is still a config error, with a line.
+    throw new CutoverError('CUT_ERR_CONFIG_PARSE', `${file}:1: cutover could not read this file: ${(error as Error).message}`, {
+      where: `${file}:1`,
+      hint: 'simplify the file (plain mappings, lists and scalars) and try again; please report the file that caused this',
+      details: { line: 1 },
+    });
+  }
+}
+
+function validateConfigText(text: string, file: string): LoadedConfig {
   const { doc, lineCounter, data } = readYaml(text, file);
   const raw = withoutExtensionKeys(data);
   const result = configSchema.safeParse(raw);

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { durationMs } from '../shared/duration.ts';
+import { loadTestSchema } from './schema-load-test.ts';
 
 /** cutover.yml sections for backups, pre-deploy checks, validation and accessories. Each key must be optional. */
 
@@ -233,6 +234,8 @@ const validation = z.strictObject({
   http: z.array(validationHttp).default([]).superRefine(uniqueNames),
   dependencies: z.array(dependencyCheckSchema).default([]).superRefine(uniqueNames),
   errorRate: errorRate.optional(),
+  /** A load offered to the new release and judged (rate held, p95, error rate): docs/load-tests.md. */
+  loadTest: loadTestSchema.optional(),
 });
 
 const accessory = z.strictObject({

@@ -122,6 +122,19 @@ const proxy = z.strictObject({
     .optional(),
   /** Request header that sends a request to the release it names, for testers, e.g. x-cutover-release (none by default). */
   forceReleaseHeader: httpToken.optional(),
+  /** Connecting to an instance may take this long; then 504 (default 60 s). */
+  connectTimeoutMs: durationMs().default(D.DEFAULT_PROXY_CONNECT_TIMEOUT_MS),
+  /** An instance must start its answer (the response head) within this once the request went out; then 504 (default 60 s). */
+  responseTimeoutMs: durationMs().default(D.DEFAULT_PROXY_RESPONSE_TIMEOUT_MS),
+  /** A response (or request) body may stall this long between two reads; then the answer is cut and counted 504 (default 60 s). */
+  idleTimeoutMs: durationMs().default(D.DEFAULT_PROXY_IDLE_TIMEOUT_MS),
+  /** Which paths count in the proxy's counters (analysis, /metrics): prefixes to include (default all) and to exclude (default none). */
+  metricsPaths: z
+    .strictObject({
+      include: z.array(z.string().startsWith('/')).default([]),
+      exclude: z.array(z.string().startsWith('/')).default([]),
+    })
+    .default({ include: [], exclude: [] }),
 });
 
 const hookList = z.array(commandLine).default([]);
@@ -147,6 +160,8 @@ const agent = z.strictObject({
   portRange: z.tuple([port, port]).default([...D.DEFAULT_PORT_RANGE]),
   logMaxBytes: z.number().int().min(1024).default(D.DEFAULT_LOG_MAX_BYTES),
   logKeepFiles: z.number().int().min(1).default(D.DEFAULT_LOG_KEEP_FILES),
+  /** Logs of finished (stopped, failed) instances kept per service; older ones are deleted (default 20). */
+  keepInstanceLogs: z.number().int().min(0).default(D.DEFAULT_KEEP_INSTANCE_LOGS),
 });
 
 export const configSchema = z
@@ -163,6 +178,8 @@ export const configSchema = z
     hooks: hooks.default(() => hooks.parse({})),
     agent: agent.default(() => agent.parse({})),
     keepReleases: z.number().int().min(1).default(D.DEFAULT_KEEP_RELEASES),
+    /** Deployments (with their steps and events) kept in the record per service; older finished ones are deleted (default 200). */
+    keepDeployments: z.number().int().min(1).default(D.DEFAULT_KEEP_DEPLOYMENTS),
     ...databaseSectionsSchema,
     ...tasksSectionSchema,
     ...notifySectionSchema,

@@ -17,25 +17,27 @@ export function currentRelease(instances: { spec: { release: string }; inPool?: 
 }
 
 /**
- * Deployments left 'running' by a CLI process that died are marked interrupted, so records stay
- * truthful. Those the controller runs are left alone: a restarted controller runs them on.
+ * Deployments recorded as 'running' whose process is gone (no live lock holder runs them): the ids,
+ * with why. Reads only, so read-only verbs (status, history) can show the truth without writing it.
+ * Those the controller runs (they have a submission) are not: a restarted controller runs them on.
  */
-export function markInterrupted(store: DeploymentStore, service: string): number[] {
-  const lock = new DeployLock(store);
-  const holder = lock.holder(deployLockName(service));
-  const marked: number[] = [];
+export function findInterrupted(store: DeploymentStore, service: string): Map<number, string> {
+  const holder = new DeployLock(store).holder(deployLockName(service));
+  const found = new Map<number, string>();
   for (const deployment of store.runningDeployments(service)) {
     if (store.submission(deployment.id) !== null) continue;
     const holderAlive = holder && holder.deploymentId === deployment.id && !isStale(holder, Date.now());
     const sameHostDead = deployment.host === hostname() && !isPidAlive(deployment.pid);
     if (!holderAlive && (sameHostDead || !holder || holder.deploymentId !== deployment.id)) {
-      store.finishDeployment(
-        deployment.id,
-        'interrupted',
-        `the process running it (pid ${deployment.pid} on ${deployment.host}) stopped before it finished`,
-      );
-      marked.push(deployment.id);
+      found.set(deployment.id, `the process running it (pid ${deployment.pid} on ${deployment.host}) stopped before it finished`);
     }
   }
-  return marked;
+  return found;
+}
+
+/** Deployments left 'running' by a process that died are marked interrupted, so records stay truthful. */
+export function markInterrupted(store: DeploymentStore, service: string): number[] {
+  const found = findInterrupted(store, service);
+  for (const [id, reason] of found) store.finishDeployment(id, 'interrupted', reason);
+  return [...found.keys()];
 }

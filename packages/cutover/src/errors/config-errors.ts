@@ -1,5 +1,6 @@
 export const CONFIG_ERRORS = {
   CUT_ERR_CONFIG_NOT_FOUND: { exitCode: 2, title: 'No cutover.yml was found where one was expected.' },
+  CUT_ERR_CONFIG_UNREADABLE: { exitCode: 2, title: 'The config file exists but cannot be read (a directory, no permission).' },
   CUT_ERR_CONFIG_PARSE: { exitCode: 2, title: 'cutover.yml is not valid YAML.' },
   CUT_ERR_CONFIG_TOO_LARGE: { exitCode: 2, title: 'cutover.yml is larger than a config can be (1 MiB).' },
   CUT_ERR_CONFIG_TOO_DEEP: { exitCode: 2, title: 'cutover.yml nests mappings or lists deeper than a config can (64 levels).' },

@@ -7,6 +7,7 @@ export const MIGRATION_ERRORS = {
   CUT_ERR_MIGRATE_NOT_CONFIGURED: { exitCode: 2, title: 'cutover.yml has no `migrations` section, or it names no database.' },
   CUT_ERR_MIGRATE_DATABASE_URL_MISSING: { exitCode: 2, title: 'The environment variable that should hold the database URL is not set.' },
   CUT_ERR_MIGRATE_DIRECTORY_MISSING: { exitCode: 2, title: 'The migrations directory does not exist.' },
+  CUT_ERR_MIGRATE_SQL_SYNTAX: { exitCode: 2, title: 'A migration holds SQL that PostgreSQL cannot parse (reported with its line).' },
   CUT_ERR_MIGRATE_FILE_INVALID: { exitCode: 2, title: 'A migration file is misnamed, duplicated or has malformed up/down markers.' },
   CUT_ERR_MIGRATE_UNKNOWN_TARGET: { exitCode: 2, title: 'The migration id given to `to`, `repair` or `--mark` matches no migration.' },
   CUT_ERR_MIGRATE_REASON_REQUIRED: { exitCode: 2, title: '`cutover migrate repair` was run without --reason.' },

@@ -18,14 +18,28 @@ export interface AgentState {
   instances: AgentInstance[];
 }
 
+/** How long one admin call may take before it fails with CUT_ERR_AGENT_TIMEOUT (default 30 s). */
+export const DEFAULT_AGENT_CALL_TIMEOUT_MS = 30_000;
+/** Calls that wait for a drain or a stop (unroute, stop) may take up to this long (default 15 min). */
+export const AGENT_DRAIN_CALL_TIMEOUT_MS = 15 * 60_000;
+/** A wait-healthy call may take its own timeout plus this margin. */
+export const WAIT_HEALTHY_MARGIN_MS = 10_000;
+
+export interface AgentClientOptions {
+  /** Default DEFAULT_AGENT_CALL_TIMEOUT_MS. */
+  callTimeoutMs?: number;
+}
+
 export type WaitHealthyOutcome = { healthy: true; ms: number } | { healthy: false; reason: string; state: InstanceState };
 
 /** Talks to the agent's admin API over its unix socket (or loopback port) with the data directory's token. */
 export class AgentClient {
   readonly paths: AgentPaths;
+  readonly #callTimeoutMs: number;
 
-  constructor(dataDir: string) {
+  constructor(dataDir: string, options: AgentClientOptions = {}) {
     this.paths = agentPaths(dataDir);
+    this.#callTimeoutMs = options.callTimeoutMs ?? DEFAULT_AGENT_CALL_TIMEOUT_MS;
   }
 
   health() {
@@ -78,7 +92,12 @@ export class AgentClient {
 
   async waitHealthy(id: string, timeoutMs: number): Promise<WaitHealthyOutcome> {
     return (
-      await this.call<{ outcome: WaitHealthyOutcome }>('GET', `/v1/instances/${encodeURIComponent(id)}/wait-healthy?timeoutMs=${timeoutMs}`)
+      await this.call<{ outcome: WaitHealthyOutcome }>(
+        'GET',
+        `/v1/instances/${encodeURIComponent(id)}/wait-healthy?timeoutMs=${timeoutMs}`,
+        undefined,
+        timeoutMs + WAIT_HEALTHY_MARGIN_MS,
+      )
     ).outcome;
   }
 
@@ -87,11 +106,23 @@ export class AgentClient {
   }
 
   async unroute(id: string): Promise<DrainReport | null> {
-    return (await this.call<{ drain: DrainReport | null }>('POST', `/v1/instances/${encodeURIComponent(id)}/unroute`, {})).drain;
+    return (
+      await this.call<{ drain: DrainReport | null }>(
+        'POST',
+        `/v1/instances/${encodeURIComponent(id)}/unroute`,
+        {},
+        AGENT_DRAIN_CALL_TIMEOUT_MS,
+      )
+    ).drain;
   }
 
   stopInstance(id: string, timeoutMs?: number) {
-    return this.call<StopReport>('POST', `/v1/instances/${encodeURIComponent(id)}/stop`, timeoutMs === undefined ? {} : { timeoutMs });
+    return this.call<StopReport>(
+      'POST',
+      `/v1/instances/${encodeURIComponent(id)}/stop`,
+      timeoutMs === undefined ? {} : { timeoutMs },
+      AGENT_DRAIN_CALL_TIMEOUT_MS,
+    );
   }
 
   shutdown(stopInstances: boolean) {
@@ -113,7 +144,7 @@ export class AgentClient {
     return { socketPath: this.paths.socket };
   }
 
-  private call<T>(method: string, path: string, body?: unknown): Promise<T> {
+  private call<T>(method: string, path: string, body?: unknown, timeoutMs = this.#callTimeoutMs): Promise<T> {
     let token: string;
     try {
       token = readFileSync(this.paths.token, 'utf8').trim();
@@ -154,6 +185,16 @@ export class AgentClient {
           });
         },
       );
+      // The agent sends nothing until it answers, so an idle socket timeout bounds the whole call.
+      req.setTimeout(timeoutMs, () => {
+        req.destroy();
+        reject(
+          new CutoverError('CUT_ERR_AGENT_TIMEOUT', `the agent did not answer ${method} ${path} within ${timeoutMs} ms`, {
+            where: this.paths.dataDir,
+            hint: `the agent may be overloaded or stuck: read ${this.paths.agentLog}, check "cutover status", and retry`,
+          }),
+        );
+      });
       req.on('error', (error: NodeJS.ErrnoException) => {
         if (error.code === 'ENOENT' || error.code === 'ECONNREFUSED') reject(notRunning(this.paths.dataDir));
         else reject(new CutoverError('CUT_ERR_AGENT_REQUEST', `agent request ${method} ${path} failed: ${error.message}`));
@@ -167,6 +208,6 @@ export class AgentClient {
 function notRunning(dataDir: string): CutoverError {
   return new CutoverError('CUT_ERR_AGENT_NOT_RUNNING', `no agent is running for ${dataDir}`, {
     where: dataDir,
-    hint: 'start it with "cutover up" (or "npm start" in the cutover repository), then try again',
+    hint: 'start it with "cutover up", then try again',
   });
 }

@@ -317,6 +317,32 @@ export class DeploymentStore {
     };
   }
 
+  /**
+   * Deletes the oldest finished deployments of a service beyond the newest `keep`, with their steps,
+   * events and signals; a running one and the newest succeeded one (the rollback target) always stay.
+   * Returns how many deployments were deleted.
+   */
+  pruneDeployments(service: string, keep: number): number {
+    return immediate(this.db, () => {
+      const doomed = this.db
+        .prepare(
+          `SELECT id FROM deployments WHERE service = ? AND state <> 'running'
+             AND id NOT IN (SELECT id FROM deployments WHERE service = ? ORDER BY id DESC LIMIT ?)
+             AND id IS NOT (SELECT MAX(id) FROM deployments WHERE service = ? AND state = 'succeeded')`,
+        )
+        .all(service, service, keep, service)
+        .map((row) => row.id as number);
+      if (doomed.length === 0) return 0;
+      const list = doomed.join(',');
+      const hasSignals = this.db.prepare(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'signals'`).get() !== undefined;
+      this.db.exec(`DELETE FROM steps WHERE deployment_id IN (${list})`);
+      this.db.exec(`DELETE FROM events WHERE deployment_id IN (${list})`);
+      if (hasSignals) this.db.exec(`DELETE FROM signals WHERE deployment_id IN (${list})`);
+      this.db.exec(`DELETE FROM deployments WHERE id IN (${list})`);
+      return doomed.length;
+    });
+  }
+
   close(): void {
     this.db.close();
   }

@@ -50,8 +50,7 @@ export async function gateInstances(
     if (outcome.kind !== 'done') continue;
     const value = outcome.value;
     if ('failed' in value) return { ok: false, reason: value.failed };
-    if (!value.healthy)
-      return { ok: false, reason: `instance ${info.spec.id} did not become healthy within ${healthTimeoutMs} ms: ${value.reason}` };
+    if (!value.healthy) return { ok: false, reason: `instance ${info.spec.id}: ${value.reason}` };
   }
   const ids = started.map((info) => info.spec.id).filter((id) => routedIds.has(id));
   const deadline = Date.now() + JOIN_POOL_TIMEOUT_MS;

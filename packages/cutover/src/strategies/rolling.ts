@@ -122,7 +122,8 @@ async function rollProcessType(
     for (const info of started) {
       const outcome = await watch.race(backend.waitHealthy(info.spec.id, config.healthTimeoutMs));
       if ('failed' in outcome) return outcome.failed;
-      if (!outcome.healthy) return `instance ${info.spec.id} did not become healthy within ${config.healthTimeoutMs} ms: ${outcome.reason}`;
+      // The reason says what happened ("not healthy within N ms", "exited with code N"): not said twice.
+      if (!outcome.healthy) return `instance ${info.spec.id}: ${outcome.reason}`;
     }
     const joined = processPlan.routed
       ? await verifyInPool(

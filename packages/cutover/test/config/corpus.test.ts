@@ -100,6 +100,13 @@ describe('the corpus of invalid cutover.yml files', () => {
   }
 });
 
+test('a directory named as the config is a config error, not a crash', () => {
+  const dir = mkdtempSync(join(work, 'dir-'));
+  const error = refusal(dir);
+  assert.equal(error.code, 'CUT_ERR_CONFIG_UNREADABLE');
+  assert.match(error.message, /it is a directory/);
+});
+
 interface CliRun {
   code: number | null;
   stdout: string;

@@ -122,3 +122,12 @@ agent: { httpsPort: 8443 }
     assert.equal(parseDurationMs(-1), undefined);
   });
 });
+
+test('env files are read by Node’s dotenv parser: multi-line double-quoted values, escapes, export prefixes', () => {
+  assert.deepEqual(parseEnvText('export A=1\nKEY="-----BEGIN KEY-----\nabc\n-----END KEY-----"\nB="x\\ny"\nC=\'raw\\n\'\n', 'app.env'), {
+    A: '1',
+    KEY: '-----BEGIN KEY-----\nabc\n-----END KEY-----',
+    B: 'x\ny',
+    C: 'raw\\n',
+  });
+});

@@ -3,7 +3,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, test } from 'node:test';
+import { describe, mock, test } from 'node:test';
 import { DeployLock, isStale, LOCK_OWNER_ENV } from '../../src/controller/deploy-lock.ts';
 import { DeploymentStore } from '../../src/store/deployment-store.ts';
 
@@ -27,21 +27,36 @@ describe('deploy lock', () => {
     assert.ok(lock.acquire('deploy:shop').acquired);
   });
 
-  test('an expired lease is taken over', async () => {
-    const store = freshStore();
-    const first = new DeployLock(store, { ttlMs: 50, heartbeatMs: 10_000 }).acquire('deploy:shop');
-    assert.ok(first.acquired);
-    await new Promise((r) => setTimeout(r, 80));
-    assert.ok(new DeployLock(store).acquire('deploy:shop').acquired);
+  // Fake time for the lease tests: the clock and the heartbeat timer move only when the test says,
+  // so a busy machine that delays a timer cannot make a live lease look expired.
+  test('an expired lease is taken over', () => {
+    mock.timers.enable({ apis: ['setInterval', 'setTimeout', 'Date'], now: Date.now() });
+    try {
+      const store = freshStore();
+      const first = new DeployLock(store, { ttlMs: 50, heartbeatMs: 10_000 }).acquire('deploy:shop');
+      assert.ok(first.acquired);
+      mock.timers.tick(40);
+      assert.equal(new DeployLock(store).acquire('deploy:shop').acquired, false, 'alive within its TTL');
+      mock.timers.tick(40);
+      assert.ok(new DeployLock(store).acquire('deploy:shop').acquired, 'taken over once expired');
+      if (first.acquired) first.lease.release();
+    } finally {
+      mock.timers.reset();
+    }
   });
 
-  test('heartbeats keep a lease alive past its TTL', async () => {
-    const store = freshStore();
-    const first = new DeployLock(store, { ttlMs: 100, heartbeatMs: 20 }).acquire('deploy:shop');
-    assert.ok(first.acquired);
-    await new Promise((r) => setTimeout(r, 250));
-    assert.equal(new DeployLock(store).acquire('deploy:shop').acquired, false);
-    if (first.acquired) first.lease.release();
+  test('heartbeats keep a lease alive past its TTL', () => {
+    mock.timers.enable({ apis: ['setInterval', 'setTimeout', 'Date'], now: Date.now() });
+    try {
+      const store = freshStore();
+      const first = new DeployLock(store, { ttlMs: 100, heartbeatMs: 20 }).acquire('deploy:shop');
+      assert.ok(first.acquired);
+      for (let i = 0; i < 25; i++) mock.timers.tick(20);
+      assert.equal(new DeployLock(store).acquire('deploy:shop').acquired, false, 'alive five TTLs later');
+      if (first.acquired) first.lease.release();
+    } finally {
+      mock.timers.reset();
+    }
   });
 
   test('a lease whose holder process died on this host is stale at once', () => {

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { test } from 'node:test';
+import { mock, test } from 'node:test';
 import type { AgentInstance } from '../../src/platform/agent-client.ts';
 import type { WorkloadBackend } from '../../src/platform/workload-backend.ts';
 import { InstanceWatch } from '../../src/strategies/instance-watch.ts';
@@ -17,12 +17,19 @@ test('stop() during an in-flight listing ends the watch for good', async () => {
       });
     },
   } as unknown as WorkloadBackend;
-  const watch = new InstanceWatch(backend, 'shop', 5);
-  watch.start();
-  await new Promise((resolve) => setTimeout(resolve, 30));
-  assert.equal(calls, 1, 'the first listing is in flight');
-  watch.stop();
-  answer?.([]);
-  await new Promise((resolve) => setTimeout(resolve, 50));
-  assert.equal(calls, 1, 'no listing after stop');
+  // Fake time: the watch's timers fire when the test says so, not after a guessed sleep.
+  mock.timers.enable({ apis: ['setTimeout'] });
+  try {
+    const watch = new InstanceWatch(backend, 'shop', 5);
+    watch.start();
+    mock.timers.tick(5);
+    assert.equal(calls, 1, 'the first listing is in flight');
+    watch.stop();
+    answer?.([]);
+    await new Promise((resolve) => setImmediate(resolve));
+    mock.timers.tick(60_000);
+    assert.equal(calls, 1, 'no listing after stop');
+  } finally {
+    mock.timers.reset();
+  }
 });

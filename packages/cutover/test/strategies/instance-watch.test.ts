@@ -32,15 +32,14 @@ test('failureOf: crashes, failures, exits and lost health are failures; starting
 });
 
 test('the watch interrupts a pending wait as soon as an instance fails', async () => {
-  let listing = [instance({})];
-  const backend = { instances: async () => listing } as unknown as WorkloadBackend;
+  let listings = 0;
+  // The first listing shows the instance healthy, every later one shows it restarted (crashed).
+  const backend = { instances: async () => [instance(listings++ === 0 ? {} : { restarts: 1 })] } as unknown as WorkloadBackend;
   const watch = new InstanceWatch(backend, 'shop', 10);
   watch.add('v2.web.d1.1');
   watch.start();
-  setTimeout(() => {
-    listing = [instance({ restarts: 1 })];
-  }, 50);
-  const outcome = await watch.race(new Promise((resolve) => setTimeout(() => resolve('finished'), 5000)));
+  // A wait that never ends by itself: only the watch can end the race.
+  const outcome = await watch.race(new Promise(() => {}));
   watch.stop();
   assert.deepEqual(outcome, { failed: 'instance v2.web.d1.1 crashed' });
 });

@@ -76,15 +76,22 @@ export class GcmSingleBlock {
       w2 ^= t[base + 2];
       w3 ^= t[base + 3];
     }
-    const ws = [w0, w1, w2, w3];
-    for (let w = 0; w < 4; w++) {
-      const word = ws[w];
-      const o = outOffset + w * 4;
-      out[o] ^= word >>> 24;
-      out[o + 1] ^= (word >>> 16) & 255;
-      out[o + 2] ^= (word >>> 8) & 255;
-      out[o + 3] ^= word & 255;
-    }
+    out[outOffset] ^= w0 >>> 24;
+    out[outOffset + 1] ^= (w0 >>> 16) & 255;
+    out[outOffset + 2] ^= (w0 >>> 8) & 255;
+    out[outOffset + 3] ^= w0 & 255;
+    out[outOffset + 4] ^= w1 >>> 24;
+    out[outOffset + 5] ^= (w1 >>> 16) & 255;
+    out[outOffset + 6] ^= (w1 >>> 8) & 255;
+    out[outOffset + 7] ^= w1 & 255;
+    out[outOffset + 8] ^= w2 >>> 24;
+    out[outOffset + 9] ^= (w2 >>> 16) & 255;
+    out[outOffset + 10] ^= (w2 >>> 8) & 255;
+    out[outOffset + 11] ^= w2 & 255;
+    out[outOffset + 12] ^= w3 >>> 24;
+    out[outOffset + 13] ^= (w3 >>> 16) & 255;
+    out[outOffset + 14] ^= (w3 >>> 8) & 255;
+    out[outOffset + 15] ^= w3 & 255;
   }
 
   /** For each 16-byte plaintext block and its 12-byte IV: IV || tag || ciphertext (44 bytes each, concatenated). */

@@ -63,7 +63,7 @@ export async function createSandbox(options: {
     } catch {
       // no pid file: nothing to wait for
     }
-    await cli(['down'], 90_000).catch(() => undefined);
+    await cli(['down', '--agent'], 90_000).catch(() => undefined);
     if (Number.isInteger(agentPid) && agentPid > 0) await endProcess(agentPid);
     await db?.drop().catch(() => undefined);
     await redis.cleanup().catch(() => undefined);

@@ -7,6 +7,9 @@ export const MAX_CONTENT_LENGTH = 16_000;
 /** Most recipients of one message. */
 export const MAX_RECIPIENTS = 500;
 
+/** The content types a message may declare (README, API); any other is refused with 400. */
+export const CONTENT_TYPES = ['text', 'markdown', 'image/png', 'image/jpeg', 'image/gif', 'image/webp', 'application/json'] as const;
+
 const id = z
   .string()
   .min(1)
@@ -22,10 +25,7 @@ export const messageInputSchema = z.strictObject({
     .min(1)
     .max(MAX_CONTENT_LENGTH)
     .refine((text) => !text.includes('\u0000'), 'must not contain NUL characters'),
-  contentType: z
-    .string()
-    .regex(/^[a-z][a-z0-9.+/-]{0,63}$/, 'must be a lowercase type such as text or image/png')
-    .default('text'),
+  contentType: z.enum(CONTENT_TYPES, { error: `must be one of ${CONTENT_TYPES.join(', ')}` }).default('text'),
   /** The sender's own id for this message: retries carry the same one. */
   clientMessageId: id,
   recipientIds: z

@@ -194,6 +194,10 @@ describe('message flow: ingress, stream, consumer, database', () => {
     assert.equal(missing.body.issues[0].path, 'recipientIds');
     assert.equal((await post({ ...messageBody(), extra: 1 })).status, 400);
     assert.equal((await post({ ...messageBody(), content: 'a\u0000b' })).status, 400);
+    const unknownType = await post({ ...messageBody(), clientMessageId: 'type-1', contentType: 'video/x-unknown' });
+    assert.equal(unknownType.status, 400);
+    assert.match(JSON.stringify(unknownType.body), /contentType/);
+    assert.equal((await post({ ...messageBody(), clientMessageId: 'type-2', contentType: 'image/png' })).status, 201);
     assert.equal((await httpJson('GET', `${api.url}/api/messages/not-a-uuid`)).status, 400);
     assert.equal((await httpJson('GET', `${api.url}/api/messages/00000000-0000-4000-8000-000000000000`)).status, 404);
   });

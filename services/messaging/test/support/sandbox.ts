@@ -93,7 +93,7 @@ export async function createSandbox(options: SandboxOptions): Promise<Sandbox> {
     // process has exited; the agent this sandbox started is waited for, and ended by its pid.
     const pidFile = join(dir, '.cutover', 'agent.pid');
     const agentPid = readAgentPid(pidFile);
-    await cli(['down'], 90_000).catch(() => undefined);
+    await cli(['down', '--agent'], 90_000).catch(() => undefined);
     if (Number.isInteger(agentPid) && agentPid > 0) await endProcess(agentPid, 5_000);
     await db?.drop().catch(() => undefined);
     await redis.cleanup().catch(() => undefined);

@@ -63,7 +63,7 @@ export async function createSystemSandbox(options: SandboxOptions): Promise<Syst
   const cli = (service: 'auth' | 'payments', args: string[], timeoutMs = 180_000) =>
     runCutover([...args, '--config', configOf(service)], { cwd: dir, timeoutMs });
   const cleanup = async () => {
-    await cli('auth', ['down'], 90_000).catch(() => undefined);
+    await cli('auth', ['down', '--agent'], 90_000).catch(() => undefined);
     await Promise.all([authDb?.drop().catch(() => undefined), paymentsDb?.drop().catch(() => undefined)]);
     await redis.cleanup().catch(() => undefined);
     rmSync(dir, { recursive: true, force: true });

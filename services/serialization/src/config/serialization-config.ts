@@ -53,6 +53,8 @@ export const serializationEnvSchema = z
     REDIS_URL: envUrl(['redis:', 'rediss:']),
     REDIS_DB: envInt({ min: 0, max: 15, default: 0 }),
     REDIS_PASSWORD: z.string().default(''),
+    /** Prefix of the service's Redis keys (several services or tests can share one Redis). */
+    REDIS_KEY_PREFIX: z.string().max(100).default('serialization:'),
     JWT_SECRET: z.string().min(32, 'must be at least 32 characters (HS256 needs a 256-bit secret)'),
     JWT_EXPIRATION: durationSeconds.default(86_400),
     ADMIN_USERNAME: z

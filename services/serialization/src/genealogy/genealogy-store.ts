@@ -13,7 +13,9 @@ import { transitionVendorSerial } from '../vendor/vendor-serial-store.ts';
  * 1 + longest path below the child). Links are decided one at a time (a transaction advisory
  * lock), so two links racing cannot build a cycle or a too-deep chain together. Linking an
  * accepted vendor serial permanently consumes it; a vendor serial not accepted cannot be used.
- * Traversals are recursive SQL bounded by the limit: made-of (down) and where-used (up).
+ * Traversals are recursive SQL bounded by the limit: made-of (down) and where-used (up). They
+ * carry no path array: links never form a cycle, and the depth bound ends the recursion anyway
+ * (a row one level past the limit only tells that the listing was truncated).
  */
 
 export const GENEALOGY_LOCK_KEY = 2_026_120_404;
@@ -60,12 +62,12 @@ export interface Traversal {
 async function longestPath(db: Queryable, serialId: string, direction: 'down' | 'up', limit: number): Promise<number> {
   const [from, to] = direction === 'down' ? ['parent_serial_id', 'child_serial_id'] : ['child_serial_id', 'parent_serial_id'];
   const { rows } = await db.query<{ depth: number | null }>(
-    `WITH RECURSIVE walk (serial_id, depth, path) AS (
-       SELECT $1::uuid, 0, ARRAY[$1::uuid]
+    `WITH RECURSIVE walk (serial_id, depth) AS (
+       SELECT $1::uuid, 0
        UNION ALL
-       SELECT e.${to}, w.depth + 1, w.path || e.${to}
+       SELECT e.${to}, w.depth + 1
          FROM walk w JOIN serial_propagations e ON e.${from} = w.serial_id AND e.valid_to IS NULL
-        WHERE w.depth <= $2 AND NOT e.${to} = ANY (w.path)
+        WHERE w.depth <= $2
      )
      SELECT max(depth) AS depth FROM walk`,
     [serialId, limit],
@@ -76,13 +78,13 @@ async function longestPath(db: Queryable, serialId: string, direction: 'down' | 
 export async function traverse(db: Queryable, serialId: string, direction: 'down' | 'up', limit: number): Promise<Traversal> {
   const [from, to] = direction === 'down' ? ['parent_serial_id', 'child_serial_id'] : ['child_serial_id', 'parent_serial_id'];
   const { rows } = await db.query(
-    `WITH RECURSIVE walk (serial_id, via, depth, path, assembly_type, assembly_relationship) AS (
-       SELECT e.${to}, e.${from}, 1, ARRAY[e.${from}, e.${to}], e.assembly_type, e.assembly_relationship
+    `WITH RECURSIVE walk (serial_id, via, depth, assembly_type, assembly_relationship) AS (
+       SELECT e.${to}, e.${from}, 1, e.assembly_type, e.assembly_relationship
          FROM serial_propagations e WHERE e.${from} = $1 AND e.valid_to IS NULL
        UNION ALL
-       SELECT e.${to}, e.${from}, w.depth + 1, w.path || e.${to}, e.assembly_type, e.assembly_relationship
+       SELECT e.${to}, e.${from}, w.depth + 1, e.assembly_type, e.assembly_relationship
          FROM walk w JOIN serial_propagations e ON e.${from} = w.serial_id AND e.valid_to IS NULL
-        WHERE w.depth <= $2 AND NOT e.${to} = ANY (w.path)
+        WHERE w.depth <= $2
      )
      SELECT w.serial_id, w.via, w.depth, w.assembly_type, w.assembly_relationship, s.serial_number, s.part_id, s.source
        FROM walk w JOIN serials s ON s.id = w.serial_id

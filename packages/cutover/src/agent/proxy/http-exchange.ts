@@ -40,6 +40,10 @@ export class HttpExchange implements InFlightExchange {
   pinnedRelease: string | null = null;
   /** A sticky-release cookie to add to the answer. */
   setCookie: string | null = null;
+  /** Whether the answer counts in the release counters (the route's metricsPaths filter). */
+  counted = true;
+  /** The upstream stayed silent past a timeout (answered 504). */
+  timedOut = false;
 
   constructor(service: ProxyService, req: IncomingMessage, res: ServerResponse, head: UpstreamHead, path: string, startedMs: number) {
     this.service = service;
@@ -81,9 +85,35 @@ export class HttpExchange implements InFlightExchange {
     upstream[kExchange] = this;
     upstream.on('response', onUpstreamResponse);
     upstream.on('error', onUpstreamError);
+    upstream.on('timeout', onUpstreamTimeout);
+    upstream.on('socket', onUpstreamSocket);
     this.upstream = upstream;
-    if (this.head.hasBody) upstream.on('socket', onUpstreamSocket);
-    else upstream.end();
+    if (!this.head.hasBody) upstream.end();
+  }
+
+  /** The upstream socket is connected (fresh or reused): from now on the app owes the response head. */
+  onConnected(socket: Socket): void {
+    socket.setTimeout(this.service.timeouts.responseMs);
+    if (this.head.hasBody) this.pipeBody();
+  }
+
+  /** The upstream socket was silent longer than the current phase allows: connect, response head, or body. */
+  onTimeout(upstream: ClientRequest): void {
+    if (this.done || upstream !== this.upstream) return;
+    const target = this.target!;
+    const { timeouts } = this.service;
+    const connecting = upstream.socket?.connecting === true;
+    const what =
+      this.upstreamRes !== null
+        ? `sent nothing of its response body for ${timeouts.idleMs} ms`
+        : connecting
+          ? `did not accept a connection within ${timeouts.connectMs} ms`
+          : `sent no response head within ${timeouts.responseMs} ms`;
+    this.timedOut = true;
+    if (connecting) this.service.targetFailed(target, 'connect timeout', true);
+    this.fail(504, `service ${this.service.name} target ${target.id} ${what}`);
+    this.finish();
+    upstream.destroy();
   }
 
   pipeBody(): void {
@@ -99,6 +129,7 @@ export class HttpExchange implements InFlightExchange {
       return;
     }
     this.upstreamRes = upstreamRes;
+    upstream.socket?.setTimeout(this.service.timeouts.idleMs);
     (upstreamRes as Tagged<IncomingMessage>)[kExchange] = this;
     upstreamRes.on('close', onUpstreamResponseClose);
     try {
@@ -185,7 +216,8 @@ export class HttpExchange implements InFlightExchange {
     const target = this.target!;
     target.end(this);
     const status = this.failedStatus !== 0 ? this.failedStatus : this.res.headersSent ? this.res.statusCode : 0;
-    if (status !== 0) this.service.record(target.release, status, performance.now() - this.startedMs, this.proxyError);
+    if (status !== 0 && this.counted)
+      this.service.record(target.release, status, performance.now() - this.startedMs, this.proxyError, this.timedOut);
   }
 }
 
@@ -209,12 +241,17 @@ function onUpstreamResponseClose(this: Tagged<IncomingMessage>): void {
   this[kExchange]!.onResponseClose(this);
 }
 
+function onUpstreamTimeout(this: Tagged<ClientRequest>): void {
+  this[kExchange]!.onTimeout(this);
+}
+
 function onUpstreamSocket(this: Tagged<ClientRequest>, socket: Tagged<Socket>): void {
   const exchange = this[kExchange]!;
   if (!socket.connecting) {
-    exchange.pipeBody();
+    exchange.onConnected(socket);
     return;
   }
+  socket.setTimeout(exchange.service.timeouts.connectMs);
   socket[kExchange] = exchange;
   socket.once('connect', onUpstreamConnect);
 }
@@ -222,5 +259,5 @@ function onUpstreamSocket(this: Tagged<ClientRequest>, socket: Tagged<Socket>): 
 function onUpstreamConnect(this: Tagged<Socket>): void {
   const exchange = this[kExchange]!;
   this[kExchange] = undefined;
-  exchange.pipeBody();
+  exchange.onConnected(this);
 }

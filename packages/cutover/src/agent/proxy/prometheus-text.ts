@@ -28,18 +28,20 @@ export function buildPrometheusText(services: readonly ServiceMetrics[]): string
   const families: Family[] = [
     family('cutover_proxy_requests_total', 'counter', 'Requests answered through the proxy, by status class.'),
     family('cutover_proxy_generated_errors_total', 'counter', 'Answers the proxy generated itself (502, 503, 504).'),
+    family('cutover_proxy_upstream_timeouts_total', 'counter', 'Requests answered 504 because an instance was silent past a timeout.'),
     family('cutover_proxy_request_duration_seconds', 'histogram', 'Time from a request to the end of its answer.'),
     family('cutover_proxy_release_weight', 'gauge', 'Share of new requests per release in percent, while weights are set.'),
     family('cutover_proxy_targets', 'gauge', 'Instances in the proxy pool, by state.'),
     family('cutover_proxy_in_flight_requests', 'gauge', 'Requests being answered right now.'),
   ];
-  const [requests, generated, duration, weight, targets, inFlight] = families;
+  const [requests, generated, timeouts, duration, weight, targets, inFlight] = families;
   for (const { service, counters, weights, targets: states } of services) {
     for (const [release, snapshot] of Object.entries(counters)) {
       const base = { service, release };
       for (const [statusClass, count] of Object.entries(snapshot.byStatusClass))
         requests.lines.push(sample(requests.name, { ...base, code: statusClass }, count));
       generated.lines.push(sample(generated.name, base, snapshot.proxyErrors));
+      timeouts.lines.push(sample(timeouts.name, base, snapshot.timeouts ?? 0));
       for (const bucket of snapshot.latencyBucketsMs) {
         const le = !Number.isFinite(bucket.le) ? '+Inf' : String(bucket.le / 1000);
         duration.lines.push(sample(`${duration.name}_bucket`, { ...base, le }, bucket.count));

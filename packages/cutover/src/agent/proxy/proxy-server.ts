@@ -54,6 +54,8 @@ export interface ProxyServerOptions {
   tls?: { certFile: string; keyFile: string };
   /** Address to listen on (default '0.0.0.0'). */
   listenHost?: string;
+  /** How long counters of a release without targets are kept (default RETIRED_COUNTERS_KEEP_MS). */
+  retiredCountersKeepMs?: number;
 }
 
 export interface ProxyServerEvents {
@@ -144,7 +146,7 @@ export class ProxyServer extends EventEmitter<ProxyServerEvents> {
     }
     const frozen: RouteSpec = Object.freeze({ ...spec, hosts: Object.freeze([...spec.hosts]) as string[] });
     const existing = this.#services.get(spec.service);
-    const service = existing ?? new ProxyService(frozen, this.#emitEjected);
+    const service = existing ?? new ProxyService(frozen, this.#emitEjected, this.#options.retiredCountersKeepMs);
     const specs = [...this.#services.values()].map((s) => (s === existing ? frozen : s.spec));
     if (!existing) specs.push(frozen);
     const router = buildServiceRouter(specs, (name) => (name === spec.service ? service : this.#services.get(name)!));
@@ -240,6 +242,7 @@ export class ProxyServer extends EventEmitter<ProxyServerEvents> {
     if (this.#closing !== null) res.shouldKeepAlive = false;
     const path = service.spec.stripPrefix ? stripPathPrefix(url, service.prefix) : url;
     const exchange = new HttpExchange(service, req, res, head, path, startedMs);
+    if (service.metricsFilter !== null) exchange.counted = service.metricsFilter.counts(url);
     if (choice !== null) {
       exchange.pinnedRelease = choice.release;
       exchange.setCookie = choice.setCookie;
@@ -266,7 +269,9 @@ export class ProxyServer extends EventEmitter<ProxyServerEvents> {
       return;
     }
     const path = service.spec.stripPrefix ? stripPathPrefix(url, service.prefix) : url;
-    new UpgradeExchange(service, req, socket, clientHead, head, path, startedMs).start(target);
+    const exchange = new UpgradeExchange(service, req, socket, clientHead, head, path, startedMs);
+    if (service.metricsFilter !== null) exchange.counted = service.metricsFilter.counts(url);
+    exchange.start(target);
   }
 
   #service(name: string): ProxyService {

@@ -74,6 +74,8 @@ export interface CountersSnapshot {
   byStatusClass: Record<StatusClass, number>;
   /** 502/503/504 answers the proxy generated itself (also counted in byStatusClass['5xx']). */
   proxyErrors: number;
+  /** 504s answered because an instance was silent past a timeout (connect, response head, body); also proxyErrors. */
+  timeouts: number;
   latencyBucketsMs: LatencyBucket[];
   latencySumMs: number;
 }
@@ -83,6 +85,8 @@ export interface LatencySample {
   atMs: number;
   latencyMs: number;
   status: number;
+  /** A request still unanswered: `atMs` is now, `latencyMs` its age so far, `status` 0. */
+  inFlight?: true;
 }
 
 export interface TargetEjectedEvent {

@@ -15,6 +15,7 @@ const STATUS_CLASSES: readonly StatusClass[] = ['1xx', '2xx', '3xx', '4xx', '5xx
 export class ReleaseCounters {
   #requests = 0;
   #proxyErrors = 0;
+  #timeouts = 0;
   #latencySumMs = 0;
   readonly #byClass = new Float64Array(5);
   /** Per-bucket (not cumulative) counts; the snapshot accumulates them. */
@@ -33,9 +34,10 @@ export class ReleaseCounters {
     this.#status = new Uint16Array(sampleCapacity);
   }
 
-  record(status: number, latencyMs: number, atMs: number, proxyError: boolean): void {
+  record(status: number, latencyMs: number, atMs: number, proxyError: boolean, timedOut = false): void {
     this.#requests++;
     if (proxyError) this.#proxyErrors++;
+    if (timedOut) this.#timeouts++;
     this.#latencySumMs += latencyMs;
     const statusClass = Math.trunc(status / 100) - 1;
     if (statusClass >= 0 && statusClass < 5) this.#byClass[statusClass]++;
@@ -58,7 +60,14 @@ export class ReleaseCounters {
       cumulative += this.#buckets[index];
       return { le, count: cumulative };
     });
-    return { requests: this.#requests, byStatusClass, proxyErrors: this.#proxyErrors, latencyBucketsMs, latencySumMs: this.#latencySumMs };
+    return {
+      requests: this.#requests,
+      byStatusClass,
+      proxyErrors: this.#proxyErrors,
+      timeouts: this.#timeouts,
+      latencyBucketsMs,
+      latencySumMs: this.#latencySumMs,
+    };
   }
 
   /** Samples that finished at or after `sinceMs` (epoch ms), oldest first. */

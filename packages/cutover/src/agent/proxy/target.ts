@@ -15,6 +15,10 @@ export const EJECT_AFTER_FAILURES = 3;
 
 /** A request the target can cut short when its drain times out. */
 export interface InFlightExchange {
+  /** performance.now() when the request arrived. */
+  readonly startedMs: number;
+  /** False for a request the route's metricsPaths filter leaves out of the counters. */
+  readonly counted: boolean;
   cancel(): void;
 }
 
@@ -88,6 +92,13 @@ export class Target implements Balanced {
     if (!this.#exchanges.delete(exchange)) return;
     this.inFlight--;
     if (this.#drain !== null && this.inFlight === 0) this.#settle();
+  }
+
+  /** When each counted request in flight arrived (performance.now()). */
+  inFlightStarts(): number[] {
+    const starts: number[] = [];
+    for (const exchange of this.#exchanges) if (exchange.counted) starts.push(exchange.startedMs);
+    return starts;
   }
 
   addWebSocket(websocket: TrackedWebSocket): void {

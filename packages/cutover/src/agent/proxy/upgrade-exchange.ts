@@ -19,7 +19,8 @@ export class UpgradeExchange implements InFlightExchange {
   readonly #clientHead: Buffer;
   readonly #head: UpstreamHead;
   readonly #path: string;
-  readonly #startedMs: number;
+  readonly startedMs: number;
+  counted = true;
   #target: Target | null = null;
   #upstream: ClientRequest | null = null;
   #attempts = 0;
@@ -40,7 +41,7 @@ export class UpgradeExchange implements InFlightExchange {
     this.#clientHead = clientHead;
     this.#head = head;
     this.#path = path;
-    this.#startedMs = startedMs;
+    this.startedMs = startedMs;
   }
 
   start(target: Target): void {
@@ -74,6 +75,8 @@ export class UpgradeExchange implements InFlightExchange {
     upstream.on('upgrade', (res: IncomingMessage, socket: Socket, head: Buffer) => this.#onUpgrade(upstream, res, socket, head));
     upstream.on('response', (res: IncomingMessage) => this.#onResponse(upstream, res));
     upstream.on('error', (error: NodeJS.ErrnoException) => this.#onError(upstream, error));
+    // One bound for the whole handshake (connect and answer): the tunnel itself has no timeout.
+    upstream.setTimeout(this.#service.timeouts.connectMs + this.#service.timeouts.responseMs, () => this.#onTimeout(upstream));
     upstream.end();
   }
 
@@ -121,6 +124,18 @@ export class UpgradeExchange implements InFlightExchange {
     this.#finish(502, true);
   }
 
+  #onTimeout(upstream: ClientRequest): void {
+    if (this.#done || upstream !== this.#upstream) return;
+    const { connectMs, responseMs } = this.#service.timeouts;
+    writeRawProxyError(
+      this.#client,
+      504,
+      `service ${this.#service.name} target ${this.#target!.id} did not answer the upgrade within ${connectMs + responseMs} ms`,
+    );
+    this.#finish(504, true, true);
+    upstream.destroy();
+  }
+
   #onClientClose(): void {
     if (this.#done) return;
     this.#finish(0, false);
@@ -128,11 +143,12 @@ export class UpgradeExchange implements InFlightExchange {
   }
 
   /** status 0: the client left before any answer; nothing is recorded. */
-  #finish(status: number, proxyError: boolean): void {
+  #finish(status: number, proxyError: boolean, timedOut = false): void {
     if (this.#done) return;
     this.#done = true;
     const target = this.#target!;
     target.end(this);
-    if (status !== 0) this.#service.record(target.release, status, performance.now() - this.#startedMs, proxyError);
+    if (status !== 0 && this.counted)
+      this.#service.record(target.release, status, performance.now() - this.startedMs, proxyError, timedOut);
   }
 }

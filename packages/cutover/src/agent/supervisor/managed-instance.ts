@@ -251,7 +251,8 @@ export class ManagedInstance {
     const plan = planRestart(this.#options.spec.restart, this.#recentExitsMs, Date.now(), this.#options.random);
     this.#recentExitsMs = plan.recentExitsMs;
     if (plan.decision.action === 'fail') {
-      this.#fail(`${plan.decision.reason} (${last})`);
+      // "exited and restarts are disabled" → "exited with code 3 and restarts are disabled": the code first.
+      this.#fail(`${plan.decision.reason.replace(/^exited /, `exited with ${describeExit(exit)} `)} (${last})`);
       return;
     }
     const { delayMs, attempt } = plan.decision;

@@ -1,10 +1,12 @@
 import { EventEmitter } from 'node:events';
+import { dirname } from 'node:path';
 import { CutoverError } from '../../errors/cutover-error.ts';
 import { instanceLogPath } from './instance-log.ts';
 import type { InstanceInfo, InstanceSpec, InstanceState } from './instance-spec.ts';
 import { rotateLogIfLarger } from './log-rotation.ts';
 import { ManagedInstance, type StopResult } from './managed-instance.ts';
 import { PortAllocator } from './port-allocator.ts';
+import { DEFAULT_KEEP_INSTANCE_LOGS, pruneInstanceLogs } from './prune-instance-logs.ts';
 
 export type { InstanceExit, InstanceInfo, InstanceSpec, InstanceState } from './instance-spec.ts';
 export type { StopResult } from './managed-instance.ts';
@@ -29,6 +31,8 @@ export interface ProcessSupervisorOptions {
   logCheckIntervalMs?: number;
   /** Default DEFAULT_PID_POLL_INTERVAL_MS. */
   pidPollIntervalMs?: number;
+  /** Logs of finished instances kept per service; older ones are deleted when an instance stops (default DEFAULT_KEEP_INSTANCE_LOGS). */
+  keepInstanceLogs?: number;
 }
 
 export interface SupervisorEvents {
@@ -135,7 +139,24 @@ export class ProcessSupervisor extends EventEmitter<SupervisorEvents> {
   /** SIGTERM to the process group, SIGKILL after timeoutMs (default spec.stopTimeoutMs); the instance is not restarted. */
   stop(id: string, options: { timeoutMs?: number } = {}): Promise<StopResult> {
     const instance = this.#find(id);
-    return instance.stop(options.timeoutMs ?? instance.info.spec.stopTimeoutMs);
+    return instance.stop(options.timeoutMs ?? instance.info.spec.stopTimeoutMs).then((result) => {
+      this.#pruneLogs(instance.info.spec.service);
+      return result;
+    });
+  }
+
+  #pruneLogs(service: string): void {
+    const live = new Set<string>();
+    for (const [id, instance] of this.#instances) if (!instance.terminal) live.add(id);
+    try {
+      pruneInstanceLogs(
+        dirname(instanceLogPath(this.#options.logDir, service, 'x')),
+        live,
+        this.#options.keepInstanceLogs ?? DEFAULT_KEEP_INSTANCE_LOGS,
+      );
+    } catch {
+      // A log that cannot be deleted now is deleted at a later stop.
+    }
   }
 
   get(id: string): InstanceInfo | undefined {

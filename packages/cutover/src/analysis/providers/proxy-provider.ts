@@ -14,11 +14,12 @@ export interface ProxyCounters {
   latencySumMs: number;
 }
 
-/** One finished request: when (epoch ms), how long, which status. */
+/** One finished request: when (epoch ms), how long, which status; or one still in flight (its age so far, status 0). */
 export interface ProxySample {
   atMs: number;
   latencyMs: number;
   status: number;
+  inFlight?: boolean;
 }
 
 /** What the proxy knows about one release; counters are null when it has never seen the release. */
@@ -63,7 +64,12 @@ export function measureProxy(
   const query = `proxy ${metric} of release ${ctx.release} over ${window}`;
   if (typeof reading === 'string') return measurementError(query, reading);
   const startMs = ctx.nowMs - ctx.windowMs;
-  const inWindow = reading.samples.filter((s) => s.atMs >= startMs && s.atMs <= ctx.nowMs && Number.isFinite(s.latencyMs));
+  const inWindow = reading.samples.filter(
+    (s) => s.inFlight !== true && s.atMs >= startMs && s.atMs <= ctx.nowMs && Number.isFinite(s.latencyMs),
+  );
+  // A request still unanswered has taken at least its age: latency counts it, so a release that hangs
+  // never looks fast (or idle). It has no status yet, so rates leave it out.
+  const pending = reading.samples.filter((s) => s.inFlight === true && Number.isFinite(s.latencyMs));
   const byStatusClass: Record<string, number> = {};
   let serverErrors = 0;
   for (const sample of inWindow) {
@@ -72,7 +78,7 @@ export function measureProxy(
     if (sample.status >= 500 && sample.status <= 599) serverErrors++;
   }
   const requests = inWindow.length;
-  const oldest = reading.samples[0];
+  const oldest = reading.samples.find((s) => s.inFlight !== true);
   // The proxy keeps a bounded ring of samples: when even the oldest one it still has is inside the
   // window and it has counted more requests than it kept, part of the window was overwritten.
   const truncated = oldest !== undefined && oldest.atMs > startMs && (reading.counters?.requests ?? 0) > reading.samples.length;
@@ -83,17 +89,19 @@ export function measureProxy(
     serverErrors,
     byStatusClass,
     truncated,
+    inFlight: pending.length,
     totalRequests: reading.counters?.requests ?? 0,
     totalProxyErrors: reading.counters?.proxyErrors ?? 0,
   };
+  const quantileOf = QUANTILES[metric];
+  if (quantileOf !== undefined && requests + pending.length > 0) {
+    const latencies = [...inWindow, ...pending].map((s) => s.latencyMs);
+    return { outcome: 'value', query, value: quantile(latencies, quantileOf), sampleCount: latencies.length, samples: latencies, raw };
+  }
   if (requests === 0) {
     const seen = reading.counters === null ? ' (the proxy has never routed to it)' : '';
-    return noData(query, `no requests reached release ${ctx.release} in the last ${window}${seen}`, raw);
-  }
-  const quantileOf = QUANTILES[metric];
-  if (quantileOf !== undefined) {
-    const latencies = inWindow.map((s) => s.latencyMs);
-    return { outcome: 'value', query, value: quantile(latencies, quantileOf), sampleCount: requests, samples: latencies, raw };
+    const waiting = pending.length > 0 ? ` (${pending.length} still unanswered)` : '';
+    return noData(query, `no requests reached release ${ctx.release} in the last ${window}${seen}${waiting}`, raw);
   }
   const value =
     metric === 'success-rate' ? (requests - serverErrors) / requests : metric === 'error-rate' ? serverErrors / requests : requests;

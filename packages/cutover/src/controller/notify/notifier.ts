@@ -70,9 +70,9 @@ export class Notifier {
     return ids;
   }
 
-  /** Sends what an earlier process left pending. */
+  /** Sends what an earlier process left pending, at once (its backoff belonged to that process's attempts). */
   resume(): void {
-    this.#pump();
+    this.#pump(true);
   }
 
   /** Resolves once no delivery is pending (delivered or failed for good), or after `timeoutMs`. */
@@ -96,11 +96,11 @@ export class Notifier {
     return (this.#options.now ?? Date.now)();
   }
 
-  #pump(): void {
+  #pump(all = false): void {
     if (this.#stopped) return;
     try {
       const { store, service } = this.#options;
-      for (const delivery of store.due(service, this.#now())) {
+      for (const delivery of store.due(service, all ? Number.MAX_SAFE_INTEGER : this.#now())) {
         if (this.#inFlight.has(delivery.id)) continue;
         const attempt = this.#attempt(delivery)
           .catch(() => {}) // a store closed under an attempt: the row stays pending for the next notifier

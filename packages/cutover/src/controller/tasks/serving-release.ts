@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import type { SecretRef } from '../../agent/supervisor/instance-spec.ts';
 import type { ReleasePlan } from '../../releases/release-plan.ts';
 import type { DeploymentStore } from '../../store/deployment-store.ts';
 
@@ -9,6 +10,8 @@ export interface ServingRelease {
   /** The working directory of the chosen process type inside the release. */
   cwd: string;
   env: Record<string, string>;
+  /** Secrets read (from their file or command) each time a command starts, as the agent does for instances. */
+  secrets: Record<string, SecretRef>;
 }
 
 /**
@@ -33,5 +36,6 @@ export function servingRelease(
     dir: record.dir,
     cwd: chosen?.template.cwd && existsSync(chosen.template.cwd) ? chosen.template.cwd : record.dir,
     env: { ...(chosen?.template.env ?? {}) },
+    secrets: { ...(chosen?.template.secrets ?? {}) },
   };
 }

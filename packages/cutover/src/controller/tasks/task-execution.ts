@@ -17,7 +17,7 @@ export interface TaskExecution {
 
 export interface ExecuteOptions {
   signal: AbortSignal;
-  onOutput?: (text: string) => void;
+  onOutput?: (text: string, stream: 'stdout' | 'stderr') => void;
 }
 
 /** Runs one attempt of a task. The real one runs in the serving release (`createTaskExecutor`). */

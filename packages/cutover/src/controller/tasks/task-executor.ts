@@ -1,3 +1,4 @@
+import { resolveSecrets } from '../../agent/supervisor/resolve-secrets.ts';
 import type { LoadedConfig } from '../../config/load-config.ts';
 import type { TaskConfig } from '../../config/schema-tasks.ts';
 import { createBackup } from '../../database/backup/create-backup.ts';
@@ -35,9 +36,22 @@ export async function runInRelease(
   serving: ServingRelease,
   options: ExecuteOptions & { timeoutMs: number; env?: Record<string, string> },
 ): Promise<TaskExecution> {
+  const secrets = await resolveSecrets(serving.secrets, serving.env);
+  if (!secrets.ok) {
+    return {
+      ok: false,
+      exitCode: null,
+      signal: null,
+      timedOut: false,
+      aborted: false,
+      outputTail: '',
+      release: serving.release,
+      reason: secrets.failure,
+    };
+  }
   const result = await runCommand(command, {
     cwd: serving.cwd,
-    env: { ...serving.env, CUTOVER_RELEASE: serving.release, CUTOVER_RELEASE_DIR: serving.dir, ...options.env },
+    env: { ...serving.env, ...secrets.env, CUTOVER_RELEASE: serving.release, CUTOVER_RELEASE_DIR: serving.dir, ...options.env },
     timeoutMs: options.timeoutMs,
     signal: options.signal,
     onOutput: options.onOutput,
@@ -76,7 +90,7 @@ async function runBackupTask(loaded: LoadedConfig, task: TaskConfig, options: Ex
   const lines: string[] = [];
   const log = (line: string) => {
     lines.push(line);
-    options.onOutput?.(`${line}\n`);
+    options.onOutput?.(`${line}\n`, 'stdout');
   };
   const timeout = AbortSignal.timeout(task.timeoutMs);
   const base = { signal: null, release: null } as const;

@@ -36,7 +36,7 @@ export interface TaskSchedulerOptions {
 }
 
 export interface RunNowOptions {
-  onOutput?: (text: string) => void;
+  onOutput?: (text: string, stream: 'stdout' | 'stderr') => void;
   actor?: string;
 }
 

@@ -1,3 +1,6 @@
+import { readFileSync } from 'node:fs';
+import type { ConnectionOptions } from 'node:tls';
+import { parse as parseConnectionString } from 'pg-connection-string';
 import { CutoverError } from '../../errors/cutover-error.ts';
 
 /** A PostgreSQL server + database, split out of a URL so the password never lands on a command line. */
@@ -9,32 +12,43 @@ export interface PgTarget {
   password?: string;
   /** sslmode from the URL query, passed to libpq tools as PGSSLMODE. */
   sslmode?: string;
+  /** The CA file that verify-ca and verify-full check the server against (PGSSLROOTCERT). */
+  sslrootcert?: string;
 }
 
 export const DEFAULT_PG_PORT = 5432;
 
-/** Parses postgres:// or postgresql:// URLs, including `?host=/socket/dir` and `?sslmode=`. */
+/**
+ * Parses postgres:// or postgresql:// URLs (through pg-connection-string, as the `pg` client does),
+ * including `?host=/socket/dir`, `?sslmode=` and `?sslrootcert=`.
+ */
 export function parsePgUrl(url: string): PgTarget {
-  let parsed: URL;
+  if (!/^postgres(ql)?:\/\//.test(url)) throw badUrl(url);
+  let parsed: ReturnType<typeof parseConnectionString>;
   try {
-    // WHATWG URLs reject user@ with an empty host (libpq's "default socket" form).
-    parsed = new URL(url.replace(/^(postgres(?:ql)?:\/\/[^/@]*@)\//, '$1localhost/'));
-  } catch {
+    // libpq's meaning of each sslmode; verify-ca without sslrootcert is refused here.
+    parsed = parseConnectionString(url, { useLibpqCompat: true });
+  } catch (error) {
+    if (/sslrootcert/.test((error as Error).message)) {
+      throw new CutoverError('CUT_ERR_BACKUP_BAD_DATABASE_URL', `sslmode=verify-ca needs the CA to verify against: ${redactUrl(url)}`, {
+        hint: 'add sslrootcert=/path/to/ca.pem to the URL (or use sslmode=verify-full)',
+      });
+    }
     throw badUrl(url);
   }
-  if (parsed.protocol !== 'postgres:' && parsed.protocol !== 'postgresql:') throw badUrl(url);
-  const host = parsed.searchParams.get('host') ?? decodeURIComponent(parsed.hostname || 'localhost');
-  const database = decodeURIComponent(parsed.pathname.replace(/^\//, ''));
-  const user = decodeURIComponent(parsed.username) || process.env.USER || 'postgres';
+  const user = parsed.user || process.env.USER || 'postgres';
   const target: PgTarget = {
-    host: host.replace(/^\[(.*)\]$/, '$1'),
+    host: parsed.host || 'localhost',
     port: parsed.port ? Number(parsed.port) : DEFAULT_PG_PORT,
     user,
-    database: database || user,
+    database: parsed.database || user,
   };
-  if (parsed.password) target.password = decodeURIComponent(parsed.password);
-  const sslmode = parsed.searchParams.get('sslmode');
+  if (parsed.password) target.password = parsed.password;
+  const query = new URLSearchParams(url.slice(url.indexOf('?') + 1 || url.length));
+  const sslmode = query.get('sslmode');
   if (sslmode) target.sslmode = sslmode;
+  const sslrootcert = query.get('sslrootcert');
+  if (sslrootcert) target.sslrootcert = sslrootcert;
   return target;
 }
 
@@ -48,6 +62,7 @@ export function buildPgEnv(target: PgTarget): Record<string, string> {
   const env: Record<string, string> = {};
   if (target.password !== undefined) env.PGPASSWORD = target.password;
   if (target.sslmode !== undefined) env.PGSSLMODE = target.sslmode;
+  if (target.sslrootcert !== undefined) env.PGSSLROOTCERT = target.sslrootcert;
   return env;
 }
 
@@ -59,7 +74,7 @@ export function pgClientConfig(target: PgTarget, connectionTimeoutMs: number) {
     user: target.user,
     password: target.password,
     database: target.database,
-    ssl: target.sslmode && target.sslmode !== 'disable' ? { rejectUnauthorized: target.sslmode === 'verify-full' } : undefined,
+    ssl: buildTlsOptions(target),
     connectionTimeoutMillis: connectionTimeoutMs,
     application_name: 'cutover',
   };
@@ -70,8 +85,26 @@ export function describePgTarget(target: PgTarget): string {
   return `${target.user}@${target.host}:${target.port}/${target.database}`;
 }
 
+/**
+ * TLS options with libpq's meaning of each sslmode: require (and prefer, allow) encrypts without
+ * verifying; verify-ca checks the certificate chain against the CA but not the host name;
+ * verify-full checks both.
+ */
+export function buildTlsOptions(target: PgTarget): ConnectionOptions | undefined {
+  const mode = target.sslmode;
+  if (mode === undefined || mode === 'disable') return undefined;
+  const ca = target.sslrootcert === undefined ? {} : { ca: readFileSync(target.sslrootcert, 'utf8') };
+  if (mode === 'verify-full') return { ...ca, rejectUnauthorized: true };
+  if (mode === 'verify-ca') return { ...ca, rejectUnauthorized: true, checkServerIdentity: () => undefined };
+  return { rejectUnauthorized: false };
+}
+
+function redactUrl(url: string): string {
+  return url.replace(/:\/\/([^:@/]*):[^@/]*@/, '://$1:***@');
+}
+
 function badUrl(url: string): CutoverError {
-  const shown = url.replace(/:\/\/([^:@/]*):[^@/]*@/, '://$1:***@');
+  const shown = redactUrl(url);
   return new CutoverError('CUT_ERR_BACKUP_BAD_DATABASE_URL', `not a PostgreSQL URL: ${shown}`, {
     hint: 'use postgres://user:password@host:5432/database',
   });

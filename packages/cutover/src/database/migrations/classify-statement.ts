@@ -1,3 +1,4 @@
+import { classifyParseTree } from './classify-parse-tree.ts';
 import { type LockLevel, strongestLock } from './lock-level.ts';
 import type { SqlStatement } from './sql-splitter.ts';
 import { alterTableShape, readName, wordsOf } from './statement-shape.ts';
@@ -8,8 +9,10 @@ export interface StatementClass {
   command: string;
   /** Strongest table lock the statement takes on `table`. */
   lockLevel: LockLevel;
-  /** The relation the lock is on, as written; undefined when none. */
+  /** The relation the lock is on, as written; undefined when none. The first of `tables`. */
   table?: string;
+  /** Every relation the lock is on (DROP TABLE a, b; TRUNCATE a, b; LOCK a, b; the tables a WITH writes). */
+  tables: string[];
   /** False when PostgreSQL refuses to run it inside a transaction block. */
   transactional: boolean;
   /** BEGIN, COMMIT, ROLLBACK, SAVEPOINT...: the runner owns transactions. */
@@ -21,11 +24,30 @@ export interface StatementClass {
 /** `ALTER TYPE ... ADD VALUE` runs in a transaction block only from PostgreSQL 12 on. */
 export const ENUM_ADD_VALUE_IN_TRANSACTION_SINCE = 120_000;
 
-/** Classifies a statement by its keywords. `serverVersionNum` is PostgreSQL's server_version_num. */
+/**
+ * Classifies a statement: by its keywords, corrected by its parse tree where keywords alone mislead
+ * (multi-target statements, data-modifying WITH, DO, REINDEX SCHEMA). `serverVersionNum` is
+ * PostgreSQL's server_version_num.
+ */
 export function classifyStatement(statement: SqlStatement, serverVersionNum: number): StatementClass {
+  const byKeywords = classifyByKeywords(statement, serverVersionNum);
+  const tree = classifyParseTree(statement.node);
+  if (!tree) return { ...byKeywords, tables: byKeywords.table === undefined ? [] : [byKeywords.table] };
+  const tables = tree.tables ?? (byKeywords.table === undefined ? [] : [byKeywords.table]);
+  return {
+    ...byKeywords,
+    command: tree.command ?? byKeywords.command,
+    lockLevel: tree.lockLevel ?? byKeywords.lockLevel,
+    transactional: tree.transactional ?? byKeywords.transactional,
+    table: byKeywords.table ?? tables[0],
+    tables,
+  };
+}
+
+function classifyByKeywords(statement: SqlStatement, serverVersionNum: number): Omit<StatementClass, 'tables'> {
   const w = wordsOf(statement.tokens);
   const n = statement.normalized;
-  const result = (command: string, lockLevel: LockLevel, table?: string, transactional = true): StatementClass => ({
+  const result = (command: string, lockLevel: LockLevel, table?: string, transactional = true): Omit<StatementClass, 'tables'> => ({
     command,
     lockLevel,
     table,

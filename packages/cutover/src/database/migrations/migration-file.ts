@@ -1,6 +1,7 @@
 import { CutoverError } from '../../errors/cutover-error.ts';
 import { migrationChecksum, normalizeMigrationText } from './checksum.ts';
 import { type MigrationDirectives, parseDirectives } from './migration-directives.ts';
+import { SqlSyntaxError } from './sql-parser.ts';
 import { type SqlStatement, splitStatements } from './sql-splitter.ts';
 import { tokenizeSql } from './sql-tokenizer.ts';
 
@@ -37,6 +38,19 @@ export interface MigrationFile {
  * exactly one is refused, because a typo would otherwise run the down part while migrating up.
  */
 export function parseMigrationFile(fileName: string, rawText: string): MigrationFile {
+  try {
+    return parseSections(fileName, rawText);
+  } catch (error) {
+    if (!(error instanceof SqlSyntaxError)) throw error;
+    const where = error.line === undefined ? fileName : `${fileName}:${error.line}`;
+    throw new CutoverError('CUT_ERR_MIGRATE_SQL_SYNTAX', `${where}: ${error.message}`, {
+      where,
+      hint: 'fix the SQL there: PostgreSQL would refuse to run it',
+    });
+  }
+}
+
+function parseSections(fileName: string, rawText: string): MigrationFile {
   const match = MIGRATION_FILE_PATTERN.exec(fileName);
   if (!match) {
     throw new CutoverError('CUT_ERR_MIGRATE_FILE_INVALID', `migration file name "${fileName}" is not NNNN_slug.sql`, {

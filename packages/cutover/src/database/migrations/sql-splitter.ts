@@ -1,3 +1,5 @@
+import type { Node } from 'libpg-query';
+import { type ParsedStatement, parseStatements, SqlSyntaxError } from './sql-parser.ts';
 import { type SqlToken, significantTokens, tokenizeSql } from './sql-tokenizer.ts';
 
 /** One SQL statement of a migration, with where it came from and a normalized form to classify. */
@@ -17,50 +19,42 @@ export interface SqlStatement {
   normalized: string;
   /** Offset in `normalized` where each token starts (parallel to `tokens`). */
   tokenStarts: number[];
+  /** PostgreSQL's parse tree of the statement (`{ CreateStmt: {...} }`, `{ DropStmt: {...} }`...). */
+  node: Node;
 }
 
 /**
- * Splits SQL into statements on top-level semicolons. Quotes, dollar quoting, nested block comments
- * and SQL-standard function bodies (BEGIN ATOMIC ... END) never split a statement.
- * `lineOffset` shifts reported lines when the text is a section of a larger file.
+ * Splits SQL into statements where PostgreSQL's parser ends them: quotes, dollar quoting, nested
+ * block comments, `DO` bodies and SQL-standard function bodies (BEGIN ATOMIC ... END) are its
+ * business, so they are right by construction. One scan and one parse of the text: linear in its
+ * length. `lineOffset` shifts reported lines when the text is a section of a larger file. Text that
+ * PostgreSQL cannot parse throws SqlSyntaxError.
  */
 export function splitStatements(source: string, lineOffset = 0): SqlStatement[] {
-  const statements: SqlStatement[] = [];
-  let current: SqlToken[] = [];
-  let atomicDepth = 0;
-  const flush = () => {
-    const meaningful = significantTokens(current);
-    if (meaningful.length > 0) statements.push(buildStatement(source, meaningful, lineOffset));
-    current = [];
-  };
-  for (const token of tokenizeSql(source)) {
-    if (token.kind === 'word') {
-      const word = token.text.toUpperCase();
-      const significant = significantTokens(current);
-      const previous = significant[significant.length - 1];
-      if (word === 'ATOMIC' && previous?.text.toUpperCase() === 'BEGIN' && isRoutineDefinition(significant)) atomicDepth++;
-      else if (atomicDepth > 0 && word === 'CASE') atomicDepth++;
-      else if (atomicDepth > 0 && word === 'END') atomicDepth--;
+  let parsedStatements: ParsedStatement[];
+  let significant: SqlToken[];
+  try {
+    significant = significantTokens(tokenizeSql(source));
+    parsedStatements = parseStatements(source);
+  } catch (error) {
+    if (error instanceof SqlSyntaxError && error.offset !== undefined) {
+      error.line = lineOffset + 1 + (source.slice(0, error.offset).match(/\n/g)?.length ?? 0);
     }
-    if (token.kind === 'punctuation' && token.text === ';' && atomicDepth === 0) {
-      flush();
-      continue;
-    }
-    current.push(token);
+    throw error;
   }
-  flush();
+  const statements: SqlStatement[] = [];
+  let next = 0;
+  for (const parsed of parsedStatements) {
+    while (next < significant.length && significant[next].offset < parsed.start) next++;
+    const first = next;
+    while (next < significant.length && significant[next].offset < parsed.end) next++;
+    const tokens = significant.slice(first, next);
+    if (tokens.length > 0) statements.push(buildStatement(source, tokens, lineOffset, parsed.node));
+  }
   return statements;
 }
 
-function isRoutineDefinition(tokens: readonly SqlToken[]): boolean {
-  const head = tokens
-    .slice(0, 4)
-    .map((t) => t.text.toUpperCase())
-    .join(' ');
-  return /^CREATE (OR REPLACE )?(FUNCTION|PROCEDURE)\b/.test(head);
-}
-
-function buildStatement(source: string, tokens: SqlToken[], lineOffset: number): SqlStatement {
+function buildStatement(source: string, tokens: SqlToken[], lineOffset: number, node: Node): SqlStatement {
   const first = tokens[0];
   const last = tokens[tokens.length - 1];
   const tokenStarts: number[] = [];
@@ -77,6 +71,7 @@ function buildStatement(source: string, tokens: SqlToken[], lineOffset: number):
     tokens,
     normalized,
     tokenStarts,
+    node,
   };
 }
 

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { describe, test } from 'node:test';
+import { describe, mock, test } from 'node:test';
 import { HealthMonitor } from '../../../src/agent/health/health-monitor.ts';
 import type { HealthTransition, ProbeResult } from '../../../src/agent/health/health-state-machine.ts';
 
@@ -53,6 +53,8 @@ describe('HealthMonitor', () => {
   });
 
   test('fails at the start deadline and stops probing', async () => {
+    // Fake time and clock: the deadline and every probe interval pass when the test moves time on.
+    mock.timers.enable({ apis: ['setTimeout', 'Date'] });
     let probes = 0;
     const transitions: HealthTransition[] = [];
     const monitor = new HealthMonitor({
@@ -63,27 +65,39 @@ describe('HealthMonitor', () => {
       },
       onTransition: (t) => transitions.push(t),
     });
-    monitor.start();
+    const advance = async (ms: number) => {
+      for (let passed = 0; passed < ms; passed += 5) {
+        mock.timers.tick(5);
+        // Let the probe's promise and the monitor's continuation run (setImmediate is not faked).
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+    };
     try {
-      await waitFor(() => transitions.length > 0, 5000);
-      const probesAtFailure = probes;
-      await new Promise((resolve) => setTimeout(resolve, 100));
+      monitor.start();
+      await advance(200);
+      assert.equal(transitions.length, 1);
       assert.equal(transitions[0].to, 'failed');
       assert.match(transitions[0].reason, /^not healthy within 150 ms \(\d+ probes?; last: ECONNREFUSED\)$/);
-      assert.ok(probes <= probesAtFailure + 1, 'no probing after failure');
+      assert.ok(probes >= 5, `probed every start interval until the deadline (${probes})`);
+      const probesAtFailure = probes;
+      await advance(2000);
+      assert.equal(probes, probesAtFailure, 'no probing after failure');
       assert.equal(monitor.health.state, 'failed');
     } finally {
       monitor.stop();
+      mock.timers.reset();
     }
   });
 
   test('stop() aborts an in-flight probe and nothing is reported after it', async () => {
     let aborted = false;
+    let probing = false;
     const transitions: HealthTransition[] = [];
     const monitor = new HealthMonitor({
       timing,
       probe: (signal) =>
         new Promise<ProbeResult>((resolve) => {
+          probing = true;
           signal.addEventListener('abort', () => {
             aborted = true;
             resolve({ ok: true, detail: 'late' });
@@ -92,10 +106,11 @@ describe('HealthMonitor', () => {
       onTransition: (t) => transitions.push(t),
     });
     monitor.start();
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    await waitFor(() => probing, 10_000);
     monitor.stop();
-    await new Promise((resolve) => setTimeout(resolve, 30));
     assert.equal(aborted, true);
+    // The aborted probe's answer and whatever the monitor does with it run before the next turn.
+    await new Promise((resolve) => setImmediate(resolve));
     assert.deepEqual(transitions, []);
   });
 });

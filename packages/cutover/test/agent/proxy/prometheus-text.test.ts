@@ -7,6 +7,7 @@ test('counters, histogram, weights and pool of each release, in the text format'
   const v1 = new ReleaseCounters(10);
   v1.record(200, 3, 1000, false);
   v1.record(503, 700, 1001, true);
+  v1.record(504, 2000, 1002, true, true);
   const text = buildPrometheusText([
     {
       service: 'shop "eu"',
@@ -20,23 +21,26 @@ test('counters, histogram, weights and pool of each release, in the text format'
   ]);
   const s = 'service="shop \\"eu\\"",release="v1"';
   const buckets = [1, 2, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000].map(
-    (ms) => `cutover_proxy_request_duration_seconds_bucket{${s},le="${ms / 1000}"} ${ms < 5 ? 0 : ms < 1000 ? 1 : 2}`,
+    (ms) => `cutover_proxy_request_duration_seconds_bucket{${s},le="${ms / 1000}"} ${ms < 5 ? 0 : ms < 1000 ? 1 : ms < 2500 ? 2 : 3}`,
   );
   const expected = [
     '# HELP cutover_proxy_requests_total Requests answered through the proxy, by status class.',
     '# TYPE cutover_proxy_requests_total counter',
     ...['1xx', '2xx', '3xx', '4xx', '5xx'].map(
-      (code) => `cutover_proxy_requests_total{${s},code="${code}"} ${code === '2xx' || code === '5xx' ? 1 : 0}`,
+      (code) => `cutover_proxy_requests_total{${s},code="${code}"} ${code === '2xx' ? 1 : code === '5xx' ? 2 : 0}`,
     ),
     '# HELP cutover_proxy_generated_errors_total Answers the proxy generated itself (502, 503, 504).',
     '# TYPE cutover_proxy_generated_errors_total counter',
-    `cutover_proxy_generated_errors_total{${s}} 1`,
+    `cutover_proxy_generated_errors_total{${s}} 2`,
+    '# HELP cutover_proxy_upstream_timeouts_total Requests answered 504 because an instance was silent past a timeout.',
+    '# TYPE cutover_proxy_upstream_timeouts_total counter',
+    `cutover_proxy_upstream_timeouts_total{${s}} 1`,
     '# HELP cutover_proxy_request_duration_seconds Time from a request to the end of its answer.',
     '# TYPE cutover_proxy_request_duration_seconds histogram',
     ...buckets,
-    `cutover_proxy_request_duration_seconds_bucket{${s},le="+Inf"} 2`,
-    `cutover_proxy_request_duration_seconds_sum{${s}} 0.703`,
-    `cutover_proxy_request_duration_seconds_count{${s}} 2`,
+    `cutover_proxy_request_duration_seconds_bucket{${s},le="+Inf"} 3`,
+    `cutover_proxy_request_duration_seconds_sum{${s}} 2.703`,
+    `cutover_proxy_request_duration_seconds_count{${s}} 3`,
     '# HELP cutover_proxy_release_weight Share of new requests per release in percent, while weights are set.',
     '# TYPE cutover_proxy_release_weight gauge',
     'cutover_proxy_release_weight{service="shop \\"eu\\"",release="v1"} 90',

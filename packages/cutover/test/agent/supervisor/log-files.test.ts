@@ -71,7 +71,20 @@ describe('log rotation and reading', () => {
       const write = (count: number): void => {
         for (let i = 0; i < count; i++) appendFileSync(file, `msg ${n++}\n`);
       };
-      await new Promise((resolve) => setTimeout(resolve, 60));
+      // Wait until the follower reads (it starts at the end of the file): a line it sees proves it,
+      // and the "go" line after the last "ready" one it may still deliver clears the slate.
+      await waitUntil(
+        () => {
+          if (seen.includes('ready')) return true;
+          appendFileSync(file, 'ready\n');
+          return false;
+        },
+        30_000,
+        'the follower to start',
+      );
+      appendFileSync(file, 'go\n');
+      await waitUntil(() => seen.includes('go'), 30_000, 'the go line');
+      seen.length = 0;
       write(3);
       await waitUntil(() => seen.length === 3, 10_000, 'first lines');
       // Lines written after the last poll and before the rotation are only in .1 now.

@@ -60,6 +60,7 @@ describe('proxy provider: built-in metrics from the window of samples', () => {
       serverErrors: 2,
       byStatusClass: { '2xx': 7, '5xx': 2, '4xx': 1 },
       truncated: false,
+      inFlight: 0,
       totalRequests: 12,
       totalProxyErrors: 0,
     });
@@ -73,6 +74,26 @@ describe('proxy provider: built-in metrics from the window of samples', () => {
     );
     const unknown = measureProxy('success-rate', { counters: null, samples: [] }, ctx);
     assert.match(unknown.outcome === 'no-data' ? unknown.reason : '', /never routed to it/);
+  });
+
+  test('requests still in flight count in latency (their age so far), so a canary that hangs is not healthy', () => {
+    const hanging: ProxySample[] = Array.from({ length: 3 }, (_, i) => ({
+      atMs: NOW + 5,
+      latencyMs: 20_000 + i,
+      status: 0,
+      inFlight: true,
+    }));
+    const p50 = measureProxy('latency-p50', { counters: counters(0), samples: hanging }, ctx);
+    assert.equal(p50.outcome === 'value' && p50.value, 20_001);
+    assert.equal(p50.outcome === 'value' && p50.sampleCount, 3);
+    const mixed = measureProxy('latency-p99', { counters: counters(10), samples: [...reading().samples, ...hanging] }, ctx);
+    assert.ok(mixed.outcome === 'value' && mixed.value > 10_000, 'the hung requests dominate the tail');
+    const rate = measureProxy('error-rate', { counters: counters(0), samples: hanging }, ctx);
+    assert.deepEqual(
+      [rate.outcome, rate.outcome === 'no-data' && rate.reason],
+      ['no-data', 'no requests reached release v2 in the last 1m (3 still unanswered)'],
+      'no answer is no data, never a 0% error rate',
+    );
   });
 
   test('flags a window the sample ring no longer fully covers', () => {

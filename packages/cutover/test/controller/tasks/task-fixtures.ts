@@ -12,7 +12,13 @@ import { SqliteTaskRunStore } from '../../../src/controller/tasks/task-run-store
 export function taskFixture() {
   const dir = mkdtempSync(join(tmpdir(), 'cutover-tasks-'));
   const store = new SqliteTaskRunStore(join(dir, 'cutover.db'));
-  const serving: ServingRelease = { release: 'v1', dir, cwd: dir, env: { PATH: process.env.PATH ?? '/usr/bin:/bin', GREETING: 'hello' } };
+  const serving: ServingRelease = {
+    release: 'v1',
+    dir,
+    cwd: dir,
+    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', GREETING: 'hello' },
+    secrets: {},
+  };
   const loaded = parseConfigText('service: shop\nprocesses:\n  web:\n    command: node server.js\n', join(dir, 'cutover.yml'));
   const execute = createTaskExecutor({ loaded, servingRelease: () => serving });
   return { dir, store, serving, execute };

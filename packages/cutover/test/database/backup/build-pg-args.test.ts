@@ -1,10 +1,13 @@
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { buildRestoreCommand } from '../../../src/database/backup/backup-step.ts';
 import { buildPgDumpArgs } from '../../../src/database/backup/build-pg-dump-args.ts';
 import { buildPgRestoreArgs, buildPgRestoreListArgs } from '../../../src/database/backup/build-pg-restore-args.ts';
 import { parsePgToolVersion } from '../../../src/database/backup/find-pg-tool.ts';
-import { buildPgEnv, describePgTarget, parsePgUrl } from '../../../src/database/backup/pg-target.ts';
+import { buildPgEnv, buildTlsOptions, describePgTarget, parsePgUrl } from '../../../src/database/backup/pg-target.ts';
 
 const target = parsePgUrl('postgresql://app:s%3Acret@db.internal:6543/shop?sslmode=require');
 
@@ -111,5 +114,26 @@ describe('small builders', () => {
       buildRestoreCommand('20260512T143012Z-3fa9', "/srv/my shop/it's.yml"),
       `cutover db restore 20260512T143012Z-3fa9 --config '/srv/my shop/it'\\''s.yml'`,
     );
+  });
+});
+
+describe('sslmode as libpq means it', () => {
+  test('verify-ca checks the certificate chain against sslrootcert, not the host name; verify-full checks both; require only encrypts', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cutover-ca-'));
+    const ca = join(dir, 'ca.pem');
+    writeFileSync(ca, '-----BEGIN CERTIFICATE-----\nexample\n-----END CERTIFICATE-----\n');
+    const verifyCa = parsePgUrl(`postgres://app@db/shop?sslmode=verify-ca&sslrootcert=${ca}`);
+    assert.deepEqual(buildPgEnv(verifyCa), { PGSSLMODE: 'verify-ca', PGSSLROOTCERT: ca });
+    const tls = buildTlsOptions(verifyCa);
+    assert.equal(tls?.rejectUnauthorized, true, 'verify-ca verifies the chain');
+    assert.match(String(tls?.ca), /BEGIN CERTIFICATE/);
+    assert.equal(tls?.checkServerIdentity?.('db', {} as never), undefined, 'but not the host name');
+    const full = buildTlsOptions(parsePgUrl(`postgres://app@db/shop?sslmode=verify-full&sslrootcert=${ca}`));
+    assert.equal(full?.rejectUnauthorized, true);
+    assert.equal(full?.checkServerIdentity, undefined, 'verify-full keeps the host name check');
+    assert.deepEqual(buildTlsOptions(parsePgUrl('postgres://app@db/shop?sslmode=require')), { rejectUnauthorized: false });
+    assert.equal(buildTlsOptions(parsePgUrl('postgres://app@db/shop?sslmode=disable')), undefined);
+    assert.throws(() => parsePgUrl('postgres://app:pw@db/shop?sslmode=verify-ca'), /verify-ca needs the CA.*app:\*\*\*@/);
+    rmSync(dir, { recursive: true, force: true });
   });
 });

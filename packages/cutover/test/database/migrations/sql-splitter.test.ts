@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import { SqlSyntaxError } from '../../../src/database/migrations/sql-parser.ts';
 import { splitStatements } from '../../../src/database/migrations/sql-splitter.ts';
 
 const texts = (sql: string) => splitStatements(sql).map((s) => s.text);
@@ -58,7 +59,28 @@ end`;
     assert.equal(s.normalized, `ALTER TABLE "Users" ADD COLUMN NOTE TEXT DEFAULT '?'`);
   });
 
-  test('unterminated quotes run to the end instead of splitting', () => {
-    assert.deepEqual(texts(`select 'open; select 2`), [`select 'open; select 2`]);
+  test('unterminated quotes and SQL PostgreSQL cannot parse are syntax errors that say where', () => {
+    assert.throws(
+      () => texts(`select 'open; select 2`),
+      (e: SqlSyntaxError) => e instanceof SqlSyntaxError && /unterminated quoted string/.test(e.message),
+    );
+    assert.throws(
+      () => texts('select 1;\nselec 2;'),
+      (e: SqlSyntaxError) => e.offset === 10 && /syntax error at or near "selec"/.test(e.message),
+    );
+  });
+
+  test('DO bodies, dollar quotes after multi-byte text and multi-target statements split where PostgreSQL does', () => {
+    const sql = `insert into t values ('é ü 🚀');\ndo $$ begin delete from x; perform 1; end $$;\ndrop table a, b;\nwith d as (delete from t returning *) select * from d;`;
+    assert.deepEqual(texts(sql), [
+      `insert into t values ('é ü 🚀')`,
+      'do $$ begin delete from x; perform 1; end $$',
+      'drop table a, b',
+      'with d as (delete from t returning *) select * from d',
+    ]);
+    assert.deepEqual(
+      splitStatements(sql).map((s) => Object.keys(s.node)[0]),
+      ['InsertStmt', 'DoStmt', 'DropStmt', 'SelectStmt'],
+    );
   });
 });

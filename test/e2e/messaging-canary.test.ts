@@ -4,10 +4,10 @@
 // proxy's numbers and the service's queue status; the consumers change release at promotion.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { createSandbox, type Sandbox } from './support/sandbox.ts';
-import { runSendLoad, type SendLoadResult } from './support/send-load.ts';
-import { verifyDelivery } from './support/verify-delivery.ts';
-import { sleep } from './support/wait-for.ts';
+import { createSandbox, type Sandbox } from '../../services/messaging/test/support/sandbox.ts';
+import { runSendLoad, type SendLoadResult } from '../../services/messaging/test/support/send-load.ts';
+import { verifyDelivery } from '../../services/messaging/test/support/verify-delivery.ts';
+import { sleep } from '../../services/messaging/test/support/wait-for.ts';
 
 type Json = Record<string, unknown>;
 

@@ -4,10 +4,10 @@
 // once, under the messageId its sender was given, in send order; nothing is lost or left pending.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { createSandbox, type Sandbox } from './support/sandbox.ts';
-import { runSendLoad, type SendLoadResult } from './support/send-load.ts';
-import { verifyDelivery } from './support/verify-delivery.ts';
-import { sleep } from './support/wait-for.ts';
+import { createSandbox, type Sandbox } from '../../services/messaging/test/support/sandbox.ts';
+import { runSendLoad, type SendLoadResult } from '../../services/messaging/test/support/send-load.ts';
+import { verifyDelivery } from '../../services/messaging/test/support/verify-delivery.ts';
+import { sleep } from '../../services/messaging/test/support/wait-for.ts';
 
 interface DeployRecord {
   state: string;

@@ -1,0 +1,181 @@
+/**
+ * The card-generation service against the guide's targets, on PostgreSQL and Redis of 127.0.0.1.
+ *
+ *  1. bulk: one job of 1,000,000 cards (POST /api/v1/cards/bulk) written by 2 worker processes
+ *     (the cutover.yml default), from the POST to `completed`; then 0 duplicates counted in SQL.
+ *     Target: under 15 s.
+ *  2. validate:uniqueness over those cards (the npm script, as a process). Target: under 10 s.
+ *  3. POST /api/v1/cards (one card) through cutover's proxy with 2 api instances (`cutover up`
+ *     with the real cutover.yml), open loop at --rate req/s for --duration s: p99 (target under
+ *     20 ms at 500 req/s); the anchor: the same load straight to one api instance, in the same run.
+ *     Then closed loop (autocannon, 20 connections) for the maximum req/s through the proxy.
+ * Load average is printed before and after each part (other work on the machine shows in it).
+ * Run: node bench/card-generation.bench.ts [--cards 1000000] [--rate 500] [--duration 20] [--only bulk,validate,proxy]
+ */
+import { execFile } from 'node:child_process';
+import { loadavg } from 'node:os';
+import { promisify } from 'node:util';
+import { waitFor } from '@cutover/service-kit/testing';
+import { runLoadTest } from '../services/card-generation/src/ops/load-test.ts';
+import { cardEnv } from '../services/card-generation/test/support/card-env.ts';
+import { SERVICE_DIR } from '../services/card-generation/test/support/paths.ts';
+import { redisPrefix } from '../services/card-generation/test/support/redis-prefix.ts';
+import { createSandbox } from '../services/card-generation/test/support/sandbox.ts';
+import { type ServiceProcess, startServiceProcess } from '../services/card-generation/test/support/service-process.ts';
+import { createMigratedDatabase } from '../services/card-generation/test/support/test-database.ts';
+import { machine, writeResults } from './support/results-file.ts';
+
+const exec = promisify(execFile);
+const arg = (name: string, fallback: string) => {
+  const at = process.argv.indexOf(`--${name}`);
+  return at >= 0 ? process.argv[at + 1] : fallback;
+};
+const CARDS = Number(arg('cards', '1000000'));
+const RATE = Number(arg('rate', '500'));
+const DURATION_S = Number(arg('duration', '20'));
+const ONLY = arg('only', 'bulk,validate,proxy').split(',');
+const load = () =>
+  loadavg()
+    .map((v) => v.toFixed(2))
+    .join(' ');
+const results: Record<string, unknown> = { machine: machine() };
+
+if (ONLY.includes('bulk') || ONLY.includes('validate')) {
+  const db = await createMigratedDatabase('bench');
+  const redis = redisPrefix('bench');
+  const env = cardEnv(db.url, redis.prefix, { BULK_CHUNK_SIZE: '20000', BULL_QUEUE_CONCURRENCY: '2', PG_POOL_MAX: '8' });
+  const processes: ServiceProcess[] = [];
+  try {
+    processes.push(
+      await startServiceProcess('api', env),
+      await startServiceProcess('worker', env),
+      await startServiceProcess('worker', env),
+    );
+    const api = processes[0].url;
+    const loadBefore = load();
+    const startedAt = performance.now();
+    const created = await fetch(`${api}/api/v1/cards/bulk`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ network: 'visa', count: CARDS }),
+    });
+    const jobId = ((await created.json()) as { job: { id: string } }).job.id;
+    const job = await waitFor(
+      'the bulk job',
+      async () => {
+        const body = (await (await fetch(`${api}/api/v1/jobs/${jobId}`)).json()) as { job: { state: string; done: number } };
+        return body.job.state === 'running' || body.job.state === 'queued' ? undefined : body.job;
+      },
+      600_000,
+      50,
+    );
+    const bulkMs = Math.round(performance.now() - startedAt);
+    const { rows } = await db.pool.query('SELECT count(*)::int AS cards, count(DISTINCT pan_hash)::int AS distinct_pans FROM cards');
+    const bulk = {
+      cards: CARDS,
+      state: job.state,
+      durationMs: bulkMs,
+      cardsPerSecond: Math.round(CARDS / (bulkMs / 1000)),
+      ...rows[0],
+      duplicates: rows[0].cards - rows[0].distinct_pans,
+      loadBefore,
+      loadAfter: load(),
+    };
+    results.bulk = bulk;
+    console.log(
+      `bulk: ${CARDS} cards in ${bulkMs} ms (${bulk.cardsPerSecond}/s), state ${job.state}, duplicates ${bulk.duplicates}; load ${loadBefore} -> ${bulk.loadAfter}`,
+    );
+    await Promise.all(processes.map((p) => p.stop()));
+    processes.length = 0;
+    if (ONLY.includes('validate')) {
+      const validateLoadBefore = load();
+      const validateStartedAt = performance.now();
+      const { stdout } = await exec(process.execPath, ['src/ops/validate-uniqueness.ts', '--json'], {
+        cwd: SERVICE_DIR,
+        env: { PATH: process.env.PATH ?? '', ...env },
+        timeout: 600_000,
+        maxBuffer: 16 * 1024 * 1024,
+      });
+      const wallMs = Math.round(performance.now() - validateStartedAt);
+      const report = JSON.parse(stdout);
+      results.validate = {
+        cards: report.cards,
+        ok: report.ok,
+        checkMs: report.durationMs,
+        wallMs,
+        loadBefore: validateLoadBefore,
+        loadAfter: load(),
+      };
+      console.log(
+        `validate:uniqueness: ${report.cards} cards, ok ${report.ok}, check ${report.durationMs} ms (process wall ${wallMs} ms); load ${validateLoadBefore} -> ${load()}`,
+      );
+    }
+  } finally {
+    await Promise.all(processes.map((p) => p.kill()));
+    await db.drop();
+    await redis.cleanup();
+  }
+}
+
+if (ONLY.includes('proxy')) {
+  const box = await createSandbox({ label: 'bench', versions: ['v1'], env: { LOG_LEVEL: 'warn' } });
+  try {
+    const up = await box.cli(['up', '--release', 'v1']);
+    if (up.code !== 0) throw new Error(`cutover up: ${up.stdout}\n${up.stderr}`);
+    const status = JSON.parse((await box.cli(['status', '--json'])).stdout);
+    const apiInstance = status.instances.find((i: { spec: { processType: string } }) => i.spec.processType === 'api');
+    const direct = `http://127.0.0.1:${apiInstance.port}`;
+    const proxy = `http://127.0.0.1:${box.httpPort}`;
+    // Warm both paths (JIT, pools, counter blocks).
+    await runLoadTest({ url: proxy, rate: 200, durationS: 3, connections: 10, network: 'visa' });
+    const rows: Record<string, unknown>[] = [];
+    for (const [scenario, url] of [
+      ['direct to one api instance (anchor)', direct],
+      ['through the proxy, 2 api instances', proxy],
+    ] as const) {
+      const before = load();
+      const r = await runLoadTest({ url, rate: RATE, durationS: DURATION_S, connections: 20, network: 'visa' });
+      rows.push({ scenario, ...r, loadBefore: before, loadAfter: load() });
+      console.log(
+        `${scenario}: ${r.requestsPerSecond} req/s at ${RATE}/s target, p50 ${r.latencyMs.p50} ms, p99 ${r.latencyMs.p99} ms, max ${r.latencyMs.max} ms, ${r.failed} failed; load ${before} -> ${load()}`,
+      );
+    }
+    const before = load();
+    const { stdout } = await exec(
+      process.execPath,
+      [
+        `${SERVICE_DIR}../../node_modules/autocannon/autocannon.js`,
+        '-j',
+        '-m',
+        'POST',
+        '-H',
+        'content-type=application/json',
+        '-b',
+        '{"network":"visa","count":1}',
+        '-c',
+        '20',
+        '-d',
+        '10',
+        `${proxy}/api/v1/cards`,
+      ],
+      { maxBuffer: 16 * 1024 * 1024 },
+    );
+    const closed = JSON.parse(stdout);
+    rows.push({
+      scenario: 'through the proxy, closed loop (max)',
+      requestsPerSecond: closed.requests.average,
+      p99: closed.latency.p99,
+      failed: closed.errors + closed.non2xx,
+      loadBefore: before,
+      loadAfter: load(),
+    });
+    console.log(
+      `through the proxy, closed loop, 20 connections: ${closed.requests.average} req/s, p50 ${closed.latency.p50} ms, p99 ${closed.latency.p99} ms, ${closed.errors + closed.non2xx} failed; load ${before} -> ${load()}`,
+    );
+    results.proxy = rows;
+  } finally {
+    await box.cleanup();
+  }
+}
+
+console.log(`results: ${writeResults('card-generation', results)}`);

@@ -1,0 +1,139 @@
+import { agentPaths } from '../agent/agent-paths.ts';
+import { loadConfig } from '../config/load-config.ts';
+import { SqliteTaskRunStore, type TaskRunRecord } from '../controller/tasks/task-run-store.ts';
+import { summarizeTask } from '../controller/tasks/task-scheduler.ts';
+import { openTaskService } from '../controller/tasks/task-service.ts';
+import { CutoverError } from '../errors/cutover-error.ts';
+import type { Command } from './command.ts';
+import { formatMs, type Output } from './output.ts';
+import { formatTable } from './table.ts';
+import { reportRun, streamOutput } from './task-run-report.ts';
+
+const SUBCOMMANDS = ['list', 'run', 'history', 'serve'] as const;
+
+export const tasksCommand: Command = {
+  name: 'tasks',
+  summary: 'scheduled tasks: each with its last and next run; run one now; their history',
+  usage: 'cutover tasks [list | run <name> | history [name] | serve] [--limit N] [--json]',
+  description: [
+    'cutover tasks                 every task of cutover.yml with its schedule, last run and next run',
+    'cutover tasks run <name>      run a task now in the serving release, showing its output; exits with its exit code',
+    'cutover tasks history [name]  the recorded runs (skipped starts and `cutover run` commands included), newest first',
+    'cutover tasks serve           run the schedules in this terminal until Ctrl-C (what the controller does)',
+  ].join('\n'),
+  options: { limit: { type: 'string', short: 'n', help: 'history: how many runs to list (default 20)' } },
+  async run({ args, options, out, cwd }) {
+    const [sub = 'list', ...rest] = args;
+    if (!SUBCOMMANDS.includes(sub as (typeof SUBCOMMANDS)[number])) {
+      throw new CutoverError('CUT_ERR_CLI_BAD_ARGUMENT', `unknown tasks subcommand "${sub}"`, {
+        hint: `use one of: ${SUBCOMMANDS.join(', ')} (cutover tasks --help)`,
+      });
+    }
+    const loaded = loadConfig(cwd, options.config as string | undefined);
+    const service = loaded.config.service;
+    const known = Object.keys(loaded.config.tasks);
+    const requireTask = (name: string | undefined): string => {
+      if (name && name in loaded.config.tasks) return name;
+      throw new CutoverError('CUT_ERR_TASK_UNKNOWN', name ? `no task "${name}" in ${loaded.file}` : 'tasks run needs a task name', {
+        hint: known.length ? `known tasks: ${known.join(', ')}` : 'declare one under tasks: in cutover.yml (docs/tasks.md)',
+        details: { known },
+      });
+    };
+    if (sub === 'run') {
+      const name = requireTask(rest[0]);
+      const tasks = openTaskService(loaded);
+      try {
+        const run = await tasks.scheduler.runNow(name, { onOutput: streamOutput(out) });
+        return reportRun(out, run, `task ${name}`);
+      } finally {
+        await tasks.close();
+      }
+    }
+    if (sub === 'serve') return serve(out, loaded);
+    const store = new SqliteTaskRunStore(agentPaths(loaded.dataDir).deploymentsDb);
+    try {
+      if (sub === 'history') {
+        const name = rest[0] === undefined ? undefined : requireTask(rest[0]);
+        const limit = Number(options.limit ?? 20);
+        if (!Number.isInteger(limit) || limit < 1)
+          throw new CutoverError('CUT_ERR_CLI_BAD_ARGUMENT', `--limit must be a positive integer (got ${options.limit})`);
+        const runs = store.history(service, { task: name, kind: name ? 'task' : undefined, limit });
+        out.result({ runs });
+        printHistory(out, runs, name);
+        return 0;
+      }
+      const now = Date.now();
+      const tasks = Object.entries(loaded.config.tasks).map(([name, task]) =>
+        summarizeTask(name, task, store.lastRun(service, name) ?? null, now),
+      );
+      out.result({ tasks });
+      if (tasks.length === 0) out.line(`${service} has no tasks: declare them under tasks: in cutover.yml (docs/tasks.md)`);
+      else
+        out.line(
+          formatTable(
+            ['TASK', 'SCHEDULE', 'COMMAND', 'LAST RUN', 'LAST STATE', 'NEXT RUN'],
+            tasks.map((t) => [
+              t.name,
+              `${t.schedule}${t.timeZone ? ` (${t.timeZone})` : ''}`,
+              t.command,
+              t.lastRun ? new Date(t.lastRun.startedAt).toISOString() : null,
+              t.lastRun ? describeState(t.lastRun) : null,
+              t.nextRunAt !== null ? new Date(t.nextRunAt).toISOString() : null,
+            ]),
+          ),
+        );
+      return 0;
+    } finally {
+      store.close();
+    }
+  },
+};
+
+async function serve(out: Output, loaded: ReturnType<typeof loadConfig>): Promise<number> {
+  const tasks = openTaskService(loaded, {
+    onEvent: (event) =>
+      out.line(
+        `${new Date().toISOString()} ${event.type} ${event.task} (run ${event.run.id}${event.run.reason ? `: ${event.run.reason}` : ''})`,
+      ),
+  });
+  tasks.scheduler.start();
+  const names = Object.keys(loaded.config.tasks);
+  out.line(
+    `scheduling ${names.length} task${names.length === 1 ? '' : 's'} of ${loaded.config.service}: ${names.join(', ') || '(none)'}; Ctrl-C stops`,
+  );
+  await new Promise<void>((resolve) => {
+    process.once('SIGINT', resolve);
+    process.once('SIGTERM', resolve);
+  });
+  await tasks.close();
+  out.result({ stopped: true });
+  return 0;
+}
+
+function describeState(run: TaskRunRecord): string {
+  if (run.state === 'failed') return run.timedOut ? 'failed (timed out)' : `failed (exit ${run.exitCode ?? run.signal ?? '?'})`;
+  return run.state;
+}
+
+function printHistory(out: Output, runs: TaskRunRecord[], name: string | undefined): void {
+  if (runs.length === 0) {
+    out.line(name ? `task ${name} has not run yet` : 'no task has run yet');
+    return;
+  }
+  out.line(
+    formatTable(
+      ['RUN', 'TASK', 'TRIGGER', 'SCHEDULED', 'STARTED', 'TOOK', 'STATE', 'RELEASE', 'REASON'],
+      runs.map((r) => [
+        r.attempt > 1 ? `${r.id} (attempt ${r.attempt})` : r.id,
+        r.task ?? `run ${r.command}`,
+        r.trigger,
+        r.scheduledFor !== null ? new Date(r.scheduledFor).toISOString() : null,
+        new Date(r.startedAt).toISOString(),
+        r.endedAt !== null && r.state !== 'skipped' ? formatMs(r.endedAt - r.startedAt) : null,
+        describeState(r),
+        r.release,
+        r.reason,
+      ]),
+    ),
+  );
+}
