@@ -168,8 +168,16 @@ describe('the controller runs deployments', () => {
   test('SIGHUP of an attached deploy leaves it running; cutover watch reattaches and exits with its exit code', async () => {
     useConfig(ROLLING_CONFIG('2s'));
     const cli = box.spawnCli(['deploy', 'v3']);
+    let shown = '';
+    cli.stdout?.on('data', (chunk: Buffer) => {
+      shown += chunk.toString();
+    });
     const cliDone = collect(cli, 120_000);
-    await waitFor('the rollout step', () => recordOf(box, 3).events.some((e) => e.type === 'batch:starting'));
+    // Once the CLI shows the rollout, it follows the deployment (and handles SIGHUP).
+    await waitFor(
+      'the rollout in the CLI output',
+      () => shown.includes('rollout') && recordOf(box, 3).events.some((e) => e.type === 'batch:starting'),
+    );
     cli.kill('SIGHUP');
     const detached = await cliDone;
     assert.equal(detached.code, 129, detached.stdout + detached.stderr);
@@ -177,7 +185,7 @@ describe('the controller runs deployments', () => {
     assert.match(detached.stderr, /cutover watch 3/);
     assert.match(detached.stderr, /cutover abort/);
     const watched = await watch(box, 3);
-    assert.equal(watched.code, 0);
+    assert.equal(watched.code, 0, `${watched.record.state}: ${watched.record.reason}`);
     assert.equal(watched.record.state, 'succeeded');
     assert.equal(await releaseAt(box.httpPort), 'v3');
   });

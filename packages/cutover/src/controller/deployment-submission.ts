@@ -24,4 +24,6 @@ export type Submission = z.output<typeof submissionSchema>;
 /** The submission as recorded: plus what acceptance decided (the release to restore on failure). */
 export interface RecordedSubmission extends Submission {
   previousName: string | null;
+  /** Instances of the service when it was accepted (0: a first deploy). */
+  instancesBefore?: number;
 }

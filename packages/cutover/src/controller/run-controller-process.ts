@@ -6,10 +6,11 @@ import { startController } from './controller-main.ts';
  * controller resumes them. Returns the exit code.
  */
 export async function runControllerProcess(dataDir: string, log: (line: string) => void): Promise<number> {
+  const loadedMs = Math.round(performance.now());
   const controller = await startController(dataDir);
   const resumed = controller.context.deployments.running();
   log(
-    `controller ${process.pid} serving ${controller.context.paths.controllerSocket}${resumed.length ? `; resumed deployments ${resumed.join(', ')}` : ''}`,
+    `controller ${process.pid} serving ${controller.context.paths.controllerSocket}: modules loaded ${loadedMs} ms, serving ${Math.round(performance.now())} ms after its process started${resumed.length ? `; resumed deployments ${resumed.join(', ')}` : ''}`,
   );
   const code = await new Promise<number>((resolve) => {
     let stopping = false;
