@@ -17,6 +17,7 @@ import { loadavg } from 'node:os';
 import { promisify } from 'node:util';
 import { waitFor } from '@cutover/service-kit/testing';
 import { runLoadTest } from '../services/card-generation/src/ops/load-test.ts';
+import { processCpuSeconds } from '../services/card-generation/src/ops/process-cpu.ts';
 import { cardEnv } from '../services/card-generation/test/support/card-env.ts';
 import { SERVICE_DIR } from '../services/card-generation/test/support/paths.ts';
 import { redisPrefix } from '../services/card-generation/test/support/redis-prefix.ts';
@@ -70,6 +71,15 @@ if (ONLY.includes('bulk') || ONLY.includes('validate')) {
       50,
     );
     const bulkMs = Math.round(performance.now() - startedAt);
+    // CPU the job cost, whatever else the machine runs: the two worker processes and the PostgreSQL
+    // backends of their pools (cumulative since they started; WAL writer and checkpointer not counted).
+    const { rows: backends } = await db.pool.query<{ pid: number }>(
+      `SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND application_name LIKE 'card-generation-worker%'`,
+    );
+    const cpuSeconds = {
+      workers: processes.slice(1).reduce((sum, p) => sum + (processCpuSeconds(p.child.pid ?? 0) ?? 0), 0),
+      postgresBackends: backends.reduce((sum, b) => sum + (processCpuSeconds(b.pid) ?? 0), 0),
+    };
     const { rows } = await db.pool.query('SELECT count(*)::int AS cards, count(DISTINCT pan_hash)::int AS distinct_pans FROM cards');
     const bulk = {
       cards: CARDS,
@@ -78,12 +88,13 @@ if (ONLY.includes('bulk') || ONLY.includes('validate')) {
       cardsPerSecond: Math.round(CARDS / (bulkMs / 1000)),
       ...rows[0],
       duplicates: rows[0].cards - rows[0].distinct_pans,
+      cpuSeconds,
       loadBefore,
       loadAfter: load(),
     };
     results.bulk = bulk;
     console.log(
-      `bulk: ${CARDS} cards in ${bulkMs} ms (${bulk.cardsPerSecond}/s), state ${job.state}, duplicates ${bulk.duplicates}; load ${loadBefore} -> ${bulk.loadAfter}`,
+      `bulk: ${CARDS} cards in ${bulkMs} ms (${bulk.cardsPerSecond}/s), state ${job.state}, duplicates ${bulk.duplicates}; CPU s: workers ${cpuSeconds.workers.toFixed(1)}, their postgres backends ${cpuSeconds.postgresBackends.toFixed(1)}; load ${loadBefore} -> ${bulk.loadAfter}`,
     );
     await Promise.all(processes.map((p) => p.stop()));
     processes.length = 0;
@@ -103,11 +114,12 @@ if (ONLY.includes('bulk') || ONLY.includes('validate')) {
         ok: report.ok,
         checkMs: report.durationMs,
         wallMs,
+        cpuSeconds: report.cpuSeconds,
         loadBefore: validateLoadBefore,
         loadAfter: load(),
       };
       console.log(
-        `validate:uniqueness: ${report.cards} cards, ok ${report.ok}, check ${report.durationMs} ms (process wall ${wallMs} ms); load ${validateLoadBefore} -> ${load()}`,
+        `validate:uniqueness: ${report.cards} cards, ok ${report.ok}, check ${report.durationMs} ms (process wall ${wallMs} ms), CPU s ${JSON.stringify(report.cpuSeconds)}; load ${validateLoadBefore} -> ${load()}`,
       );
     }
   } finally {

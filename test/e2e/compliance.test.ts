@@ -3,6 +3,8 @@
 // the post-promotion watch; then canaries at 5 / 25 / 50 / 100 % judged on the proxy's p99 and
 // error rate. Venue owners submit and read venues through the proxy the whole time, unretried.
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { type ComplianceLoadResult, percentile, runComplianceLoad } from './support/compliance-load.ts';
 import { type ComplianceSandbox, createComplianceSandbox, TEST_JWT_SECRET } from './support/compliance-sandbox.ts';
@@ -48,8 +50,9 @@ describe('the compliance service deployed by cutover (blue-green and canary, sho
       releases: [
         { version: 'v1' },
         { version: 'v2' },
-        { version: 'v3-slow', env: { DEBUG_EXTRA_LATENCY_MS: '700' } }, // over the 500 ms p99 gate
+        { version: 'v3-slow', env: { DEBUG_EXTRA_LATENCY_MS: '1500' } }, // over the p99 gate
         { version: 'v4' },
+        { version: 'v5-no-metrics', env: { METRICS_ENDPOINT: 'false' } }, // fails the metrics smoke test
       ],
       editRollout: shorten,
     });
@@ -60,7 +63,7 @@ describe('the compliance service deployed by cutover (blue-green and canary, sho
 
   const deployUnderLoad = async (release: string, file: 'cutover.yml' | 'cutover.canary.yml') => {
     const stop = new AbortController();
-    const load = runComplianceLoad(box.url, TEST_JWT_SECRET, 6, stop.signal);
+    const load = runComplianceLoad(box.url, TEST_JWT_SECRET, 4, stop.signal);
     let result: ComplianceLoadResult;
     let record: DeployRecord | null = null;
     let deploy: Awaited<ReturnType<ComplianceSandbox['cli']>>;
@@ -96,6 +99,22 @@ describe('the compliance service deployed by cutover (blue-green and canary, sho
     const measured = JSON.stringify(record?.events.filter((e) => e.type === 'analysis:measurement').map((e) => e.data));
     for (const name of ['latency-p99', 'error-rate']) assert.ok(measured.includes(`"${name}"`), `${name} was measured\n${story}`);
     assert.equal(await serving(), 'v2');
+    // The secrets reached the instances (they answer authenticated requests) and were never stored.
+    for (const file of ['agent.db', 'cutover.db']) {
+      const stored = readFileSync(join(box.dir, '.cutover', file));
+      assert.equal(stored.includes(Buffer.from(TEST_JWT_SECRET)), false, `${file} holds no secret value`);
+    }
+  });
+
+  test('blue-green: a release failing a smoke test never takes traffic; no request fails', async (t) => {
+    const before = await serving();
+    const { record, load, story } = await deployUnderLoad('v5-no-metrics', 'cutover.yml');
+    assert.match(record?.state ?? '', /^(failed|rolled_back)$/, `${record?.state}: ${record?.reason}\n${story}`);
+    assert.match(record?.reason ?? '', /smoke checks failed, traffic was not switched: metrics on v5-no-metrics/, story);
+    assert.equal(record!.events.filter((e) => e.type === 'rollout:switched').length, 0, 'never switched');
+    t.diagnostic(`${load.requests} requests, p99 ${percentile(load.latenciesMs, 99).toFixed(0)} ms`);
+    assert.deepEqual(load.failures.slice(0, 5), []);
+    assert.equal(await serving(), before);
   });
 
   test('canary: a release over the p99 gate is aborted on its own at 5 %; no request fails', async (t) => {

@@ -10,8 +10,9 @@ import { chmodSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSyn
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { createTestDatabase, type TestDatabase } from '@cutover/service-kit/testing';
+import { TEST_POSTGRES_ADMIN_URL } from '@cutover/service-kit/testing';
 import { SignJWT } from 'jose';
+import pg from 'pg';
 import { parse, stringify } from 'yaml';
 import { collect, freePort, REPO_ROOT } from './support/sandbox.ts';
 
@@ -73,7 +74,18 @@ async function runClients(baseUrl: string, token: string, signal: AbortSignal): 
 
 describe('serialization: rolling deploy of three instances under load', () => {
   let dir: string;
-  let db: TestDatabase;
+  let db: pg.Pool | undefined;
+  const dbName = `ser_e2e_${randomBytes(4).toString('hex')}`;
+  const dbUrl = Object.assign(new URL(TEST_POSTGRES_ADMIN_URL), { pathname: `/${dbName}` }).toString();
+  const admin = async (sql: string) => {
+    const client = new pg.Client({ connectionString: TEST_POSTGRES_ADMIN_URL });
+    await client.connect();
+    try {
+      return await client.query(sql);
+    } finally {
+      await client.end();
+    }
+  };
   let httpPort: number;
   const prefix = `ser-e2e:${randomBytes(4).toString('hex')}:`;
   const cli = (args: string[], timeoutMs = 180_000) => {
@@ -94,10 +106,10 @@ describe('serialization: rolling deploy of three instances under load', () => {
         stdio: 'pipe',
       });
     }
-    db = await createTestDatabase('e2e', { prefix: 'ser', poolMax: 2 });
+    // No database yet: the first deploy's preDeploy hook creates it, as the guide's first step does.
     httpPort = await freePort();
     const env = readFileSync(join(SERVICE_DIR, '.env.production.example'), 'utf8')
-      .replace(/^DATABASE_URL=.*$/m, `DATABASE_URL=${db.url}`)
+      .replace(/^DATABASE_URL=.*$/m, `DATABASE_URL=${dbUrl}`)
       .replace(/^JWT_SECRET=.*$/m, `JWT_SECRET=${SECRET}`)
       .replace(/^ADMIN_PASSWORD=.*$/m, 'ADMIN_PASSWORD=e2e-admin-password')
       .replace(/^DB_POOL_SIZE=.*$/m, 'DB_POOL_SIZE=5')
@@ -117,11 +129,13 @@ describe('serialization: rolling deploy of three instances under load', () => {
     writeFileSync(join(dir, 'cutover.yml'), stringify(config));
     const up = await cli(['up', '--release', 'v1']);
     assert.equal(up.code, 0, `cutover up:\n${up.stdout}\n${up.stderr}`);
+    db = new pg.Pool({ connectionString: dbUrl, max: 2 });
   });
 
   after(async () => {
     if (dir) await cli(['down', '--agent'], 90_000).catch(() => undefined);
-    await db?.drop().catch(() => undefined);
+    await db?.end().catch(() => undefined);
+    await admin(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`).catch(() => undefined);
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
@@ -168,7 +182,7 @@ describe('serialization: rolling deploy of three instances under load', () => {
     assert.equal(status.serving, 'v2');
     assert.equal(status.instances.filter((i: { spec: { release: string } }) => i.spec.release === 'v2').length, 3);
 
-    const { rows } = await db.pool.query<{ sequence_value: string }>(
+    const { rows } = await (db as pg.Pool).query<{ sequence_value: string }>(
       "SELECT sequence_value FROM system_generated_serials WHERE part_id = 'E2E' ORDER BY sequence_value",
     );
     assert.deepEqual(
@@ -177,8 +191,8 @@ describe('serialization: rolling deploy of three instances under load', () => {
       'the sequence of part E2E is 1..N across both releases',
     );
     assert.equal(rows.length, tally.generated.length, 'every committed serial was answered');
-    const admin = await db.pool.query("SELECT roles FROM service_accounts WHERE username = 'admin'");
+    const admin = await (db as pg.Pool).query("SELECT roles FROM service_accounts WHERE username = 'admin'");
     assert.deepEqual(admin.rows, [{ roles: ['admin'] }]);
-    assert.deepEqual((await db.pool.query('SELECT * FROM audit_verify_chain()')).rows, [], 'the audit hash chain is intact');
+    assert.deepEqual((await (db as pg.Pool).query('SELECT * FROM audit_verify_chain()')).rows, [], 'the audit hash chain is intact');
   });
 });

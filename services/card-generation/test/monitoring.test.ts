@@ -113,22 +113,13 @@ describe('monitoring: the guide dashboards and alerts, on metrics the service ex
       api.metrics.uniquenessViolations.inc({ constraint: 'cards_pan_hash_key' }, 0);
       api.metrics.writeRetries.inc({ path: 'sync' }, 0);
       worker.metrics.bulkChunks.inc({ outcome: 'failed' }, 0);
+      const workerUrl = `http://127.0.0.1:${(worker.service.app.server.address() as { port: number }).port}`;
       await waitFor(
         'a queue sample',
-        async () =>
-          (
-            await (
-              await fetch(
-                `${worker.service.app.server.address() ? `http://127.0.0.1:${(worker.service.app.server.address() as { port: number }).port}` : ''}/metrics`,
-              )
-            ).text()
-          ).includes('bulk_queue_jobs{')
-            ? true
-            : undefined,
+        async () => ((await (await fetch(`${workerUrl}/metrics`)).text()).includes('bulk_queue_jobs{') ? true : undefined),
         20_000,
         200,
       );
-      const workerUrl = `http://127.0.0.1:${(worker.service.app.server.address() as { port: number }).port}`;
       scrape = (await Promise.all([api.url, workerUrl].map(async (url) => (await fetch(`${url}/metrics`)).text()))).join('\n');
     });
     after(async () => {

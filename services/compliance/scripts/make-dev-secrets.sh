@@ -1,22 +1,20 @@
 #!/bin/sh
-# Writes the guide's secrets for a local run into .secrets/compliance.env (mode 0600, gitignored):
-# DATABASE_URL, REDIS_URL, JWT_SECRET, WEBHOOK_SECRET, STRIPE_WEBHOOK_SECRET and the document key.
-# In production these come from the secrets manager instead (docs/compliance.md, "Secrets").
-# An existing file is kept: rerunning is safe.
-# usage: make-dev-secrets.sh [<file>]
+# Writes the guide's secrets for a local run, one file each in .secrets/ (directory 0700, files
+# 0600, gitignored): DATABASE_URL, REDIS_URL, JWT_SECRET, WEBHOOK_SECRET, STRIPE_WEBHOOK_SECRET and
+# DOCUMENT_ENCRYPTION_KEY. scripts/read-secret.sh reads them when COMPLIANCE_SECRET_ID is not set;
+# in production the same names come from AWS Secrets Manager (docs/compliance.md, "Secrets").
+# Existing files are kept: rerunning is safe.
+# usage: make-dev-secrets.sh [<directory>]
 set -eu
 root=$(cd "$(dirname "$0")/.." && pwd)
-out=${1:-"$root/.secrets/compliance.env"}
-if [ -f "$out" ]; then echo "$out exists: kept"; exit 0; fi
-mkdir -p "$(dirname "$out")"
-chmod 700 "$(dirname "$out")"
+out=${1:-"$root/.secrets"}
+mkdir -p "$out"
+chmod 700 "$out"
 umask 077
-{
-  echo "DATABASE_URL=postgres://postgres@127.0.0.1:5432/compliance"
-  echo "REDIS_URL=redis://127.0.0.1:6379/2"
-  echo "JWT_SECRET=$(openssl rand -hex 32)"
-  echo "WEBHOOK_SECRET=whsec_$(openssl rand -base64 32)"
-  echo "STRIPE_WEBHOOK_SECRET=whsec_$(openssl rand -hex 24)"
-  echo "DOCUMENT_ENCRYPTION_KEY=$(openssl rand -hex 32)"
-} > "$out"
-echo "$out written (mode 0600)"
+put() { [ -f "$out/$1" ] || { printf '%s' "$2" > "$out/$1"; echo "$out/$1 written"; }; }
+put DATABASE_URL "postgres://postgres@127.0.0.1:5432/compliance"
+put REDIS_URL "redis://127.0.0.1:6379/2"
+put JWT_SECRET "$(openssl rand -hex 32)"
+put WEBHOOK_SECRET "whsec_$(openssl rand -base64 32)"
+put STRIPE_WEBHOOK_SECRET "whsec_$(openssl rand -hex 24)"
+put DOCUMENT_ENCRYPTION_KEY "$(openssl rand -hex 32)"

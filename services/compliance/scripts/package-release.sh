@@ -1,8 +1,10 @@
 #!/bin/sh
 # Packages release <version> of the compliance service into releases/<version>/ (package.json,
 # src/, migrations/) and writes releases/<version>/release.env, the variables that travel with the
-# release (read by `node --env-file-if-exists=release.env`), e.g. its feature flags:
-#   package-release.sh 1.4.0 --env BULKHEAD_PATTERN=true --env LOAD_SHEDDING=true
+# release (read by `node --env-file-if-exists=release.env`): the guide's feature flags, production's
+# by default (all four on), each changed with --env, e.g. for staging:
+#   package-release.sh 1.4.0 --env BULKHEAD_PATTERN=false
+# A variable in cutover.yml's env: would win over release.env, so the flags are kept out of it.
 # From the working tree by default, or from a git ref with --git <ref>. A release is never overwritten.
 # usage: package-release.sh <version> [--env NAME=VALUE]... [--git <ref>]
 # RELEASES_ROOT=<dir> writes <dir>/releases/<version> instead (the end-to-end test uses it).
@@ -15,7 +17,11 @@ case "$version" in
   *[!A-Za-z0-9._+-]* | [!A-Za-z0-9]*) echo "bad version \"$version\": letters, digits, . _ + - only" >&2; exit 2 ;;
 esac
 ref=""
-release_env=""
+release_env="DETAILED_HEALTH_CHECKS=true
+METRICS_ENDPOINT=true
+LOAD_SHEDDING=true
+BULKHEAD_PATTERN=true
+"
 while [ $# -gt 0 ]; do
   case "$1" in
     --env)
@@ -24,7 +30,8 @@ while [ $# -gt 0 ]; do
         [A-Z_]*=*) ;;
         *) echo "bad --env \"$pair\": NAME=VALUE with an upper-case NAME" >&2; exit 2 ;;
       esac
-      release_env="$release_env$pair
+      release_env="$(printf '%s' "$release_env" | grep -v "^${pair%%=*}=" || true)
+$pair
 "
       shift 2 ;;
     --git) ref=${2:?--git needs a ref}; shift 2 ;;

@@ -1,6 +1,14 @@
 import { cpus } from 'node:os';
 import { getHeapStatistics } from 'node:v8';
-import { createIdempotencyStore, createService, postgresCheck, redisCheck, type Service, sendProblem } from '@cutover/service-kit';
+import {
+  createIdempotencyStore,
+  createService,
+  postgresCheck,
+  type ReadinessCheck,
+  redisCheck,
+  type Service,
+  sendProblem,
+} from '@cutover/service-kit';
 import { Redis } from 'ioredis';
 import pg from 'pg';
 import { createHs256Verifier } from './auth/hs256-verifier.ts';
@@ -49,6 +57,19 @@ export async function buildComplianceService(config: ComplianceConfig, options: 
     maxRetriesPerRequest: 1,
     keyPrefix: config.REDIS_KEY_PREFIX,
   });
+  let countDatabaseErrors = () => {};
+  // The guide's "database connection failures" alert counts what this check sees fail.
+  const database: ReadinessCheck = {
+    ...postgresCheck(pool),
+    async check() {
+      try {
+        await pool.query('SELECT 1');
+      } catch (error) {
+        countDatabaseErrors();
+        throw error;
+      }
+    },
+  };
   const version = config.CUTOVER_RELEASE ? `${COMPLIANCE_SERVICE_VERSION}+${config.CUTOVER_RELEASE}` : COMPLIANCE_SERVICE_VERSION;
   const service = createService({
     name: COMPLIANCE_SERVICE_NAME,
@@ -56,7 +77,7 @@ export async function buildComplianceService(config: ComplianceConfig, options: 
     releaseId: config.CUTOVER_RELEASE,
     logLevel: config.LOG_LEVEL,
     ...(options.logDestination ? { logDestination: options.logDestination } : {}),
-    readinessChecks: [postgresCheck(pool), redisCheck(redis), memoryCheck(getHeapStatistics().heap_size_limit), cpuCheck(cpus().length)],
+    readinessChecks: [database, redisCheck(redis), memoryCheck(getHeapStatistics().heap_size_limit), cpuCheck(cpus().length)],
     shutdown: {
       gracePeriodMs: config.SHUTDOWN_GRACE_PERIOD_MS,
       delayMs: config.SHUTDOWN_DELAY_MS,
@@ -74,7 +95,11 @@ export async function buildComplianceService(config: ComplianceConfig, options: 
     ...(config.CUTOVER_RELEASE ? { release: config.CUTOVER_RELEASE } : {}),
   });
   const metrics = registerComplianceMetrics(service, pool, config.PG_POOL_MAX);
-  pool.on('error', (error) => service.logger.warn({ err: error }, 'idle PostgreSQL client failed'));
+  pool.on('error', (error) => {
+    metrics.databaseConnectionErrors.inc();
+    service.logger.warn({ err: error }, 'idle PostgreSQL client failed');
+  });
+  countDatabaseErrors = () => metrics.databaseConnectionErrors.inc();
   redis.on('error', (error) => {
     metrics.redisConnectionErrors.inc();
     service.logger.warn({ err: error }, 'Redis connection error');

@@ -39,7 +39,7 @@ export const complianceEnvSchema = z.object({
   JWT_SECRET: z.string().min(32, 'must be at least 32 characters (256 bits for HS256)'),
   JWT_ISSUER: z.string().min(1).default('tickettoken'),
   JWT_AUDIENCE: z.string().min(1).default('compliance-service'),
-  /** Default signing secret of outgoing webhooks (`whsec_<base64>`); an endpoint may have its own. */
+  /** Verifies the platform's own events (`POST /webhooks/platform`, Standard Webhooks, `whsec_<base64>`); outgoing endpoints have their own. */
   WEBHOOK_SECRET: z.string().min(16, 'must be at least 16 characters'),
   /** Stripe's endpoint secret (`whsec_...`) for inbound Stripe events. */
   STRIPE_WEBHOOK_SECRET: z.string().min(16, 'must be at least 16 characters'),

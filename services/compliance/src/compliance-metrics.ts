@@ -1,3 +1,4 @@
+import { getHeapStatistics } from 'node:v8';
 import type { Service } from '@cutover/service-kit';
 import type pg from 'pg';
 
@@ -7,6 +8,7 @@ const BUCKET_MS = 5_000;
 
 export interface ComplianceMetrics {
   redisConnectionErrors: { inc(): void };
+  databaseConnectionErrors: { inc(): void };
   screeningDurationSeconds: { observe(seconds: number): void };
   screeningsTotal: { inc(labels: { status: string }): void };
 }
@@ -36,6 +38,8 @@ export function registerComplianceMetrics(service: Service, pool: pg.Pool, poolM
     ['state'],
   );
   const errorRate = service.metrics.gauge('http_error_rate', 'Share of 5xx answers over the last minute (0-1)');
+  const memory = service.metrics.gauge('memory_usage_ratio', 'V8 heap used over the heap limit (0-1): the memory alert reads it');
+  const heapLimit = getHeapStatistics().heap_size_limit;
   const collect = () => {
     poolGauge.set({ state: 'total' }, pool.totalCount);
     poolGauge.set({ state: 'idle' }, pool.idleCount);
@@ -50,12 +54,14 @@ export function registerComplianceMetrics(service: Service, pool: pg.Pool, poolM
       errors += bucket.errors;
     }
     errorRate.set(total === 0 ? 0 : errors / total);
+    memory.set(process.memoryUsage().heapUsed / heapLimit);
   };
   service.app.addHook('onRequest', async (request) => {
     if (request.url === '/metrics') collect();
   });
   return {
     redisConnectionErrors: service.metrics.counter('redis_connection_errors', 'Redis connection errors since start'),
+    databaseConnectionErrors: service.metrics.counter('database_connection_errors_total', 'PostgreSQL connections that failed or broke'),
     screeningDurationSeconds: service.metrics.histogram(
       'sanctions_screening_duration_seconds',
       'Time to screen one name against the list',

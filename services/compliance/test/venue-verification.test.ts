@@ -150,6 +150,20 @@ describe('venue verification (PostgreSQL, Redis, in process)', () => {
     assert.match(venue.body.events.at(-1).reason, /sanctions match confirmed by screening/);
   });
 
+  test('an Idempotency-Key makes a retried submission return the same venue, not a second one', async () => {
+    const before = await venueCount();
+    const headers = { 'idempotency-key': '"venue-submit-1"' };
+    const first = await api(`${svc.url}/venues`, { token: owner, body: venueBody({ legalName: 'Harbor Lights Hall' }), headers });
+    const again = await api(`${svc.url}/venues`, { token: owner, body: venueBody({ legalName: 'Harbor Lights Hall' }), headers });
+    assert.equal(first.status, 201);
+    assert.equal(again.status, 201);
+    assert.equal(again.headers.get('idempotent-replayed'), 'true');
+    assert.equal(again.body.venue.id, first.body.venue.id);
+    assert.equal(await venueCount(), before + 1);
+    const changed = await api(`${svc.url}/venues`, { token: owner, body: venueBody({ legalName: 'Another Hall' }), headers });
+    assert.equal(changed.status, 422, 'the same key with another body');
+  });
+
   test('admin: the list identity and an atomic refresh', async () => {
     const identity = await api(`${svc.url}/admin/sanctions`, { token: admin });
     assert.equal(identity.body.loaded, true);

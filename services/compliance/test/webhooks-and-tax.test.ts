@@ -4,9 +4,9 @@ import assert from 'node:assert/strict';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import { after, before, describe, test } from 'node:test';
 import { waitFor } from '@cutover/service-kit/testing';
-import { verifyStandardWebhook } from '../src/webhooks/standard-webhooks.ts';
+import { standardWebhookHeaders, verifyStandardWebhook } from '../src/webhooks/standard-webhooks.ts';
 import { stripeSignatureHeader } from '../src/webhooks/stripe-signature.ts';
-import { complianceEnv, TEST_STRIPE_SECRET, tokenFor } from './support/compliance-env.ts';
+import { complianceEnv, TEST_STRIPE_SECRET, TEST_WEBHOOK_SECRET, tokenFor } from './support/compliance-env.ts';
 import { api, venueBody } from './support/http-json.ts';
 import { type RunningCompliance, startCompliance } from './support/in-process.ts';
 import { createMigratedDatabase, type TestDatabase } from './support/test-database.ts';
@@ -127,6 +127,25 @@ describe('webhooks, tax tracking and privacy requests', () => {
     assert.equal(report.body.grossCents, 7500, 'nothing counted twice, nothing forged counted');
   });
 
+  test('platform events signed with WEBHOOK_SECRET (Standard Webhooks) record transactions once; unsigned ones are refused', async () => {
+    const send = (id: string, data: Record<string, unknown>, secret = TEST_WEBHOOK_SECRET) => {
+      const body = JSON.stringify({ type: 'transaction.recorded', timestamp: new Date().toISOString(), data });
+      return fetch(`${svc.url}/webhooks/platform`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...standardWebhookHeaders(secret, id, Math.floor(Date.now() / 1000), body) },
+        body,
+      });
+    };
+    const refund = { venueId, transactionId: 'rf-1', kind: 'refund', amountCents: 500, occurredAt: new Date().toISOString() };
+    const first = await send('msg_refund_1', refund);
+    assert.equal(first.status, 200);
+    assert.equal(((await first.json()) as { recorded: boolean }).recorded, true);
+    assert.deepEqual(await (await send('msg_refund_1', refund)).json(), { received: true, duplicate: true });
+    assert.equal((await send('msg_forged', { ...refund, transactionId: 'rf-2' }, 'whsec_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA')).status, 401);
+    const report = await api(`${svc.url}/venues/${venueId}/tax/${new Date().getUTCFullYear()}`, { token: owner });
+    assert.equal(report.body.refundsCents, 500);
+  });
+
   test('the year-end report as CSV, monthly gross in dollars', async () => {
     const year = new Date().getUTCFullYear();
     const csv = await fetch(`${svc.url}/venues/${venueId}/tax/${year}?format=csv`, { headers: { authorization: `Bearer ${owner}` } });
@@ -134,7 +153,7 @@ describe('webhooks, tax tracking and privacy requests', () => {
     const [header, row] = (await csv.text()).trim().split('\r\n');
     assert.match(header, /^venue_id,legal_name,ein,year,gross_amount,transactions,refunds,chargebacks,gross_jan,.*,gross_dec,needs_1099k$/);
     const cells = row.split(',');
-    assert.deepEqual(cells.slice(3, 6), [String(year), '75.00', '3']);
+    assert.deepEqual(cells.slice(3, 7), [String(year), '75.00', '3', '5.00']);
     assert.equal(cells.at(-1), 'true');
     assert.equal((await api(`${svc.url}/venues/${venueId}/tax/20x6`, { token: owner })).status, 400);
   });

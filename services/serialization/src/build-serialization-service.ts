@@ -13,6 +13,7 @@ import type { SerializationConfig } from './config/serialization-config.ts';
 import { createGenealogyStore } from './genealogy/genealogy-store.ts';
 import { registerAuthRoutes } from './http/auth-routes.ts';
 import { registerGuideHealthRoutes } from './http/health-routes.ts';
+import { registerLabelRoutes } from './http/label-routes.ts';
 import { registerLifecycleRoutes } from './http/lifecycle-routes.ts';
 import { registerPatternRoutes } from './http/pattern-routes.ts';
 import { registerRecordRoutes } from './http/record-routes.ts';
@@ -142,6 +143,7 @@ export function buildSerializationService(
     genealogy: createGenealogyStore(pool, { depthLimit: config.SERIAL_PROPAGATION_DEPTH_LIMIT }),
   });
   registerRecordRoutes(app, { ...common, pool, uniqueness: createUniquenessStore(pool, cache) });
+  registerLabelRoutes(app, { ...common, pool });
 
   const start = service.start.bind(service);
   return Object.assign(service, {

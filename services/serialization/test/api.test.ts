@@ -182,6 +182,21 @@ describe('serialization API (in process)', () => {
     assert.equal(refused.body.code, 'pattern_cannot_be_unique');
   });
 
+  test('labels: ZPL and SVG of a serial; a placeholder is not printable', async () => {
+    const serial = (await call('POST', `${api}/patterns/unit/generate`, { partId: 'P-LBL', count: 1 })).body.serials[0];
+    const token = await testToken();
+    const zpl = await fetch(`${api}/labels/${serial.id}?format=zpl`, { headers: { authorization: `Bearer ${token}` } });
+    assert.equal(zpl.status, 200);
+    assert.match(await zpl.text(), new RegExp(`\\^BXN,6,200\n\\^FH_\\^FD${serial.serialNumber}\\^FS`));
+    const svg = await fetch(`${api}/labels/${serial.id}?format=svg&template=unit-code128`, {
+      headers: { authorization: `Bearer ${token}` },
+    });
+    assert.equal(svg.headers.get('content-type'), 'image/svg+xml');
+    assert.match(await svg.text(), /<svg/);
+    const placeholder = (await call('POST', `${api}/placeholders`, { partId: 'P-LBL' })).body;
+    assert.equal((await call('GET', `${api}/labels/${placeholder.id}`)).body.code, 'placeholder_not_printable');
+  });
+
   test('triggers: an operation event generates once; re-sent, it returns the same serials; statistics count it', async () => {
     const trigger = await call('POST', `${api}/triggers`, {
       name: 'op20',

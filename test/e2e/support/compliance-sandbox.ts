@@ -1,6 +1,6 @@
 import { execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createTestDatabase, type TestDatabase } from '@cutover/service-kit/testing';
@@ -34,10 +34,10 @@ export interface ComplianceSandbox {
   cleanup(): Promise<void>;
 }
 
-function runCli(args: string[], cwd: string, timeoutMs: number): Promise<CliResult> {
+function runCli(args: string[], cwd: string, timeoutMs: number, env: Record<string, string>): Promise<CliResult> {
   const child = spawn(process.execPath, [CLI, ...args], {
     cwd,
-    env: { ...process.env, PATH: `${join(REPO_ROOT, 'node_modules/.bin')}:${process.env.PATH ?? ''}`, CI: '1' },
+    env: { ...process.env, PATH: `${join(REPO_ROOT, 'node_modules/.bin')}:${process.env.PATH ?? ''}`, CI: '1', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stdout = '';
@@ -68,15 +68,18 @@ const alive = (pid: number) => {
 
 /**
  * The compliance service laid out as on a host, in a temp directory: both real config files with
- * the sandbox's ports, database, Redis prefix, fixture sanctions lists and a secrets env file
- * (mode 0600), releases packaged by scripts/package-release.sh, migrations applied by the deploys.
+ * the sandbox's ports, Redis prefix and fixture sanctions lists; its secrets read by the real
+ * scripts/read-secret.sh from 0600 files; releases packaged by scripts/package-release.sh,
+ * migrations applied by the deploys.
  */
 export async function createComplianceSandbox(options: ComplianceSandboxOptions): Promise<ComplianceSandbox> {
   const dir = mkdtempSync(join(tmpdir(), `cmp-${options.label}-`));
   const redisPrefix = `cmp-e2e:${randomBytes(4).toString('hex')}:`;
   let db: TestDatabase | undefined;
+  // cutover's own steps (migrations, checks) read these from its environment; instances get them as secrets.
+  const cliEnv: Record<string, string> = { REDIS_URL };
   const cli = (args: string[], file: 'cutover.yml' | 'cutover.canary.yml' = 'cutover.yml', timeoutMs = 180_000) =>
-    runCli([...args, '--config', join(dir, file)], dir, timeoutMs);
+    runCli([...args, '--config', join(dir, file)], dir, timeoutMs, cliEnv);
   const cleanup = async () => {
     const pidFile = join(dir, '.cutover', 'agent.pid');
     let pid = Number.NaN;
@@ -101,20 +104,20 @@ export async function createComplianceSandbox(options: ComplianceSandboxOptions)
       execFileSync('sh', args, { env: { ...process.env, RELEASES_ROOT: dir }, stdio: 'pipe' });
     }
     db = await createTestDatabase(options.label, { prefix: 'cmp' });
+    cliEnv.DATABASE_URL = db.url;
+    // The secrets as scripts/read-secret.sh finds them without AWS: one 0600 file each in .secrets/.
     mkdirSync(join(dir, '.secrets'), { mode: 0o700 });
-    writeFileSync(
-      join(dir, '.secrets/compliance.env'),
-      [
-        `DATABASE_URL=${db.url}`,
-        `REDIS_URL=${REDIS_URL}`,
-        `JWT_SECRET=${TEST_JWT_SECRET}`,
-        'WEBHOOK_SECRET=whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw',
-        'STRIPE_WEBHOOK_SECRET=whsec_e2e_stripe_0123456789abcdef',
-        `DOCUMENT_ENCRYPTION_KEY=${randomBytes(32).toString('hex')}`,
-        '',
-      ].join('\n'),
-      { mode: 0o600 },
-    );
+    mkdirSync(join(dir, 'scripts'));
+    copyFileSync(join(COMPLIANCE_DIR, 'scripts/read-secret.sh'), join(dir, 'scripts/read-secret.sh'));
+    const secrets: Record<string, string> = {
+      DATABASE_URL: db.url,
+      REDIS_URL,
+      JWT_SECRET: TEST_JWT_SECRET,
+      WEBHOOK_SECRET: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw',
+      STRIPE_WEBHOOK_SECRET: 'whsec_e2e_stripe_0123456789abcdef',
+      DOCUMENT_ENCRYPTION_KEY: randomBytes(32).toString('hex'),
+    };
+    for (const [name, value] of Object.entries(secrets)) writeFileSync(join(dir, '.secrets', name), value, { mode: 0o600 });
     const httpPort = await freePort();
     const base = 25_000 + Math.floor(Math.random() * 5) * 200;
     for (const file of ['cutover.yml', 'cutover.canary.yml'] as const) {

@@ -102,12 +102,12 @@ export function createAdminApi({ agent, token }: { agent: Agent; token: string }
 
   app.post('/v1/instances', async (request) => {
     const body = parseBody(startInstanceBodySchema, request.body, 'POST /v1/instances');
-    const { route } = body;
+    const { route, rollout } = body;
     const spec: InstanceSpec = { ...body.spec, health: body.spec.health };
     if (agent.supervisor.get(spec.id)) {
       throw new CutoverError('CUT_ERR_AGENT_REQUEST', `instance ${spec.id} already exists`, { hint: 'use a new instance id' });
     }
-    return { instance: await agent.routing.startInstance(spec, { route }) };
+    return { instance: await agent.routing.startInstance(spec, { route, rollout }) };
   });
 
   app.get<{ Params: { id: string } }>('/v1/instances/:id', async (request) => ({ instance: requireInstance(agent, request.params.id) }));
@@ -122,6 +122,13 @@ export function createAdminApi({ agent, token }: { agent: Agent; token: string }
   app.post<{ Params: { id: string } }>('/v1/instances/:id/route', async (request) => {
     parseBody(emptyBodySchema, request.body, 'POST /v1/instances/:id/route');
     return { instance: agent.routing.route(request.params.id) };
+  });
+
+  app.post<{ Params: { id: string } }>('/v1/instances/:id/settle', async (request) => {
+    parseBody(emptyBodySchema, request.body, 'POST /v1/instances/:id/settle');
+    requireInstance(agent, request.params.id);
+    agent.supervisor.settle(request.params.id);
+    return { instance: agent.supervisor.get(request.params.id) };
   });
 
   app.post<{ Params: { id: string } }>('/v1/instances/:id/unroute', async (request) => {

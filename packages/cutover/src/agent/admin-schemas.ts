@@ -1,5 +1,7 @@
 import { z } from 'zod';
 import { CutoverError } from '../errors/cutover-error.ts';
+import type { RouteSpec } from './proxy/proxy-types.ts';
+import type { InstanceSpec } from './supervisor/instance-spec.ts';
 
 /**
  * The bodies the admin API accepts, strict: an unknown field is refused, not ignored, so a client
@@ -71,6 +73,16 @@ export const instanceSpecSchema = z.strictObject({
   restart: z.strictObject({ maxRestarts: z.number().int().min(0), backoffMs: ms, maxBackoffMs: ms, windowMs: ms }),
   stopTimeoutMs: ms,
 });
+
+/**
+ * Compile-time guard: a field added to InstanceSpec or RouteSpec must be added to its schema here,
+ * or typechecking fails (instead of every deploy being refused with an unknown field).
+ */
+type MissingKeys<T, S extends z.ZodType> = Exclude<keyof T, keyof z.output<S>>;
+const instanceSpecCovered: MissingKeys<InstanceSpec, typeof instanceSpecSchema> extends never ? true : false = true;
+const routeSpecCovered: MissingKeys<Omit<RouteSpec, 'service'>, typeof routeBodySchema> extends never ? true : false = true;
+void instanceSpecCovered;
+void routeSpecCovered;
 
 export const startInstanceBodySchema = z.strictObject({
   spec: instanceSpecSchema,

@@ -40,9 +40,10 @@ export class InstanceRouting {
     supervisor.on('instance:exit', (info: InstanceInfo) => this.onUnavailable(info));
   }
 
-  async startInstance(spec: InstanceSpec, options: { route: boolean }): Promise<InstanceInfo> {
+  /** With `rollout`, a crash, an exit or a lost health check fails the instance at once (see ManagedInstance), until settle(). */
+  async startInstance(spec: InstanceSpec, options: { route: boolean; rollout?: boolean }): Promise<InstanceInfo> {
     if (options.route) this.routed.set(spec.id, spec.service);
-    const info = await this.supervisor.start(spec);
+    const info = await this.supervisor.start(spec, { inRollout: options.rollout });
     this.store.saveInstance({ spec, port: info.port, pid: info.pid, pidStartTicks: startTicksOf(info.pid), routed: options.route });
     this.onState(this.supervisor.get(spec.id) ?? info);
     return this.supervisor.get(spec.id) ?? info;
@@ -132,6 +133,8 @@ export class InstanceRouting {
 
   private onUnavailable(info: InstanceInfo): void {
     if (this.inPool.has(info.spec.id)) this.proxy.setTargetHealthy(info.spec.service, info.spec.id, false);
+    // A failed instance never serves again: it leaves the pool for good (the drain cancels nothing it still answers).
+    if (info.state === 'failed' && this.routed.has(info.spec.id)) void this.unroute(info.spec.id).catch(() => undefined);
   }
 
   private require(id: string): InstanceInfo {

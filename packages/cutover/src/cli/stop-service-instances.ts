@@ -1,4 +1,4 @@
-import { AgentClient } from '../platform/agent-client.ts';
+import type { AgentClient } from '../platform/agent-client.ts';
 
 /**
  * After a first deploy failed (nothing served before it), stops every instance of the service that is
@@ -8,9 +8,4 @@ export async function stopServiceInstances(client: AgentClient, service: string)
   const { instances } = await client.state(service);
   await Promise.allSettled(instances.map((i) => client.stopInstance(i.spec.id)));
   return instances.map((i) => i.spec.id);
-}
-
-/** The same, for a command that has only the data directory. */
-export function stopServiceInstancesIn(dataDir: string, service: string): Promise<string[]> {
-  return stopServiceInstances(new AgentClient(dataDir), service);
 }

@@ -1,9 +1,11 @@
 import { agentPaths } from '../agent/agent-paths.ts';
 import { loadConfig } from '../config/load-config.ts';
+import { DeployLock } from '../controller/deploy-lock.ts';
 import { SqliteTaskRunStore, type TaskRunRecord } from '../controller/tasks/task-run-store.ts';
 import { summarizeTask } from '../controller/tasks/task-scheduler.ts';
 import { openTaskService } from '../controller/tasks/task-service.ts';
 import { CutoverError } from '../errors/cutover-error.ts';
+import { DeploymentStore } from '../store/deployment-store.ts';
 import type { Command } from './command.ts';
 import { formatMs, type Output } from './output.ts';
 import { formatTable } from './table.ts';
@@ -90,6 +92,21 @@ export const tasksCommand: Command = {
 };
 
 async function serve(out: Output, loaded: ReturnType<typeof loadConfig>): Promise<number> {
+  // One scheduler per service: a second one would start every task twice. The lease frees itself if this process dies.
+  const lockStore = new DeploymentStore(agentPaths(loaded.dataDir).deploymentsDb);
+  const attempt = new DeployLock(lockStore).acquire(`tasks:${loaded.config.service}`);
+  if (!attempt.acquired) {
+    lockStore.close();
+    const h = attempt.holder;
+    throw new CutoverError(
+      'CUT_ERR_TASK_SCHEDULER_RUNNING',
+      `the tasks of ${loaded.config.service} are already scheduled by pid ${h.pid} on ${h.host}`,
+      {
+        hint: 'stop that one first; one scheduler per service runs each task once',
+        details: { holder: h },
+      },
+    );
+  }
   const tasks = openTaskService(loaded, {
     onEvent: (event) =>
       out.line(
@@ -106,6 +123,8 @@ async function serve(out: Output, loaded: ReturnType<typeof loadConfig>): Promis
     process.once('SIGTERM', resolve);
   });
   await tasks.close();
+  attempt.lease.release();
+  lockStore.close();
   out.result({ stopped: true });
   return 0;
 }

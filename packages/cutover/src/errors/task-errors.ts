@@ -8,4 +8,5 @@ export const TASK_ERRORS = {
     exitCode: 5,
     title: 'No release serves yet (or the one named is unknown), so there is no directory to run the command in.',
   },
+  CUT_ERR_TASK_SCHEDULER_RUNNING: { exitCode: 4, title: 'Another `cutover tasks serve` already schedules the tasks of this service.' },
 } as const;

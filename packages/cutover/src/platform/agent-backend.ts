@@ -6,7 +6,8 @@ import type { WorkloadBackend } from './workload-backend.ts';
 export function agentBackend(client: AgentClient): WorkloadBackend & TrafficRouter {
   return {
     instances: async (service) => (await client.state(service)).instances,
-    startInstance: (spec, route) => client.startInstance(spec, route),
+    startInstance: (spec, route, rollout) => client.startInstance(spec, route, rollout),
+    settle: (id) => client.settle(id),
     waitHealthy: (id, timeoutMs) => client.waitHealthy(id, timeoutMs),
     stopInstance: (id, timeoutMs) => client.stopInstance(id, timeoutMs),
     setRoute: (spec) => client.setRoute(spec),

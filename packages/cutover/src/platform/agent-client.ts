@@ -82,8 +82,13 @@ export class AgentClient {
     );
   }
 
-  async startInstance(spec: InstanceSpec, route: boolean): Promise<InstanceInfo> {
-    return (await this.call<{ instance: InstanceInfo }>('POST', '/v1/instances', { spec, route })).instance;
+  async startInstance(spec: InstanceSpec, route: boolean, rollout = false): Promise<InstanceInfo> {
+    return (await this.call<{ instance: InstanceInfo }>('POST', '/v1/instances', { spec, route, ...(rollout ? { rollout } : {}) }))
+      .instance;
+  }
+
+  async settle(id: string): Promise<void> {
+    await this.call<{ instance: InstanceInfo }>('POST', `/v1/instances/${encodeURIComponent(id)}/settle`, {});
   }
 
   async instance(id: string): Promise<InstanceInfo> {

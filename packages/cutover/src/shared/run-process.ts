@@ -30,6 +30,8 @@ export interface ProcessResult {
   stderr: string;
   /** stdout and stderr interleaved as they arrived (the tail), for records. */
   output: string;
+  /** All the bytes the child wrote to stdout, kept or not (a reader with a size limit checks it). */
+  stdoutBytes: number;
   timedOut: boolean;
   aborted: boolean;
   durationMs: number;
@@ -69,6 +71,7 @@ export function runProcess(command: string, args: readonly string[], options: Ru
     let stdout = '';
     let stderr = '';
     let output = '';
+    let stdoutBytes = 0;
     let timedOut = false;
     let aborted = false;
     let settled = false;
@@ -84,6 +87,7 @@ export function runProcess(command: string, args: readonly string[], options: Ru
       return next.length > maxBytes ? next.slice(next.length - maxBytes) : next;
     };
     child.stdout?.on('data', (chunk: Buffer) => {
+      stdoutBytes += chunk.length;
       const text = chunk.toString('utf8');
       stdout = keepTail(stdout, text);
       output = keepTail(output, text);
@@ -136,6 +140,7 @@ export function runProcess(command: string, args: readonly string[], options: Ru
         stdout,
         stderr,
         output,
+        stdoutBytes,
         timedOut,
         aborted,
         durationMs: Math.round(performance.now() - startedAt),

@@ -198,11 +198,22 @@ export abstract class GuardedRollout {
     const cause = this.control.aborted as AbortCause;
     for (const analysis of this.#analyses) analysis.abort();
     this.watch.stop();
+    let switchedAtMs = 0;
     const back = await returnToStable(this.ctx, this.deps.router, this.stable, `abort: ${cause.reason}`, (switchMs) => {
+      switchedAtMs = Date.now();
       this.control.settleAbort(`all traffic back on ${this.stable} (weights switched in ${switchMs} ms)`);
     });
-    const abortToSwitchMs = Date.now() - cause.atMs;
-    this.ctx.emit('rollout:aborted', { by: cause.by, reason: cause.reason, stable: this.stable, switchMs: back.switchMs, abortToSwitchMs });
+    // Two different durations: until every new request went to stable, and until the new release had drained and stopped.
+    const abortToSwitchMs = switchedAtMs - cause.atMs;
+    const abortToDrainedMs = Date.now() - cause.atMs;
+    this.ctx.emit('rollout:aborted', {
+      by: cause.by,
+      reason: cause.reason,
+      stable: this.stable,
+      switchMs: back.switchMs,
+      abortToSwitchMs,
+      abortToDrainedMs,
+    });
     return {
       outcome: 'failed',
       reason: cause.reason,

@@ -84,6 +84,9 @@ export async function runRolling(ctx: StrategyContext, config: RollingConfig, de
       const failure = await watch.sleep(config.bakeMs);
       if (failure) return await fail(ctx, watch, failure, batches);
     }
+    // The rollout succeeded: the new instances get their restart policy back.
+    for (const instance of await backend.instances(plan.service))
+      if (instance.spec.release === plan.release) await backend.settle(instance.spec.id).catch(() => undefined);
     return { outcome: 'ok', values: { batches } };
   }
 }
@@ -116,7 +119,7 @@ async function rollProcessType(
       Array.from({ length: size }, async () => {
         const id = buildInstanceId(plan.release, processPlan.processType, ctx.deploymentId, nextSeq());
         watch.add(id);
-        return backend.startInstance({ ...processPlan.template, id }, processPlan.routed);
+        return backend.startInstance({ ...processPlan.template, id }, processPlan.routed, true);
       }),
     );
     for (const info of started) {
@@ -137,8 +140,15 @@ async function rollProcessType(
     const retire = old.splice(0, size);
     const drains = [];
     for (const instance of retire) {
+      // A new instance that failed meanwhile stops the rollout here: no further old capacity goes.
+      if (watch.failure) return watch.failure;
       ctx.emit('instance:retiring', { id: instance.spec.id, release: instance.spec.release });
-      drains.push(await backend.stopInstance(instance.spec.id));
+      // The drain may take long; a failure during it is acted on at once (the stop itself goes on).
+      const stopping = backend.stopInstance(instance.spec.id);
+      stopping.catch(() => undefined); // left running when a failure wins the race
+      const stopped = await watch.race(stopping);
+      if ('failed' in stopped) return stopped.failed;
+      drains.push(stopped);
     }
     const batch = {
       processType: processPlan.processType,
@@ -158,8 +168,12 @@ async function rollProcessType(
     }
   }
   for (const instance of old) {
+    if (watch.failure) return watch.failure;
     ctx.emit('instance:retiring', { id: instance.spec.id, release: instance.spec.release });
-    await backend.stopInstance(instance.spec.id);
+    const stopping = backend.stopInstance(instance.spec.id);
+    stopping.catch(() => undefined);
+    const stopped = await watch.race(stopping);
+    if ('failed' in stopped) return stopped.failed;
   }
   return watch.failure;
 }

@@ -114,3 +114,21 @@ test('cutover tasks: list with next runs, run one now, history; unknown names an
   assert.match(help.stdout, /cutover tasks run <name>/);
   assert.match((await cutover(root, 'run', '--help')).stdout, /--release/);
 });
+
+test('cutover tasks serve schedules until SIGTERM; a second one for the same service is refused', async () => {
+  const root = project();
+  const first = spawn(process.execPath, [BIN, 'tasks', 'serve'], { cwd: root, env: { ...process.env, CI: '1' } });
+  let said = '';
+  first.stdout.on('data', (c) => (said += c));
+  const exited = new Promise<number | null>((resolve) => first.on('close', resolve));
+  const deadline = Date.now() + 60_000;
+  while (!said.includes('scheduling 2 tasks of shop')) {
+    assert.ok(Date.now() < deadline, `tasks serve did not start: ${said}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  const second = await cutover(root, 'tasks', 'serve', '--json');
+  assert.equal(second.code, 4);
+  assert.equal(JSON.parse(second.stdout).error.code, 'CUT_ERR_TASK_SCHEDULER_RUNNING');
+  first.kill('SIGTERM');
+  assert.equal(await exited, 0);
+});

@@ -55,6 +55,7 @@ function backendMethods(b: WorkloadBackend & TrafficRouter): WorkloadBackend & T
   return {
     instances: (s) => b.instances(s),
     startInstance: (spec, route) => b.startInstance(spec, route),
+    settle: (id) => b.settle(id),
     waitHealthy: (id, ms) => b.waitHealthy(id, ms),
     stopInstance: (id, ms) => b.stopInstance(id, ms),
     setRoute: (spec) => b.setRoute(spec),

@@ -281,6 +281,8 @@ describe('canary and blue-green against a real agent', () => {
     );
     const aborted = of('rollout:aborted')[0].data;
     assert.ok((aborted.abortToSwitchMs as number) < 1000, `switch back took ${aborted.abortToSwitchMs} ms`);
+    assert.equal(typeof aborted.abortToDrainedMs, 'number', 'the time until green drained and stopped is its own figure');
+    assert.ok((aborted.abortToDrainedMs as number) >= (aborted.abortToSwitchMs as number));
     assert.deepEqual(await releasesRunning(), ['v4', 'v4']);
   });
 

@@ -3,12 +3,13 @@
 // that domain, so distinct counters of one BIN give distinct PANs, and BINs are prefix-free, so PANs
 // of different BINs differ too: uniqueness is a property of the construction, not a lookup.
 // The order of issued PANs is unpredictable without the key. Expiry and CVC are random.
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { Ff1Decimal } from '../crypto/ff1-decimal.ts';
 import { CardCrypto } from './card-crypto.ts';
 import type { CardKeys } from './card-keys.ts';
 import { withLuhnCheckDigit } from './luhn.ts';
 import type { SandboxBin } from './sandbox-bins.ts';
+import { uuidV7Batch } from './uuid-v7.ts';
 
 /** Expiry years are this many years ahead and up to EXPIRY_SPREAD_YEARS - 1 more. */
 export const EXPIRY_MIN_YEARS_AHEAD = 2;
@@ -96,10 +97,11 @@ export class CardMinter {
     }
     const hashes = this.crypto.hashPans(pans);
     const sealed = this.crypto.seal(secrets);
+    const ids = uuidV7Batch(count);
     const cards = new Array<MintedCard>(count);
     for (let k = 0; k < count; k++) {
       cards[k] = {
-        id: randomUUID(),
+        id: ids[k],
         bin: bin.bin,
         counter: counters[k],
         pan: pans[k],

@@ -99,3 +99,12 @@ test('sandbox BIN lists: networks, ranges, lengths, capacity and prefix overlaps
   assert.match(bad.errors.join('\n'), /outside Mastercard's issuance ranges/);
   assert.match(bad.errors.join('\n'), /American Express PANs are 15 digits long/);
 });
+
+test('UUID v7: version and variant bits, the timestamp in front, distinct ids', async () => {
+  const { uuidV7Batch } = await import('../../src/cards/uuid-v7.ts');
+  const ids = uuidV7Batch(10_000, 0x0123456789ab);
+  assert.equal(new Set(ids).size, ids.length);
+  for (const id of ids.slice(0, 100)) {
+    assert.match(id, /^01234567-89ab-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+  }
+});

@@ -2,7 +2,8 @@ import { sendProblem } from '@cutover/service-kit';
 import type { Redis } from 'ioredis';
 import type { ComplianceContext } from '../compliance-context.ts';
 import { PROBLEM_TYPES } from '../http/parse-body.ts';
-import { recordTransaction, taxStoreFor } from '../tax/tax-routes.ts';
+import { recordTransaction, taxStoreFor, transactionSchema } from '../tax/tax-routes.ts';
+import { verifyStandardWebhook } from './standard-webhooks.ts';
 import { verifyStripeSignature } from './stripe-signature.ts';
 
 /** How long Redis remembers a processed Stripe event id (Stripe retries for up to 3 days). */
@@ -82,6 +83,46 @@ export function registerInboundWebhookRoutes(ctx: ComplianceContext, redis: Redi
         });
       }
       return { received: true, duplicate: false };
+    });
+
+    // The platform's own payment events (Standard Webhooks, signed with WEBHOOK_SECRET): one
+    // `transaction.recorded` per sale, refund or chargeback; `webhook-id` is the idempotency key.
+    scope.post('/webhooks/platform', async (request, reply) => {
+      const raw = request.body as Buffer | undefined;
+      if (!Buffer.isBuffer(raw)) return sendProblem(reply, 400, 'an event body is required', { type: PROBLEM_TYPES.webhookRefused });
+      const header = (name: string) => (typeof request.headers[name] === 'string' ? (request.headers[name] as string) : undefined);
+      const verified = verifyStandardWebhook(
+        ctx.config.WEBHOOK_SECRET,
+        { id: header('webhook-id'), timestamp: header('webhook-timestamp'), signature: header('webhook-signature') },
+        raw.toString('utf8'),
+        Math.floor(Date.now() / 1000),
+      );
+      if (!verified.ok) {
+        request.log.warn({ reason: verified.reason }, 'refused an inbound platform webhook');
+        return sendProblem(reply, verified.reason === 'bad_signature' ? 401 : 400, `webhook signature refused: ${verified.reason}`, {
+          type: PROBLEM_TYPES.webhookRefused,
+        });
+      }
+      let event: { type?: unknown; data?: { venueId?: unknown } & Record<string, unknown> };
+      try {
+        event = JSON.parse(raw.toString('utf8'));
+      } catch {
+        return sendProblem(reply, 400, 'the event is not JSON', { type: PROBLEM_TYPES.webhookRefused });
+      }
+      if (event.type !== 'transaction.recorded') return { received: true, ignored: true };
+      const { venueId, ...fields } = event.data ?? {};
+      const parsed = transactionSchema.safeParse(fields);
+      if (typeof venueId !== 'string' || !/^[0-9a-f-]{36}$/i.test(venueId) || !parsed.success) {
+        return sendProblem(reply, 422, 'data must hold venueId, transactionId, kind, amountCents and occurredAt');
+      }
+      const inserted = await ctx.pool.query(
+        `INSERT INTO inbound_webhook_events (source, event_id, event_type) VALUES ('platform', $1, $2) ON CONFLICT DO NOTHING`,
+        [header('webhook-id'), event.type],
+      );
+      if (inserted.rowCount === 0) return { received: true, duplicate: true };
+      if (!(await ctx.venues.get(venueId))) return sendProblem(reply, 422, `no venue ${venueId}`);
+      const recorded = await recordTransaction(ctx, tax, venueId, parsed.data);
+      return { received: true, duplicate: false, ...recorded };
     });
   });
 }

@@ -32,6 +32,11 @@ export class LoadBalancer<T extends Balanced> {
     return this.#weights === null ? null : Object.fromEntries(this.#weights);
   }
 
+  /** Whether traffic is split: weights are set and more than one release has a share. */
+  get isSplit(): boolean {
+    return this.#weights !== null && this.#weights.length > 1;
+  }
+
   /** Whether the release gets a share of new requests (weights are set and its weight is above 0). */
   isWeighted(release: string): boolean {
     if (this.#weights === null) return false;

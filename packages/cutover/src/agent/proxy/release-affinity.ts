@@ -21,17 +21,19 @@ export interface AffinityPick<T> {
 /**
  * Release choice for routes that configure affinity; routes that do not never reach this code.
  * In order: a forced release (when it has an eligible target), then, while release weights are
- * set, the client's sticky release (cookie, or the header's hash slice) when it still has a share
- * and an eligible target, else the weighted choice (which the cookie then records). Without
- * weights every release is equal, so stickiness has nothing to keep.
+ * split between releases, the client's sticky release (cookie, or the header's hash slice) when it
+ * still has a share and an eligible target, else the weighted choice (which the cookie then
+ * records). Without a split stickiness has nothing to keep: no cookie is set, a held one is cleared.
  */
 export class ReleaseAffinity {
   readonly #cookie: string | null;
   readonly #cookiePrefix: string;
   readonly #header: string | null;
   readonly #force: string | null;
+  readonly #clearCookie: string;
 
   constructor(spec: AffinitySpec) {
+    this.#clearCookie = `${spec.stickyCookie ?? ''}=; Path=/; Max-Age=0; HttpOnly; SameSite=Lax`;
     this.#cookie = spec.stickyCookie ?? null;
     this.#cookiePrefix = `${spec.stickyCookie ?? ''}=`;
     this.#header = spec.stickyHeader?.toLowerCase() ?? null;
@@ -61,7 +63,13 @@ export class ReleaseAffinity {
       const target = balancer.pickInRelease(targets, nowMs, forced);
       if (target !== null) return { target, release: forced, setCookie: null };
     }
-    if (balancer.weights === null) return { target: balancer.pick(targets, nowMs), release: null, setCookie: null };
+    if (!balancer.isSplit) {
+      // Nothing to keep a client on (no weights, or one release takes everything, as before a canary's
+      // first weight and after an abort): no cookie is handed out, and one held from a split is cleared,
+      // so the client is moved and told, and is free to land on the next canary.
+      const target = balancer.pick(targets, nowMs);
+      return { target, release: null, setCookie: cookie !== null && target !== null ? this.#clearCookie : null };
+    }
     if (this.#header !== null && sticky !== null) {
       const release = balancer.releaseAt(hashFraction(sticky));
       const target = release === null ? null : balancer.pickInRelease(targets, nowMs, release);

@@ -55,6 +55,8 @@ export interface ManagedInstanceOptions {
   pidPollIntervalMs: number;
   hooks: InstanceHooks;
   random?: () => number;
+  /** Part of a rollout: fail at the first exit or lost health check instead of restarting (until settle()). */
+  inRollout?: boolean;
 }
 
 const LIVE_STATES: ReadonlySet<InstanceState> = new Set(['starting', 'healthy', 'unhealthy']);
@@ -70,11 +72,13 @@ export class ManagedInstance {
   #stopping: Promise<StopResult> | null = null;
   #terminating: Promise<StopResult> | null = null;
   #detached = false;
+  #inRollout: boolean;
   /** The values of the spec's secrets as read for the current process: memory only, never written. */
   #secretEnv: Record<string, string> = {};
 
   constructor(options: ManagedInstanceOptions) {
     this.#options = options;
+    this.#inRollout = options.inRollout === true;
     this.#info = {
       spec: options.spec,
       port: options.port,
@@ -179,6 +183,15 @@ export class ManagedInstance {
     return this.#stopping;
   }
 
+  get inRollout(): boolean {
+    return this.#inRollout;
+  }
+
+  /** The rollout that started the instance is over: from now on the restart policy applies. */
+  settle(): void {
+    this.#inRollout = false;
+  }
+
   /** Stops probing and watching but leaves the process running (the agent is restarting). */
   detach(): void {
     this.#detached = true;
@@ -211,16 +224,23 @@ export class ManagedInstance {
     if (transition.to === 'healthy') {
       this.#info.healthyAt ??= transition.atMs;
       this.#setState('healthy');
+    } else if (transition.to === 'unhealthy' && this.#inRollout) {
+      this.#failAndStop(`lost its health during its rollout: ${transition.reason}`);
     } else if (transition.to === 'unhealthy') {
       appendSupervisorNote(this.#info.logFile, `unhealthy: ${transition.reason}`);
       this.#setState('unhealthy');
     } else if (transition.to === 'failed') {
-      this.#fail(transition.reason);
-      this.#terminating = this.#terminate(this.#options.spec.stopTimeoutMs).then((result) => {
-        this.#freePort();
-        return result;
-      });
+      this.#failAndStop(transition.reason);
     }
+  }
+
+  /** Failed for good while its process may still run: the process is stopped, then the port freed. */
+  #failAndStop(reason: string): void {
+    this.#fail(reason);
+    this.#terminating = this.#terminate(this.#options.spec.stopTimeoutMs).then((result) => {
+      this.#freePort();
+      return result;
+    });
   }
 
   #onExit(exit: ProcessExit): void {
@@ -243,6 +263,10 @@ export class ManagedInstance {
   #onUnexpectedExit(exit: ProcessExit): void {
     const said = lastAppLogLine(this.#info.logFile);
     const last = `last exit: ${describeExit(exit)}${said ? `; last output: ${said}` : ''}`;
+    if (this.#inRollout) {
+      this.#fail(`exited during its rollout, not restarted (${last})`);
+      return;
+    }
     if (this.#info.healthyAt === null && (exit.code === 127 || exit.code === 126)) {
       const what = exit.code === 127 ? 'command not found' : 'command not executable';
       this.#fail(`${what}: ${this.#options.spec.command} (${last})`);

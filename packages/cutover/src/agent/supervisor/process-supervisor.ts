@@ -68,10 +68,10 @@ export class ProcessSupervisor extends EventEmitter<SupervisorEvents> {
   }
 
   /** Allocates a port, spawns the process and starts health probing; resolves once spawned (not once healthy). */
-  async start(spec: InstanceSpec): Promise<InstanceInfo> {
+  async start(spec: InstanceSpec, options: { inRollout?: boolean } = {}): Promise<InstanceInfo> {
     this.#admit(spec);
     const port = spec.portEnv === null ? null : await this.#ports.allocate();
-    const instance = this.#register(spec, port);
+    const instance = this.#register(spec, port, options.inRollout === true);
     const failure = await instance.spawn();
     if (failure !== null) {
       throw new CutoverError('CUT_ERR_AGENT_SPAWN', `Instance ${spec.id} could not be started: ${failure}.`, {
@@ -159,6 +159,15 @@ export class ProcessSupervisor extends EventEmitter<SupervisorEvents> {
     }
   }
 
+  /** Ends the rollout phase of an instance started with inRollout: the restart policy applies again. */
+  settle(id: string): void {
+    this.#find(id).settle();
+  }
+
+  inRollout(id: string): boolean {
+    return this.#instances.get(id)?.inRollout ?? false;
+  }
+
   get(id: string): InstanceInfo | undefined {
     return this.#instances.get(id)?.info;
   }
@@ -205,10 +214,11 @@ export class ProcessSupervisor extends EventEmitter<SupervisorEvents> {
     }
   }
 
-  #register(spec: InstanceSpec, port: number | null): ManagedInstance {
+  #register(spec: InstanceSpec, port: number | null, inRollout = false): ManagedInstance {
     const instance = new ManagedInstance({
       spec,
       port,
+      inRollout,
       logFile: instanceLogPath(this.#options.logDir, spec.service, spec.id),
       pidPollIntervalMs: this.#options.pidPollIntervalMs ?? DEFAULT_PID_POLL_INTERVAL_MS,
       hooks: {

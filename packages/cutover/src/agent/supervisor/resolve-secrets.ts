@@ -1,6 +1,5 @@
-import { spawn } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
-import { signalProcessGroup } from '../../shared/process-group.ts';
+import { runCommand } from '../../shared/run-process.ts';
 import type { SecretRef } from './instance-spec.ts';
 
 /** The largest value a secret's command may print; more is a failure, not a truncated secret. */
@@ -38,37 +37,24 @@ async function readSecretFile(file: string): Promise<One> {
   }
 }
 
-function runSecretCommand(ref: { command: string; cwd: string; timeoutMs: number }, env: Record<string, string>): Promise<One> {
-  return new Promise((resolve) => {
-    const stdout: Buffer[] = [];
-    let stdoutBytes = 0;
-    let stderr = '';
-    let settled = false;
-    const child = spawn('/bin/sh', ['-c', ref.command], { cwd: ref.cwd, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
-    const finish = (result: One): void => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(timer);
-      if (child.pid !== undefined) signalProcessGroup(child.pid, 'SIGKILL');
-      resolve(result);
-    };
-    const timer = setTimeout(() => finish({ ok: false, failure: `"${ref.command}" timed out after ${ref.timeoutMs} ms` }), ref.timeoutMs);
-    child.stdout.on('data', (chunk: Buffer) => {
-      stdoutBytes += chunk.length;
-      if (stdoutBytes > MAX_SECRET_BYTES) finish({ ok: false, failure: `"${ref.command}" printed more than ${MAX_SECRET_BYTES} bytes` });
-      else stdout.push(chunk);
-    });
-    child.stderr.on('data', (chunk: Buffer) => {
-      if (stderr.length < STDERR_QUOTE_BYTES) stderr += chunk.toString('utf8');
-    });
-    child.on('error', (error) => finish({ ok: false, failure: `"${ref.command}" could not run: ${error.message}` }));
-    child.on('close', (code, signal) => {
-      if (code === 0) return finish({ ok: true, value: withoutFinalNewline(Buffer.concat(stdout).toString('utf8')) });
-      const said = stderr.trim().slice(0, STDERR_QUOTE_BYTES).replace(/\s+/g, ' ');
-      const how = code === null ? `was killed by ${signal}` : `exited with ${code}`;
-      finish({ ok: false, failure: `"${ref.command}" ${how}${said ? `: ${said}` : ''}` });
-    });
+async function runSecretCommand(ref: { command: string; cwd: string; timeoutMs: number }, env: Record<string, string>): Promise<One> {
+  const result = await runCommand(ref.command, {
+    cwd: ref.cwd,
+    env,
+    timeoutMs: ref.timeoutMs,
+    maxOutputBytes: MAX_SECRET_BYTES,
+    // Whatever the command left running (a credential helper's agent) goes with it.
+    reapGroupOnExit: true,
+    killGraceMs: 0,
   });
+  if (result.spawnError) return { ok: false, failure: `"${ref.command}" could not run: ${result.spawnError}` };
+  if (result.timedOut) return { ok: false, failure: `"${ref.command}" timed out after ${ref.timeoutMs} ms` };
+  if (result.stdoutBytes > MAX_SECRET_BYTES) return { ok: false, failure: `"${ref.command}" printed more than ${MAX_SECRET_BYTES} bytes` };
+  if (result.exitCode === 0) return { ok: true, value: withoutFinalNewline(result.stdout) };
+  // Only stderr is quoted: stdout is the value.
+  const said = result.stderr.trim().slice(0, STDERR_QUOTE_BYTES).replace(/\s+/g, ' ');
+  const how = result.exitCode === null ? `was killed by ${result.signal}` : `exited with ${result.exitCode}`;
+  return { ok: false, failure: `"${ref.command}" ${how}${said ? `: ${said}` : ''}` };
 }
 
 function withoutFinalNewline(text: string): string {

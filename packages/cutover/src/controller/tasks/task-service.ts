@@ -21,15 +21,17 @@ export interface TaskService {
 
 export function openTaskService(
   loaded: LoadedConfig,
-  options: { clock?: TaskClock; onEvent?: (event: TaskEvent) => void } = {},
+  options: { clock?: TaskClock; onEvent?: (event: TaskEvent) => void; notifier?: Notifier } = {},
 ): TaskService {
   const file = agentPaths(loaded.dataDir).deploymentsDb;
   const service = loaded.config.service;
   const deployments = new DeploymentStore(file);
   const runs = new SqliteTaskRunStore(file);
-  const notifications = new NotificationStore(file);
-  const notifier = new Notifier({ service, webhooks: loaded.config.notify.webhooks, store: notifications, root: loaded.root });
-  notifier.resume();
+  // A shared notifier (the controller's) is used as is; otherwise this service has its own.
+  const notifications = options.notifier ? null : new NotificationStore(file);
+  const notifier =
+    options.notifier ?? new Notifier({ service, webhooks: loaded.config.notify.webhooks, store: notifications!, root: loaded.root });
+  if (!options.notifier) notifier.resume();
   const scheduler = new TaskScheduler({
     service,
     tasks: loaded.config.tasks,
@@ -47,10 +49,12 @@ export function openTaskService(
     notifier,
     async close({ settleMs = 2_000 } = {}) {
       await scheduler.stop();
-      await notifier.settled(settleMs);
-      notifier.stop();
+      if (notifications) {
+        await notifier.settled(settleMs);
+        notifier.stop();
+        notifications.close();
+      }
       runs.close();
-      notifications.close();
       deployments.close();
     },
   };

@@ -45,7 +45,42 @@ describe('proxy release affinity', () => {
     assert.deepEqual([...released].sort(), ['v1', 'v2']);
     proxy.setReleaseWeights('shop', null);
     const spread = await ask({ port, headers: { cookie: 'cutover-release=v2' } });
-    assert.ok(!(spread.headers['set-cookie'] ?? []).some((c) => c.startsWith('cutover-release=')), 'no weights, no stickiness');
+    assert.ok(
+      (spread.headers['set-cookie'] ?? []).includes('cutover-release=; Path=/; Max-Age=0; HttpOnly; SameSite=Lax'),
+      'no weights, no stickiness: the held cookie is cleared',
+    );
+  });
+
+  test('no cookie while one release takes everything; clients of a canary that was aborted are moved and told', async (t) => {
+    const { proxy, port } = await startProxy(t);
+    proxy.setRoute(route('shop', { stickyCookie: 'cutover-release' }));
+    for (const [id, release] of [
+      ['stable', 'v1'],
+      ['canary', 'v2'],
+    ] as const) {
+      const upstream = await startUpstream(t, id);
+      proxy.addTarget('shop', { id, release, host: '127.0.0.1', port: upstream.port });
+    }
+    const sticky = (reply: { headers: { 'set-cookie'?: string[] } }) =>
+      (reply.headers['set-cookie'] ?? []).find((c) => c.startsWith('cutover-release='));
+    // Pinned on stable before the canary's first weight: a client then must not be pinned for the whole canary.
+    proxy.setReleaseWeights('shop', { v1: 100 });
+    const early = await ask({ port });
+    assert.equal(json<{ id: string }>(early).id, 'stable');
+    assert.equal(sticky(early), undefined, 'no split, no cookie');
+    proxy.setReleaseWeights('shop', { v1: 50, v2: 50 });
+    const seen = new Set<string>();
+    let onCanary = '';
+    for (let i = 0; i < 20 && onCanary === ''; i++) {
+      const reply = await ask({ port });
+      seen.add(json<{ id: string }>(reply).id);
+      if (json<{ id: string }>(reply).id === 'canary') onCanary = sticky(reply) ?? '';
+    }
+    assert.match(onCanary, /^cutover-release=v2;/, 'the early client, without a cookie, can reach the canary');
+    proxy.setReleaseWeights('shop', { v1: 100 }); // the abort
+    const moved = await ask({ port, headers: { cookie: 'cutover-release=v2' } });
+    assert.equal(json<{ id: string }>(moved).id, 'stable');
+    assert.equal(sticky(moved), 'cutover-release=; Path=/; Max-Age=0; HttpOnly; SameSite=Lax', 'told: its canary cookie is cleared');
   });
 
   test('a forced release reaches a release without a share; a retry stays inside it', async (t) => {

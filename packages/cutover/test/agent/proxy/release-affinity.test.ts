@@ -96,17 +96,25 @@ describe('ReleaseAffinity', () => {
       assert.equal(again.target?.release, first.release);
       assert.equal(again.setCookie, null);
     }
+    const gone = balancer({ v1: 60, v3: 40 });
+    const replaced = affinity.pick(gone, TARGETS, 1000, ['cookie', 'cr=v2']);
+    assert.notEqual(replaced.target?.release, 'v2');
+    assert.equal(replaced.setCookie, `cr=${replaced.target?.release}; Path=/; HttpOnly; SameSite=Lax`);
     const aborted = balancer({ v1: 100 });
     const moved = affinity.pick(aborted, TARGETS, 1000, ['cookie', 'cr=v2']);
     assert.equal(moved.target?.release, 'v1');
-    assert.equal(moved.setCookie, 'cr=v1; Path=/; HttpOnly; SameSite=Lax');
+    assert.equal(moved.setCookie, 'cr=; Path=/; Max-Age=0; HttpOnly; SameSite=Lax', 'no split any more: moved, and the cookie cleared');
   });
 
-  test('without weights nothing is sticky and no cookie is set', () => {
+  test('without a split nothing is sticky: no cookie is set, a held one is cleared', () => {
     const affinity = ReleaseAffinity.of({ stickyCookie: 'cr', stickyHeader: 'x-user' })!;
     const pick = affinity.pick(balancer(null), TARGETS, 1000, ['cookie', 'cr=v2', 'x-user', 'u1']);
-    assert.equal(pick.setCookie, null);
+    assert.equal(pick.setCookie, 'cr=; Path=/; Max-Age=0; HttpOnly; SameSite=Lax');
     assert.equal(pick.release, null);
+    for (const weights of [null, { v1: 100 }, { v1: 100, v2: 0 }] as (Record<string, number> | null)[]) {
+      const fresh = affinity.pick(balancer(weights), TARGETS, 1000, []);
+      assert.equal(fresh.setCookie, null, JSON.stringify(weights));
+    }
   });
 
   test('the sticky header hashes a user onto one release, the same one every time', () => {
