@@ -29,8 +29,8 @@ export function createAgent(loaded: LoadedConfig): Agent {
     portRange: [agent.portRange[0], agent.portRange[1]],
     logMaxBytes: agent.logMaxBytes,
     logKeepFiles: agent.logKeepFiles,
-    controllerCommand: [process.execPath, CLI_BIN, 'controller', '--data-dir', loaded.dataDir],
     keepInstanceLogs: agent.keepInstanceLogs,
+    controllerCommand: [process.execPath, CLI_BIN, 'controller', '--data-dir', loaded.dataDir],
   });
 }
 

@@ -41,7 +41,6 @@ export const deployCommand: Command = {
   },
 };
 
-/** Instances of the service before a deploy (undefined when the agent cannot say: then nothing is cleaned up). */
 export function parseSkips(options: Record<string, unknown>): SkipCheck[] {
   const names = (options['skip-check'] as string[] | undefined) ?? [];
   if (names.length === 0) return [];

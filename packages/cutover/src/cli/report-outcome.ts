@@ -4,7 +4,10 @@ import { failedInstanceOutput } from './instance-output-tail.ts';
 import type { Output } from './output.ts';
 import { formatMs } from './output.ts';
 
-/** Prints the end of a deployment and maps it to the exit code. */
+/**
+ * Prints the end of a deployment and maps it to the exit code. With the data directory, a failure
+ * shows the last output of the instances that failed.
+ */
 export async function reportOutcome(out: Output, outcome: DeployOutcome, dataDir?: string): Promise<number> {
   const { record } = outcome;
   const took = formatMs((record.endedAt ?? Date.now()) - record.startedAt);

@@ -1,4 +1,4 @@
-import { AgentClient } from '../platform/agent-client.ts';
+import type { AgentClient } from '../platform/agent-client.ts';
 
 /**
  * After a first deploy failed (nothing served before it), stops every instance of the service that is

@@ -18,8 +18,9 @@ export function currentRelease(instances: { spec: { release: string }; inPool?: 
 
 /**
  * Deployments recorded as 'running' whose process is gone (no live lock holder runs them): the ids,
- * with why. Reads only, so read-only verbs (status, history) can show the truth without writing it.
- * Those the controller runs (they have a submission) are not: a restarted controller runs them on.
+ * with why. Those the controller runs (recorded with a submission) are left alone: a restarted
+ * controller runs them on. Reads only, so read-only verbs (status, history) can show the truth
+ * without writing it.
  */
 export function findInterrupted(store: DeploymentStore, service: string): Map<number, string> {
   const holder = new DeployLock(store).holder(deployLockName(service));

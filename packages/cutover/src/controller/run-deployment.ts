@@ -39,12 +39,10 @@ export interface AcceptedDeployment {
   run: DeploymentRun;
   lease: DeployLease;
   options: RunOptions;
-  /** Where release exports and builds live (pruned after the deployment to keepReleases). */
-  releasesDir: string;
-  /** Instances of the service before this deployment: a first deploy (none) that fails stops what it started. */
-  instancesBefore: number;
   /** The notify: webhooks of cutover.yml, queued, never awaited by a step (a receiver that is down cannot fail or slow a deploy). */
   notifications: DeploymentNotifier;
+  /** Where release copies live (pruned to keepReleases after the deployment). */
+  releasesDir: string;
 }
 
 /**
@@ -105,7 +103,7 @@ export async function acceptDeployment(
     const run = buildRun(request, store, client, lease, { deploymentId, releaseDir, previousName, resumedFrom: null });
     if (request.skipChecks?.length) run.recorder.facts({ skippedChecks: request.skipChecks });
     notifications.started({ service, id: deploymentId, release: request.release, fromRelease: serving, kind: request.kind });
-    return { run, lease, options, notifications, releasesDir: client.paths.releasesDir, instancesBefore: before.length };
+    return { run, lease, options, notifications, releasesDir: client.paths.releasesDir };
   } catch (error) {
     lease.release();
     await notifications.close();
@@ -161,14 +159,7 @@ export async function resumeDeployment(
     fromRelease: record.fromRelease,
     kind: record.kind,
   });
-  return {
-    run,
-    lease,
-    options: { abortOnSigint: false },
-    notifications,
-    releasesDir: client.paths.releasesDir,
-    instancesBefore: submission.instancesBefore ?? 1,
-  };
+  return { run, lease, options: { abortOnSigint: false }, notifications, releasesDir: client.paths.releasesDir };
 }
 
 /** Runs an accepted deployment to its end and frees its lock. A lost lock ends it as interrupted. */
@@ -176,8 +167,7 @@ export async function runAccepted(accepted: AcceptedDeployment): Promise<DeployO
   const { run, lease, notifications } = accepted;
   try {
     const outcome = await runPipeline(run, accepted.options);
-    // A deploy onto nothing that failed stops what it started, as a deploy over a serving release does.
-    if (outcome.state !== 'succeeded' && accepted.instancesBefore === 0) await stopEverything(run);
+    await stopFailedFirstDeploy(run, outcome);
     await pruneHistory(run, accepted.releasesDir);
     notifications.ended(outcome.state as Exclude<DeploymentState, 'running'>, outcome.reason);
     return outcome;
@@ -193,11 +183,12 @@ export async function runAccepted(accepted: AcceptedDeployment): Promise<DeployO
   }
 }
 
-async function stopEverything(run: DeploymentRun): Promise<void> {
+/** A first deploy (nothing served before it) that failed stops what it started, as a later deploy does. */
+async function stopFailedFirstDeploy(run: DeploymentRun, outcome: DeployOutcome): Promise<void> {
+  if (outcome.state === 'succeeded' || run.request.kind !== 'deploy' || outcome.record.fromRelease !== null) return;
   const left = await run.backend.instances(run.service).catch(() => []);
-  await Promise.allSettled(left.map((i) => run.backend.stopInstance(i.spec.id)));
-  if (left.length > 0)
-    run.recorder.event('deployment:cleaned-up', { stopped: left.map((i) => i.spec.id), reason: 'a first deploy that failed' });
+  await Promise.allSettled(left.map((instance) => run.backend.stopInstance(instance.spec.id)));
+  if (left.length > 0) run.recorder.event('deployment:first-deploy-stopped', { instances: left.map((i) => i.spec.id) });
 }
 
 function takeLock(store: DeploymentStore, service: string, resumingId?: number): DeployLease {

@@ -17,9 +17,9 @@ export function fencedBackend<B extends WorkloadBackend & TrafficRouter>(backend
     ...backend,
     startInstance: guard(backend.startInstance),
     stopInstance: guard(backend.stopInstance),
+    settle: guard(backend.settle),
     setRoute: guard(backend.setRoute),
     setWeights: guard(backend.setWeights),
     unroute: guard(backend.unroute),
-    settle: guard(backend.settle),
   };
 }

@@ -55,8 +55,8 @@ function backendMethods(b: WorkloadBackend & TrafficRouter): WorkloadBackend & T
   return {
     instances: (s) => b.instances(s),
     startInstance: (spec, route) => b.startInstance(spec, route),
-    waitHealthy: (id, ms) => b.waitHealthy(id, ms),
     settle: (id) => b.settle(id),
+    waitHealthy: (id, ms) => b.waitHealthy(id, ms),
     stopInstance: (id, ms) => b.stopInstance(id, ms),
     setRoute: (spec) => b.setRoute(spec),
     setWeights: (s, w) => b.setWeights(s, w),
