@@ -115,6 +115,8 @@ export function failureOf(instance: AgentInstance, wasHealthy: boolean): string 
   const id = instance.spec.id;
   const exit = instance.lastExit ? ` (exit code ${instance.lastExit.code ?? 'none'}, signal ${instance.lastExit.signal ?? 'none'})` : '';
   if (instance.restarts > 0 || instance.state === 'restarting') return `instance ${id} crashed${exit}`;
+  // A rollout instance that exits is failed by the agent at once, never restarted: once healthy, that exit is a crash.
+  if (instance.state === 'failed' && wasHealthy && instance.lastExit) return `instance ${id} crashed: ${instance.failure ?? 'exited'}`;
   if (instance.state === 'failed') return `instance ${id} failed: ${instance.failure ?? 'unknown reason'}${exit}`;
   if (instance.state === 'stopped' || instance.state === 'stopping') return `instance ${id} stopped unexpectedly${exit}`;
   if (instance.state === 'unhealthy' && wasHealthy) return `instance ${id} failed its health check after becoming healthy`;

@@ -57,7 +57,7 @@ describe('instances started as part of a rollout', () => {
     const info = await startHealthy(true);
     process.kill(info.pid!, 'SIGKILL');
     await until(() => agent.supervisor.get(info.spec.id)?.state === 'failed', 'failed');
-    assert.match(agent.supervisor.get(info.spec.id)!.failure ?? '', /exited during its rollout, not restarted/);
+    assert.match(agent.supervisor.get(info.spec.id)!.failure ?? '', /exited with signal SIGKILL during its rollout, not restarted/);
     assert.ok(!states.get(info.spec.id)!.includes('restarting'), `states: ${states.get(info.spec.id)}`);
     assert.equal(agent.routing.isInPool(info.spec.id), false);
     await until(() => !targetIds().includes(info.spec.id), 'gone from the proxy targets');

@@ -29,6 +29,13 @@ test('failureOf: crashes, failures, exits and lost health are failures; starting
   assert.match(failureOf(instance({ restarts: 1, lastExit: { code: 1, signal: null, atMs: 0 } }), true) ?? '', /crashed \(exit code 1/);
   assert.match(failureOf(instance({ state: 'failed', failure: 'start timeout' }), false) ?? '', /failed: start timeout/);
   assert.match(failureOf(instance({ state: 'stopped' }), true) ?? '', /stopped unexpectedly/);
+  const exited = {
+    state: 'failed',
+    failure: 'exited with code 1 during its rollout, not restarted',
+    lastExit: { code: 1, signal: null, atMs: 0 },
+  } as const;
+  assert.equal(failureOf(instance(exited), true), 'instance v2.web.d1.1 crashed: exited with code 1 during its rollout, not restarted');
+  assert.match(failureOf(instance(exited), false) ?? '', /failed: exited with code 1/);
 });
 
 test('the watch interrupts a pending wait as soon as an instance fails', async () => {

@@ -264,7 +264,7 @@ export class ManagedInstance {
     const said = lastAppLogLine(this.#info.logFile);
     const last = `last exit: ${describeExit(exit)}${said ? `; last output: ${said}` : ''}`;
     if (this.#inRollout) {
-      this.#fail(`exited during its rollout, not restarted (${last})`);
+      this.#fail(`exited with ${describeExit(exit)} during its rollout, not restarted${said ? ` (last output: ${said})` : ''}`);
       return;
     }
     if (this.#info.healthyAt === null && (exit.code === 127 || exit.code === 126)) {
