@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Agent, type AgentAddress } from '../agent/agent.ts';
 import { agentPaths } from '../agent/agent-paths.ts';
+import { writeEnvironmentMarker } from '../config/environment-marker.ts';
 import type { LoadedConfig } from '../config/load-config.ts';
 import { CutoverError, isCutoverError } from '../errors/cutover-error.ts';
 import { ERROR_CODES, type ErrorCode } from '../errors/registry.ts';
@@ -57,6 +58,8 @@ export async function runAgentInProcess(loaded: LoadedConfig, onReady?: (address
     setTimeout(() => process.exit(isCutoverError(startError) ? startError.exitCode : 70), 100).unref();
     throw startError;
   }
+  // The data directory names its environment, so another environment's config is refused there.
+  writeEnvironmentMarker(loaded.dataDir, loaded.environment?.name ?? null);
   let stopping = false;
   const done = new Promise<number>((resolve) => {
     const stop = (stopInstances: boolean) => {
@@ -110,7 +113,8 @@ export async function startBackgroundAgent(loaded: LoadedConfig): Promise<void> 
   const log = openSync(paths.agentLog, 'a', PRIVATE_FILE_MODE);
   chmodSync(paths.agentLog, PRIVATE_FILE_MODE);
   const bin = fileURLToPath(new URL('../../bin/cutover.js', import.meta.url));
-  const child = spawn(process.execPath, [bin, 'agent', '--config', loaded.file], {
+  const environment = loaded.environment ? ['--env', loaded.environment.name] : [];
+  const child = spawn(process.execPath, [bin, 'agent', '--config', loaded.file, ...environment], {
     detached: true,
     stdio: ['ignore', log, log],
     cwd: loaded.root,

@@ -35,6 +35,11 @@ export interface Command {
 /** Options every command accepts. */
 export const GLOBAL_OPTIONS: Record<string, OptionSpec> = {
   config: { type: 'string', short: 'c', help: 'path to cutover.yml (default: ./cutover.yml)' },
+  env: {
+    type: 'string',
+    short: 'e',
+    help: 'environment: merge cutover.<env>.yml over cutover.yml, with its own records and lock (default: $CUTOVER_ENV, else none)',
+  },
   json: { type: 'boolean', help: 'machine-readable JSON output' },
   help: { type: 'boolean', short: 'h', help: 'show help for this command' },
 };

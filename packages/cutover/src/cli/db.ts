@@ -83,7 +83,7 @@ export const dbCommand: Command = {
         const created = await failStepOnError(step, createBackup({ loaded, log: progress, signal: controller.signal }));
         const { manifest } = created;
         step.done(`${formatBytes(manifest.sizeBytes)} in ${formatMs(manifest.durationMs)}`);
-        const restoreCommand = buildRestoreCommand(manifest.id, loaded.file);
+        const restoreCommand = buildRestoreCommand(manifest.id, loaded.file, loaded.environment?.name);
         let verified: boolean | null = null;
         let problems: string[] = [];
         if (options.verify) {

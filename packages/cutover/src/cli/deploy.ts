@@ -3,19 +3,21 @@ import type { SkipCheck } from '../controller/pipeline.ts';
 import { CutoverError } from '../errors/cutover-error.ts';
 import { type Command, EXIT_DEPLOY, EXIT_DETACHED } from './command.ts';
 import { submitAndFollow } from './follow-deployment.ts';
+import { checkPromotion } from './promotion-check.ts';
 
 export { reportOutcome } from './report-outcome.ts';
 
 export const deployCommand: Command = {
   name: 'deploy',
   summary: 'roll a release out with zero downtime, rolling back by itself on failure',
-  usage: 'cutover deploy <release> [--detach] [--skip-check NAME --reason TEXT]',
+  usage: 'cutover deploy <release> [--env ENV [--from ENV]] [--detach] [--skip-check NAME --reason TEXT]',
   description: [
     'Hands <release> to the controller beside the agent, which runs the whole pipeline: lock, checks,',
     'backup, migrations, health-gated rollout, validation; on failure the previous release is restored.',
     'The command follows the deployment live; the deployment never depends on it: Ctrl-C, SIGHUP or a',
     'closed terminal leave it running ("cutover watch" follows it again, "cutover abort" stops it).',
     'With --detach it returns (exit 0) as soon as the controller recorded the deployment.',
+    'With --from staging it is a promotion: refused unless <release> succeeded in staging (and was not rolled back there since).',
     '',
     'Where <release> is found, by the release: section of cutover.yml:',
     '  source: directory  the directory release.path names, {release} replaced: releases/<release>/ by default,',
@@ -27,6 +29,10 @@ export const deployCommand: Command = {
     detach: { type: 'boolean', help: 'return as soon as the controller accepted the deployment (prints its id)' },
     'skip-check': { type: 'string', multiple: true, help: 'skip a pre-deploy check by name (needs --reason; recorded)' },
     reason: { type: 'string', help: 'why the checks are skipped (kept in the record)' },
+    from: {
+      type: 'string',
+      help: 'promote: refuse unless <release> succeeded in this environment first (e.g. --env production --from staging)',
+    },
   },
   exitCodes: { ...EXIT_DEPLOY, 3: 'the agent or the controller is not running, or refused the request', ...EXIT_DETACHED },
   async run({ args, options, out, cwd }) {
@@ -37,7 +43,9 @@ export const deployCommand: Command = {
       });
     }
     const loaded = loadConfig(cwd, options.config as string | undefined);
-    return submitAndFollow(out, loaded, { release, kind: 'deploy', skipChecks: parseSkips(options), detach: Boolean(options.detach) });
+    const promotedFrom = options.from ? checkPromotion(loaded, options.from as string, release) : undefined;
+    const detach = Boolean(options.detach);
+    return submitAndFollow(out, loaded, { release, kind: 'deploy', skipChecks: parseSkips(options), detach, promotedFrom });
   },
 };
 

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { userInfo } from 'node:os';
+import { configFlagsText } from '../config/config-flags.ts';
 import type { LoadedConfig } from '../config/load-config.ts';
 import { ControllerClient } from '../controller/controller-client.ts';
 import { SILENT_OBSERVER } from '../controller/deployment-recorder.ts';
@@ -19,6 +20,8 @@ export interface SubmitOptions {
   skipChecks?: SkipCheck[];
   /** Return once accepted instead of following. */
   detach?: boolean;
+  /** deploy --from ENV: where the release succeeded first (kept in the record). */
+  promotedFrom?: { environment: string; deploymentId: number; endedAt: number | null };
 }
 
 /**
@@ -32,10 +35,12 @@ export async function submitAndFollow(out: Output, loaded: LoadedConfig, options
   const id = await controller.submit({
     configFile: loaded.file,
     configText: readFileSync(loaded.file, 'utf8'),
+    ...(loaded.environment && { environment: { ...loaded.environment, text: readFileSync(loaded.environment.file, 'utf8') } }),
     release: options.release,
     kind: options.kind,
     actor: process.env.CUTOVER_ACTOR ?? userInfo().username,
     skipChecks: options.skipChecks ?? [],
+    ...(options.promotedFrom && { promotedFrom: options.promotedFrom }),
   });
   if (options.detach) {
     out.result({ deploymentId: id, state: 'running' });
@@ -111,5 +116,5 @@ export async function followDeployment(out: Output, loaded: LoadedConfig, id: nu
 }
 
 function configFlag(loaded: LoadedConfig): string {
-  return loaded.file === `${process.cwd()}/cutover.yml` ? '' : ` --config ${loaded.file}`;
+  return configFlagsText(loaded);
 }

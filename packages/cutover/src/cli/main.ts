@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import { runInEnvironment } from '../config/environment-selection.ts';
 import { CutoverError } from '../errors/cutover-error.ts';
 import { ERROR_CODES } from '../errors/registry.ts';
 import { COMMON_EXIT_CODES, type Command, GLOBAL_OPTIONS, type OptionSpec } from './command.ts';
@@ -40,12 +41,10 @@ export async function main(argv: string[]): Promise<number> {
       process.stdout.write(renderCommandHelp(command));
       return 0;
     }
-    return await command.run({
-      args: parsed.positionals,
-      options: parsed.values as Record<string, string | boolean | string[] | undefined>,
-      out,
-      cwd: process.cwd(),
-    });
+    const options = parsed.values as Record<string, string | boolean | string[] | undefined>;
+    return await runInEnvironment(options.env as string | undefined, () =>
+      command.run({ args: parsed.positionals, options, out, cwd: process.cwd() }),
+    );
   } catch (error) {
     out.error(error);
     if (error instanceof CutoverError) return error.exitCode;
@@ -63,7 +62,7 @@ function renderOverview(): string {
     'Commands:',
     ...COMMANDS.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`),
     '',
-    'Every command takes --config <path>, --json and --help.',
+    'Every command takes --config <path>, --env <environment>, --json and --help.',
     '"cutover help config" lists every key of cutover.yml; "cutover help <command>" shows a command\'s help.',
     'Start here: "cutover init" writes a cutover.yml, "cutover up" starts the agent and the service.',
     '',

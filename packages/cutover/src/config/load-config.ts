@@ -1,10 +1,14 @@
 import { closeSync, existsSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
-import { dirname, isAbsolute, resolve } from 'node:path';
+import { basename, dirname, isAbsolute, resolve } from 'node:path';
 import { type Document, isMap, isScalar, type LineCounter } from 'yaml';
 import type { z } from 'zod';
 import { CutoverError } from '../errors/cutover-error.ts';
+import * as D from './defaults.ts';
 import { describeIssue } from './describe-issue.ts';
 import { parseEnvFile } from './env-file.ts';
+import { readEnvironmentMarker } from './environment-marker.ts';
+import { type EnvironmentOverlay, findOverlay, isPlainMap, mergeOverlay, sourceOfPath } from './environment-overlay.ts';
+import { selectedEnvironment } from './environment-selection.ts';
 import { MAX_CONFIG_BYTES, readYaml, tooLarge } from './read-yaml.ts';
 import { configSchema, type ParsedConfig } from './schema.ts';
 import { type CrossFieldProblem, validateCrossFields } from './validate-cross-fields.ts';
@@ -18,10 +22,13 @@ export interface ConfigProblem {
   message: string;
   /** zod's issue code (invalid_type, too_small, unrecognized_keys, custom...). */
   issue: string;
+  /** The file the problem is in: the base file, or the environment's overlay that set the value. */
+  file?: string;
   line?: number;
   /** For a rule between two keys: the other key, and its line. */
   otherPath?: string;
   otherLine?: number;
+  otherFile?: string;
 }
 
 /** A validated, frozen config plus where it came from. */
@@ -32,8 +39,15 @@ export interface LoadedConfig {
   config: ParsedConfig;
   /** Env for every process: env files first, then `env:`; later wins. */
   env: Readonly<Record<string, string>>;
-  /** Absolute data directory of the agent. */
+  /** Absolute data directory of the agent (an environment's own: records, lock, releases). */
   dataDir: string;
+  /** The environment (--env, CUTOVER_ENV) whose overlay was merged over `file`; null: the base file alone. */
+  environment: EnvironmentOverlay | null;
+}
+
+/** An environment's overlay as text, the way a submission carries it to the controller. */
+export interface OverlaySource extends EnvironmentOverlay {
+  text: string;
 }
 
 /** Finds cutover.yml: an explicit path, or ./cutover.yml. */
@@ -48,16 +62,31 @@ export function resolveConfigPath(cwd: string, explicit?: string): string {
   return file;
 }
 
-/** Reads, validates and freezes cutover.yml. Throws CUT_ERR_CONFIG_* listing every problem; starts nothing. */
-export function loadConfig(cwd: string, explicit?: string): LoadedConfig {
+/**
+ * Reads, validates and freezes cutover.yml, with the overlay of the environment asked for (--env,
+ * CUTOVER_ENV) merged over it. Throws CUT_ERR_CONFIG_* listing every problem with the file it is in;
+ * starts nothing.
+ */
+export function loadConfig(
+  cwd: string,
+  explicit?: string,
+  environment: { name: string; from: string } | undefined = selectedEnvironment(),
+): LoadedConfig {
   const file = resolveConfigPath(cwd, explicit);
-  let text: string;
+  const text = readConfigFile(file);
+  const overlay = environment ? findOverlay(file, environment.name, environment.from) : undefined;
+  const loaded = parseConfigText(text, file, overlay && { ...overlay, text: readConfigFile(overlay.file) });
+  checkDataDirEnvironment(loaded);
+  return loaded;
+}
+
+function readConfigFile(file: string): string {
   try {
     const stats = statSync(file);
     if (!stats.isFile()) throw Object.assign(new Error('not a regular file'), { code: stats.isDirectory() ? 'EISDIR' : 'ENOTFILE' });
     // A file over the limit is refused from its head, never read whole.
     if (stats.size > MAX_CONFIG_BYTES) throw tooLarge(file, readHead(file, MAX_CONFIG_BYTES), stats.size);
-    text = readFileSync(file, 'utf8');
+    return readFileSync(file, 'utf8');
   } catch (error) {
     if (error instanceof CutoverError) throw error;
     const code = (error as NodeJS.ErrnoException).code;
@@ -71,7 +100,6 @@ export function loadConfig(cwd: string, explicit?: string): LoadedConfig {
       },
     );
   }
-  return parseConfigText(text, file);
 }
 
 function readHead(file: string, bytes: number): string {
@@ -85,9 +113,10 @@ function readHead(file: string, bytes: number): string {
   }
 }
 
-export function parseConfigText(text: string, file: string): LoadedConfig {
+/** Validates config text (and an environment's overlay over it, as loadConfig does); reads no file but env files. */
+export function parseConfigText(text: string, file: string, overlay?: OverlaySource): LoadedConfig {
   try {
-    return validateConfigText(text, file);
+    return validateConfigText(text, file, overlay);
   } catch (error) {
     if (error instanceof CutoverError) throw error;
     // A safety net: whatever the YAML library or a schema throws is still a config error, with a line.
@@ -99,44 +128,145 @@ export function parseConfigText(text: string, file: string): LoadedConfig {
   }
 }
 
-function validateConfigText(text: string, file: string): LoadedConfig {
-  const { doc, lineCounter, data } = readYaml(text, file);
-  const raw = withoutExtensionKeys(data);
-  const result = configSchema.safeParse(raw);
-  const problems: ConfigProblem[] = result.success
-    ? validateCrossFields(result.data).map((problem) => crossFieldProblem(problem, doc, lineCounter))
-    : result.error.issues.map((issue) => toProblem(issue, raw, doc, lineCounter));
-  if (!result.success || problems.length > 0) {
-    const list = problems
-      .map((p) => {
-        const lines = [p.line && `line ${p.line}`, p.otherPath && `${p.otherPath}${p.otherLine ? ` at line ${p.otherLine}` : ''}`].filter(
-          Boolean,
-        );
-        return `  ${p.path || '(top level)'}: ${p.message}${lines.length ? ` (${lines.join('; ')})` : ''}`;
-      })
-      .join('\n');
-    throw new CutoverError(
-      'CUT_ERR_CONFIG_INVALID',
-      `${file} has ${problems.length} problem${problems.length === 1 ? '' : 's'}:\n${list}`,
-      {
-        where: problems[0]?.line ? `${file}:${problems[0].line}` : file,
-        hint: 'fix each value listed; "cutover help config" describes every key',
-        details: { problems },
-      },
-    );
-  }
+/** One parsed file of a config: the base, or an environment's overlay. */
+interface ParsedFile {
+  file: string;
+  doc: Document.Parsed;
+  lineCounter: LineCounter;
+  raw: unknown;
+}
+
+function validateConfigText(text: string, file: string, overlay?: OverlaySource): LoadedConfig {
+  const base = parsedFile(text, file);
+  const over = overlay ? parsedFile(overlay.text, overlay.file) : undefined;
+  const at = (path: readonly PropertyKey[]): Located => locate(base, over, path);
+  const raw = over ? mergeOverlay(base.raw, over.raw) : base.raw;
+  const overlayProblems = over ? overlayRuleProblems(base.raw, over) : [];
+  const result = overlayProblems.length ? undefined : configSchema.safeParse(raw);
+  let problems: ConfigProblem[] = overlayProblems;
+  if (result && !result.success) problems = result.error.issues.map((issue) => toProblem(issue, raw, at));
+  else if (result?.success) problems = validateCrossFields(result.data).map((problem) => crossFieldProblem(problem, at));
   const root = dirname(file);
+  const ownDataDir = isPlainMap(over?.raw) && isPlainMap(over.raw.agent) && over.raw.agent.dataDir !== undefined;
+  if (result?.success && overlay && ownDataDir) {
+    const mergedDir = resolveDataDir(root, result.data.agent.dataDir);
+    const baseDir = resolveDataDir(root, ((base.raw as { agent?: { dataDir?: unknown } }).agent?.dataDir as string) ?? D.DEFAULT_DATA_DIR);
+    if (mergedDir === baseDir)
+      problems.push({
+        path: 'agent.dataDir',
+        message: `is the base config's data directory: environment ${overlay.name} would share its records and deploy lock; remove the key (the data directory is then ${baseDir}-${overlay.name}) or name another`,
+        issue: 'environment_data_dir',
+        ...at(['agent', 'dataDir']),
+      });
+  }
+  if (!result?.success || problems.length > 0) throw invalidConfig(file, overlay, problems);
   const config = result.data;
   const env: Record<string, string> = {};
   for (const envFile of config.envFiles) Object.assign(env, parseEnvFile(resolve(root, envFile)));
   Object.assign(env, config.env);
+  const dataDir = resolveDataDir(root, config.agent.dataDir);
   return deepFreeze({
     file,
     root,
     config,
     env,
-    dataDir: isAbsolute(config.agent.dataDir) ? config.agent.dataDir : resolve(root, config.agent.dataDir),
+    dataDir: overlay && !ownDataDir ? `${dataDir}-${overlay.name}` : dataDir,
+    environment: overlay ? { name: overlay.name, file: overlay.file } : null,
   });
+}
+
+function resolveDataDir(root: string, dataDir: string): string {
+  return isAbsolute(dataDir) ? dataDir : resolve(root, dataDir);
+}
+
+function parsedFile(text: string, file: string): ParsedFile {
+  const { doc, lineCounter, data } = readYaml(text, file);
+  return { file, doc, lineCounter, raw: withoutExtensionKeys(data) };
+}
+
+/** What an overlay may not do: be anything but a mapping, or rename the service. */
+function overlayRuleProblems(base: unknown, over: ParsedFile): ConfigProblem[] {
+  const here = (path: PropertyKey[]) => ({ file: over.file, line: lineOf(over.doc, over.lineCounter, path) });
+  if (!isPlainMap(over.raw))
+    return [
+      {
+        path: '',
+        message: 'an environment overlay is a mapping (key: value lines) of what differs from the base file',
+        issue: 'invalid_type',
+        ...here([]),
+      },
+    ];
+  const baseService = isPlainMap(base) ? base.service : undefined;
+  if (over.raw.service !== undefined && over.raw.service !== baseService)
+    return [
+      {
+        path: 'service',
+        message: `an environment may not rename the service (the base file says ${JSON.stringify(baseService)}): remove the key`,
+        issue: 'environment_service',
+        ...here(['service']),
+      },
+    ];
+  return [];
+}
+
+function invalidConfig(file: string, overlay: OverlaySource | undefined, problems: ConfigProblem[]): CutoverError {
+  const list = problems
+    .map((p) => {
+      const where = p.line
+        ? overlay
+          ? `${basename(p.file ?? file)}:${p.line}`
+          : `line ${p.line}`
+        : overlay
+          ? basename(p.file ?? file)
+          : undefined;
+      const other =
+        p.otherPath && `${p.otherPath}${p.otherLine ? ` at ${overlay ? `${basename(p.otherFile ?? file)}:` : 'line '}${p.otherLine}` : ''}`;
+      const lines = [where, other].filter(Boolean);
+      return `  ${p.path || '(top level)'}: ${p.message}${lines.length ? ` (${lines.join('; ')})` : ''}`;
+    })
+    .join('\n');
+  const subject = overlay ? `${file} with environment ${overlay.name} (${overlay.file})` : file;
+  const first = problems[0];
+  const firstFile = first?.file ?? file;
+  return new CutoverError(
+    'CUT_ERR_CONFIG_INVALID',
+    `${subject} has ${problems.length} problem${problems.length === 1 ? '' : 's'}:\n${list}`,
+    {
+      where: first?.line ? `${firstFile}:${first.line}` : firstFile,
+      hint: overlay
+        ? 'fix each value listed in the file named; the overlay is merged over the base file (docs/environments.md), "cutover help config" describes every key'
+        : 'fix each value listed; "cutover help config" describes every key',
+      details: { problems },
+    },
+  );
+}
+
+/** The file and line of a path of the merged config. */
+interface Located {
+  file: string;
+  line?: number;
+}
+
+function locate(base: ParsedFile, over: ParsedFile | undefined, path: readonly PropertyKey[]): Located {
+  const source = over && sourceOfPath(base.raw, over.raw, path) === 'overlay' ? over : base;
+  return { file: source.file, line: lineOf(source.doc, source.lineCounter, [...path]) };
+}
+
+/** The data directory of this config records the environment it belongs to; another environment's is refused. */
+function checkDataDirEnvironment(loaded: LoadedConfig): void {
+  const recorded = readEnvironmentMarker(loaded.dataDir);
+  const mine = loaded.environment?.name ?? null;
+  if (recorded === undefined || recorded === mine) return;
+  const label = (name: string | null) => (name === null ? 'the base config (no --env)' : `environment ${name}`);
+  throw new CutoverError(
+    'CUT_ERR_ENVIRONMENT_DATA_DIR',
+    `the data directory ${loaded.dataDir} belongs to ${label(recorded)}, not to ${label(mine)}`,
+    {
+      where: loaded.environment?.file ?? loaded.file,
+      hint: `give each environment its own agent.dataDir (or leave it out of the overlay: an environment's default is <dataDir>-<name>); or pass ${recorded === null ? 'no --env' : `--env ${recorded}`}`,
+      details: { dataDir: loaded.dataDir, recorded, environment: mine },
+    },
+  );
 }
 
 /** Top-level keys starting with `x-` hold anchors for merge keys (`x-defaults: &defaults`); cutover ignores them. */
@@ -154,21 +284,22 @@ export function formatPath(path: readonly PropertyKey[]): string {
   return out;
 }
 
-function toProblem(issue: z.core.$ZodIssue, raw: unknown, doc: Document.Parsed, lineCounter: LineCounter): ConfigProblem {
+function toProblem(issue: z.core.$ZodIssue, raw: unknown, at: (path: readonly PropertyKey[]) => Located): ConfigProblem {
   let path = [...issue.path];
   if (issue.code === 'unrecognized_keys') path = [...path, issue.keys[0]];
   const { present, value } = valueAt(raw, issue.path);
   const message = describeIssue(issue, value, present);
-  return { path: formatPath(path), message, issue: issue.code, line: lineOf(doc, lineCounter, path) };
+  return { path: formatPath(path), message, issue: issue.code, ...at(path) };
 }
 
-function crossFieldProblem(problem: CrossFieldProblem, doc: Document.Parsed, lineCounter: LineCounter): ConfigProblem {
+function crossFieldProblem(problem: CrossFieldProblem, at: (path: readonly PropertyKey[]) => Located): ConfigProblem {
+  const other = problem.otherPath && at(problem.otherPath);
   return {
     path: formatPath(problem.path),
     message: problem.message,
     issue: 'cross_field',
-    line: lineOf(doc, lineCounter, problem.path),
-    ...(problem.otherPath && { otherPath: formatPath(problem.otherPath), otherLine: lineOf(doc, lineCounter, problem.otherPath) }),
+    ...at(problem.path),
+    ...(problem.otherPath && other && { otherPath: formatPath(problem.otherPath), otherLine: other.line, otherFile: other.file }),
   };
 }
 

@@ -79,7 +79,7 @@ export class DeploymentReconciler implements ControllerService {
   async submit(submission: Submission): Promise<number> {
     if (this.#stopping)
       throw new CutoverError('CUT_ERR_CONTROLLER_STOPPING', 'the controller is stopping', { hint: 'try again in a moment' });
-    const loaded = parseConfigText(submission.configText, submission.configFile);
+    const loaded = parseConfigText(submission.configText, submission.configFile, submission.environment);
     const request = {
       loaded,
       release: submission.release,

@@ -11,11 +11,17 @@ export const submissionSchema = z.strictObject({
   configFile: z.string().min(1),
   /** The text of cutover.yml when it was submitted. */
   configText: z.string(),
+  /** The environment (--env) whose overlay was merged over cutover.yml: its name, path and text when submitted. */
+  environment: z.strictObject({ name: z.string().min(1), file: z.string().min(1), text: z.string() }).optional(),
   release: z.string().min(1),
   kind: z.enum(['deploy', 'rollback']),
   actor: z.string().min(1),
   /** Why (kept in the record with the skipped checks). */
   reason: z.string().optional(),
+  /** deploy --from ENV: the deployment of the same release that succeeded in that environment. */
+  promotedFrom: z
+    .strictObject({ environment: z.string().min(1), deploymentId: z.number().int(), endedAt: z.number().nullable() })
+    .optional(),
   skipChecks: z.array(z.strictObject({ name: z.string().min(1), reason: z.string().min(1) })).default([]),
 });
 

@@ -102,6 +102,8 @@ export async function acceptDeployment(
     new DeployLock(store).acquire(deployLockName(service), { owner: lease.owner, deploymentId });
     const run = buildRun(request, store, client, lease, { deploymentId, releaseDir, previousName, resumedFrom: null });
     if (request.skipChecks?.length) run.recorder.facts({ skippedChecks: request.skipChecks });
+    if (submission?.environment) run.recorder.facts({ environment: submission.environment.name });
+    if (submission?.promotedFrom) run.recorder.facts({ promotedFrom: submission.promotedFrom });
     notifications.started({ service, id: deploymentId, release: request.release, fromRelease: serving, kind: request.kind });
     return { run, lease, options, notifications, releasesDir: client.paths.releasesDir };
   } catch (error) {
@@ -123,7 +125,7 @@ export async function resumeDeployment(
   client: AgentClient,
   observer: DeploymentObserver,
 ): Promise<AcceptedDeployment | null> {
-  const loaded = parseConfigText(submission.configText, submission.configFile);
+  const loaded = parseConfigText(submission.configText, submission.configFile, submission.environment);
   const notifications = openDeploymentNotifier(loaded, client.paths.deploymentsDb);
   const request: DeployRequest = {
     loaded,

@@ -32,7 +32,8 @@ export function taskAndNotifyServices(context: TaskAndNotifyContext): { notifica
     let loaded: LoadedConfig | null = null;
     if (submission && typeof submission.configText === 'string' && typeof submission.configFile === 'string') {
       try {
-        loaded = parseConfigText(submission.configText, submission.configFile);
+        const environment = submission.environment as Parameters<typeof parseConfigText>[2];
+        loaded = parseConfigText(submission.configText, submission.configFile, environment);
       } catch {
         loaded = null; // a config that no longer parses (a newer cutover's keys): no tasks, no notifications
       }

@@ -9,5 +9,14 @@ export const CONFIG_ERRORS = {
   CUT_ERR_CONFIG_ENV_FILE: { exitCode: 2, title: 'An env file named in cutover.yml cannot be read or parsed.' },
   CUT_ERR_CONFIG_ENV_UNKNOWN: { exitCode: 2, title: '`cutover env NAME` names a variable that cutover.yml does not set.' },
   CUT_ERR_CONFIG_SECRET_UNREADABLE: { exitCode: 1, title: 'A secret of cutover.yml cannot be read from its file or command.' },
+  CUT_ERR_ENVIRONMENT_NAME: { exitCode: 2, title: '--env or CUTOVER_ENV names no valid environment (lower-case letters, digits, - or _).' },
+  CUT_ERR_ENVIRONMENT_UNKNOWN: {
+    exitCode: 2,
+    title: 'The environment asked for has no overlay file beside cutover.yml (cutover.<env>.yml).',
+  },
+  CUT_ERR_ENVIRONMENT_DATA_DIR: {
+    exitCode: 2,
+    title: 'The data directory of this config belongs to another environment (each keeps its own records and lock).',
+  },
   CUT_ERR_CONFIG_EXISTS: { exitCode: 2, title: '`cutover init` would overwrite an existing cutover.yml.' },
 } as const;

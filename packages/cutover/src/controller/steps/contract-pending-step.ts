@@ -12,7 +12,7 @@ export async function noteContractMigrations(run: DeploymentRun): Promise<void> 
   if (!status || status.pendingContract === 0) return;
   recorder.facts({
     pendingContractMigrations: status.pendingContract,
-    contractCommand: `cutover migrate up --contract --config ${loaded.file}`,
+    contractCommand: `cutover migrate up --contract --config ${loaded.file}${loaded.environment ? ` --env ${loaded.environment.name}` : ''}`,
   });
   recorder.event('migrate:contract-pending', { pending: status.pendingContract });
 }

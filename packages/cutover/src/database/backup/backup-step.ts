@@ -4,9 +4,9 @@ import { createBackup } from './create-backup.ts';
 import { verifyBackup } from './verify-backup.ts';
 
 /** The command that puts this backup back, as written into the deployment record. */
-export function buildRestoreCommand(id: string, configFile: string): string {
+export function buildRestoreCommand(id: string, configFile: string, environment?: string | null): string {
   const quoted = /^[\w./-]+$/.test(configFile) ? configFile : `'${configFile.replace(/'/g, `'\\''`)}'`;
-  return `cutover db restore ${id} --config ${quoted}`;
+  return `cutover db restore ${id} --config ${quoted}${environment ? ` --env ${environment}` : ''}`;
 }
 
 /**
@@ -36,7 +36,7 @@ export async function backupStep(ctx: StepContext): Promise<StepResult> {
       durationMs: manifest.durationMs,
       migrationVersion: manifest.migrationVersion,
       tables: manifest.tables.length,
-      restoreCommand: buildRestoreCommand(manifest.id, ctx.loaded.file),
+      restoreCommand: buildRestoreCommand(manifest.id, ctx.loaded.file, ctx.loaded.environment?.name),
       retentionDeleted: backup.retention.delete.map((d) => d.id),
     };
     if (!config.verifyAfterBackup) return { outcome: 'ok', values };
