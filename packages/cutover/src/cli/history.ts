@@ -32,7 +32,7 @@ export const historyCommand: Command = {
       if (!Number.isInteger(limit) || limit < 1)
         throw new CutoverError('CUT_ERR_CLI_BAD_ARGUMENT', `--limit must be a positive integer (got ${options.limit})`);
       const records = store.deployments(service, limit);
-      out.result({ deployments: records });
+      out.result({ environment: loaded.environment?.name ?? null, deployments: records });
       if (records.length === 0) out.line(`no deployments of ${service} yet: "cutover deploy <release>" makes the first`);
       else
         out.line(

@@ -36,6 +36,7 @@ export const statusCommand: Command = {
       const running = state.instances.length > 0;
       out.result({
         service,
+        environment: loaded.environment?.name ?? null,
         running,
         agent: agentRunning ? 'running' : 'not running',
         serving,
@@ -50,7 +51,9 @@ export const statusCommand: Command = {
         printNotRunning(out, service, agentRunning, previous, last);
         return 0;
       }
-      out.line(`service ${service}: serving ${serving ?? 'nothing'}${route ? ` on ${describeRoute(route.route)}` : ''}`);
+      out.line(
+        `service ${service}${loaded.environment ? ` (${loaded.environment.name})` : ''}: serving ${serving ?? 'nothing'}${route ? ` on ${describeRoute(route.route)}` : ''}`,
+      );
       out.line();
       const targets = new Map(route?.targets.map((t) => [t.id, t]) ?? []);
       out.line(
