@@ -2,12 +2,16 @@
 // p99 under 5 ms), side by side with the anchor: the same scoring without the index (every name and
 // alias compared). Then the service's /health/ready p99 under load and the readiness time of a new
 // instance (process start to the first ready answer), with PostgreSQL and Redis on loopback.
+// Wall-clock percentiles on a busy machine include the time the scheduler gives other processes;
+// "fastest of 5 runs per name" is the work itself, and CPU time per name and the garbage collections
+// during the loop say where the rest went.
 //   node bench/compliance-screening.bench.ts [--entries 20000] [--names 2000] [--skip-service]
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { PerformanceObserver } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { createTestDatabase } from '@cutover/service-kit/testing';
 import { jaroWinkler } from '../services/compliance/src/sanctions/jaro-winkler.ts';
@@ -65,6 +69,7 @@ for (let i = 1; i <= ENTRIES; i++) {
 }
 writeFileSync(join(dir, 'SDN.CSV'), `${sdn.join('\r\n')}\r\n\x1a`);
 writeFileSync(join(dir, 'ALT.CSV'), `${alt.join('\r\n')}\r\n\x1a`);
+writeFileSync(join(dir, 'names.json'), JSON.stringify(names));
 
 const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
 const summary = (label: string, timings: number[], matches: number) => {
@@ -97,6 +102,12 @@ const naive = (name: string) => {
 };
 
 for (const name of names.slice(0, 200)) list.screen(name, THRESHOLD); // warm up
+// Garbage collections during the screening loop: a pause inside a screening is its latency.
+const gcPauses: number[] = [];
+const gcObserver = new PerformanceObserver((items) => {
+  for (const entry of items.getEntries()) gcPauses.push(entry.duration);
+});
+gcObserver.observe({ entryTypes: ['gc'] });
 const indexed: number[] = [];
 let indexedMatches = 0;
 const cpuBefore = process.cpuUsage();
@@ -106,7 +117,21 @@ for (const name of names) {
   indexed.push(performance.now() - startedAt);
 }
 const cpu = process.cpuUsage(cpuBefore);
+await new Promise((resolve) => setTimeout(resolve, 50));
+gcObserver.disconnect();
 const cpuPerNameMs = (cpu.user + cpu.system) / 1000 / names.length;
+// The work itself, without the time other processes of a busy machine take the CPU away: each name
+// screened 5 times, its fastest run kept (a run the scheduler interrupted is never the fastest).
+const fastest: number[] = [];
+for (const name of names) {
+  let min = Number.POSITIVE_INFINITY;
+  for (let run = 0; run < 5; run++) {
+    const startedAt = performance.now();
+    list.screen(name, THRESHOLD);
+    min = Math.min(min, performance.now() - startedAt);
+  }
+  fastest.push(min);
+}
 const scanned: number[] = [];
 let scannedMatches = 0;
 for (const name of names.slice(0, 100)) {
@@ -117,9 +142,13 @@ for (const name of names.slice(0, 100)) {
 console.log(`list: ${list.identity.entries} entries, ${list.identity.aliases} aliases, loaded and indexed in ${loadMs.toFixed(0)} ms`);
 console.table([
   summary('compliance screen() (trigram index)', indexed, indexedMatches),
+  summary('compliance screen(), fastest of 5 runs per name', fastest, indexedMatches),
   summary('anchor: full scan, no index', scanned, scannedMatches),
 ]);
 console.log(`CPU time per screened name (user + system): ${cpuPerNameMs.toFixed(3)} ms`);
+console.log(
+  `garbage collections during the ${names.length} screenings: ${gcPauses.length}, ${gcPauses.reduce((a, b) => a + b, 0).toFixed(1)} ms in all, longest ${Math.max(0, ...gcPauses).toFixed(1)} ms`,
+);
 console.log(
   `load average during screening: ${loadavg()
     .map((v) => v.toFixed(2))

@@ -37,12 +37,41 @@ interface Variant {
   tokens: string[];
 }
 
+/** Symbols of a padded token: a-z, 0-9 (all a token in normal form holds), then the start and end marks. */
+const SYMBOLS = 38;
+const START = 36;
+const END = 37;
+/** Every trigram of padded tokens as a number: (s0 * 38 + s1) * 38 + s2. */
+const TRIGRAM_KEYS = SYMBOLS ** 3;
+
+function symbolOf(code: number): number {
+  if (code >= 97 && code <= 122) return code - 97; // a-z
+  if (code >= 48 && code <= 57) return code - 48 + 26; // 0-9
+  return END; // never in a normal-form token; counts as a mark, so the pruning only gets looser
+}
+
+/**
+ * Calls `visit` with the key of each letter trigram of each token, its start and end marked
+ * (`^ra ras ash shi hid id$`), repeats included. Works on char codes: no string is made.
+ */
+export function forEachTrigram(tokens: readonly string[], visit: (key: number) => void): void {
+  for (const token of tokens) {
+    let a = START;
+    let b = symbolOf(token.charCodeAt(0));
+    for (let i = 1; i <= token.length; i++) {
+      const c = i < token.length ? symbolOf(token.charCodeAt(i)) : END;
+      visit((a * SYMBOLS + b) * SYMBOLS + c);
+      a = b;
+      b = c;
+    }
+  }
+}
+
 /** The letter trigrams of each token, with its start and end marked (`^ra ras ash shi hid id$`), once each. */
 export function tokenTrigrams(tokens: readonly string[]): Set<string> {
   const grams = new Set<string>();
   for (const token of tokens) {
     const padded = `^${token}$`;
-    if (padded.length <= 3) grams.add(padded);
     for (let i = 0; i + 3 <= padded.length; i++) grams.add(padded.slice(i, i + 3));
   }
   return grams;
@@ -86,38 +115,45 @@ function tokenSetScore(a: readonly string[], b: readonly string[]): number {
  * reach the trigram share (minTrigramShare): their trigram count must be in range, and they must
  * appear in the postings of the name's rarest trigrams (a candidate missing from all of those
  * cannot share enough of the rest), so common trigrams are never walked.
+ *
+ * The index is flat typed arrays (trigram keys are numbers, postings one Uint32Array): a screening
+ * allocates next to nothing but its answer, and the garbage collector has few objects to mark.
  */
 export class SanctionsList {
   readonly identity: ListIdentity;
   readonly #variants: Variant[] = [];
-  readonly #gramIds = new Map<string, number>();
-  readonly #postings: number[][] = [];
-  // Flat arrays, one slot per variant (cache-friendly: a screening walks thousands of candidates).
+  /** Trigram key → trigram id, -1 for a trigram no name of the list has. */
+  readonly #gramOfKey = new Int32Array(TRIGRAM_KEYS).fill(-1);
+  /** Postings of trigram id g: #postingData[#postingStart[g] .. #postingStart[g + 1]), variant indexes ascending. */
+  #postingStart = new Uint32Array(1);
+  #postingData = new Uint32Array(0);
+  // One slot per variant: its distinct trigram ids at #gramData[#gramStart[i] .. + #gramCount[i]).
   #gramCount = new Uint16Array(0);
   #gramStart = new Uint32Array(0);
   #gramData = new Uint32Array(0);
   #marks = new Uint32Array(0);
   #queryMarks = new Uint32Array(0);
+  #keyMarks = new Uint32Array(TRIGRAM_KEYS);
+  #known = new Int32Array(64);
   #epoch = 0;
 
   constructor(entries: readonly SdnEntry[], aliases: readonly SdnAlias[], identity: Omit<ListIdentity, 'entries' | 'aliases'>) {
     const byNum = new Map(entries.map((entry) => [entry.entNum, entry]));
     const gramLists: number[][] = [];
+    let grams = 0;
     const add = (entry: SdnEntry, name: string, matchedAs: Variant['matchedAs']) => {
       const tokens = nameTokens(name, { lastNameFirst: entry.type === 'individual' });
       if (tokens.length === 0) return;
-      const index = this.#variants.length;
-      const grams = [...tokenTrigrams(tokens)].map((gram) => {
-        let id = this.#gramIds.get(gram);
-        if (id === undefined) {
-          id = this.#postings.length;
-          this.#gramIds.set(gram, id);
-          this.#postings.push([]);
+      const ids = new Set<number>();
+      forEachTrigram(tokens, (key) => {
+        let id = this.#gramOfKey[key];
+        if (id === -1) {
+          id = grams++;
+          this.#gramOfKey[key] = id;
         }
-        this.#postings[id].push(index);
-        return id;
+        ids.add(id);
       });
-      gramLists.push(grams);
+      gramLists.push([...ids]);
       this.#variants.push({
         entry,
         name,
@@ -136,19 +172,28 @@ export class SanctionsList {
       aliasCount++;
     }
     this.identity = Object.freeze({ ...identity, entries: entries.length, aliases: aliasCount });
-    const total = gramLists.reduce((sum, grams) => sum + grams.length, 0);
+    const total = gramLists.reduce((sum, list) => sum + list.length, 0);
     this.#gramCount = new Uint16Array(gramLists.length);
     this.#gramStart = new Uint32Array(gramLists.length);
     this.#gramData = new Uint32Array(total);
+    const postingCount = new Uint32Array(grams);
     let offset = 0;
-    gramLists.forEach((grams, index) => {
-      this.#gramCount[index] = Math.min(grams.length, 65_535);
+    gramLists.forEach((list, index) => {
+      this.#gramCount[index] = Math.min(list.length, 65_535);
       this.#gramStart[index] = offset;
-      this.#gramData.set(grams, offset);
-      offset += grams.length;
+      this.#gramData.set(list, offset);
+      offset += list.length;
+      for (const id of list) postingCount[id]++;
+    });
+    this.#postingStart = new Uint32Array(grams + 1);
+    for (let id = 0; id < grams; id++) this.#postingStart[id + 1] = this.#postingStart[id] + postingCount[id];
+    this.#postingData = new Uint32Array(total);
+    const fill = this.#postingStart.slice(0, grams);
+    gramLists.forEach((list, index) => {
+      for (const id of list) this.#postingData[fill[id]++] = index;
     });
     this.#marks = new Uint32Array(this.#variants.length);
-    this.#queryMarks = new Uint32Array(this.#postings.length);
+    this.#queryMarks = new Uint32Array(grams);
   }
 
   /** Every SDN whose best name scores at least `threshold` (0-1), best first, each with how it matched. */
@@ -156,43 +201,83 @@ export class SanctionsList {
     const tokens = nameTokens(name);
     if (tokens.length === 0) return [];
     const normalized = tokens.join(' ');
-    const sorted = [...tokens].sort().join(' ');
-    const best = new Map<number, ScreeningMatch>();
-    const queryGrams = tokenTrigrams(tokens);
-    const q = queryGrams.size;
+    const sorted = tokens.length > 1 ? [...tokens].sort().join(' ') : normalized;
+    this.#epoch = (this.#epoch + 1) >>> 0 || 1;
+    if (this.#epoch === 1) {
+      this.#marks.fill(0);
+      this.#queryMarks.fill(0);
+      this.#keyMarks.fill(0);
+    }
+    const epoch = this.#epoch;
+    const marks = this.#marks;
+    const queryMarks = this.#queryMarks;
+    const keyMarks = this.#keyMarks;
+    const gramOfKey = this.#gramOfKey;
+    const postingStart = this.#postingStart;
+    // The distinct trigrams of the name (q counts those no listed name has too), the known ones in #known.
+    let q = 0;
+    let knownCount = 0;
+    forEachTrigram(tokens, (key) => {
+      if (keyMarks[key] === epoch) return;
+      keyMarks[key] = epoch;
+      q++;
+      const id = gramOfKey[key];
+      if (id === -1) return;
+      if (knownCount === this.#known.length) {
+        const grown = new Int32Array(knownCount * 2);
+        grown.set(this.#known);
+        this.#known = grown;
+      }
+      this.#known[knownCount++] = id;
+      queryMarks[id] = epoch;
+    });
+    const known = this.#known;
+    // Rarest first (insertion sort: a name has a few dozen trigrams).
+    const postings = (id: number) => postingStart[id + 1] - postingStart[id];
+    for (let i = 1; i < knownCount; i++) {
+      const id = known[i];
+      const length = postings(id);
+      let j = i - 1;
+      while (j >= 0 && postings(known[j]) > length) {
+        known[j + 1] = known[j];
+        j--;
+      }
+      known[j + 1] = id;
+    }
     const share = minTrigramShare(threshold);
     // Dice ≥ share bounds the candidate's trigram count and the trigrams it must share.
     const minCount = Math.ceil((q * share) / (2 - share));
     const maxCount = Math.floor((q * (2 - share)) / share);
     const minShared = Math.max(1, Math.ceil((share * (q + minCount)) / 2));
-    const known = [...queryGrams].map((gram) => this.#gramIds.get(gram)).filter((id): id is number => id !== undefined);
-    known.sort((a, b) => this.#postings[a].length - this.#postings[b].length);
-    const prefix = known.slice(0, Math.max(0, q - minShared + 1));
-    this.#epoch = (this.#epoch + 1) >>> 0 || 1;
-    if (this.#epoch === 1) {
-      this.#marks.fill(0);
-      this.#queryMarks.fill(0);
-    }
-    const marks = this.#marks;
-    const queryMarks = this.#queryMarks;
-    const epoch = this.#epoch;
-    for (const id of known) queryMarks[id] = epoch;
+    const prefix = Math.min(knownCount, Math.max(0, q - minShared + 1));
     const gramCount = this.#gramCount;
     const gramStart = this.#gramStart;
     const gramData = this.#gramData;
-    for (const gram of prefix) {
-      for (const index of this.#postings[gram]) {
+    const postingData = this.#postingData;
+    let best: Map<number, ScreeningMatch> | undefined;
+    for (let p = 0; p < prefix; p++) {
+      const gram = known[p];
+      const end = postingStart[gram + 1];
+      for (let at = postingStart[gram]; at < end; at++) {
+        const index = postingData[at];
         if (marks[index] === epoch) continue;
         marks[index] = epoch;
         const count = gramCount[index];
         if (count < minCount || count > maxCount) continue;
+        // Dice ≥ share needs this many shared trigrams; stop counting once the rest cannot make it up.
+        const needed = Math.ceil((share * (q + count)) / 2 - 1e-9);
         let shared = 0;
+        let missing = count - needed;
         const start = gramStart[index];
-        for (let i = start; i < start + count; i++) if (queryMarks[gramData[i]] === epoch) shared++;
-        if ((2 * shared) / (q + count) < share) continue;
+        for (let i = start; i < start + count && missing >= 0; i++) {
+          if (queryMarks[gramData[i]] === epoch) shared++;
+          else missing--;
+        }
+        if (missing < 0 || (2 * shared) / (q + count) < share) continue;
         const variant = this.#variants[index];
         const scored = this.#score(normalized, sorted, tokens, variant, threshold);
         if (!scored) continue;
+        best ??= new Map();
         const previous = best.get(variant.entry.entNum);
         if (previous && previous.score >= scored.score) continue;
         best.set(variant.entry.entNum, {
@@ -208,6 +293,7 @@ export class SanctionsList {
         });
       }
     }
+    if (!best) return [];
     return [...best.values()].sort((a, b) => b.score - a.score || a.entNum - b.entNum).slice(0, MAX_MATCHES);
   }
 
