@@ -1,6 +1,7 @@
 // The two deployment configs are one service released two ways: they differ only in `rollout`,
 // and each carries the guide's numbers.
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -50,4 +51,32 @@ test('canary: 5 % for 30 min, 25 % for 1 h, 50 % for 2 h, then 100 %, each gated
     'latency-p99<500 for 12x5m, error-rate<0.01 for 12x5m',
     'latency-p99<500 for 24x5m, error-rate<0.01 for 24x5m',
   ]);
+});
+
+test('staging is an overlay of each file (the same text): 2 instances, its flags, secrets, port and data directory', () => {
+  const staging = readFileSync(join(SERVICE_DIR, 'cutover.staging.yml'), 'utf8');
+  assert.equal(readFileSync(join(SERVICE_DIR, 'cutover.canary.staging.yml'), 'utf8'), staging);
+  const overlay = parse(staging);
+  assert.equal(overlay.processes.web.instances, 2);
+  assert.equal(overlay.env.BULKHEAD_PATTERN, 'false');
+  assert.deepEqual(Object.keys(overlay.secrets).sort(), Object.keys(read('cutover.yml').secrets).sort());
+  for (const secret of Object.values(overlay.secrets) as { command: string }[]) assert.match(secret.command, / staging$/);
+  assert.notEqual(overlay.agent.httpPort, read('cutover.yml').agent.httpPort);
+  assert.equal(overlay.rollout, undefined, 'staging is judged by the same gates as production');
+  assert.equal(overlay.agent.dataDir, undefined, 'the data directory is .cutover-staging');
+});
+
+test('cutover validates each file with the staging overlay merged over it', () => {
+  const cli = join(SERVICE_DIR, '../../packages/cutover/bin/cutover.js');
+  for (const file of ['cutover.yml', 'cutover.canary.yml']) {
+    const run = (args: string[]) =>
+      JSON.parse(
+        spawnSync(process.execPath, [cli, 'env', 'BULKHEAD_PATTERN', '--json', '--config', join(SERVICE_DIR, file), ...args], {
+          env: { ...process.env, CUTOVER_ENV: '' },
+          encoding: 'utf8',
+        }).stdout,
+      );
+    assert.equal(run(['--env', 'staging']).value, 'false', `${file} with staging`);
+    assert.equal(run([]).error?.code, 'CUT_ERR_CONFIG_ENV_UNKNOWN', `${file} alone leaves the flag to release.env`);
+  }
 });
