@@ -1,7 +1,16 @@
-// End to end, the compliance service deployed by cutover with its two real config files, only
-// shortened (seconds instead of minutes and hours): blue-green with the smoke tests, the switch and
-// the post-promotion watch; then canaries at 5 / 25 / 50 / 100 % judged on the proxy's p99 and
-// error rate. Venue owners submit and read venues through the proxy the whole time, unretried.
+// End to end, the compliance service deployed by cutover with its two real config files, as they
+// ship, in a `test` environment (cutover.test.yml and cutover.canary.test.yml, overlays written by
+// the sandbox): blue-green with the smoke tests, the switch and the post-promotion watch; then
+// canaries at 5 / 25 / 50 / 100 % judged on the proxy's p99 and error rate. Venue owners submit and
+// read venues through the proxy the whole time, unretried.
+//
+// What the `test` environment changes, plainly: seconds instead of minutes and hours, fewer samples
+// per window, inconclusive aborts instead of pausing, and the p99 gate at TEST_P99_MAX_MS instead of
+// the guide's 500 ms. The gate is raised because this machine is shared by many test processes: a
+// healthy release's p99 over a 2-second window has gone past 500 ms here for reasons of the machine,
+// not of the release. The slow release is slower than the raised gate by far (1500 ms added to each
+// request), so the test still proves that a release over the gate is aborted on its own; the files
+// as shipped keep 500 ms (services/compliance/test/config-files.test.ts holds them to it).
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -12,6 +21,9 @@ import { type ComplianceSandbox, createComplianceSandbox, TEST_JWT_SECRET } from
 // biome-ignore lint/suspicious/noExplicitAny: a parsed rollout section
 type Yaml = any;
 
+/** The `test` environment's p99 gate (production's is 500 ms): see the top of this file. */
+const TEST_P99_MAX_MS = 1000;
+
 /**
  * The same steps and gates with 2 s measurement windows, two per gate, and fewer samples needed
  * (5 % of the test's load is a few requests a second). Inconclusive aborts instead of waiting for a
@@ -20,6 +32,7 @@ type Yaml = any;
 function shorten(rollout: Yaml): Yaml {
   const metric = (m: Yaml) => ({
     ...m,
+    ...(m.name === 'latency-p99' ? { max: TEST_P99_MAX_MS } : {}),
     intervalMs: '2s',
     ...(typeof m.count === 'number' ? { count: 2 } : {}),
     minSamples: 3,
@@ -50,7 +63,7 @@ describe('the compliance service deployed by cutover (blue-green and canary, sho
       releases: [
         { version: 'v1' },
         { version: 'v2' },
-        { version: 'v3-slow', env: { DEBUG_EXTRA_LATENCY_MS: '1500' } }, // over the p99 gate
+        { version: 'v3-slow', env: { DEBUG_EXTRA_LATENCY_MS: '1500' } }, // over the p99 gate (TEST_P99_MAX_MS)
         { version: 'v4' },
         { version: 'v5-no-metrics', env: { METRICS_ENDPOINT: 'false' } }, // fails the metrics smoke test
       ],
@@ -101,7 +114,7 @@ describe('the compliance service deployed by cutover (blue-green and canary, sho
     assert.equal(await serving(), 'v2');
     // The secrets reached the instances (they answer authenticated requests) and were never stored.
     for (const file of ['agent.db', 'cutover.db']) {
-      const stored = readFileSync(join(box.dir, '.cutover', file));
+      const stored = readFileSync(join(box.dataDir, file));
       assert.equal(stored.includes(Buffer.from(TEST_JWT_SECRET)), false, `${file} holds no secret value`);
     }
   });
@@ -122,7 +135,7 @@ describe('the compliance service deployed by cutover (blue-green and canary, sho
     const { record, load, story, deploy } = await deployUnderLoad('v3-slow', 'cutover.canary.yml');
     if (!record) t.diagnostic(`no record: ${deploy.stderr.slice(-1500)}\n${(await box.cli(['status', '--json'])).stdout.slice(0, 3000)}`);
     assert.match(record?.state ?? '', /^(failed|rolled_back|aborted)$/, `${record?.state}: ${record?.reason}\n${story}`);
-    assert.match(record?.reason ?? '', /latency-p99/, story);
+    assert.match(record?.reason ?? '', /latency-p99 .* > max 1000ms/, `judged by the test environment's gate\n${story}`);
     const weights = record!.events
       .filter((e) => e.type === 'rollout:step' && typeof e.data.setWeight === 'number')
       .map((e) => e.data.setWeight);

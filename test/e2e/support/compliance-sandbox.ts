@@ -19,7 +19,7 @@ export interface ComplianceSandboxOptions {
   label: string;
   /** Releases to package, each with the variables of its release.env. */
   releases: { version: string; env?: Record<string, string> }[];
-  /** Rewrites the rollout of each file (shorter durations, same steps and gates). */
+  /** The `test` environment's rollout for each file, from the file's own (shorter durations; the test says what else). */
   editRollout: (rollout: Yaml, file: 'cutover.yml' | 'cutover.canary.yml') => Yaml;
   /** Instances of the web process (the real file says 3). */
   instances?: number;
@@ -27,9 +27,11 @@ export interface ComplianceSandboxOptions {
 
 export interface ComplianceSandbox {
   dir: string;
+  /** The data directory of the `test` environment (records, agent). */
+  dataDir: string;
   url: string;
   db: TestDatabase;
-  /** `cutover <args> --config <file>` in the sandbox. */
+  /** `cutover <args> --config <file> --env test` in the sandbox. */
   cli(args: string[], file?: 'cutover.yml' | 'cutover.canary.yml', timeoutMs?: number): Promise<CliResult>;
   cleanup(): Promise<void>;
 }
@@ -79,9 +81,10 @@ export async function createComplianceSandbox(options: ComplianceSandboxOptions)
   // cutover's own steps (migrations, checks) read these from its environment; instances get them as secrets.
   const cliEnv: Record<string, string> = { REDIS_URL };
   const cli = (args: string[], file: 'cutover.yml' | 'cutover.canary.yml' = 'cutover.yml', timeoutMs = 180_000) =>
-    runCli([...args, '--config', join(dir, file)], dir, timeoutMs, cliEnv);
+    runCli([...args, '--config', join(dir, file), '--env', 'test'], dir, timeoutMs, cliEnv);
+  const dataDir = join(dir, '.cutover-test');
   const cleanup = async () => {
-    const pidFile = join(dir, '.cutover', 'agent.pid');
+    const pidFile = join(dataDir, 'agent.pid');
     let pid = Number.NaN;
     try {
       pid = Number(JSON.parse(readFileSync(pidFile, 'utf8')).pid);
@@ -121,27 +124,31 @@ export async function createComplianceSandbox(options: ComplianceSandboxOptions)
     const httpPort = await freePort();
     const base = 25_000 + Math.floor(Math.random() * 5) * 200;
     for (const file of ['cutover.yml', 'cutover.canary.yml'] as const) {
+      // The real file as it ships, and beside it the `test` environment: what this sandbox changes.
+      copyFileSync(join(COMPLIANCE_DIR, file), join(dir, file));
       const config: Yaml = parse(readFileSync(join(COMPLIANCE_DIR, file), 'utf8'), { merge: true });
-      Object.assign(config.env, {
-        REDIS_KEY_PREFIX: redisPrefix,
-        LOG_LEVEL: 'warn',
-        DOCUMENT_STORAGE_DIR: join(dir, 'var/documents'),
-        SANCTIONS_SDN_FILE: join(COMPLIANCE_DIR, 'test/fixtures/ofac/SDN.CSV'),
-        SANCTIONS_ALT_FILE: join(COMPLIANCE_DIR, 'test/fixtures/ofac/ALT.CSV'),
-        // The busy test machine would trip the shedder's event-loop threshold for reasons of its own.
-        SHED_MAX_EVENT_LOOP_DELAY_MS: 2000,
-      });
-      config.processes.web.instances = options.instances ?? 2;
-      config.processes.web.health.intervalMs = '500ms';
-      config.rollout = options.editRollout(config.rollout, file);
-      config.agent.httpPort = httpPort;
-      config.agent.portRange = [base, base + 199];
-      for (const check of config.checks) if (check.kind === 'load') check.maxLoadPerCore = 1000;
-      config.validation.errorRate.windowMs = '3s';
-      writeFileSync(join(dir, file), stringify(config));
+      const overlay: Yaml = {
+        env: {
+          REDIS_KEY_PREFIX: redisPrefix,
+          LOG_LEVEL: 'warn',
+          DOCUMENT_STORAGE_DIR: join(dir, 'var/documents'),
+          SANCTIONS_SDN_FILE: join(COMPLIANCE_DIR, 'test/fixtures/ofac/SDN.CSV'),
+          SANCTIONS_ALT_FILE: join(COMPLIANCE_DIR, 'test/fixtures/ofac/ALT.CSV'),
+          // The busy test machine would trip the shedder's event-loop threshold for reasons of its own.
+          SHED_MAX_EVENT_LOOP_DELAY_MS: 2000,
+        },
+        processes: { web: { instances: options.instances ?? 2, health: { intervalMs: '500ms' } } },
+        rollout: options.editRollout(config.rollout, file),
+        agent: { httpPort, portRange: [base, base + 199] },
+        // A list is replaced whole: the same checks, the load check opened up for the shared machine.
+        checks: config.checks.map((check: Yaml) => (check.kind === 'load' ? { ...check, maxLoadPerCore: 1000 } : check)),
+        validation: { errorRate: { windowMs: '3s' } },
+      };
+      const header = '# The `test` environment of the end-to-end test (written by test/e2e/support/compliance-sandbox.ts)\n';
+      writeFileSync(join(dir, file.replace(/\.yml$/, '.test.yml')), header + stringify(overlay));
     }
     if (!existsSync(join(dir, 'releases', options.releases[0].version, 'src/main.ts'))) throw new Error('packaging failed');
-    return { dir, url: `http://127.0.0.1:${httpPort}`, db, cli, cleanup };
+    return { dir, dataDir, url: `http://127.0.0.1:${httpPort}`, db, cli, cleanup };
   } catch (error) {
     await cleanup();
     throw error;
