@@ -2,9 +2,9 @@
 # Packages release <version> of the compliance service into releases/<version>/ (package.json,
 # src/, migrations/) and writes releases/<version>/release.env, the variables that travel with the
 # release (read by `node --env-file-if-exists=release.env`): the guide's feature flags, production's
-# by default (all four on), each changed with --env, e.g. for staging:
-#   package-release.sh 1.4.0 --env BULKHEAD_PATTERN=false
-# A variable in cutover.yml's env: would win over release.env, so the flags are kept out of it.
+# (all four on), each changed with --env NAME=VALUE. A variable in cutover.yml's env: wins over
+# release.env: cutover.yml keeps the flags out of it, and staging's overlay (cutover.staging.yml)
+# turns BULKHEAD_PATTERN off there, so the release promoted from staging is the very same one.
 # From the working tree by default, or from a git ref with --git <ref>. A release is never overwritten.
 # usage: package-release.sh <version> [--env NAME=VALUE]... [--git <ref>]
 # RELEASES_ROOT=<dir> writes <dir>/releases/<version> instead (the end-to-end test uses it).
