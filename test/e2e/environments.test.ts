@@ -5,7 +5,7 @@
 // staging.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { CLI, collect, freePort, Sandbox } from './support/sandbox.ts';
@@ -58,6 +58,7 @@ processes:
 env: { LOG_LEVEL: info }
 proxy: { drainTimeoutMs: 2s }
 rollout: { strategy: rolling, healthTimeoutMs: 4s }
+hooks: { postDeploy: ['echo "$CUTOVER_ENV $CUTOVER_RELEASE" >> hook-environments.txt'] }
 agent: { httpPort: ${port}, portRange: [26000, 26199] }
 `,
     );
@@ -147,6 +148,9 @@ agent: { httpPort: ${stagingPort}, portRange: [26200, 26399] }
     const watched = await cli(['watch', '--env', 'staging'], {}, 90_000);
     assert.equal(watched.code, 1, `the broken release fails in staging:\n${watched.stdout}\n${watched.stderr}`);
     assert.equal(await versionAt(stagingPort), 'v2');
+    // Hooks ran in the environment of their deployment (a cutover command there would act on it).
+    const hookLines = readFileSync(join(box.dir, 'hook-environments.txt'), 'utf8').trim().split('\n');
+    assert.ok(hookLines.includes('staging v2') && hookLines.includes('production v2'), hookLines.join('\n'));
     const productionRuns = await history('production');
     assert.deepEqual(productionRuns.map((d) => d.toRelease).sort(), ['v1', 'v2'], 'production records only its own deployments');
   });

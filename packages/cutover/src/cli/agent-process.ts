@@ -43,6 +43,10 @@ export async function runAgentInProcess(loaded: LoadedConfig, onReady?: (address
   const failedFile = agentFailedFile(loaded.dataDir);
   let agent: Agent | undefined;
   let address: AgentAddress;
+  // What this agent starts (the controller, and through it hooks, builds and tasks) runs in its
+  // environment: a `cutover` command in a hook targets the same environment by default.
+  if (loaded.environment) process.env.CUTOVER_ENV = loaded.environment.name;
+  else delete process.env.CUTOVER_ENV;
   try {
     agent = createAgent(loaded);
     address = await agent.start();

@@ -69,7 +69,7 @@ describe('environment overlays', () => {
     assert.equal(staging.config.processes.web.instances, 2);
     assert.deepEqual(staging.env, { LOG_LEVEL: 'debug' });
     assert.deepEqual(
-      staging.config.checks.map((c) => c.name),
+      staging.config.checks?.map((c) => c.name),
       ['disk'],
     );
     assert.equal(staging.config.agent.httpPort, 3108);

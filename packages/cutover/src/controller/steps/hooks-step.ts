@@ -16,6 +16,8 @@ export function buildHookEnv(run: DeploymentRun): Record<string, string> {
     CUTOVER_DEPLOYMENT_ID: String(run.deploymentId),
     CUTOVER_KIND: request.kind,
     CUTOVER_CONFIG: loaded.file,
+    // The deployment's environment (empty: the base file alone), so a cutover command in a hook acts on it.
+    CUTOVER_ENV: loaded.environment?.name ?? '',
     CUTOVER_PROXY_URL: `http://127.0.0.1:${loaded.config.agent.httpPort}${loaded.config.proxy.pathPrefix}`,
     [LOCK_OWNER_ENV]: run.lockOwner,
   };
