@@ -1,6 +1,8 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { DEFAULT_DATA_DIR } from '../config/defaults.ts';
+import { checkEnvironmentName, overlayFileFor } from '../config/environment-overlay.ts';
+import { selectedEnvironment } from '../config/environment-selection.ts';
 import { CONFIG_FILE_NAME, parseConfigText } from '../config/load-config.ts';
 import { CutoverError } from '../errors/cutover-error.ts';
 import type { Command } from './command.ts';
@@ -8,11 +10,12 @@ import type { Command } from './command.ts';
 export const initCommand: Command = {
   name: 'init',
   summary: 'write an annotated cutover.yml for the project in this directory',
-  usage: 'cutover init [--service NAME] [--config PATH] [--force]',
+  usage: 'cutover init [--service NAME] [--config PATH] [--env ENV] [--force]',
   description: [
     'Writes an annotated cutover.yml (or the file --config names) for the project in this directory, and',
     'adds the agent data directory (.cutover/: state, logs and the admin token) to .gitignore.',
-    '"cutover help config" lists every key the file can hold.',
+    '"cutover help config" lists every key the file can hold. With --env staging it writes cutover.staging.yml',
+    'instead: the overlay of that environment, merged over cutover.yml (docs/environments.md).',
   ].join('\n'),
   options: {
     service: { type: 'string', help: 'service name (default: from package.json or the directory name)' },
@@ -20,12 +23,22 @@ export const initCommand: Command = {
   },
   exitCodes: { 2: 'the file already exists (--force replaces it), or the arguments are wrong' },
   async run({ options, out, cwd }) {
-    const file = resolve(cwd, (options.config as string | undefined) ?? CONFIG_FILE_NAME);
+    const base = resolve(cwd, (options.config as string | undefined) ?? CONFIG_FILE_NAME);
+    const environment = selectedEnvironment();
+    // With --env: the environment's overlay beside cutover.yml, a commented start (docs/environments.md).
+    const file = environment ? overlayFileFor(base, checkEnvironmentName(environment.name, environment.from)) : base;
     if (existsSync(file) && !options.force) {
       throw new CutoverError('CUT_ERR_CONFIG_EXISTS', `${file} already exists`, {
         where: file,
         hint: 'edit it, or pass --force to replace it',
       });
+    }
+    if (environment) {
+      writeFileSync(file, buildInitialOverlay(environment.name, basename(base)));
+      out.result({ file, environment: environment.name });
+      out.line(`wrote ${file}: what differs in ${environment.name} from ${basename(base)} (docs/environments.md)`);
+      out.line(`then "cutover up --env ${environment.name}"; its records and lock are its own (${DEFAULT_DATA_DIR}-${environment.name}/)`);
+      return 0;
     }
     const projectDir = dirname(file);
     const pkg = readPackage(projectDir) ?? readPackage(cwd);
@@ -44,6 +57,24 @@ export const initCommand: Command = {
     return 0;
   },
 };
+
+/** The overlay `cutover init --env NAME` writes: nothing changed yet, the usual keys as comments. */
+export function buildInitialOverlay(environment: string, baseName: string): string {
+  return `# The ${environment} environment: what differs from ${baseName}, merged over it by --env ${environment}
+# (docs/environments.md). Mappings merge key by key, a list here replaces the base's list whole,
+# null removes a key. Records, deploy lock and agent are ${environment}'s own.
+#
+# processes:
+#   web:
+#     instances: 2
+# env:
+#   LOG_LEVEL: debug
+# agent:                   # its own ports when it shares a host with another environment
+#   httpPort: 8180
+#   portRange: [21000, 21999]
+{}
+`;
+}
 
 /** Adds `<dir>/` to the .gitignore beside cutover.yml unless a line already ignores it. */
 export function ensureGitignored(projectDir: string, dir: string): { file: string; added: boolean } {

@@ -19,14 +19,20 @@ export function overlayFileFor(baseFile: string, name: string): string {
   return `${baseFile}.${name}`;
 }
 
-/** Checks an environment name and finds its overlay; an environment without an overlay file does not exist. */
-export function findOverlay(baseFile: string, name: string, from: string): EnvironmentOverlay {
+/** Returns `name` when it is an environment name (`from` says where it was given), else refuses it. */
+export function checkEnvironmentName(name: string, from: string): string {
   if (!ENVIRONMENT_NAME.test(name)) {
     throw new CutoverError('CUT_ERR_ENVIRONMENT_NAME', `${JSON.stringify(name)} (${from}) is not an environment name`, {
-      hint: 'an environment name is lower-case letters, digits, "-" or "_", starting with a letter, e.g. staging or production',
+      hint: 'an environment name is lower-case letters, digits, "-" or "_", starting with a letter, at most 32, e.g. staging',
       details: { environment: name },
     });
   }
+  return name;
+}
+
+/** Checks an environment name and finds its overlay; an environment without an overlay file does not exist. */
+export function findOverlay(baseFile: string, name: string, from: string): EnvironmentOverlay {
+  checkEnvironmentName(name, from);
   const file = overlayFileFor(baseFile, name);
   if (!existsSync(file)) {
     const known = environmentsBeside(baseFile);

@@ -3,10 +3,11 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
+import { buildInitialOverlay } from '../../src/cli/init.ts';
 import { writeEnvironmentMarker } from '../../src/config/environment-marker.ts';
 import { environmentsBeside, mergeOverlay, overlayFileFor } from '../../src/config/environment-overlay.ts';
 import { runInEnvironment } from '../../src/config/environment-selection.ts';
-import { type ConfigProblem, loadConfig } from '../../src/config/load-config.ts';
+import { type ConfigProblem, loadConfig, parseConfigText } from '../../src/config/load-config.ts';
 import { CutoverError } from '../../src/errors/cutover-error.ts';
 
 const dirs: string[] = [];
@@ -153,5 +154,16 @@ describe('environment overlays', () => {
     const error = refusal(() => loadConfig(dir, undefined, { name: 'qa', from: '--env' }));
     assert.equal(error.code, 'CUT_ERR_ENVIRONMENT_DATA_DIR');
     assert.match(error.message, /belongs to environment staging, not to environment qa/);
+  });
+
+  test('the overlay "cutover init --env qa" writes changes nothing until edited', () => {
+    const base = parseConfigText(BASE, '/srv/shop/cutover.yml');
+    const qa = parseConfigText(BASE, '/srv/shop/cutover.yml', {
+      name: 'qa',
+      file: '/srv/shop/cutover.qa.yml',
+      text: buildInitialOverlay('qa', 'cutover.yml'),
+    });
+    assert.deepEqual(qa.config, base.config);
+    assert.equal(qa.dataDir, '/srv/shop/.cutover-qa');
   });
 });
