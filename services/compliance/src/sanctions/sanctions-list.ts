@@ -256,6 +256,10 @@ export class SanctionsList {
     const postingData = this.#postingData;
     let best: Map<number, ScreeningMatch> | undefined;
     for (let p = 0; p < prefix; p++) {
+      // A candidate first met here lacks the p rarer trigrams walked before: it shares at most
+      // knownCount - p, which Dice ≥ share allows only up to this many trigrams of its own.
+      const most = Math.min(maxCount, Math.floor((2 * (knownCount - p)) / share - q + 1e-9));
+      if (most < minCount) break;
       const gram = known[p];
       const end = postingStart[gram + 1];
       for (let at = postingStart[gram]; at < end; at++) {
@@ -263,7 +267,7 @@ export class SanctionsList {
         if (marks[index] === epoch) continue;
         marks[index] = epoch;
         const count = gramCount[index];
-        if (count < minCount || count > maxCount) continue;
+        if (count < minCount || count > most) continue;
         // Dice ≥ share needs this many shared trigrams; stop counting once the rest cannot make it up.
         const needed = Math.ceil((share * (q + count)) / 2 - 1e-9);
         let shared = 0;
