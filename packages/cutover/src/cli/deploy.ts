@@ -43,7 +43,7 @@ export const deployCommand: Command = {
       });
     }
     const loaded = loadConfig(cwd, options.config as string | undefined);
-    const promotedFrom = options.from ? checkPromotion(loaded, options.from as string, release) : undefined;
+    const promotedFrom = options.from ? await checkPromotion(loaded, options.from as string, release) : undefined;
     const detach = Boolean(options.detach);
     return submitAndFollow(out, loaded, { release, kind: 'deploy', skipChecks: parseSkips(options), detach, promotedFrom });
   },

@@ -3,6 +3,7 @@ import { DatabaseSync } from 'node:sqlite';
 import { agentPaths } from '../agent/agent-paths.ts';
 import { type LoadedConfig, loadConfig } from '../config/load-config.ts';
 import { CutoverError } from '../errors/cutover-error.ts';
+import { gitReleaseCommits } from '../releases/release-resolver.ts';
 
 /** The deployment in the source environment that a promotion rests on. */
 export interface PromotionSource {
@@ -26,7 +27,7 @@ interface Row {
  * <env> (the same cutover.yml with that environment's overlay, read from its own data directory)
  * succeeded and <env> has not been rolled back from it since. Reads the records; changes nothing.
  */
-export function checkPromotion(loaded: LoadedConfig, from: string, release: string): PromotionSource {
+export async function checkPromotion(loaded: LoadedConfig, from: string, release: string): Promise<PromotionSource> {
   const target = loaded.environment?.name ?? null;
   if (from === target) {
     throw new CutoverError('CUT_ERR_CLI_BAD_ARGUMENT', `--from ${from} names the environment being deployed to`, {
@@ -68,6 +69,14 @@ export function checkPromotion(loaded: LoadedConfig, from: string, release: stri
       throw refuse(`${from} was rolled back from it to ${rolledBack.to_release} (#${rolledBack.id}) after it succeeded (#${last.id})`, {
         deploymentId: last.id,
         rollbackId: rolledBack.id,
+      });
+    // A git ref (a branch) may name another commit by now: promote only the commit staging ran.
+    const commits = await gitReleaseCommits(loaded, release, agentPaths(source.dataDir).releasesDir);
+    if (commits?.exported && commits.exported !== commits.now)
+      throw refuse(`${release} names commit ${commits.now.slice(0, 12)} now, but ${from} ran ${commits.exported.slice(0, 12)}`, {
+        deploymentId: last.id,
+        commitTested: commits.exported,
+        commitNow: commits.now,
       });
     return { environment: from, deploymentId: last.id, endedAt: last.ended_at };
   } finally {

@@ -119,6 +119,21 @@ async function buildInto(
   writeFileSync(markerFile, `${JSON.stringify({ ...marker, builtAt: Date.now() } satisfies ReleaseMarker)}\n`);
 }
 
+/**
+ * For a git release: the commit exported for `release` in the data directory whose releases are in
+ * `releasesDir` (undefined when it holds no export), and the commit the ref names now in the repository.
+ */
+export async function gitReleaseCommits(
+  loaded: LoadedConfig,
+  release: string,
+  releasesDir: string,
+): Promise<{ exported: string | undefined; now: string } | undefined> {
+  const source = loaded.config.release;
+  if (source.source !== 'git') return undefined;
+  const marker = readMarker(join(releasesDir, loaded.config.service, `.${release}.release.json`));
+  return { exported: marker?.commit, now: await resolveCommit(resolve(loaded.root, source.repo), release) };
+}
+
 async function resolveCommit(repo: string, release: string): Promise<string> {
   const verify = await runProcess('git', ['-C', repo, 'rev-parse', '--verify', '--quiet', `${release}^{commit}`], {
     timeoutMs: GIT_QUERY_TIMEOUT_MS,
