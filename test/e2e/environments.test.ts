@@ -5,7 +5,7 @@
 // staging.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { CLI, collect, freePort, Sandbox } from './support/sandbox.ts';
@@ -44,7 +44,11 @@ describe('environments: staging and production of one service, from one reposito
   before(async () => {
     box.release('v1', {});
     box.release('v2', {});
-    box.release('v3-broken', { neverReady: true });
+    // Exits at once: a deployment of it fails quickly.
+    mkdirSync(join(box.dir, 'releases', 'v3-broken'), { recursive: true });
+    writeFileSync(join(box.dir, 'releases', 'v3-broken', 'server.js'), 'console.error("broken release"); process.exit(1);\n');
+    // Not ready for two minutes: a deployment of it holds staging's lock until aborted.
+    box.release('v4-slow', { bootDelayMs: 120_000 });
     stagingPort = await freePort();
     await box.writeConfig(
       (port) => `service: shop
@@ -65,12 +69,13 @@ agent: { httpPort: ${port}, portRange: [26000, 26199] }
     productionPort = box.httpPort;
     writeFileSync(
       join(box.dir, 'cutover.staging.yml'),
-      `# staging: one instance, its own port and port range, a longer health timeout (a slow release keeps its lock)
+      `# staging: one instance, its own port and port range, long health timeouts (a slow release keeps its lock)
 processes:
   web:
     instances: 1
+    health: { startTimeoutMs: 300s }
 env: { LOG_LEVEL: debug }
-rollout: { healthTimeoutMs: 20s }
+rollout: { healthTimeoutMs: 300s }
 agent: { httpPort: ${stagingPort}, portRange: [26200, 26399] }
 `,
     );
@@ -128,8 +133,8 @@ agent: { httpPort: ${stagingPort}, portRange: [26200, 26399] }
     const deployed = await cli(['deploy', 'v2', '--env', 'staging']);
     assert.equal(deployed.code, 0, `${deployed.stdout}\n${deployed.stderr}`);
     assert.equal(await versionAt(stagingPort), 'v2');
-    // Staging is busy with a release that will not become healthy (20 s of health timeout in staging).
-    const busy = await cli(['deploy', 'v3-broken', '--env', 'staging', '--detach']);
+    // Staging is busy with a release that is not ready for two minutes.
+    const busy = await cli(['deploy', 'v4-slow', '--env', 'staging', '--detach']);
     assert.equal(busy.code, 0, `${busy.stdout}\n${busy.stderr}`);
     const stagingLock = (await json(['status', '--env', 'staging'])).lock;
     assert.ok(stagingLock, 'staging holds its deploy lock');
@@ -142,11 +147,13 @@ agent: { httpPort: ${stagingPort}, portRange: [26200, 26399] }
     assert.equal(await versionAt(productionPort), 'v2');
     const stagingRuns = await history('staging');
     assert.ok(
-      stagingRuns.some((d) => d.toRelease === 'v3-broken' && d.state === 'running'),
+      stagingRuns.some((d) => d.toRelease === 'v4-slow' && d.state === 'running'),
       `staging's deployment was still running during the promotion: ${JSON.stringify(stagingRuns.map((d) => [d.toRelease, d.state]))}`,
     );
-    const watched = await cli(['watch', '--env', 'staging'], {}, 90_000);
-    assert.equal(watched.code, 1, `the broken release fails in staging:\n${watched.stdout}\n${watched.stderr}`);
+    const aborted = await cli(['abort', '--env', 'staging']);
+    assert.equal(aborted.code, 0, `${aborted.stdout}\n${aborted.stderr}`);
+    const watched = await cli(['watch', '--env', 'staging'], {}, 120_000);
+    assert.notEqual(watched.code, 0, `the aborted deployment did not succeed:\n${watched.stdout}\n${watched.stderr}`);
     assert.equal(await versionAt(stagingPort), 'v2');
     // Hooks ran in the environment of their deployment (a cutover command there would act on it).
     const hookLines = readFileSync(join(box.dir, 'hook-environments.txt'), 'utf8').trim().split('\n');

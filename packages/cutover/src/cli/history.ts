@@ -33,6 +33,7 @@ export const historyCommand: Command = {
         throw new CutoverError('CUT_ERR_CLI_BAD_ARGUMENT', `--limit must be a positive integer (got ${options.limit})`);
       const records = store.deployments(service, limit);
       out.result({ environment: loaded.environment?.name ?? null, deployments: records });
+      if (loaded.environment) out.line(`environment ${loaded.environment.name}: the records of ${loaded.dataDir}`);
       if (records.length === 0) out.line(`no deployments of ${service} yet: "cutover deploy <release>" makes the first`);
       else
         out.line(
