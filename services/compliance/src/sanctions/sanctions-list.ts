@@ -33,8 +33,10 @@ interface Variant {
   name: string;
   matchedAs: 'primary' | 'alias';
   normalized: string;
+  /** The tokens sorted and joined (the same string as `normalized` when already in order). */
   sorted: string;
-  tokens: string[];
+  /** Tokens in `normalized`: split again only for the few candidates that reach the token-set score. */
+  tokenCount: number;
 }
 
 /** Symbols of a padded token: a-z, 0-9 (all a token in normal form holds), then the start and end marks. */
@@ -84,6 +86,13 @@ export function tokenTrigrams(tokens: readonly string[]): Set<string> {
  */
 export function minTrigramShare(threshold: number): number {
   return Math.max(0.3, threshold - 0.35);
+}
+
+/** A name's tokens joined, and sorted then joined (one string, not two, when they are in order already). */
+function normalForms(tokens: readonly string[]): { normalized: string; sorted: string } {
+  const normalized = tokens.join(' ');
+  const sorted = tokens.length > 1 ? [...tokens].sort().join(' ') : normalized;
+  return { normalized, sorted: sorted === normalized ? normalized : sorted };
 }
 
 /** At most this many matches are returned, best first. */
@@ -158,9 +167,8 @@ export class SanctionsList {
         entry,
         name,
         matchedAs,
-        tokens,
-        normalized: tokens.join(' '),
-        sorted: [...tokens].sort().join(' '),
+        tokenCount: tokens.length,
+        ...normalForms(tokens),
       });
     };
     for (const entry of entries) add(entry, entry.name, 'primary');
@@ -200,8 +208,7 @@ export class SanctionsList {
   screen(name: string, threshold: number): ScreeningMatch[] {
     const tokens = nameTokens(name);
     if (tokens.length === 0) return [];
-    const normalized = tokens.join(' ');
-    const sorted = tokens.length > 1 ? [...tokens].sort().join(' ') : normalized;
+    const { normalized, sorted } = normalForms(tokens);
     this.#epoch = (this.#epoch + 1) >>> 0 || 1;
     if (this.#epoch === 1) {
       this.#marks.fill(0);
@@ -312,8 +319,8 @@ export class SanctionsList {
         if (reordered > score) [score, method] = [reordered, 'token_order'];
       }
     }
-    if (score < threshold && (tokens.length > 1 || variant.tokens.length > 1)) {
-      const set = tokenSetScore(tokens, variant.tokens);
+    if (score < threshold && (tokens.length > 1 || variant.tokenCount > 1)) {
+      const set = tokenSetScore(tokens, variant.normalized.split(' '));
       if (set > score) [score, method] = [set, 'token_set'];
     }
     return score >= threshold ? { score, method } : null;
