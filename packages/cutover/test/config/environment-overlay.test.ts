@@ -116,6 +116,19 @@ describe('environment overlays', () => {
     assert.equal(error.where, `${overlay}:4`);
   });
 
+  test('a rule between two keys names each key in its own file', () => {
+    const dir = project({
+      'cutover.yml': `${BASE.replace('httpPort: 3008', 'httpPort: 3008\n  metricsPort: 9100')}`,
+      'cutover.qa.yml': 'agent:\n  httpPort: 9100\n',
+    });
+    const error = refusal(() => loadConfig(dir, undefined, { name: 'qa', from: '--env' }));
+    const [problem] = error.details.problems as ConfigProblem[];
+    const files = new Set([problem.file, problem.otherFile]);
+    assert.deepEqual(files, new Set([join(dir, 'cutover.yml'), join(dir, 'cutover.qa.yml')]), JSON.stringify(problem));
+    assert.match(error.message, /cutover\.qa\.yml:2/);
+    assert.match(error.message, /cutover\.yml:14/);
+  });
+
   test('a YAML error in the overlay names the overlay and its line', () => {
     const dir = project({ 'cutover.yml': BASE, 'cutover.staging.yml': 'env:\n  A: "open\n' });
     const error = refusal(() => loadConfig(dir, undefined, { name: 'staging', from: '--env' }));
