@@ -4,6 +4,7 @@ import { type AgentPaths, agentPaths } from '../agent/agent-paths.ts';
 import type { StopReport } from '../agent/instance-routing.ts';
 import type { CountersSnapshot, DrainReport, LatencySample, RouteSpec, TargetState } from '../agent/proxy/proxy-server.ts';
 import type { InstanceInfo, InstanceSpec, InstanceState } from '../agent/supervisor/process-supervisor.ts';
+import { selectedEnvironment } from '../config/environment-selection.ts';
 import { CutoverError } from '../errors/cutover-error.ts';
 import type { ErrorCode } from '../errors/registry.ts';
 
@@ -211,8 +212,10 @@ export class AgentClient {
 }
 
 function notRunning(dataDir: string): CutoverError {
+  // Each environment has its own agent: the hint names the one this command was run for.
+  const environment = selectedEnvironment();
   return new CutoverError('CUT_ERR_AGENT_NOT_RUNNING', `no agent is running for ${dataDir}`, {
     where: dataDir,
-    hint: 'start it with "cutover up", then try again',
+    hint: `start it with "cutover up${environment ? ` --env ${environment.name}` : ''}", then try again`,
   });
 }
