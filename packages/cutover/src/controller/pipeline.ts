@@ -29,6 +29,15 @@ export interface PipelineDeps {
 }
 
 /**
+ * A data step whose section cutover.yml lacks is skipped without loading its module (pg, the SQL
+ * parser): the same result the step gives by itself.
+ */
+const NO_SECTION = {
+  backup: { outcome: 'skipped', values: {}, reason: 'cutover.yml has no backup section' },
+  migrations: { outcome: 'skipped', values: {}, reason: 'cutover.yml has no migrations section' },
+} as const satisfies Record<string, StepResult>;
+
+/**
  * Builds the steps this config asks for. Each step reports `skipped` by itself when its section is
  * absent, so the record always shows every stage of the pipeline and why it did or did not run.
  * Order matters: migrations start only after the backup finished. Each step's module (the checks,
@@ -46,8 +55,18 @@ export function buildPipeline(_loaded: LoadedConfig, deps: PipelineDeps): Pipeli
             probes: { currentReleaseHealthy: deps.currentReleaseHealthy, deployLockFree: deps.deployLockFree },
           }),
       },
-      { name: 'backup', run: async (ctx) => (await import('../database/backup/backup-step.ts')).backupStep(ctx) },
-      { name: 'migrate', run: async (ctx) => (await import('../database/migrations/migrate-step.ts')).migrateStep(ctx) },
+      {
+        name: 'backup',
+        run: async (ctx) =>
+          ctx.loaded.config.backup === undefined ? NO_SECTION.backup : (await import('../database/backup/backup-step.ts')).backupStep(ctx),
+      },
+      {
+        name: 'migrate',
+        run: async (ctx) =>
+          ctx.loaded.config.migrations === undefined
+            ? NO_SECTION.migrations
+            : (await import('../database/migrations/migrate-step.ts')).migrateStep(ctx),
+      },
     ],
     afterSwitch: [
       {
