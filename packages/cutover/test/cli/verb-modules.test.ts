@@ -1,6 +1,7 @@
 // What a verb loads is most of its start-up (each module is read, type-stripped and compiled), so
 // the everyday verbs load only what they need: no YAML parser or zod once cutover.yml was validated
-// (config-cache.ts), and never Fastify, pg, the SQL parser, the strategies or the proxy.
+// (config-cache.ts), and never Fastify, pg, the SQL parser, the strategies or the proxy; the
+// controller resumes its deployments before it loads its API, the schema, pg or the SQL parser.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -63,4 +64,27 @@ test("the everyday verbs' own modules (what --help loads) are light", () => {
   for (const verb of ['deploy', 'watch', 'status', 'rollback', 'promote', 'abort', 'history', 'env', 'logs', 'init']) {
     assertLight(`cutover ${verb}`, modulesOf([verb, '--help']));
   }
+});
+
+/** What a restarted controller must not wait for before it resumes deployments (loaded later, or by the step that needs it). */
+const CONTROLLER_LATER = [
+  /\/node_modules\/(zod|yaml|fastify|@fastify\/[^/]+|ajv|pg|pg-[^/]+|libpg-query|pgsql-parser|@pgsql\/[^/]+)\//,
+  /\/src\/(database|accessories)\//,
+  /\/src\/controller\/api\//,
+];
+/** The controller's modules up to its resume: about 115 today (there were 712 with the API, pg and the SQL parser). */
+const MAX_CONTROLLER_FILES = 160;
+
+test('the controller loads, before it resumes deployments, no schema, API server, pg or SQL parser', () => {
+  // `controller --help` loads the verb's module and all it imports statically: what runs before the resume.
+  const files = modulesOf(['controller', '--help']);
+  assert.deepEqual(
+    files.filter((url) => CONTROLLER_LATER.some((pattern) => pattern.test(url))),
+    [],
+    'the controller loads modules before its resume that it does not need then',
+  );
+  assert.ok(
+    files.length <= MAX_CONTROLLER_FILES,
+    `the controller loads ${files.length} files before its resume (at most ${MAX_CONTROLLER_FILES})`,
+  );
 });
