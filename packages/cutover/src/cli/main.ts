@@ -8,7 +8,9 @@ import { Output } from './output.ts';
 /** Runs one CLI invocation and returns its exit code. */
 export async function main(argv: string[]): Promise<number> {
   const [verb, ...rest] = argv;
-  const wantsJson = argv.includes('--json');
+  // Everything after `--` belongs to the command a verb runs (cutover run -- node x.js --json): not to cutover.
+  const end = argv.indexOf('--');
+  const wantsJson = (end === -1 ? argv : argv.slice(0, end)).includes('--json');
   const out = new Output({ json: wantsJson });
   try {
     if (verb === 'help' && rest[0] !== undefined) return await renderHelpTopic(rest[0]);
