@@ -5,6 +5,10 @@ export const DEPLOY_ERRORS = {
   CUT_ERR_DEPLOY_NO_GOOD_RELEASE: { exitCode: 5, title: 'Rollback was asked for, but no earlier good release is recorded.' },
   CUT_ERR_DEPLOY_BUILD_FAILED: { exitCode: 1, title: 'The release build command exited non-zero.' },
   CUT_ERR_DEPLOY_HOOK_FAILED: { exitCode: 1, title: 'A deployment hook exited non-zero.' },
+  CUT_ERR_DEPLOY_SECRET_UNREADABLE: {
+    exitCode: 1,
+    title: "A secret of the release (secrets:) could not be read for a deployment's hook, check, migration or validation command.",
+  },
   CUT_ERR_DEPLOY_NOT_FOUND: { exitCode: 5, title: 'No deployment with that id is recorded.' },
   CUT_ERR_DEPLOY_NOT_RUNNING: { exitCode: 5, title: 'No deployment of this service is running, so there is nothing to promote.' },
   CUT_ERR_DEPLOY_SIGNAL_REFUSED: {
