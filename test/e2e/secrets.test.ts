@@ -5,11 +5,15 @@ import { createHash } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import pg from 'pg';
 import { type CliResult, Sandbox } from './support/sandbox.ts';
+import { createScratchDatabase, POSTGRES_ADMIN_URL } from './support/scratch-database.ts';
 
 const FILE_SECRET = `file-secret-${createHash('sha256').update(String(Math.random())).digest('hex').slice(0, 16)}`;
 const COMMAND_SECRET = `command-secret-${createHash('sha256').update(String(Math.random())).digest('hex').slice(0, 16)}`;
 const PLAIN_VALUE = `plain-value-${createHash('sha256').update(String(Math.random())).digest('hex').slice(0, 16)}`;
+/** The password inside the DATABASE_URL secret (PostgreSQL trusts loopback here, so any password connects). */
+const URL_PASSWORD = `url-secret-${createHash('sha256').update(String(Math.random())).digest('hex').slice(0, 16)}`;
 
 /** A release whose app answers /secrets with a digest of what it was given, never the values. */
 function writeRelease(box: Sandbox, name: string): void {
@@ -44,6 +48,7 @@ describe('secrets', () => {
   const box = new Sandbox('cutover-secrets-');
   const outputs: { what: string; result: CliResult }[] = [];
   const dataDir = () => join(box.dir, '.cutover');
+  let database: Awaited<ReturnType<typeof createScratchDatabase>>;
 
   async function run(args: string[]): Promise<CliResult> {
     const result = await box.cli(args);
@@ -57,12 +62,32 @@ describe('secrets', () => {
     mkdirSync(join(box.dir, 'secrets'));
     writeFileSync(join(box.dir, 'secrets', 'api-key'), `${FILE_SECRET}\n`, { mode: 0o600 });
     writeFileSync(join(box.dir, 'secrets', 'db-password'), COMMAND_SECRET, { mode: 0o600 });
+    // DATABASE_URL is a secret too: migrations and the postgres check must read it like the app does.
+    database = await createScratchDatabase('cutover_secrets');
+    const url = new URL(POSTGRES_ADMIN_URL);
+    url.password = URL_PASSWORD;
+    url.pathname = `/${database.name}`;
+    writeFileSync(join(box.dir, 'secrets', 'database-url'), url.toString(), { mode: 0o600 });
+    writeFileSync(join(box.dir, 'secrets', 'plain'), PLAIN_VALUE);
+    mkdirSync(join(box.dir, 'migrations'));
+    writeFileSync(join(box.dir, 'migrations', '0001_seen.sql'), 'CREATE TABLE seen (id int);\n');
+    // Hooks and a command check see the release's env and secrets: each proves it, and one prints a secret.
+    const sawSecrets = `test "$API_KEY" = "$(cat secrets/api-key)" && test "$DB_PASSWORD" = "$(cat secrets/db-password)" && test "$PLAIN_SETTING" = "$(cat secrets/plain)"`;
     await box.writeConfig(
       (port) => `service: secretive
 release: { source: directory, path: 'releases/{release}' }
 env: { PLAIN_SETTING: ${PLAIN_VALUE} }
 secrets:
   API_KEY: { file: secrets/api-key }
+  DATABASE_URL: { command: "cat secrets/database-url" }
+checks:
+  - { name: secrets-seen, kind: command, command: ${JSON.stringify(sawSecrets)} }
+  - { name: database, kind: postgres, urlEnv: DATABASE_URL }
+migrations: { directory: migrations, databaseUrlEnv: DATABASE_URL }
+hooks:
+  preDeploy:
+    - ${JSON.stringify(`${sawSecrets} && echo "the hook saw $CUTOVER_RELEASE" >> hook-saw.txt`)}
+    - 'echo "a careless hook prints API_KEY=$API_KEY and DB_PASSWORD=$DB_PASSWORD"'
 processes:
   web:
     command: node server.js
@@ -75,13 +100,32 @@ agent: { httpPort: ${port} }
     );
   });
 
-  after(() => box.cleanup());
+  after(async () => {
+    await box.cleanup();
+    await database?.drop();
+  });
 
   test('the app gets its secrets; nothing cutover prints, records or logs holds one', async () => {
     const up = await run(['up', '--release', 'v1']);
-    assert.equal(up.code, 0, up.stderr);
+    assert.equal(up.code, 0, up.stderr + up.stdout);
     const deploy = await run(['deploy', 'v2', '--json']);
-    assert.equal(deploy.code, 0, deploy.stderr);
+    assert.equal(deploy.code, 0, deploy.stderr + deploy.stdout);
+
+    // Hooks, the command check, the postgres check and the migrations got the release's env and secrets.
+    assert.equal(readFileSync(join(box.dir, 'hook-saw.txt'), 'utf8'), 'the hook saw v1\nthe hook saw v2\n');
+    const record = JSON.parse(deploy.stdout).deployment as {
+      steps: { name: string; outcome: string }[];
+      events: { type: string; data: { line?: string } }[];
+    };
+    assert.equal(record.steps.find((s) => s.name === 'pre-deploy checks')?.outcome, 'ok');
+    assert.equal(record.steps.find((s) => s.name === 'migrate')?.outcome, 'ok');
+    const printed = record.events.filter((e) => e.type === 'hook:output').map((e) => e.data.line);
+    assert.ok(printed.includes('a careless hook prints API_KEY=[secret] and DB_PASSWORD=[secret]'), printed.join('\n'));
+    const client = new pg.Client({ connectionString: database.url });
+    await client.connect();
+    const applied = await client.query("SELECT to_regclass('public.seen') AS seen");
+    await client.end();
+    assert.equal(applied.rows[0].seen, 'seen', 'the migration ran against the DATABASE_URL secret');
 
     const answer = (await (await fetch(box.url)).json()) as Record<string, string>;
     assert.equal(answer.release, 'v2');
@@ -111,13 +155,24 @@ agent: { httpPort: ${port} }
       (JSON.parse(listing.stdout).variables as { name: string; source: string }[])
         .filter((v) => v.source !== 'inherited')
         .map((v) => `${v.name}: ${v.source}`),
-      ['PLAIN_SETTING: env', 'API_KEY: secret file secrets/api-key', 'DB_PASSWORD: secret command "cat secrets/db-password"'],
+      [
+        'PLAIN_SETTING: env',
+        'API_KEY: secret file secrets/api-key',
+        'DATABASE_URL: secret command "cat secrets/database-url"',
+        'DB_PASSWORD: secret command "cat secrets/db-password"',
+      ],
     );
     await run(['env']);
 
     for (const { what, result } of outputs) {
-      for (const value of [FILE_SECRET, COMMAND_SECRET, PLAIN_VALUE]) {
-        assert.ok(!result.stdout.includes(value), `stdout of "cutover ${what}" shows a value`);
+      for (const value of [FILE_SECRET, COMMAND_SECRET, PLAIN_VALUE, URL_PASSWORD]) {
+        assert.ok(
+          !result.stdout.includes(value),
+          `stdout of "cutover ${what}" shows a value:\n${result.stdout
+            .split('\n')
+            .filter((l) => l.includes(value))
+            .join('\n')}`,
+        );
         assert.ok(!result.stderr.includes(value), `stderr of "cutover ${what}" shows a value`);
       }
     }
@@ -132,7 +187,7 @@ agent: { httpPort: ${port} }
       const stat = statSync(file);
       if (!stat.isFile()) continue;
       const bytes = readFileSync(file);
-      for (const value of [FILE_SECRET, COMMAND_SECRET]) assert.equal(bytes.indexOf(value), -1, `${file} holds a secret`);
+      for (const value of [FILE_SECRET, COMMAND_SECRET, URL_PASSWORD]) assert.equal(bytes.indexOf(value), -1, `${file} holds a secret`);
     }
     for (const log of files.filter((f) => f.endsWith('.log'))) {
       assert.equal(readFileSync(log).indexOf(PLAIN_VALUE), -1, `${log} holds an env value`);

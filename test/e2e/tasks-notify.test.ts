@@ -127,10 +127,12 @@ notify:
         const expected = createHmac('sha256', SECRET).update(`${r.headers['x-cutover-timestamp']}.${r.body}`).digest('hex');
         assert.equal(r.headers['x-cutover-signature'], `sha256=${expected}`);
       }
-      assert.ok(
-        deliveries().every((d) => d.state === 'delivered'),
-        JSON.stringify(deliveries()),
-      );
+      // The controller's notifier retries the pending deliveries on its backoff (8 retries from 200 ms).
+      const deadline = Date.now() + 90_000;
+      while (!deliveries().every((d) => d.state === 'delivered')) {
+        assert.ok(Date.now() < deadline, JSON.stringify(deliveries()));
+        await new Promise((resolve) => setTimeout(resolve, 200));
+      }
       const history = JSON.parse((await box.cli(['tasks', 'history', '--json'])).stdout).runs;
       assert.deepEqual(
         history.map((r: { kind: string; task: string | null; state: string }) => [r.kind, r.task, r.state]),

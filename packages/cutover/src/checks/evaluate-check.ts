@@ -22,6 +22,12 @@ export interface CheckEnvironment {
   /** A probe kind without a probe function: fail (default; the pipeline must supply it) or skip (by hand). */
   missingProbe?: 'fail' | 'skip';
   signal?: AbortSignal;
+  /**
+   * In a deployment: the release's env with its secrets (see StepContext.commandEnv). A command check
+   * runs with it, and a postgres or redis check's urlEnv is looked up in it when neither cutover's
+   * environment nor cutover.yml's env has the variable (a DATABASE_URL kept in `secrets:`).
+   */
+  commandEnv?: () => Promise<Record<string, string>>;
 }
 
 /** Evaluates one check. Expected failures are outcomes; a thrown error means a bug or an I/O fault. */
@@ -35,12 +41,12 @@ export async function evaluateCheck(spec: CheckSpec, env: CheckEnvironment): Pro
     case 'memory':
       return probeMemory(spec.minAvailableBytes);
     case 'postgres': {
-      const url = spec.url ?? lookupEnv(loaded, spec.urlEnv ?? '');
+      const url = spec.url ?? (await lookupWithSecrets(env, spec.urlEnv ?? ''));
       if (url === undefined) return fail(`${spec.urlEnv} is not set, so there is no PostgreSQL URL to check`);
       return probePostgres(url, spec.timeoutMs);
     }
     case 'redis': {
-      const address = redisAddress(spec, loaded);
+      const address = redisAddress(spec, spec.urlEnv === undefined ? undefined : await lookupWithSecrets(env, spec.urlEnv));
       if (typeof address === 'string') return fail(address);
       return probeRedis(address, spec.timeoutMs);
     }
@@ -51,7 +57,7 @@ export async function evaluateCheck(spec: CheckSpec, env: CheckEnvironment): Pro
     case 'backup-age':
       return checkBackupAge(loaded, spec.maxAgeMs, spec.requireVerified);
     case 'command':
-      return runCommandCheck(spec.command, spec.timeoutMs, loaded, env.signal);
+      return runCommandCheck(spec.command, spec.timeoutMs, loaded, env);
     case 'current-release-healthy':
       return runProbe(env.probes?.currentReleaseHealthy, spec.kind, env.missingProbe ?? 'fail');
     case 'deploy-lock-free':
@@ -59,8 +65,16 @@ export async function evaluateCheck(spec: CheckSpec, env: CheckEnvironment): Pro
   }
 }
 
-function redisAddress(spec: Extract<CheckSpec, { kind: 'redis' }>, loaded: LoadedConfig): RedisAddress | string {
-  const url = spec.url ?? (spec.urlEnv === undefined ? undefined : lookupEnv(loaded, spec.urlEnv));
+/** An env var for a check: cutover's environment, then cutover.yml's env, then the release's env and secrets. */
+async function lookupWithSecrets(env: CheckEnvironment, name: string): Promise<string | undefined> {
+  const found = lookupEnv(env.loaded, name);
+  if (found !== undefined || !env.commandEnv || name === '') return found;
+  const value = (await env.commandEnv())[name];
+  return value === '' ? undefined : value;
+}
+
+function redisAddress(spec: Extract<CheckSpec, { kind: 'redis' }>, fromEnv: string | undefined): RedisAddress | string {
+  const url = spec.url ?? fromEnv;
   if (url !== undefined) {
     try {
       return parseRedisUrl(url);
@@ -92,8 +106,15 @@ async function checkBackupAge(loaded: LoadedConfig, maxAgeMs: number, requireVer
     : pass(text, measured, threshold);
 }
 
-async function runCommandCheck(command: string, timeoutMs: number, loaded: LoadedConfig, signal?: AbortSignal): Promise<CheckOutcome> {
-  const result = await runProcess('sh', ['-c', command], { cwd: loaded.root, env: { ...process.env, ...loaded.env }, timeoutMs, signal });
+async function runCommandCheck(command: string, timeoutMs: number, loaded: LoadedConfig, env: CheckEnvironment): Promise<CheckOutcome> {
+  // In a deployment the command gets the release's env and secrets (read now, in memory only).
+  const release = env.commandEnv ? await env.commandEnv() : {};
+  const result = await runProcess('sh', ['-c', command], {
+    cwd: loaded.root,
+    env: { ...process.env, ...loaded.env, ...release },
+    timeoutMs,
+    signal: env.signal,
+  });
   const measured = { exitCode: result.exitCode, durationMs: result.durationMs };
   if (result.exitCode === 0) return pass(`"${command}" exited 0`, measured, { exitCode: 0 });
   return fail(`"${command}" ${describeExit(result, timeoutMs)}`, measured, { exitCode: 0 });

@@ -19,7 +19,7 @@ export interface PreDeployCheckOptions {
 export async function runPreDeployChecks(ctx: StepContext, options: PreDeployCheckOptions = {}): Promise<StepResult> {
   const specs = ctx.loaded.config.checks ?? [];
   if (specs.length === 0) return { outcome: 'skipped', values: { checks: [] }, reason: 'cutover.yml declares no checks' };
-  const results = await runChecks(ctx.loaded, specs, { ...options, signal: ctx.signal });
+  const results = await runChecks(ctx.loaded, specs, { ...options, signal: ctx.signal, commandEnv: ctx.commandEnv });
   for (const result of results) ctx.log(`${result.outcome === 'pass' ? 'ok' : result.outcome} ${result.name}: ${result.message}`);
   const { passed, failed, skipped, summary } = summarizeResults(results);
   const values = { checks: results, passed, failed, skipped };

@@ -28,7 +28,12 @@ export async function runValidation(ctx: StepContext, deps: ValidationDeps): Pro
   const work: Promise<CheckResult[]>[] = [];
   for (const check of config.http) work.push(...httpChecks(check, deps).map((p) => p.then((r) => [r])));
   if (config.dependencies.length > 0)
-    work.push(runChecks(ctx.loaded, config.dependencies satisfies readonly DependencyCheckSpec[], { signal: ctx.signal }));
+    work.push(
+      runChecks(ctx.loaded, config.dependencies satisfies readonly DependencyCheckSpec[], {
+        signal: ctx.signal,
+        commandEnv: ctx.commandEnv,
+      }),
+    );
   const errorRate = config.errorRate;
   if (errorRate !== undefined) {
     work.push(
@@ -42,9 +47,11 @@ export async function runValidation(ctx: StepContext, deps: ValidationDeps): Pro
   if (loadTest !== undefined) {
     const baseUrls = loadTest.via === 'instances' ? (deps.instanceUrls ?? []) : deps.proxyBaseUrl ? [deps.proxyBaseUrl] : [];
     work.push(
-      timed(loadTest.name ?? 'load-test', 'load-test', () =>
-        runLoadTest(loadTest, { baseUrls, cwd: ctx.releaseDir ?? ctx.loaded.root, env: { ...ctx.loaded.env }, signal: ctx.signal }),
-      ).then((r) => [r]),
+      timed(loadTest.name ?? 'load-test', 'load-test', async () => {
+        // A load command runs with the release's env and secrets, like the release's own scripts.
+        const env = { ...ctx.loaded.env, ...(ctx.commandEnv ? await ctx.commandEnv() : {}) };
+        return runLoadTest(loadTest, { baseUrls, cwd: ctx.releaseDir ?? ctx.loaded.root, env, signal: ctx.signal });
+      }).then((r) => [r]),
     );
   }
   const results = (await Promise.all(work)).flat();

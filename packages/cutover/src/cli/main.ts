@@ -10,7 +10,9 @@ import { endQuietlyOnClosedPipe, Output } from './output.ts';
 export async function main(argv: string[]): Promise<number> {
   endQuietlyOnClosedPipe();
   const [verb, ...rest] = argv;
-  const wantsJson = argv.includes('--json');
+  // Everything after `--` belongs to the command a verb runs (cutover run -- node x.js --json): not to cutover.
+  const end = argv.indexOf('--');
+  const wantsJson = (end === -1 ? argv : argv.slice(0, end)).includes('--json');
   const out = new Output({ json: wantsJson });
   try {
     if (verb === 'help' && rest[0] !== undefined) return await renderHelpTopic(rest[0]);

@@ -8,10 +8,10 @@ import { formatMs } from './output.ts';
  * exit code when it exited non-zero, else that of CUT_ERR_TASK_FAILED. Under --json one document
  * holds the run and, for a failure, the error.
  */
-export function reportRun(out: Output, run: TaskRunRecord, what: string): number {
+export function reportRun(out: Output, run: TaskRunRecord, what: string, extra: Record<string, unknown> = {}): number {
   const took = run.endedAt !== null ? formatMs(run.endedAt - run.startedAt) : '?';
   if (run.state === 'succeeded') {
-    out.result({ run });
+    out.result({ run, ...extra });
     out.line(`${what} succeeded in ${took} (run ${run.id}, release ${run.release})`);
     return 0;
   }
@@ -23,7 +23,7 @@ export function reportRun(out: Output, run: TaskRunRecord, what: string): number
       details: { runId: run.id, state: run.state, exitCode: run.exitCode, timedOut: run.timedOut },
     },
   );
-  out.result({ run, error: error.toJSON() });
+  out.result({ run, ...extra, error: error.toJSON() });
   if (!out.json) out.error(error);
   return run.exitCode !== null && run.exitCode > 0 ? run.exitCode : error.exitCode;
 }

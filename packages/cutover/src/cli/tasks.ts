@@ -1,10 +1,12 @@
 import { agentPaths } from '../agent/agent-paths.ts';
 import { loadConfig } from '../config/load-config.ts';
-import { DeployLock } from '../controller/deploy-lock.ts';
+import { ControllerClient } from '../controller/controller-client.ts';
+import { acquireTaskLease } from '../controller/tasks/task-lease.ts';
 import { SqliteTaskRunStore, type TaskRunRecord } from '../controller/tasks/task-run-store.ts';
 import { summarizeTask } from '../controller/tasks/task-scheduler.ts';
 import { openTaskService } from '../controller/tasks/task-service.ts';
-import { CutoverError } from '../errors/cutover-error.ts';
+import { CutoverError, isCutoverError } from '../errors/cutover-error.ts';
+import { AgentClient } from '../platform/agent-client.ts';
 import { DeploymentStore } from '../store/deployment-store.ts';
 import type { Command } from './command.ts';
 import { formatMs, type Output } from './output.ts';
@@ -19,7 +21,8 @@ export const tasksCommand: Command = {
   usage: 'cutover tasks [list | run <name> | history [name] | serve] [--limit N] [--json]',
   description: [
     'cutover tasks                 every task of cutover.yml with its schedule, last run and next run',
-    'cutover tasks run <name>      run a task now in the serving release, showing its output; exits with its exit code',
+    'cutover tasks run <name>      run a task now in the serving release, showing its output; exits with its exit code.',
+    "                              The controller runs it (under the task's overlap rule); with none, this process does",
     'cutover tasks history [name]  the recorded runs (skipped starts and `cutover run` commands included), newest first',
     'cutover tasks serve           run the schedules in this terminal until Ctrl-C (what the controller does)',
   ].join('\n'),
@@ -41,16 +44,7 @@ export const tasksCommand: Command = {
         details: { known },
       });
     };
-    if (sub === 'run') {
-      const name = requireTask(rest[0]);
-      const tasks = openTaskService(loaded);
-      try {
-        const run = await tasks.scheduler.runNow(name, { onOutput: streamOutput(out) });
-        return reportRun(out, run, `task ${name}`);
-      } finally {
-        await tasks.close();
-      }
-    }
+    if (sub === 'run') return runTask(out, loaded, requireTask(rest[0]));
     if (sub === 'serve') return serve(out, loaded);
     const store = new SqliteTaskRunStore(agentPaths(loaded.dataDir).deploymentsDb);
     try {
@@ -91,18 +85,54 @@ export const tasksCommand: Command = {
   },
 };
 
+/**
+ * `cutover tasks run <name>`: asks the controller, whose scheduler runs the task's schedule, so the
+ * task's overlap rule covers this run too. With no controller (or one that does not schedule this
+ * service), the task runs in this process, and the output says so.
+ */
+async function runTask(out: Output, loaded: ReturnType<typeof loadConfig>, name: string): Promise<number> {
+  const service = loaded.config.service;
+  try {
+    const controller = new ControllerClient(loaded.dataDir);
+    // The agent starts its controller a moment after itself: while the agent answers, wait for it.
+    if (
+      await new AgentClient(loaded.dataDir).health().then(
+        () => true,
+        () => false,
+      )
+    )
+      await controller.waitUntilUp();
+    const run = await controller.runTask(service, name, { onOutput: streamOutput(out) });
+    return reportRun(out, run, `task ${name}`, { ranIn: 'controller' });
+  } catch (error) {
+    if (!isCutoverError(error) || !FALL_BACK_CODES.has(error.code)) throw error;
+    const why = error.code === 'CUT_ERR_CONTROLLER_NOT_RUNNING' ? 'no controller runs' : error.message;
+    if (!out.json) process.stderr.write(`${why}: task ${name} runs in this process (a scheduler's overlap rule does not cover this run)\n`);
+  }
+  const tasks = openTaskService(loaded);
+  try {
+    const run = await tasks.scheduler.runNow(name, { onOutput: streamOutput(out) });
+    return reportRun(out, run, `task ${name}`, { ranIn: 'cli' });
+  } finally {
+    await tasks.close();
+  }
+}
+
+/** Errors of the controller after which `tasks run` runs the task itself. */
+const FALL_BACK_CODES = new Set(['CUT_ERR_CONTROLLER_NOT_RUNNING', 'CUT_ERR_TASK_NOT_SCHEDULED_HERE']);
+
 async function serve(out: Output, loaded: ReturnType<typeof loadConfig>): Promise<number> {
   // One scheduler per service: a second one would start every task twice. The lease frees itself if this process dies.
   const lockStore = new DeploymentStore(agentPaths(loaded.dataDir).deploymentsDb);
-  const attempt = new DeployLock(lockStore).acquire(`tasks:${loaded.config.service}`);
+  const attempt = acquireTaskLease(lockStore, loaded.config.service);
   if (!attempt.acquired) {
     lockStore.close();
     const h = attempt.holder;
     throw new CutoverError(
       'CUT_ERR_TASK_SCHEDULER_RUNNING',
-      `the tasks of ${loaded.config.service} are already scheduled by pid ${h.pid} on ${h.host}`,
+      `the tasks of ${loaded.config.service} are already scheduled by pid ${h.pid} on ${h.host} (the controller, or another "cutover tasks serve")`,
       {
-        hint: 'stop that one first; one scheduler per service runs each task once',
+        hint: 'the controller schedules the tasks of every service deployed through it; "tasks serve" is for a host without one. One scheduler per service runs each task once',
         details: { holder: h },
       },
     );

@@ -5,7 +5,9 @@ import { CutoverError } from '../errors/cutover-error.ts';
 import type { ErrorCode } from '../errors/registry.ts';
 import type { DeploymentRecord } from '../store/deployment-store.ts';
 import type { FollowLine } from './api/deployment-routes.ts';
+import type { TaskRunLine } from './api/task-routes.ts';
 import type { Submission } from './deployment-submission.ts';
+import type { TaskRunRecord } from './tasks/task-run-store.ts';
 
 /** How long the CLI waits for a controller that the agent is (re)starting. */
 export const CONTROLLER_WAIT_MS = 10_000;
@@ -93,6 +95,73 @@ export class ControllerClient {
         if (error.code === 'ECONNRESET' || error.code === 'EPIPE') resolve(null);
         else reject(connectError(this.paths, error));
       });
+      req.end();
+    });
+  }
+
+  /**
+   * Runs a task now in the controller's scheduler of `service` (under the task's overlap rule),
+   * streaming its output to onOutput; resolves with the finished run.
+   */
+  runTask(
+    service: string,
+    task: string,
+    options: { actor?: string; onOutput?: (text: string, stream: 'stdout' | 'stderr') => void } = {},
+  ): Promise<TaskRunRecord> {
+    let token: string;
+    try {
+      token = this.#token();
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    const payload = JSON.stringify({ service, task, ...(options.actor ? { actor: options.actor } : {}) });
+    return new Promise((resolve, reject) => {
+      const req = request(
+        {
+          socketPath: this.paths.controllerSocket,
+          method: 'POST',
+          path: '/v1/tasks/run',
+          headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) },
+        },
+        (res) => {
+          if ((res.statusCode ?? 500) >= 400) {
+            const chunks: Buffer[] = [];
+            res.on('data', (chunk: Buffer) => chunks.push(chunk));
+            res.on('end', () => reject(errorOf(res.statusCode ?? 500, Buffer.concat(chunks).toString('utf8'))));
+            return;
+          }
+          let buffer = '';
+          let settled = false;
+          res.setEncoding('utf8');
+          res.on('data', (chunk: string) => {
+            buffer += chunk;
+            for (let newline = buffer.indexOf('\n'); newline >= 0; newline = buffer.indexOf('\n')) {
+              const text = buffer.slice(0, newline);
+              buffer = buffer.slice(newline + 1);
+              if (!text) continue;
+              const line = JSON.parse(text) as TaskRunLine;
+              if (line.kind === 'output') options.onOutput?.(line.text, line.stream);
+              else if (line.kind === 'end') {
+                settled = true;
+                resolve(line.run);
+              } else {
+                settled = true;
+                reject(errorOf(500, JSON.stringify({ error: line.error })));
+              }
+            }
+          });
+          res.on('end', () => {
+            if (!settled)
+              reject(
+                new CutoverError('CUT_ERR_CONTROLLER_REQUEST', `the controller went away while task ${task} ran`, {
+                  hint: 'the run may have finished there: see "cutover tasks history"',
+                }),
+              );
+          });
+        },
+      );
+      req.on('error', (error: NodeJS.ErrnoException) => reject(error instanceof CutoverError ? error : connectError(this.paths, error)));
+      req.write(payload);
       req.end();
     });
   }

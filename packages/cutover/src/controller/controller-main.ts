@@ -6,13 +6,14 @@ import { isPidAlive } from '../shared/process-group.ts';
 import { DeploymentStore } from '../store/deployment-store.ts';
 import type { ControllerApi, RouteModule } from './api/controller-api.ts';
 import type { DeploymentRoutesContext } from './api/deployment-routes.ts';
+import type { TaskRoutesContext } from './api/task-routes.ts';
 import type { ControllerService } from './controller-service.ts';
 import { DeploymentEvents } from './deployment-events.ts';
 import { DeploymentReconciler } from './deployment-reconciler.ts';
 import { taskAndNotifyServices } from './task-and-notify-services.ts';
 
 /** What every controller service and route module can use. */
-export interface ControllerContext extends DeploymentRoutesContext {
+export interface ControllerContext extends DeploymentRoutesContext, TaskRoutesContext {
   paths: AgentPaths;
   /** The controller's own store (cutover.db); the agent keeps agent.db. */
   store: DeploymentStore;
@@ -40,6 +41,7 @@ export const CONTROLLER_SERVICES: readonly ((context: ControllerContext) => Cont
  */
 function scheduledTasks(context: ControllerContext): ControllerService {
   const { notifications, tasks } = taskAndNotifyServices(context);
+  context.tasks = tasks;
   return {
     name: tasks.name,
     start: () => tasks.start(),
@@ -51,6 +53,7 @@ function scheduledTasks(context: ControllerContext): ControllerService {
 }
 export const CONTROLLER_ROUTES: readonly (() => Promise<RouteModule<ControllerContext>>)[] = [
   async () => (await import('./api/deployment-routes.ts')).deploymentRoutes,
+  async () => (await import('./api/task-routes.ts')).taskRoutes,
 ];
 
 export interface RunningController {
@@ -72,7 +75,7 @@ export async function startController(dataDir: string): Promise<RunningControlle
   const agent = new AgentClient(dataDir);
   const events = new DeploymentEvents();
   const deployments = new DeploymentReconciler({ store, client: agent, events });
-  const context: ControllerContext = { paths, store, agent, events, deployments };
+  const context: ControllerContext = { paths, store, agent, events, deployments, tasks: null };
   const services = CONTROLLER_SERVICES.map((make) => make(context));
   for (const service of services) await service.start();
   // The API (Fastify) loads after the services started: resuming deployments does not wait for it.

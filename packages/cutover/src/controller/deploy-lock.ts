@@ -29,10 +29,10 @@ export interface DeployLease {
  * heartbeats and, on the same host, a dead holder pid frees it at once.
  */
 export class DeployLock {
-  private readonly store: DeploymentStore;
+  private readonly store: Pick<DeploymentStore, 'db'>;
   private readonly options: { ttlMs?: number; heartbeatMs?: number };
 
-  constructor(store: DeploymentStore, options: { ttlMs?: number; heartbeatMs?: number } = {}) {
+  constructor(store: Pick<DeploymentStore, 'db'>, options: { ttlMs?: number; heartbeatMs?: number } = {}) {
     this.store = store;
     this.options = options;
   }

@@ -6,6 +6,7 @@ import type { ReleasePlan } from '../releases/release-plan.ts';
 import type { DeploymentRecord, DeploymentState, DeploymentStore } from '../store/deployment-store.ts';
 import type { DeploymentObserver, DeploymentRecorder } from './deployment-recorder.ts';
 import type { SkipCheck } from './pipeline.ts';
+import { releaseCommandEnv } from './steps/release-command-env.ts';
 
 export interface DeployRequest {
   loaded: LoadedConfig;
@@ -62,5 +63,6 @@ export function stepContextOf(run: DeploymentRun, signal: AbortSignal): StepCont
     previousRelease: run.previous?.release ?? null,
     log: (message) => run.recorder.event('step:log', { message }),
     signal,
+    commandEnv: releaseCommandEnv(run),
   };
 }

@@ -26,7 +26,8 @@ export function findInterrupted(store: DeploymentStore, service: string): Map<nu
   const holder = new DeployLock(store).holder(deployLockName(service));
   const found = new Map<number, string>();
   for (const deployment of store.runningDeployments(service)) {
-    if (store.submission(deployment.id) !== null) continue;
+    const submission = store.submission(deployment.id);
+    if (submission !== null && submission.inProcess !== true) continue;
     const holderAlive = holder && holder.deploymentId === deployment.id && !isStale(holder, Date.now());
     const sameHostDead = deployment.host === hostname() && !isPidAlive(deployment.pid);
     if (!holderAlive && (sameHostDead || !holder || holder.deploymentId !== deployment.id)) {

@@ -32,4 +32,10 @@ export interface RecordedSubmission extends Submission {
   previousName: string | null;
   /** Instances of the service when it was accepted (0: a first deploy). */
   instancesBefore?: number;
+  /**
+   * Run in the process that asked (`cutover up`, embedded use), not in the controller: recorded for
+   * its config snapshot only (the controller's task schedulers read the serving release's tasks from
+   * it); a controller never resumes such a deployment, and one whose process died is `interrupted`.
+   */
+  inProcess?: boolean;
 }

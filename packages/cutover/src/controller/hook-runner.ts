@@ -20,6 +20,8 @@ export interface HookOptions {
   env: Record<string, string>;
   timeoutMs: number;
   onLine?: (line: string) => void;
+  /** Applied to every line and the tail before they leave the runner (a hook that prints a secret). */
+  redact?: (text: string) => string;
 }
 
 /** Runs hook commands in order with the deployment's facts in env; the first failure stops the list. */
@@ -43,6 +45,7 @@ function describeHookEnd(run: HookRun, timeoutMs: number): string {
 
 async function runHook(command: string, options: HookOptions): Promise<HookRun> {
   let partial = '';
+  const redact = options.redact ?? ((text: string) => text);
   const result = await runCommand(command, {
     cwd: options.cwd,
     env: { ...process.env, ...options.env },
@@ -50,16 +53,16 @@ async function runHook(command: string, options: HookOptions): Promise<HookRun> 
     onOutput: (text) => {
       const lines = (partial + text).split('\n');
       partial = lines.pop() ?? '';
-      for (const line of lines) if (line.trim()) options.onLine?.(line);
+      for (const line of lines) if (line.trim()) options.onLine?.(redact(line));
     },
   });
-  if (partial.trim()) options.onLine?.(partial);
+  if (partial.trim()) options.onLine?.(redact(partial));
   return {
     command,
     exitCode: result.spawnError ? 127 : result.timedOut ? null : result.exitCode,
     signal: result.signal,
     timedOut: result.timedOut,
     durationMs: result.durationMs,
-    outputTail: tailLines(result.output, HOOK_OUTPUT_TAIL_LINES),
+    outputTail: redact(tailLines(result.output, HOOK_OUTPUT_TAIL_LINES)),
   };
 }

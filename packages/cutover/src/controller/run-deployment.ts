@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { hostname, userInfo } from 'node:os';
 import { parseConfigText } from '../config/load-config.ts';
 import { CutoverError } from '../errors/cutover-error.ts';
@@ -54,11 +55,34 @@ export async function runDeployment(request: DeployRequest): Promise<DeployOutco
   await client.health();
   const store = new Store(client.paths.deploymentsDb);
   try {
-    const accepted = await acceptDeployment(request, store, client, { abortOnSigint: true });
+    const accepted = await acceptDeployment(request, store, client, { abortOnSigint: true }, inProcessSubmission(request));
     return await runAccepted(accepted);
   } finally {
     store.close();
   }
+}
+
+/**
+ * What an in-process deployment records of its request: the config snapshot the controller's task
+ * schedulers read (the tasks of a release first brought up by `cutover up`), never resumed. None
+ * when cutover.yml cannot be read back (a config built in memory).
+ */
+function inProcessSubmission(request: DeployRequest): (Submission & { inProcess: true }) | undefined {
+  let configText: string;
+  try {
+    configText = readFileSync(request.loaded.file, 'utf8');
+  } catch {
+    return undefined;
+  }
+  return {
+    configFile: request.loaded.file,
+    configText,
+    release: request.release,
+    kind: request.kind,
+    actor: request.actor ?? process.env.CUTOVER_ACTOR ?? userInfo().username,
+    skipChecks: request.skipChecks ?? [],
+    inProcess: true,
+  };
 }
 
 /**

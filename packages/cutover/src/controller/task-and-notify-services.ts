@@ -2,6 +2,7 @@ import type { DatabaseSync } from 'node:sqlite';
 import { type LoadedConfig, parseConfigText } from '../config/load-config.ts';
 import { type ControllerDeploymentEvent, NotificationService } from './notify/notification-service.ts';
 import { TaskHost } from './tasks/task-host.ts';
+import { acquireTaskLease } from './tasks/task-lease.ts';
 
 /** What these services need of the controller's context (its store, events and paths). */
 export interface TaskAndNotifyContext {
@@ -71,6 +72,8 @@ export function taskAndNotifyServices(context: TaskAndNotifyContext): { notifica
         if (name === 'deployment:succeeded' || name === 'deployment:rolledBack') listener(payload.service);
       }),
     notifierFor: (loaded) => notifications.notifierFor(loaded),
+    // The same lease `cutover tasks serve` takes: the two never both schedule a service.
+    lease: (service) => acquireTaskLease(context.store, service),
   });
   return { notifications, tasks };
 }

@@ -9,6 +9,10 @@ export const DEPLOY_ERRORS = {
     exitCode: 1,
     title: 'deploy --from ENV: the release has not succeeded in that environment (or was rolled back there since).',
   },
+  CUT_ERR_DEPLOY_SECRET_UNREADABLE: {
+    exitCode: 1,
+    title: "A secret of the release (secrets:) could not be read for a deployment's hook, check, migration or validation command.",
+  },
   CUT_ERR_DEPLOY_NOT_FOUND: { exitCode: 5, title: 'No deployment with that id is recorded.' },
   CUT_ERR_DEPLOY_NOT_RUNNING: { exitCode: 5, title: 'No deployment of this service is running, so there is nothing to promote.' },
   CUT_ERR_DEPLOY_SIGNAL_REFUSED: {

@@ -8,5 +8,13 @@ export const TASK_ERRORS = {
     exitCode: 5,
     title: 'No release serves yet (or the one named is unknown), so there is no directory to run the command in.',
   },
-  CUT_ERR_TASK_SCHEDULER_RUNNING: { exitCode: 4, title: 'Another `cutover tasks serve` already schedules the tasks of this service.' },
+  CUT_ERR_TASK_SCHEDULER_RUNNING: {
+    exitCode: 4,
+    title: 'The controller or another `cutover tasks serve` already schedules the tasks of this service (they share one lease).',
+  },
+  CUT_ERR_TASK_NOT_SCHEDULED_HERE: {
+    exitCode: 5,
+    title:
+      'The controller does not schedule the tasks of this service (none of its deployments succeeded there, or `cutover tasks serve` holds them).',
+  },
 } as const;

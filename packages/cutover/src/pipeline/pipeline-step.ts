@@ -13,6 +13,13 @@ export interface StepContext {
   /** Progress for humans: one line, shown live by the CLI and kept in the record. */
   log(message: string): void;
   signal: AbortSignal;
+  /**
+   * The environment commands of this deployment run with (command checks, migrations, validation's
+   * load command): the release's env as its instances get it, with its `secrets:` read at this call
+   * as the agent reads them at spawn. In memory only: never recorded, logged or written. Rejects with
+   * CUT_ERR_DEPLOY_SECRET_UNREADABLE when a secret cannot be read. Absent outside a deployment.
+   */
+  commandEnv?: () => Promise<Record<string, string>>;
 }
 
 /** Expected outcomes are values: a failed check is `{ outcome: 'failed' }`, not an exception. */

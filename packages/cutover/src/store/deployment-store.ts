@@ -149,7 +149,10 @@ export class DeploymentStore {
   /** Running deployments a controller submitted (resumable), oldest first. */
   resumableDeployments(): DeploymentRecord[] {
     return this.db
-      .prepare(`SELECT * FROM deployments WHERE state = 'running' AND submission_json IS NOT NULL ORDER BY id`)
+      .prepare(
+        `SELECT * FROM deployments WHERE state = 'running' AND submission_json IS NOT NULL
+           AND json_extract(submission_json, '$.inProcess') IS NOT 1 ORDER BY id`,
+      )
       .all()
       .map((row) => this.hydrate(row));
   }

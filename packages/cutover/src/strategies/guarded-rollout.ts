@@ -5,7 +5,7 @@ import type { OnInconclusive } from '../config/schema-rollout.ts';
 import { errorText } from '../shared/error-text.ts';
 import { type AnalysisGateDeps, decideVerdict, runAnalysisGate } from './analysis-gate.ts';
 import { InstanceWatch } from './instance-watch.ts';
-import { type GateOutcome, retireInstances, returnToStable } from './release-set.ts';
+import { type GateOutcome, retireInstances, returnToStable, settleNewRelease } from './release-set.ts';
 import { restorePrevious } from './restore-previous.ts';
 import { type AbortCause, RolloutControl, UNTIL_PROMOTED } from './rollout-control.ts';
 import type { RolloutResult, StrategyContext, StrategyDeps } from './strategy.ts';
@@ -242,6 +242,7 @@ export abstract class GuardedRollout {
       const restored = await restorePrevious(this.ctx);
       return { outcome: 'failed', reason: failure, restored, values: { ...this.values(), verdicts: this.verdicts } };
     }
+    await settleNewRelease(this.ctx);
     return { outcome: 'ok', values: { ...this.values(), verdicts: this.verdicts } };
   }
 }

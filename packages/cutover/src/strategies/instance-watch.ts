@@ -115,9 +115,13 @@ export function failureOf(instance: AgentInstance, wasHealthy: boolean): string 
   const id = instance.spec.id;
   const exit = instance.lastExit ? ` (exit code ${instance.lastExit.code ?? 'none'}, signal ${instance.lastExit.signal ?? 'none'})` : '';
   if (instance.restarts > 0 || instance.state === 'restarting') return `instance ${id} crashed${exit}`;
-  // A rollout instance that exits is failed by the agent at once, never restarted: once healthy, that exit is a crash.
-  if (instance.state === 'failed' && wasHealthy && instance.lastExit) return `instance ${id} crashed: ${instance.failure ?? 'exited'}`;
-  if (instance.state === 'failed') return `instance ${id} failed: ${instance.failure ?? 'unknown reason'}${exit}`;
+  // A rollout instance that exits is failed by the agent at once, never restarted: once healthy (seen by the
+  // watch or by the agent, whose health checks run more often than a slow watch looks), that exit is a crash.
+  const everHealthy = wasHealthy || (instance.healthyAt ?? null) !== null;
+  if (instance.state === 'failed' && everHealthy && instance.lastExit) return `instance ${id} crashed: ${instance.failure ?? 'exited'}`;
+  // The agent's reason names the exit already ("exited with code N"): not said twice.
+  const said = instance.failure !== null && /exited with/.test(instance.failure) ? '' : exit;
+  if (instance.state === 'failed') return `instance ${id} failed: ${instance.failure ?? 'unknown reason'}${said}`;
   if (instance.state === 'stopped' || instance.state === 'stopping') return `instance ${id} stopped unexpectedly${exit}`;
   if (instance.state === 'unhealthy' && wasHealthy) return `instance ${id} failed its health check after becoming healthy`;
   return null;

@@ -15,7 +15,11 @@ export const JOIN_POOL_TIMEOUT_MS = 5000;
 /** The outcome of a wait that an abort can cut short. */
 export type GateOutcome = { ok: true } | { ok: false; reason: string } | { ok: false; aborted: AbortCause };
 
-/** Starts `count` new instances of each process plan, watched; routed ones join the pool when healthy. */
+/**
+ * Starts `count` new instances of each process plan, watched; routed ones join the pool when healthy.
+ * They start as rollout instances: one that crashes, exits or loses its health check is failed by
+ * the agent at once (out of the pool, never restarted into traffic) until settleNewRelease().
+ */
 export async function startInstances(
   ctx: StrategyContext,
   watch: InstanceWatch,
@@ -25,7 +29,7 @@ export async function startInstances(
   const starts = wanted.flatMap(({ plan, count }) =>
     Array.from({ length: Math.max(0, count) }, async () => {
       const id = buildInstanceId(ctx.plan.release, plan.processType, ctx.deploymentId, nextSeq());
-      const info = await ctx.backend.startInstance({ ...plan.template, id }, plan.routed);
+      const info = await ctx.backend.startInstance({ ...plan.template, id }, plan.routed, true);
       // Watched once the agent knows it (before, the watch would take it for gone); a crash
       // meanwhile still shows in its restarts and state at the next look.
       watch.add(id);
@@ -64,6 +68,12 @@ export async function gateInstances(
     if (waited.kind === 'done' && waited.value !== null) return { ok: false, reason: waited.value.failed };
   }
   return { ok: true };
+}
+
+/** The rollout succeeded: the new release's instances get their restart policy back. */
+export async function settleNewRelease(ctx: StrategyContext): Promise<void> {
+  for (const instance of await ctx.backend.instances(ctx.plan.service))
+    if (instance.spec.release === ctx.plan.release) await ctx.backend.settle(instance.spec.id).catch(() => undefined);
 }
 
 /** Drains and stops instances concurrently, each recorded as retiring. */

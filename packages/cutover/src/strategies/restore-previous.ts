@@ -11,7 +11,10 @@ export async function restorePrevious(ctx: StrategyContext): Promise<boolean> {
   if (previous) {
     ctx.emit('rollout:restoring', { release: previous.release });
     const instances = await backend.instances(plan.service);
-    let seq = 1000;
+    const nextId = restoreIdsAfter(
+      instances.map((i) => i.spec.id),
+      ctx.deploymentId,
+    );
     for (const processPlan of previous.processes) {
       const live = instances.filter(
         (i) =>
@@ -22,10 +25,7 @@ export async function restorePrevious(ctx: StrategyContext): Promise<boolean> {
       const missing = processPlan.instances - live.length;
       const started = await Promise.all(
         Array.from({ length: Math.max(0, missing) }, () =>
-          backend.startInstance(
-            { ...processPlan.template, id: buildInstanceId(previous.release, processPlan.processType, ctx.deploymentId, ++seq) },
-            processPlan.routed,
-          ),
+          backend.startInstance({ ...processPlan.template, id: nextId(previous.release, processPlan.processType) }, processPlan.routed),
         ),
       );
       for (const info of [...live, ...started]) {
@@ -41,4 +41,31 @@ export async function restorePrevious(ctx: StrategyContext): Promise<boolean> {
   await Promise.all(leftovers.map((i) => backend.stopInstance(i.spec.id).catch(() => undefined)));
   ctx.emit('rollout:restored', { release: previous?.release ?? null, restored, stopped: leftovers.map((i) => i.spec.id) });
   return restored;
+}
+
+/** Where restore instance numbers start (a rollout numbers its new instances from 1). */
+const RESTORE_SEQ_BASE = 1000;
+
+/**
+ * Instance ids for a restore of deployment `deploymentId`, unique across resumes: numbered past
+ * every instance of this deployment the agent still knows (an interrupted restore's included, so
+ * a resumed restore never asks for an id that is taken, nor one of the instances it started) and
+ * past the restore base.
+ */
+export function restoreIdsAfter(knownIds: readonly string[], deploymentId: number): (release: string, processType: string) => string {
+  const ofDeployment = new RegExp(`\\.d${deploymentId}\\.(\\d+)$`);
+  let highest = RESTORE_SEQ_BASE;
+  for (const id of knownIds) {
+    const match = ofDeployment.exec(id);
+    if (match) highest = Math.max(highest, Number(match[1]));
+  }
+  let seq = highest;
+  const taken = new Set(knownIds);
+  return (release, processType) => {
+    let id: string;
+    do id = buildInstanceId(release, processType, deploymentId, ++seq);
+    while (taken.has(id));
+    taken.add(id);
+    return id;
+  };
 }

@@ -13,8 +13,14 @@
  *
  * The old release keeps full capacity until the new one proved itself: an old instance is retired
  * only after its replacement is healthy and receiving traffic (surge of batchSize).
+ *
+ * Every batch is checkpointed (the instances it started, the batches done, the absolute end of a
+ * pause or of the bake): a restarted controller adopts the new instances that are healthy, waits on
+ * those of the interrupted batch that are still starting (never starting them again), keeps the
+ * batches done in its record and ends a pause or the bake at the deadline recorded.
  */
 
+import type { InstanceInfo } from '../agent/supervisor/instance-spec.ts';
 import type { RolloutConfig } from '../config/schema-rollout.ts';
 import type { AgentInstance } from '../platform/agent-client.ts';
 import type { TrafficRouter } from '../platform/traffic-router.ts';
@@ -49,8 +55,8 @@ async function clearWeights(ctx: StrategyContext, router: TrafficRouter): Promis
 export async function runRolling(ctx: StrategyContext, config: RollingConfig, deps?: StrategyDeps): Promise<RolloutResult> {
   const { plan, backend } = ctx;
   const watch = new InstanceWatch(backend, plan.service, ctx.watchIntervalMs);
-  const batches: Record<string, unknown>[] = [];
-  let seq = ctx.resume?.strategy === 'rolling' ? Number(ctx.resume.seq ?? 0) + 100 : 0;
+  const progress = new RollingProgress(ctx);
+  const batches = progress.batches;
   const control = deps?.signals
     ? new RolloutControl({ deploymentId: ctx.deploymentId, signals: deps.signals, emit: ctx.emit, pollMs: deps.signalPollMs })
     : null;
@@ -72,16 +78,14 @@ export async function runRolling(ctx: StrategyContext, config: RollingConfig, de
 
   async function rollAll(): Promise<RolloutResult> {
     for (const processPlan of plan.processes) {
-      const failure = await rollProcessType(ctx, config, processPlan, watch, batches, () => {
-        ctx.checkpoint?.({ strategy: 'rolling', seq: ++seq });
-        return seq;
-      });
+      const failure = await rollProcessType(ctx, config, processPlan, watch, progress);
       if (failure) return await fail(ctx, watch, failure, batches);
     }
     await retireRemovedProcessTypes(ctx);
     if (config.bakeMs > 0) {
-      ctx.emit('rollout:baking', { bakeMs: config.bakeMs });
-      const failure = await watch.sleep(config.bakeMs);
+      const until = progress.deadline('bake', config.bakeMs);
+      ctx.emit('rollout:baking', { bakeMs: config.bakeMs, until });
+      const failure = await watch.sleep(until - Date.now());
       if (failure) return await fail(ctx, watch, failure, batches);
     }
     // The rollout succeeded: the new instances get their restart policy back.
@@ -91,37 +95,155 @@ export async function runRolling(ctx: StrategyContext, config: RollingConfig, de
   }
 }
 
+/** What a rolling deploy records to be resumed (kept in the record's facts by the controller). */
+interface RollingCheckpoint {
+  seq: number;
+  /** The batches done (the record of each). */
+  batches: Record<string, unknown>[];
+  /** The batch under way: the instances it started. */
+  current?: { processType: string; started: string[] };
+  /** A pause between batches or the bake under way, with its absolute end. */
+  waiting?: { what: string; until: number };
+}
+
+/**
+ * A rolling deploy's checkpoint, and what an interrupted run of it had recorded: instance numbers
+ * go on past the interrupted run's, the batches it did stay in the record, a pause or the bake it
+ * was in keeps its deadline.
+ */
+class RollingProgress {
+  readonly #ctx: StrategyContext;
+  readonly #state: RollingCheckpoint;
+  /** The interrupted run's checkpoint (null on a fresh rollout); its parts are used up once. */
+  #resumed: Partial<RollingCheckpoint> | null;
+
+  constructor(ctx: StrategyContext) {
+    this.#ctx = ctx;
+    const resumed = ctx.resume?.strategy === 'rolling' ? (ctx.resume as unknown as Partial<RollingCheckpoint>) : null;
+    this.#resumed = resumed;
+    this.#state = {
+      seq: resumed ? Number(resumed.seq ?? 0) + 100 : 0,
+      batches: Array.isArray(resumed?.batches) ? [...resumed.batches] : [],
+    };
+    if (resumed)
+      ctx.emit('rollout:resumed', {
+        batchesDone: this.#state.batches.length,
+        current: resumed.current ?? null,
+        waiting: resumed.waiting ?? null,
+      });
+  }
+
+  get batches(): Record<string, unknown>[] {
+    return this.#state.batches;
+  }
+
+  readonly nextSeq = (): number => {
+    this.#state.seq++;
+    this.#record();
+    return this.#state.seq;
+  };
+
+  /** The instances of the interrupted run's batch of this process type (used once). */
+  takeInterruptedBatch(processType: string): string[] {
+    const current = this.#resumed?.current;
+    if (!current || current.processType !== processType || !Array.isArray(current.started)) return [];
+    this.#resumed = { ...this.#resumed, current: undefined };
+    return current.started;
+  }
+
+  batchStarted(processType: string, started: string[]): void {
+    this.#state.current = { processType, started };
+    this.#record();
+  }
+
+  batchDone(batch: Record<string, unknown>): void {
+    this.#state.batches.push(batch);
+    this.#state.current = undefined;
+    this.#record();
+  }
+
+  /**
+   * The absolute end of a wait of `ms` named `what` ("pause web" or "bake"): the one the interrupted
+   * run recorded when it was in this very wait, else now + ms. Recorded until done() or the next wait.
+   */
+  deadline(what: string, ms: number): number {
+    const recorded = this.#resumed?.waiting;
+    let until = Date.now() + ms;
+    if (recorded && recorded.what === what && typeof recorded.until === 'number') {
+      until = recorded.until;
+      this.#ctx.emit('rollout:pause-resumed', { what, deadlineAt: until, remainingMs: Math.max(0, until - Date.now()) });
+    }
+    if (this.#resumed) this.#resumed = { ...this.#resumed, waiting: undefined };
+    this.#state.waiting = { what, until };
+    this.#record();
+    return until;
+  }
+
+  /** The interrupted run was in this wait: it goes on first (before anything else of this process type). */
+  interruptedIn(what: string): boolean {
+    return this.#resumed?.waiting?.what === what;
+  }
+
+  waited(): void {
+    this.#state.waiting = undefined;
+    this.#record();
+  }
+
+  #record(): void {
+    this.#ctx.checkpoint?.({ strategy: 'rolling', ...this.#state });
+  }
+}
+
 async function rollProcessType(
   ctx: StrategyContext,
   config: RollingConfig,
   processPlan: ProcessPlan,
   watch: InstanceWatch,
-  batches: Record<string, unknown>[],
-  nextSeq: () => number,
+  progress: RollingProgress,
 ): Promise<string | null> {
   const { plan, backend } = ctx;
-  const ofType = (all: AgentInstance[]) => all.filter((i) => i.spec.processType === processPlan.processType);
+  const type = processPlan.processType;
+  const pause = `pause ${type}`;
+  const ofType = (all: AgentInstance[]) => all.filter((i) => i.spec.processType === type);
   const current = ofType(await backend.instances(plan.service));
-  // Instances of the target release left by an interrupted deployment count if they are healthy.
-  const adopted = current.filter((i) => i.spec.release === plan.release && i.state === 'healthy');
-  for (const stale of current.filter((i) => i.spec.release === plan.release && i.state !== 'healthy'))
+  // Instances of the target release left by an interrupted run count if they are healthy; those of
+  // its batch under way (healthy or still starting) finish that batch, never started again.
+  const interrupted = new Set(progress.takeInterruptedBatch(type));
+  const mine = current.filter((i) => i.spec.release === plan.release);
+  let inFlight = mine.filter((i) => interrupted.has(i.spec.id) && (i.state === 'starting' || i.state === 'healthy'));
+  const adopted = mine.filter((i) => i.state === 'healthy' && !inFlight.includes(i));
+  for (const stale of current.filter((i) => i.spec.release === plan.release && i.state !== 'healthy' && !inFlight.includes(i)))
     await backend.stopInstance(stale.spec.id);
   const old = current.filter((i) => i.spec.release !== plan.release).sort((a, b) => a.startedAt - b.startedAt);
   let ready = adopted.length;
-  for (const instance of adopted) watch.add(instance.spec.id);
+  for (const instance of [...adopted, ...inFlight]) watch.add(instance.spec.id);
+  if (progress.interruptedIn(pause)) {
+    const failure = await watch.sleep(progress.deadline(pause, config.pauseMs) - Date.now());
+    progress.waited();
+    if (failure) return failure;
+  }
 
   while (ready < processPlan.instances) {
-    // With nothing to replace (a first deploy), every instance starts at once: no traffic is at stake.
-    const size = old.length === 0 ? processPlan.instances - ready : Math.min(config.batchSize, processPlan.instances - ready);
     const batchStarted = performance.now();
-    ctx.emit('batch:starting', { processType: processPlan.processType, size, release: plan.release });
-    const started = await Promise.all(
-      Array.from({ length: size }, async () => {
-        const id = buildInstanceId(plan.release, processPlan.processType, ctx.deploymentId, nextSeq());
-        watch.add(id);
-        return backend.startInstance({ ...processPlan.template, id }, processPlan.routed, true);
-      }),
-    );
+    let started: InstanceInfo[];
+    if (inFlight.length > 0) {
+      started = inFlight.slice(0, processPlan.instances - ready);
+      inFlight = [];
+      ctx.emit('batch:resumed', { processType: type, instances: started.map((i) => i.spec.id), release: plan.release });
+    } else {
+      // With nothing to replace (a first deploy), every instance starts at once: no traffic is at stake.
+      const size = old.length === 0 ? processPlan.instances - ready : Math.min(config.batchSize, processPlan.instances - ready);
+      ctx.emit('batch:starting', { processType: type, size, release: plan.release });
+      const ids = Array.from({ length: size }, () => buildInstanceId(plan.release, type, ctx.deploymentId, progress.nextSeq()));
+      progress.batchStarted(type, ids);
+      started = await Promise.all(
+        ids.map((id) => {
+          watch.add(id);
+          return backend.startInstance({ ...processPlan.template, id }, processPlan.routed, true);
+        }),
+      );
+    }
+    const size = started.length;
     for (const info of started) {
       const outcome = await watch.race(backend.waitHealthy(info.spec.id, config.healthTimeoutMs));
       if ('failed' in outcome) return outcome.failed;
@@ -151,19 +273,21 @@ async function rollProcessType(
       drains.push(stopped);
     }
     const batch = {
-      processType: processPlan.processType,
+      processType: type,
       started: started.map((s) => s.spec.id),
       retired: retire.map((r) => r.spec.id),
       joinedPoolMs: joined.joinedPoolMs,
       drains: drains.map((d) => d.drain),
       durationMs: Math.round(performance.now() - batchStarted),
     };
-    batches.push(batch);
+    progress.batchDone(batch);
     ctx.emit('batch:done', batch);
     if (watch.failure) return watch.failure;
     if (config.pauseMs > 0 && (ready < processPlan.instances || old.length > 0)) {
-      ctx.emit('rollout:pausing', { pauseMs: config.pauseMs });
-      const failure = await watch.sleep(config.pauseMs);
+      const until = progress.deadline(pause, config.pauseMs);
+      ctx.emit('rollout:pausing', { pauseMs: config.pauseMs, until });
+      const failure = await watch.sleep(until - Date.now());
+      progress.waited();
       if (failure) return failure;
     }
   }

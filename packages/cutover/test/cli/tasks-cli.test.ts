@@ -132,3 +132,14 @@ test('cutover tasks serve schedules until SIGTERM; a second one for the same ser
   first.kill('SIGTERM');
   assert.equal(await exited, 0);
 });
+
+test('cutover run: everything after -- belongs to the command, cutover options there included', async () => {
+  const root = project();
+  const passed = await cutover(root, 'run', '--', 'sh', '-c', 'echo "$@"', 'sh', '--json', '--config', 'elsewhere.yml', '--help', '--');
+  assert.equal(passed.code, 0, passed.stderr);
+  const [said, summary] = passed.stdout.split('\n');
+  assert.equal(said, '--json --config elsewhere.yml --help --', 'the command got them');
+  assert.match(summary, /succeeded in \d+ms \(run \d+, release v1\)$/, 'cutover reported in words, not JSON');
+  const ours = await cutover(root, 'run', '--json', '--', 'sh', '-c', 'echo "$@"', 'sh', '--json');
+  assert.equal(JSON.parse(ours.stdout).run.outputTail, '--json');
+});

@@ -8,6 +8,7 @@ import { agentPaths } from '../../src/agent/agent-paths.ts';
 import { type LoadedConfig, parseConfigText } from '../../src/config/load-config.ts';
 import { type ControllerDeploymentEvent, NotificationService } from '../../src/controller/notify/notification-service.ts';
 import { TaskHost } from '../../src/controller/tasks/task-host.ts';
+import { acquireTaskLease } from '../../src/controller/tasks/task-lease.ts';
 import { SqliteTaskRunStore } from '../../src/controller/tasks/task-run-store.ts';
 import { buildReleasePlan } from '../../src/releases/release-plan.ts';
 import { DeploymentStore } from '../../src/store/deployment-store.ts';
@@ -99,4 +100,35 @@ test('the task host schedules each service from its serving config and reloads i
     'the old schedule stopped with the reload',
   );
   runs.close();
+});
+
+test('the task host and "cutover tasks serve" share the tasks lease: a service held elsewhere is not scheduled until it is freed', async () => {
+  const { config } = project('tasks:\n  tick:\n    schedule: "* * * * *"\n    command: "true"\n');
+  const current = config();
+  const store = new DeploymentStore(agentPaths(current.dataDir).deploymentsDb);
+  // What `cutover tasks serve` holds while it runs.
+  const serve = acquireTaskLease(store, 'shop');
+  assert.ok(serve.acquired);
+  const held: string[] = [];
+  const host = new TaskHost({
+    services: () => ['shop'],
+    configOf: () => current,
+    onDeploymentSucceeded: () => () => {},
+    lease: (service) => acquireTaskLease(store, service),
+    leaseRetryMs: 50,
+    onLeaseHeld: (service) => held.push(service),
+  });
+  await host.start();
+  assert.equal(host.tasksOf('shop'), null, 'not scheduled while tasks serve holds the lease');
+  assert.deepEqual(host.heldElsewhere(), ['shop']);
+  assert.equal(held[0], 'shop');
+  // And the other way round: a second scheduler is refused while the host holds it.
+  serve.lease.release();
+  await waitFor(() => host.tasksOf('shop') !== null, { what: 'the host taking the freed lease' });
+  assert.deepEqual(host.heldElsewhere(), []);
+  const second = acquireTaskLease(store, 'shop');
+  assert.equal(second.acquired, false, 'tasks serve is refused while the host schedules');
+  await host.stop();
+  assert.equal(acquireTaskLease(store, 'shop').acquired, true, 'the host frees the lease when it stops');
+  store.close();
 });

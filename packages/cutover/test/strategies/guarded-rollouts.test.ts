@@ -13,10 +13,11 @@ import { parseConfigText } from '../../src/config/load-config.ts';
 import type { RolloutConfig } from '../../src/config/schema-rollout.ts';
 import { buildRouteSpec } from '../../src/controller/steps/route-spec.ts';
 import { agentBackend } from '../../src/platform/agent-backend.ts';
-import { AgentClient } from '../../src/platform/agent-client.ts';
+import { AgentClient, type AgentInstance } from '../../src/platform/agent-client.ts';
 import { buildReleasePlan, type ReleasePlan } from '../../src/releases/release-plan.ts';
 import { DeploymentSignals } from '../../src/store/deployment-signals.ts';
 import { DeploymentStore } from '../../src/store/deployment-store.ts';
+import { restoreIdsAfter, restorePrevious } from '../../src/strategies/restore-previous.ts';
 import { runStrategy } from '../../src/strategies/run-strategy.ts';
 
 const DEMO_APP = fileURLToPath(new URL('../../../../examples/demo/demo-app.js', import.meta.url));
@@ -62,7 +63,7 @@ function loadedWith(rollout: string, proxy = '') {
 async function roll(
   name: string,
   rollout: string,
-  options: { proxy?: string; onEvent?: (type: string, data: Record<string, unknown>) => void } = {},
+  options: { proxy?: string; onEvent?: (type: string, data: Record<string, unknown>) => void; watchIntervalMs?: number } = {},
 ) {
   const loaded = loadedWith(rollout, options.proxy);
   await client.setRoute(buildRouteSpec(loaded));
@@ -78,7 +79,7 @@ async function roll(
         events.push({ type, data });
         options.onEvent?.(type, data);
       },
-      watchIntervalMs: 50,
+      watchIntervalMs: options.watchIntervalMs ?? 50,
     },
     loaded.config.rollout as RolloutConfig,
     { router: backend, signals, cwd: dir, signalPollMs: 20 },
@@ -103,6 +104,35 @@ async function fakePrometheus(result: unknown[]): Promise<{ url: string; queries
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   return { url, queries, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
+}
+
+/**
+ * The agent's instances at the moment the rollout starts aborting (asked before the abort's own
+ * calls reach the agent): what the agent made of a failed new instance by then.
+ */
+function listAtAbort(): { onEvent: (type: string) => void; listing: Promise<AgentInstance[]> } {
+  let resolve: (value: Promise<AgentInstance[]>) => void = () => {};
+  const listing = new Promise<AgentInstance[]>((r) => (resolve = r));
+  return {
+    listing,
+    onEvent: (type) => {
+      if (type === 'rollout:aborting') resolve(backend.instances('guarded'));
+    },
+  };
+}
+
+/**
+ * With a watch slower than the supervisor's restart (1.5 s), a crashed instance would have been
+ * restarted and back in the pool before the rollout saw it: a rollout instance is failed instead.
+ */
+function assertFailedNotRestarted(listing: AgentInstance[], release: string): void {
+  const crashed = listing.filter((i) => i.spec.release === release && i.state !== 'healthy');
+  assert.ok(crashed.length > 0, `a ${release} instance failed: ${JSON.stringify(listing.map((i) => [i.spec.id, i.state]))}`);
+  for (const instance of crashed) {
+    assert.equal(instance.restarts, 0, `${instance.spec.id} was not restarted`);
+    assert.equal(instance.inPool, false, `${instance.spec.id} left the pool`);
+    assert.ok(['failed', 'stopping', 'stopped'].includes(instance.state), `${instance.spec.id} is ${instance.state}`);
+  }
 }
 
 before(async () => {
@@ -195,19 +225,46 @@ describe('canary and blue-green against a real agent', () => {
     assert.deepEqual(await releasesRunning(), ['v1', 'v1']);
   });
 
-  test('a canary instance that crashes during a pause aborts the rollout', TEST, async () => {
+  test('a canary instance that crashes during a pause aborts the rollout; the agent does not restart it into traffic', TEST, async () => {
+    const atAbort = listAtAbort();
     const { result, of } = await roll(
       'v-crash',
       `  strategy: canary
   steps:
     - setWeight: 20
     - pause: { durationMs: 10s }`,
+      { onEvent: atAbort.onEvent, watchIntervalMs: 1500 },
     );
     assert.equal(result.outcome, 'failed');
     assert.match(result.reason ?? '', /^instance v-crash\.web\.d\d+\.1 crashed/);
     assert.equal(of('rollout:aborted')[0].data.by, 'watch');
+    assertFailedNotRestarted(await atAbort.listing, 'v-crash');
     assert.deepEqual(await releasesRunning(), ['v1', 'v1']);
   });
+
+  test(
+    'blue-green: a green instance that crashes after the switch is failed at once, never restarted; blue takes traffic back',
+    TEST,
+    async () => {
+      const atAbort = listAtAbort();
+      const { result, of } = await roll(
+        'v-crash',
+        `  strategy: blueGreen
+  scaleDownDelayMs: 20s`,
+        { onEvent: atAbort.onEvent, watchIntervalMs: 1500 },
+      );
+      assert.equal(result.outcome, 'failed');
+      assert.match(result.reason ?? '', /^instance v-crash\.web\.d\d+\.\d+ crashed/);
+      assert.equal(of('rollout:aborted')[0].data.by, 'watch');
+      assert.deepEqual(
+        of('instance:retiring').filter((e) => String(e.data.id).startsWith('v1.')),
+        [],
+        'no blue capacity was retired',
+      );
+      assertFailedNotRestarted(await atAbort.listing, 'v-crash');
+      assert.deepEqual(await releasesRunning(), ['v1', 'v1']);
+    },
+  );
 
   test(
     'blue-green: testers reach green with the force header before the switch; the pre-promotion analysis judges their requests',
@@ -310,5 +367,30 @@ describe('canary and blue-green against a real agent', () => {
       ['pass'],
     );
     assert.deepEqual(await releasesRunning(), ['v6', 'v6']);
+  });
+});
+
+describe('restoring the previous release', () => {
+  test('a resumed restore numbers its instances past those of the interrupted one (no id collision)', TEST, async () => {
+    const id = 900;
+    const previous = serving;
+    const web = previous.processes[0];
+    // What an interrupted restore of deployment 900 left: the serving instances gone, its first instance up.
+    for (const instance of await backend.instances('guarded')) await backend.stopInstance(instance.spec.id);
+    const left = await backend.startInstance({ ...web.template, id: `${previous.release}.web.d${id}.1001` }, true);
+    assert.ok((await backend.waitHealthy(left.spec.id, 10_000)).healthy);
+    const plan = buildReleasePlan(loadedWith('  strategy: rolling'), 'v-never', join(dir, 'releases', 'v-never'), process.env);
+    const events: string[] = [];
+    const restored = await restorePrevious({ deploymentId: id, plan, previous, backend, emit: (type) => events.push(type) });
+    assert.equal(restored, true);
+    const ids = (await backend.instances('guarded')).map((i) => i.spec.id).sort();
+    assert.deepEqual(ids, [`${previous.release}.web.d${id}.1001`, `${previous.release}.web.d${id}.1002`]);
+    assert.deepEqual(events, ['rollout:restoring', 'rollout:restored']);
+  });
+
+  test('restore ids skip every known id of the deployment, whatever numbered it', () => {
+    const next = restoreIdsAfter(['v1.web.d4.1001', 'v1.web.d4.1007', 'v2.web.d4.3', 'v1.web.d5.2000'], 4);
+    assert.deepEqual([next('v1', 'web'), next('v1', 'worker')], ['v1.web.d4.1008', 'v1.worker.d4.1009']);
+    assert.equal(restoreIdsAfter([], 4)('v1', 'web'), 'v1.web.d4.1001');
   });
 });

@@ -35,7 +35,13 @@ test('failureOf: crashes, failures, exits and lost health are failures; starting
     lastExit: { code: 1, signal: null, atMs: 0 },
   } as const;
   assert.equal(failureOf(instance(exited), true), 'instance v2.web.d1.1 crashed: exited with code 1 during its rollout, not restarted');
-  assert.match(failureOf(instance(exited), false) ?? '', /failed: exited with code 1/);
+  // Healthy once by the agent's own checks (healthyAt) is healthy once, even when the watch never saw it.
+  assert.match(failureOf(instance(exited), false) ?? '', /crashed: exited with code 1/);
+  assert.equal(
+    failureOf(instance({ ...exited, healthyAt: null }), false),
+    'instance v2.web.d1.1 failed: exited with code 1 during its rollout, not restarted',
+    'an instance that never got healthy failed; the exit code is said once',
+  );
 });
 
 test('the watch interrupts a pending wait as soon as an instance fails', async () => {

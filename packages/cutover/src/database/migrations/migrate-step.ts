@@ -4,7 +4,7 @@ import type { StepContext, StepResult } from '../../pipeline/pipeline-step.ts';
 import type { MigrationStatus } from './build-migration-status.ts';
 import { describeLockHolder } from './lock-holder.ts';
 import { type MigrationRunResult, readMigrationStatus, runMigrationsUp } from './migration-runner.ts';
-import { defaultAppliedBy, resolveMigrationSettings } from './migration-settings.ts';
+import { defaultAppliedBy, type MigrationSettings, resolveMigrationSettings } from './migration-settings.ts';
 
 /**
  * Pipeline step "migrate" (expand): lints, then applies pending migrations except those marked
@@ -32,7 +32,7 @@ export async function migrationStatus(loaded: LoadedConfig, releaseDir?: string)
 
 async function runStep(ctx: StepContext, contract: boolean): Promise<StepResult> {
   try {
-    const settings = resolveMigrationSettings(ctx.loaded, process.env, ctx.releaseDir);
+    const settings = await migrationSettingsOf(ctx);
     if (!settings) return { outcome: 'skipped', values: {}, reason: 'cutover.yml has no migrations section' };
     const result = await runMigrationsUp(
       { ...settings, appliedBy: `${defaultAppliedBy()} deployment ${ctx.deploymentId}` },
@@ -43,6 +43,19 @@ async function runStep(ctx: StepContext, contract: boolean): Promise<StepResult>
   } catch (error) {
     if (!isCutoverError(error)) throw error;
     return { outcome: 'failed', values: { error: error.toJSON() }, reason: error.message };
+  }
+}
+
+/**
+ * The migrations' settings: the database URL's variable from cutover's environment or cutover.yml's
+ * env, else from the release's env and secrets (a DATABASE_URL kept in `secrets:`, read now).
+ */
+async function migrationSettingsOf(ctx: StepContext): Promise<MigrationSettings | undefined> {
+  try {
+    return resolveMigrationSettings(ctx.loaded, process.env, ctx.releaseDir);
+  } catch (error) {
+    if (!isCutoverError(error) || error.code !== 'CUT_ERR_MIGRATE_DATABASE_URL_MISSING' || !ctx.commandEnv) throw error;
+    return resolveMigrationSettings(ctx.loaded, { ...(await ctx.commandEnv()), ...process.env }, ctx.releaseDir);
   }
 }
 

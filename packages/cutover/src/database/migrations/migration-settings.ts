@@ -47,7 +47,7 @@ export function resolveMigrationSettings(
     if (!databaseUrl) {
       throw new CutoverError('CUT_ERR_MIGRATE_DATABASE_URL_MISSING', `environment variable ${section.databaseUrlEnv} is not set`, {
         where: `${loaded.file}: migrations.databaseUrlEnv`,
-        hint: `export ${section.databaseUrlEnv}=postgres://user@host/db, or add it to the service env in cutover.yml`,
+        hint: `export ${section.databaseUrlEnv}=postgres://user@host/db, or add it to the service env or secrets: of cutover.yml (a deployment reads secrets)`,
       });
     }
   }

@@ -3,9 +3,9 @@
 // are rolled from v1 to v2 one instance at a time. Zero failed requests, zero duplicate payments.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { loadClient, type MixedLoadResult, runMixedLoad } from './support/mixed-load.ts';
-import { createSystemSandbox, type SystemSandbox } from './support/system-sandbox.ts';
-import { sleep } from './support/wait-for.ts';
+import { loadClient, type MixedLoadResult, runMixedLoad } from '../../services/payment-system/test/support/mixed-load.ts';
+import { createSystemSandbox, type SystemSandbox } from '../../services/payment-system/test/support/system-sandbox.ts';
+import { sleep } from '../../services/payment-system/test/support/wait-for.ts';
 
 /** The load runs at least this long, and at least one second past the second deploy. */
 const MIN_LOAD_MS = 10_000;
