@@ -3,6 +3,7 @@ import type { SkipCheck } from '../controller/pipeline.ts';
 import { CutoverError } from '../errors/cutover-error.ts';
 import { type Command, EXIT_DEPLOY, EXIT_DETACHED } from './command.ts';
 import { submitAndFollow } from './follow-deployment.ts';
+import { k8sDeploy, TARGET_OPTION, targetsKubernetes } from './k8s-target.ts';
 
 export { reportOutcome } from './report-outcome.ts';
 
@@ -27,6 +28,7 @@ export const deployCommand: Command = {
     detach: { type: 'boolean', help: 'return as soon as the controller accepted the deployment (prints its id)' },
     'skip-check': { type: 'string', multiple: true, help: 'skip a pre-deploy check by name (needs --reason; recorded)' },
     reason: { type: 'string', help: 'why the checks are skipped (kept in the record)' },
+    ...TARGET_OPTION,
   },
   exitCodes: { ...EXIT_DEPLOY, 3: 'the agent or the controller is not running, or refused the request', ...EXIT_DETACHED },
   async run({ args, options, out, cwd }) {
@@ -37,6 +39,7 @@ export const deployCommand: Command = {
       });
     }
     const loaded = loadConfig(cwd, options.config as string | undefined);
+    if (targetsKubernetes(loaded, options)) return k8sDeploy(out, loaded, release);
     return submitAndFollow(out, loaded, { release, kind: 'deploy', skipChecks: parseSkips(options), detach: Boolean(options.detach) });
   },
 };

@@ -10,6 +10,7 @@ import { withRecords } from './recorded-deployments.ts';
 import { summarizeRollout } from './rollout-summary.ts';
 import { readStopRecord } from './stop-record.ts';
 import { formatTable } from './table.ts';
+import { k8sStatus, TARGET_OPTION, targetsKubernetes } from './k8s-target.ts';
 
 export const statusCommand: Command = {
   name: 'status',
@@ -17,9 +18,11 @@ export const statusCommand: Command = {
   usage: 'cutover status [--json]',
   description:
     'Shows what runs for the service of cutover.yml. When nothing runs (after "cutover down", or before the\nfirst "cutover up") it says so, with the last deployment, and exits 0. It reads only: it writes no record.',
+  options: TARGET_OPTION,
   exitCodes: EXIT_AGENT_DOWN,
   async run({ options, out, cwd }) {
     const loaded = loadConfig(cwd, options.config as string | undefined);
+    if (targetsKubernetes(loaded, options)) return k8sStatus(out, loaded);
     const service = loaded.config.service;
     const client = new AgentClient(loaded.dataDir);
     const agentRunning = await client.isRunning();

@@ -1,0 +1,220 @@
+import type { LoadedConfig } from '../../config/load-config.ts';
+import { CutoverError } from '../../errors/cutover-error.ts';
+import { RELEASE_ANNOTATION, selectorLabels } from '../render-context.ts';
+import { type PrimaryWorkload, renderManifests } from '../render-manifests.ts';
+import { applyManifests } from './apply-manifests.ts';
+import { followWorkload, progressOf, readWorkload } from './follow-workload.ts';
+import { apiError, connect, type KubeConnection, MERGE_PATCH, statusCode } from './kube-connection.ts';
+import { listRevisions, type Revision, templateForUndo } from './revisions.ts';
+import type { WorkloadProgress } from './workload-progress.ts';
+
+type Obj = Record<string, any>;
+
+/** The annotation on the workload that records cutover's last deployment to the cluster: release, from, outcome, when. */
+export const LAST_DEPLOY_ANNOTATION = 'cutover.dev/last-deployment';
+
+export interface ClusterDeployResult {
+  service: string;
+  release: string;
+  fromRelease: string | null;
+  workload: PrimaryWorkload;
+  outcome: 'succeeded' | 'failed' | 'aborted';
+  progress: WorkloadProgress;
+  /** The revision a failed Deployment was undone to. */
+  undoneTo?: number;
+}
+
+export interface Reporter {
+  progress(progress: WorkloadProgress): void;
+  note(text: string): void;
+}
+
+/** The workload deploy follows, without rendering a release (status, history, promote, abort, rollback). */
+export function primaryWorkload(loaded: LoadedConfig): PrimaryWorkload {
+  const rendered = renderManifests(loaded, { release: 'status' });
+  const primary = rendered.workloads[0];
+  if (primary === undefined) throw new CutoverError('CUT_ERR_K8S_NOT_CONFIGURED', 'no process type runs on the cluster');
+  return primary;
+}
+
+export function clusterConnection(loaded: LoadedConfig): KubeConnection {
+  const k8s = loaded.config.kubernetes;
+  if (k8s === undefined) throw new CutoverError('CUT_ERR_K8S_NOT_CONFIGURED', `${loaded.file} has no kubernetes: section`, { where: loaded.file, hint: 'add one; docs/kubernetes.md has a worked example' });
+  return connect(k8s);
+}
+
+/**
+ * Deploys a release to the cluster: renders, applies with server-side apply, then follows the
+ * primary workload to its end. A Deployment that reaches its progress deadline is undone to the
+ * revision that served before (kubectl rollout undo); a Rollout undoes itself (abort, or
+ * progressDeadlineAbort). The outcome is recorded on the workload.
+ */
+export async function deployToCluster(loaded: LoadedConfig, release: string, reporter: Reporter, conn = clusterConnection(loaded)): Promise<ClusterDeployResult> {
+  const fieldManager = loaded.config.kubernetes?.fieldManager ?? 'cutover';
+  const probe = primaryWorkload(loaded);
+  const before = await readIfExists(conn, probe);
+  const fromRelease: string | null = before?.spec?.template?.metadata?.annotations?.[RELEASE_ANNOTATION] ?? null;
+  const rendered = renderManifests(loaded, { release, baseline: fromRelease ?? undefined });
+  const workload = rendered.workloads[0] as PrimaryWorkload;
+  reporter.note(`applying ${rendered.manifests.length} objects to ${conn.context} (${conn.server}), namespace ${workload.namespace}`);
+  await applyManifests(conn, rendered.manifests, fieldManager);
+  const progress = await followWorkload(conn, workload, { onProgress: (p) => reporter.progress(p) });
+  const result: ClusterDeployResult = { service: loaded.config.service, release, fromRelease, workload, outcome: 'succeeded', progress };
+  if (progress.state === 'aborted') result.outcome = 'aborted';
+  if (progress.state === 'failed') {
+    result.outcome = 'failed';
+    if (workload.kind === 'Deployment') {
+      const revisions = await listRevisions(conn, workload, selectorLabels(ctxOf(loaded), typeOf(loaded)));
+      const previous = revisions.find((r) => r.release !== release) ?? revisions[1];
+      if (previous !== undefined) {
+        reporter.note(`undoing ${workload.name} to revision ${previous.revision} (release ${previous.release ?? 'unknown'})`);
+        await undoTo(conn, workload, previous);
+        await followWorkload(conn, workload, { onProgress: (p) => reporter.progress(p) });
+        result.undoneTo = previous.revision;
+      }
+    }
+  }
+  await recordOutcome(conn, workload, { release, from: fromRelease, outcome: result.outcome, message: progress.message });
+  return result;
+}
+
+/** Rolls the workload back to a recorded revision: the one running `release`, or the newest before the current one. */
+export async function rollbackOnCluster(loaded: LoadedConfig, release: string | undefined, reporter: Reporter, conn = clusterConnection(loaded)): Promise<{ revision: Revision; progress: WorkloadProgress }> {
+  const workload = primaryWorkload(loaded);
+  const current = await readWorkload(conn, workload);
+  const serving: string | undefined = current.spec?.template?.metadata?.annotations?.[RELEASE_ANNOTATION];
+  const revisions = await listRevisions(conn, workload, selectorLabels(ctxOf(loaded), typeOf(loaded)));
+  const target = release === undefined ? revisions.find((r) => r.release !== serving) : revisions.find((r) => r.release === release);
+  if (target === undefined) {
+    throw new CutoverError('CUT_ERR_K8S_NO_REVISION', release === undefined ? `no revision of ${workload.name} before ${serving ?? 'the current one'} is recorded on the cluster` : `no revision of ${workload.name} runs release ${release}`, {
+      where: `${workload.kind}/${workload.namespace}/${workload.name}`,
+      hint: `recorded: ${revisions.map((r) => `${r.revision} (${r.release ?? '?'})`).join(', ') || 'none'}; "cutover history --target kubernetes" lists them`,
+    });
+  }
+  reporter.note(`rolling ${workload.name} back: ${serving ?? '?'} → ${target.release ?? '?'} (revision ${target.revision})`);
+  await undoTo(conn, workload, target);
+  const progress = await followWorkload(conn, workload, { onProgress: (p) => reporter.progress(p) });
+  await recordOutcome(conn, workload, { release: target.release ?? null, from: serving ?? null, outcome: progress.state === 'done' ? 'succeeded' : progress.state, message: progress.message, kind: 'rollback' });
+  return { revision: target, progress };
+}
+
+export async function clusterStatus(loaded: LoadedConfig, conn = clusterConnection(loaded)): Promise<Record<string, unknown>> {
+  const workload = primaryWorkload(loaded);
+  const object = await readIfExists(conn, workload);
+  if (object === undefined) return { service: loaded.config.service, workload, deployed: false };
+  const progress = progressOf(workload, object);
+  return {
+    service: loaded.config.service,
+    workload,
+    deployed: true,
+    release: object.spec?.template?.metadata?.annotations?.[RELEASE_ANNOTATION] ?? null,
+    state: progress.state,
+    message: progress.message,
+    facts: progress.facts,
+    lastDeployment: parseJson(object.metadata?.annotations?.[LAST_DEPLOY_ANNOTATION]),
+  };
+}
+
+export async function clusterHistory(loaded: LoadedConfig, conn = clusterConnection(loaded)): Promise<Revision[]> {
+  const workload = primaryWorkload(loaded);
+  return (await listRevisions(conn, workload, selectorLabels(ctxOf(loaded), typeOf(loaded)))).map((r) => ({ ...r, template: {} }));
+}
+
+/**
+ * promote and abort as `kubectl argo rollouts` does them: promote unpauses spec.paused and clears
+ * status.pauseConditions (or, in a canary with no pause condition, moves currentStepIndex on);
+ * --full sets status.promoteFull; abort sets status.abort. Status goes through the status subresource.
+ */
+export async function signalRollout(loaded: LoadedConfig, action: 'promote' | 'promote-full' | 'abort', conn = clusterConnection(loaded)): Promise<{ rollout: string; patches: Obj[] }> {
+  const workload = primaryWorkload(loaded);
+  if (workload.kind !== 'Rollout') {
+    throw new CutoverError('CUT_ERR_K8S_NOT_PAUSED', `${workload.name} is a Deployment (rollout.strategy: rolling): there is no step to ${action === 'abort' ? 'abort' : 'promote'}`, {
+      hint: action === 'abort' ? 'go back with "cutover rollback --target kubernetes"' : 'a rolling update goes on by itself; "cutover status --target kubernetes" shows it',
+    });
+  }
+  const rollout = await readWorkload(conn, workload);
+  const st = rollout.status ?? {};
+  const patches: Obj[] = [];
+  const statusPatch = async (status: Obj) => {
+    patches.push({ status });
+    try {
+      await conn.custom.patchNamespacedCustomObjectStatus({ group: 'argoproj.io', version: 'v1alpha1', namespace: workload.namespace, plural: 'rollouts', name: workload.name, body: { status } }, MERGE_PATCH);
+    } catch (error) {
+      throw apiError(`patching the status of Rollout ${workload.name}`, error, conn.server);
+    }
+  };
+  const specPatch = async (spec: Obj) => {
+    patches.push({ spec });
+    try {
+      await conn.custom.patchNamespacedCustomObject({ group: 'argoproj.io', version: 'v1alpha1', namespace: workload.namespace, plural: 'rollouts', name: workload.name, body: { spec } }, MERGE_PATCH);
+    } catch (error) {
+      throw apiError(`patching Rollout ${workload.name}`, error, conn.server);
+    }
+  };
+  if (action === 'abort') {
+    await statusPatch({ abort: true });
+    return { rollout: workload.name, patches };
+  }
+  if (st.abort === true) {
+    throw new CutoverError('CUT_ERR_K8S_NOT_PAUSED', `Rollout ${workload.name} was aborted: a promote does not undo an abort`, { hint: 'deploy the release again to retry it ("cutover deploy <release> --target kubernetes")' });
+  }
+  if (action === 'promote-full') {
+    if (st.currentPodHash !== undefined && st.currentPodHash === st.stableRS) throw new CutoverError('CUT_ERR_K8S_NOT_PAUSED', `Rollout ${workload.name} is fully promoted already`, { hint: '"cutover status --target kubernetes" shows it' });
+    await statusPatch({ promoteFull: true });
+    return { rollout: workload.name, patches };
+  }
+  if (rollout.spec?.paused === true) await specPatch({ paused: false });
+  if ((st.pauseConditions ?? []).length > 0) await statusPatch({ pauseConditions: null });
+  else if (rollout.spec?.strategy?.canary !== undefined) {
+    const steps = rollout.spec.strategy.canary.steps ?? [];
+    const index = Math.min((st.currentStepIndex ?? 0) + 1, steps.length);
+    await statusPatch({ pauseConditions: null, currentStepIndex: index });
+  } else if (rollout.spec?.paused !== true) {
+    throw new CutoverError('CUT_ERR_K8S_NOT_PAUSED', `Rollout ${workload.name} is not paused: nothing to promote`, { hint: '"cutover status --target kubernetes" shows where it stands' });
+  }
+  return { rollout: workload.name, patches };
+}
+
+async function undoTo(conn: KubeConnection, workload: PrimaryWorkload, revision: Revision): Promise<void> {
+  const template = templateForUndo(revision.template);
+  try {
+    await conn.objects.patch({ apiVersion: workload.apiVersion, kind: workload.kind, metadata: { name: workload.name, namespace: workload.namespace }, spec: { template } }, undefined, undefined, undefined, undefined, 'application/merge-patch+json');
+  } catch (error) {
+    throw apiError(`undoing ${workload.kind} ${workload.name} to revision ${revision.revision}`, error, conn.server);
+  }
+}
+
+async function recordOutcome(conn: KubeConnection, workload: PrimaryWorkload, record: Record<string, unknown>): Promise<void> {
+  const value = JSON.stringify({ ...record, at: new Date().toISOString() });
+  try {
+    await conn.objects.patch({ apiVersion: workload.apiVersion, kind: workload.kind, metadata: { name: workload.name, namespace: workload.namespace, annotations: { [LAST_DEPLOY_ANNOTATION]: value } } }, undefined, undefined, undefined, undefined, 'application/merge-patch+json');
+  } catch (error) {
+    throw apiError(`recording the outcome on ${workload.kind} ${workload.name}`, error, conn.server);
+  }
+}
+
+async function readIfExists(conn: KubeConnection, workload: PrimaryWorkload): Promise<Obj | undefined> {
+  try {
+    return await readWorkload(conn, workload);
+  } catch (error) {
+    if (statusCode((error as { cause?: unknown }).cause) === 404) return undefined;
+    throw error;
+  }
+}
+
+function ctxOf(loaded: LoadedConfig) {
+  return { config: loaded.config, k8s: loaded.config.kubernetes as NonNullable<typeof loaded.config.kubernetes>, release: '', baseline: undefined, env: loaded.env, unsupported: [] };
+}
+
+function typeOf(loaded: LoadedConfig): string {
+  return Object.entries(loaded.config.processes).find(([type, p]) => p.routed ?? type === 'web')?.[0] ?? Object.keys(loaded.config.processes)[0] ?? 'web';
+}
+
+function parseJson(text: string | undefined): unknown {
+  if (text === undefined) return null;
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+}

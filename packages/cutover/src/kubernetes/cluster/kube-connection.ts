@@ -1,0 +1,76 @@
+import { CustomObjectsApi, KubeConfig, KubernetesObjectApi, PatchStrategy, setHeaderOptions, Watch } from '@kubernetes/client-node';
+import type { KubernetesConfig } from '../../config/schema-kubernetes.ts';
+import { CutoverError } from '../../errors/cutover-error.ts';
+
+/** A cluster as cutover talks to it: objects by apiVersion/kind, watches, and the status subresource of custom objects. */
+export interface KubeConnection {
+  kc: KubeConfig;
+  objects: KubernetesObjectApi;
+  custom: CustomObjectsApi;
+  watch: Watch;
+  server: string;
+  context: string;
+}
+
+/**
+ * The kubeconfig from the standard places ($KUBECONFIG, then ~/.kube/config, then the in-cluster
+ * service account), switched to kubernetes.context when the file names one.
+ */
+export function connect(k8s: KubernetesConfig): KubeConnection {
+  const kc = new KubeConfig();
+  try {
+    kc.loadFromDefault();
+  } catch (error) {
+    throw new CutoverError('CUT_ERR_K8S_KUBECONFIG', `the kubeconfig cannot be read: ${error instanceof Error ? error.message : error}`, {
+      hint: 'set KUBECONFIG or write ~/.kube/config (kubectl config view shows what kubectl uses)',
+    });
+  }
+  if (k8s.context !== undefined) {
+    if (!kc.getContexts().some((c) => c.name === k8s.context)) {
+      throw new CutoverError('CUT_ERR_K8S_KUBECONFIG', `the kubeconfig has no context ${JSON.stringify(k8s.context)}`, {
+        where: 'kubernetes.context',
+        hint: `use one of: ${kc.getContexts().map((c) => c.name).join(', ') || '(none)'} ("kubectl config get-contexts")`,
+      });
+    }
+    kc.setCurrentContext(k8s.context);
+  }
+  const cluster = kc.getCurrentCluster();
+  if (cluster === null) {
+    throw new CutoverError('CUT_ERR_K8S_KUBECONFIG', 'the kubeconfig has no current cluster', {
+      hint: 'set kubernetes.context in cutover.yml, or "kubectl config use-context <name>"',
+    });
+  }
+  return {
+    kc,
+    objects: KubernetesObjectApi.makeApiClient(kc),
+    custom: kc.makeApiClient(CustomObjectsApi),
+    watch: new Watch(kc),
+    server: cluster.server,
+    context: kc.getCurrentContext(),
+  };
+}
+
+/** Options that send a JSON merge patch (what kubectl argo rollouts sends) instead of the default JSON patch. */
+export const MERGE_PATCH = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
+
+/** An API failure as a CutoverError that says which request failed and why. */
+export function apiError(action: string, error: unknown, server: string): CutoverError {
+  if (error instanceof CutoverError) return error;
+  const code = (error as { code?: number; statusCode?: number }).code ?? (error as { statusCode?: number }).statusCode;
+  const body = (error as { body?: unknown }).body;
+  let message = error instanceof Error ? error.message : String(error);
+  if (typeof body === 'string') {
+    try {
+      message = (JSON.parse(body) as { message?: string }).message ?? message;
+    } catch {}
+  }
+  return new CutoverError('CUT_ERR_K8S_API', `${action} failed${code ? ` (HTTP ${code})` : ''}: ${message.split('\n')[0]}`, {
+    where: server,
+    hint: 'check the cluster answers ("kubectl get --raw /version") and that this user may do it ("kubectl auth can-i")',
+    cause: error,
+  });
+}
+
+export function statusCode(error: unknown): number | undefined {
+  return (error as { code?: number }).code ?? (error as { statusCode?: number }).statusCode;
+}
