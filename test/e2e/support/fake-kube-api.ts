@@ -82,7 +82,7 @@ export class FakeKubeApi {
     return JSON.stringify({
       apiVersion: 'v1',
       kind: 'Config',
-      clusters: [{ name: 'fake', cluster: { server: this.url } }],
+      clusters: [{ name: 'fake', cluster: { server: this.url, 'insecure-skip-tls-verify': true } }],
       users: [{ name: 'tester', user: { token: 'not-a-secret' } }],
       contexts: [{ name: 'fake', context: { cluster: 'fake', user: 'tester', namespace } }],
       'current-context': 'fake',

@@ -1,0 +1,266 @@
+// cutover deploy/promote/abort --target kubernetes, as a real CLI process talking to a
+// Kubernetes-API-compatible test server over HTTP through @kubernetes/client-node. The test plays
+// the cluster's controllers (the Deployment controller, Argo Rollouts) by changing status.
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { CLI } from './support/sandbox.ts';
+import { FakeKubeApi } from './support/fake-kube-api.ts';
+
+const NS = 'shop-prod';
+const dir = mkdtempSync(join(tmpdir(), 'cutover-k8s-'));
+const api = new FakeKubeApi();
+
+before(async () => {
+  await api.start();
+  writeFileSync(join(dir, 'kubeconfig'), api.kubeconfig(NS));
+});
+after(async () => {
+  await api.stop();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+function writeConfig(name: string, rollout: string): string {
+  const file = join(dir, `${name}.yml`);
+  writeFileSync(
+    file,
+    [
+      'service: shop',
+      'processes:',
+      '  web: { command: node server.js, instances: 2, health: { type: http, path: /up } }',
+      rollout,
+      'kubernetes:',
+      `  namespace: ${NS}`,
+      '  image: registry.example/shop:{release}',
+      '  progressDeadlineMs: 30s',
+      '',
+    ].join('\n'),
+  );
+  return file;
+}
+
+function cli(args: string[], live?: { stdout: string }): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [CLI, ...args], {
+      cwd: dir,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, CI: '1', KUBECONFIG: join(dir, 'kubeconfig') },
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => {
+      stdout += d;
+      if (live) live.stdout = stdout;
+    });
+    child.stderr.on('data', (d) => (stderr += d));
+    child.on('exit', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+async function until<T>(what: string, check: () => T | undefined, timeoutMs = 60_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = check();
+    if (value !== undefined && value !== false) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+const watchesOf = (plural: string) => api.requests.filter((r) => r.query.watch === 'true' && r.path.endsWith(`/${plural}`));
+
+function replicaSet(name: string, owner: string, ownerKind: string, revision: number, template: Record<string, any>) {
+  const annotation = ownerKind === 'Rollout' ? 'rollout.argoproj.io/revision' : 'deployment.kubernetes.io/revision';
+  return {
+    apiVersion: 'apps/v1',
+    kind: 'ReplicaSet',
+    metadata: {
+      name,
+      namespace: NS,
+      labels: { ...template.metadata.labels, 'pod-template-hash': name.split('-').pop() },
+      annotations: { [annotation]: String(revision) },
+      ownerReferences: [{ kind: ownerKind, name: owner, apiVersion: 'apps/v1', uid: 'x' }],
+    },
+    spec: { replicas: 2, template: { ...template, metadata: { ...template.metadata, labels: { ...template.metadata.labels, 'pod-template-hash': name.split('-').pop() } } } },
+    status: { replicas: 2 },
+  };
+}
+
+const releaseOf = (o: Record<string, any> | undefined) => o?.spec?.template?.metadata?.annotations?.['cutover.dev/release'];
+
+test('a rolling update that reaches its progress deadline is reported failed and undone to the previous revision', async () => {
+  const config = writeConfig('rolling', 'rollout: { strategy: rolling, batchSize: 1 }');
+  // v1 is deployed and healthy: the Deployment controller made revision 1.
+  api.onChange = (kind, object) => {
+    if (kind !== 'Deployment') return;
+    const release = releaseOf(object);
+    const revision = release === 'v1' ? 1 : release === 'v2' ? 2 : 3;
+    api.put(replicaSet(`shop-${release}hash`, 'shop', 'Deployment', revision, object.spec.template));
+    api.update('Deployment', NS, 'shop', (d) => {
+      d.status = { observedGeneration: d.metadata.generation, replicas: 2, updatedReplicas: 2, readyReplicas: 2, availableReplicas: 2, conditions: [{ type: 'Progressing', status: 'True', reason: 'NewReplicaSetAvailable' }] };
+    });
+  };
+  const first = await cli(['deploy', 'v1', '--target', 'kubernetes', '--config', config]);
+  assert.equal(first.code, 0, first.stderr + first.stdout);
+  assert.equal(releaseOf(api.get('Deployment', NS, 'shop')), 'v1');
+  const applied = api.requests.filter((r) => r.contentType === 'application/apply-patch+yaml');
+  assert.ok(applied.length >= 2 && applied.every((r) => r.query.fieldManager === 'cutover' && r.query.force === 'true'));
+
+  // v2 never becomes available: the new ReplicaSet exists, then the controller gives up at the deadline.
+  api.onChange = (kind, object) => {
+    if (kind !== 'Deployment') return;
+    const release = releaseOf(object);
+    if (release === 'v2') {
+      if (object.status?.observedGeneration === object.metadata.generation) return;
+      api.put(replicaSet('shop-v2hash', 'shop', 'Deployment', 2, object.spec.template));
+      api.update('Deployment', NS, 'shop', (d) => {
+        d.status = { observedGeneration: d.metadata.generation, replicas: 3, updatedReplicas: 1, readyReplicas: 2, availableReplicas: 2, conditions: [{ type: 'Progressing', status: 'True', reason: 'ReplicaSetUpdated' }] };
+      });
+      setImmediate(() =>
+        api.update('Deployment', NS, 'shop', (d) => {
+          d.status.conditions = [{ type: 'Progressing', status: 'False', reason: 'ProgressDeadlineExceeded', message: 'ReplicaSet "shop-v2hash" has timed out progressing.' }];
+        }),
+      );
+    } else if (release === 'v1' && object.status?.observedGeneration !== object.metadata.generation) {
+      api.update('Deployment', NS, 'shop', (d) => {
+        d.status = { observedGeneration: d.metadata.generation, replicas: 2, updatedReplicas: 2, readyReplicas: 2, availableReplicas: 2, conditions: [{ type: 'Progressing', status: 'True', reason: 'NewReplicaSetAvailable' }] };
+      });
+    }
+  };
+  const second = await cli(['deploy', 'v2', '--target', 'kubernetes', '--config', config]);
+  assert.equal(second.code, 1, second.stderr + second.stdout);
+  assert.match(second.stderr, /CUT_ERR_K8S_ROLLOUT_FAILED/);
+  assert.match(second.stderr, /progress deadline exceeded/);
+  assert.match(second.stderr, /undone to revision 1/);
+  const deployment = api.get('Deployment', NS, 'shop');
+  assert.equal(releaseOf(deployment), 'v1', 'the Deployment runs v1 again');
+  assert.equal(deployment?.spec.template.metadata.labels['pod-template-hash'], undefined, 'the undo drops the hash label');
+  assert.equal(JSON.parse(deployment?.metadata.annotations['cutover.dev/last-deployment']).outcome, 'failed');
+
+  const history = await cli(['history', '--target', 'kubernetes', '--config', config, '--json']);
+  assert.equal(history.code, 0, history.stderr);
+  const revisions = JSON.parse(history.stdout).revisions.map((r: { revision: number; release: string }) => [r.revision, r.release]);
+  assert.deepEqual(revisions.slice(0, 2), [[2, 'v2'], [1, 'v1']]);
+});
+
+test('a watch that drops is resumed from the last resourceVersion it saw', async () => {
+  const config = writeConfig('resume', 'rollout: { strategy: rolling }');
+  api.onChange = () => {};
+  const before = watchesOf('deployments').length;
+  const live = { stdout: '' };
+  const run = cli(['deploy', 'v5', '--target', 'kubernetes', '--config', config], live);
+  // The apply creates the Deployment; the CLI then watches it from the resourceVersion it read.
+  await until('the first watch', () => watchesOf('deployments').length > before || undefined);
+  const progressed = api.update('Deployment', NS, 'shop', (d) => {
+    d.status = { observedGeneration: d.metadata.generation, replicas: 2, updatedReplicas: 1, readyReplicas: 1, availableReplicas: 1 };
+  });
+  // The CLI printed the change, so its watch saw it; then the connection is cut.
+  await until('the progress line', () => live.stdout.includes('1 of 2 new replicas updated') || undefined);
+  api.dropWatches();
+  const resumed = await until('a resumed watch', () => watchesOf('deployments').slice(before + 1)[0]);
+  assert.equal(resumed.query.resourceVersion, progressed.metadata.resourceVersion, 'resumed from the last version seen');
+  api.update('Deployment', NS, 'shop', (d) => {
+    d.status = { observedGeneration: d.metadata.generation, replicas: 2, updatedReplicas: 2, readyReplicas: 2, availableReplicas: 2 };
+  });
+  const result = await run;
+  assert.equal(result.code, 0, result.stderr + result.stdout);
+  assert.match(result.stdout, /2 of 2 replicas updated and available/);
+});
+
+test('a watch whose resourceVersion was compacted away (410 Gone) reads the object again', async () => {
+  const config = writeConfig('gone', 'rollout: { strategy: rolling }');
+  api.onChange = () => {};
+  const before = watchesOf('deployments').length;
+  const run = cli(['deploy', 'v3', '--target', 'kubernetes', '--config', config]);
+  await until('the first watch', () => watchesOf('deployments').length > before || undefined);
+  const latest = api.update('Deployment', NS, 'shop', (d) => {
+    d.status = { observedGeneration: d.metadata.generation, replicas: 2, updatedReplicas: 2, readyReplicas: 2, availableReplicas: 2 };
+  });
+  api.compactedBelow = Number(latest.metadata.resourceVersion) + 1;
+  api.dropWatches();
+  const result = await run;
+  assert.equal(result.code, 0, result.stderr + result.stdout);
+  api.compactedBelow = 0;
+});
+
+const BLUE_GREEN = [
+  'rollout:',
+  '  strategy: blueGreen',
+  '  prePromotionAnalysis:',
+  '    prometheus: { address: "http://prometheus.monitoring:9090" }',
+  '    metrics:',
+  '      - { name: errors, provider: { kind: prometheus, query: "sum(rate(errors{release=\\"{{release}}\\"}[{{window}}]))" }, max: 1, count: 3 }',
+].join('\n');
+
+test('a Rollout aborted by its analysis is reported aborted', async () => {
+  const config = writeConfig('bluegreen', BLUE_GREEN);
+  api.onChange = (kind, object) => {
+    if (kind !== 'Rollout' || object.status?.observedGeneration === String(object.metadata.generation)) return;
+    api.update('Rollout', NS, 'shop', (r) => {
+      r.status = { observedGeneration: String(r.metadata.generation), phase: 'Progressing', blueGreen: { prePromotionAnalysisRunStatus: { name: 'shop-7f9-2-pre', status: 'Running' } } };
+    });
+    setImmediate(() =>
+      api.update('Rollout', NS, 'shop', (r) => {
+        r.status = {
+          ...r.status,
+          phase: 'Degraded',
+          abort: true,
+          message: 'RolloutAborted: Rollout aborted update to revision 2: Metric "errors" assessed Failed due to failed (1) > failureLimit (0)',
+          blueGreen: { prePromotionAnalysisRunStatus: { name: 'shop-7f9-2-pre', status: 'Failed', message: 'Metric "errors" assessed Failed' } },
+        };
+      }),
+    );
+  };
+  const result = await cli(['deploy', 'v2', '--target', 'kubernetes', '--config', config, '--json']);
+  assert.equal(result.code, 1, result.stderr + result.stdout);
+  const report = JSON.parse(result.stdout);
+  assert.equal(report.outcome, 'aborted');
+  assert.equal(report.error.code, 'CUT_ERR_K8S_ROLLOUT_ABORTED');
+  assert.match(report.error.message, /analysis run shop-7f9-2-pre Failed/);
+  const templates = api.list('AnalysisTemplate', NS).map((t) => t.metadata.name);
+  assert.deepEqual(templates, ['shop-pre-promotion']);
+});
+
+test('promote and abort change the Rollout as kubectl argo rollouts does', async () => {
+  const config = writeConfig('canary', 'rollout:\n  strategy: canary\n  steps: [{ setWeight: 20 }, { pause: {} }, { setWeight: 50 }, { pause: { durationMs: 1m } }]');
+  api.onChange = () => {};
+  api.put({
+    apiVersion: 'argoproj.io/v1alpha1',
+    kind: 'Rollout',
+    metadata: { name: 'shop', namespace: NS },
+    spec: { paused: false, strategy: { canary: { steps: [{ setWeight: 20 }, { pause: {} }, { setWeight: 50 }, { pause: { duration: '60s' } }] } } },
+    status: { phase: 'Paused', currentStepIndex: 1, pauseConditions: [{ reason: 'CanaryPauseStep', startTime: new Date().toISOString() }], currentPodHash: 'b', stableRS: 'a' },
+  });
+  const promote = await cli(['promote', '--target', 'kubernetes', '--config', config]);
+  assert.equal(promote.code, 0, promote.stderr + promote.stdout);
+  const statusPatch = api.requests.filter((r) => r.method === 'PATCH' && r.path.endsWith('/rollouts/shop/status')).at(-1);
+  assert.equal(statusPatch?.contentType, 'application/merge-patch+json');
+  assert.deepEqual(statusPatch?.body, { status: { pauseConditions: null } });
+  let rollout = api.get('Rollout', NS, 'shop');
+  assert.equal(rollout?.status.pauseConditions, undefined);
+  assert.equal(rollout?.status.currentStepIndex, 1, 'the controller moves the step on, not the promote');
+
+  // Paused by hand (spec.paused) and in the middle of a step without a pause condition: unpause, and move on one step.
+  api.update('Rollout', NS, 'shop', (r) => {
+    r.spec.paused = true;
+    r.status.currentStepIndex = 2;
+  });
+  assert.equal((await cli(['promote', '--target', 'kubernetes', '--config', config])).code, 0);
+  rollout = api.get('Rollout', NS, 'shop');
+  assert.equal(rollout?.spec.paused, false);
+  assert.equal(rollout?.status.currentStepIndex, 3);
+
+  const full = await cli(['promote', '--full', '--target', 'kubernetes', '--config', config]);
+  assert.equal(full.code, 0, full.stderr);
+  assert.equal(api.get('Rollout', NS, 'shop')?.status.promoteFull, true);
+
+  const abort = await cli(['abort', '--target', 'kubernetes', '--config', config]);
+  assert.equal(abort.code, 0, abort.stderr);
+  assert.equal(api.get('Rollout', NS, 'shop')?.status.abort, true);
+  const refused = await cli(['promote', '--target', 'kubernetes', '--config', config]);
+  assert.equal(refused.code, 1);
+  assert.match(refused.stderr, /CUT_ERR_K8S_NOT_PAUSED/);
+});
