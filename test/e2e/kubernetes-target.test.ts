@@ -7,8 +7,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { CLI } from './support/sandbox.ts';
 import { FakeKubeApi } from './support/fake-kube-api.ts';
+import { CLI } from './support/sandbox.ts';
 
 const NS = 'shop-prod';
 const dir = mkdtempSync(join(tmpdir(), 'cutover-k8s-'));
@@ -72,6 +72,7 @@ async function until<T>(what: string, check: () => T | undefined, timeoutMs = 60
 
 const watchesOf = (plural: string) => api.requests.filter((r) => r.query.watch === 'true' && r.path.endsWith(`/${plural}`));
 
+// biome-ignore lint/suspicious/noExplicitAny: rendered objects read field by field
 function replicaSet(name: string, owner: string, ownerKind: string, revision: number, template: Record<string, any>) {
   const annotation = ownerKind === 'Rollout' ? 'rollout.argoproj.io/revision' : 'deployment.kubernetes.io/revision';
   return {
@@ -84,11 +85,18 @@ function replicaSet(name: string, owner: string, ownerKind: string, revision: nu
       annotations: { [annotation]: String(revision) },
       ownerReferences: [{ kind: ownerKind, name: owner, apiVersion: 'apps/v1', uid: 'x' }],
     },
-    spec: { replicas: 2, template: { ...template, metadata: { ...template.metadata, labels: { ...template.metadata.labels, 'pod-template-hash': name.split('-').pop() } } } },
+    spec: {
+      replicas: 2,
+      template: {
+        ...template,
+        metadata: { ...template.metadata, labels: { ...template.metadata.labels, 'pod-template-hash': name.split('-').pop() } },
+      },
+    },
     status: { replicas: 2 },
   };
 }
 
+// biome-ignore lint/suspicious/noExplicitAny: rendered objects read field by field
 const releaseOf = (o: Record<string, any> | undefined) => o?.spec?.template?.metadata?.annotations?.['cutover.dev/release'];
 
 test('a rolling update that reaches its progress deadline is reported failed and undone to the previous revision', async () => {
@@ -100,7 +108,14 @@ test('a rolling update that reaches its progress deadline is reported failed and
     const revision = release === 'v1' ? 1 : release === 'v2' ? 2 : 3;
     api.put(replicaSet(`shop-${release}hash`, 'shop', 'Deployment', revision, object.spec.template));
     api.update('Deployment', NS, 'shop', (d) => {
-      d.status = { observedGeneration: d.metadata.generation, replicas: 2, updatedReplicas: 2, readyReplicas: 2, availableReplicas: 2, conditions: [{ type: 'Progressing', status: 'True', reason: 'NewReplicaSetAvailable' }] };
+      d.status = {
+        observedGeneration: d.metadata.generation,
+        replicas: 2,
+        updatedReplicas: 2,
+        readyReplicas: 2,
+        availableReplicas: 2,
+        conditions: [{ type: 'Progressing', status: 'True', reason: 'NewReplicaSetAvailable' }],
+      };
     });
   };
   const first = await cli(['deploy', 'v1', '--target', 'kubernetes', '--config', config]);
@@ -117,22 +132,43 @@ test('a rolling update that reaches its progress deadline is reported failed and
       if (object.status?.observedGeneration === object.metadata.generation) return;
       api.put(replicaSet('shop-v2hash', 'shop', 'Deployment', 2, object.spec.template));
       api.update('Deployment', NS, 'shop', (d) => {
-        d.status = { observedGeneration: d.metadata.generation, replicas: 3, updatedReplicas: 1, readyReplicas: 2, availableReplicas: 2, conditions: [{ type: 'Progressing', status: 'True', reason: 'ReplicaSetUpdated' }] };
+        d.status = {
+          observedGeneration: d.metadata.generation,
+          replicas: 3,
+          updatedReplicas: 1,
+          readyReplicas: 2,
+          availableReplicas: 2,
+          conditions: [{ type: 'Progressing', status: 'True', reason: 'ReplicaSetUpdated' }],
+        };
       });
       setImmediate(() =>
         api.update('Deployment', NS, 'shop', (d) => {
-          d.status.conditions = [{ type: 'Progressing', status: 'False', reason: 'ProgressDeadlineExceeded', message: 'ReplicaSet "shop-v2hash" has timed out progressing.' }];
+          d.status.conditions = [
+            {
+              type: 'Progressing',
+              status: 'False',
+              reason: 'ProgressDeadlineExceeded',
+              message: 'ReplicaSet "shop-v2hash" has timed out progressing.',
+            },
+          ];
         }),
       );
     } else if (release === 'v1' && object.status?.observedGeneration !== object.metadata.generation) {
       api.update('Deployment', NS, 'shop', (d) => {
-        d.status = { observedGeneration: d.metadata.generation, replicas: 2, updatedReplicas: 2, readyReplicas: 2, availableReplicas: 2, conditions: [{ type: 'Progressing', status: 'True', reason: 'NewReplicaSetAvailable' }] };
+        d.status = {
+          observedGeneration: d.metadata.generation,
+          replicas: 2,
+          updatedReplicas: 2,
+          readyReplicas: 2,
+          availableReplicas: 2,
+          conditions: [{ type: 'Progressing', status: 'True', reason: 'NewReplicaSetAvailable' }],
+        };
       });
     }
   };
   const second = await cli(['deploy', 'v2', '--target', 'kubernetes', '--config', config]);
   assert.equal(second.code, 1, second.stderr + second.stdout);
-  assert.match(second.stderr, /CUT_ERR_K8S_ROLLOUT_FAILED/);
+  assert.match(second.stderr, /CUT_ERR_KUBE_ROLLOUT_FAILED/);
   assert.match(second.stderr, /progress deadline exceeded/);
   assert.match(second.stderr, /undone to revision 1/);
   const deployment = api.get('Deployment', NS, 'shop');
@@ -143,7 +179,10 @@ test('a rolling update that reaches its progress deadline is reported failed and
   const history = await cli(['history', '--target', 'kubernetes', '--config', config, '--json']);
   assert.equal(history.code, 0, history.stderr);
   const revisions = JSON.parse(history.stdout).revisions.map((r: { revision: number; release: string }) => [r.revision, r.release]);
-  assert.deepEqual(revisions.slice(0, 2), [[2, 'v2'], [1, 'v1']]);
+  assert.deepEqual(revisions.slice(0, 2), [
+    [2, 'v2'],
+    [1, 'v1'],
+  ]);
 });
 
 test('a watch that drops is resumed from the last resourceVersion it saw', async () => {
@@ -200,7 +239,11 @@ test('a Rollout aborted by its analysis is reported aborted', async () => {
   api.onChange = (kind, object) => {
     if (kind !== 'Rollout' || object.status?.observedGeneration === String(object.metadata.generation)) return;
     api.update('Rollout', NS, 'shop', (r) => {
-      r.status = { observedGeneration: String(r.metadata.generation), phase: 'Progressing', blueGreen: { prePromotionAnalysisRunStatus: { name: 'shop-7f9-2-pre', status: 'Running' } } };
+      r.status = {
+        observedGeneration: String(r.metadata.generation),
+        phase: 'Progressing',
+        blueGreen: { prePromotionAnalysisRunStatus: { name: 'shop-7f9-2-pre', status: 'Running' } },
+      };
     });
     setImmediate(() =>
       api.update('Rollout', NS, 'shop', (r) => {
@@ -208,8 +251,11 @@ test('a Rollout aborted by its analysis is reported aborted', async () => {
           ...r.status,
           phase: 'Degraded',
           abort: true,
-          message: 'RolloutAborted: Rollout aborted update to revision 2: Metric "errors" assessed Failed due to failed (1) > failureLimit (0)',
-          blueGreen: { prePromotionAnalysisRunStatus: { name: 'shop-7f9-2-pre', status: 'Failed', message: 'Metric "errors" assessed Failed' } },
+          message:
+            'RolloutAborted: Rollout aborted update to revision 2: Metric "errors" assessed Failed due to failed (1) > failureLimit (0)',
+          blueGreen: {
+            prePromotionAnalysisRunStatus: { name: 'shop-7f9-2-pre', status: 'Failed', message: 'Metric "errors" assessed Failed' },
+          },
         };
       }),
     );
@@ -218,21 +264,33 @@ test('a Rollout aborted by its analysis is reported aborted', async () => {
   assert.equal(result.code, 1, result.stderr + result.stdout);
   const report = JSON.parse(result.stdout);
   assert.equal(report.outcome, 'aborted');
-  assert.equal(report.error.code, 'CUT_ERR_K8S_ROLLOUT_ABORTED');
+  assert.equal(report.error.code, 'CUT_ERR_KUBE_ROLLOUT_ABORTED');
   assert.match(report.error.message, /analysis run shop-7f9-2-pre Failed/);
   const templates = api.list('AnalysisTemplate', NS).map((t) => t.metadata.name);
   assert.deepEqual(templates, ['shop-pre-promotion']);
 });
 
 test('promote and abort change the Rollout as kubectl argo rollouts does', async () => {
-  const config = writeConfig('canary', 'rollout:\n  strategy: canary\n  steps: [{ setWeight: 20 }, { pause: {} }, { setWeight: 50 }, { pause: { durationMs: 1m } }]');
+  const config = writeConfig(
+    'canary',
+    'rollout:\n  strategy: canary\n  steps: [{ setWeight: 20 }, { pause: {} }, { setWeight: 50 }, { pause: { durationMs: 1m } }]',
+  );
   api.onChange = () => {};
   api.put({
     apiVersion: 'argoproj.io/v1alpha1',
     kind: 'Rollout',
     metadata: { name: 'shop', namespace: NS },
-    spec: { paused: false, strategy: { canary: { steps: [{ setWeight: 20 }, { pause: {} }, { setWeight: 50 }, { pause: { duration: '60s' } }] } } },
-    status: { phase: 'Paused', currentStepIndex: 1, pauseConditions: [{ reason: 'CanaryPauseStep', startTime: new Date().toISOString() }], currentPodHash: 'b', stableRS: 'a' },
+    spec: {
+      paused: false,
+      strategy: { canary: { steps: [{ setWeight: 20 }, { pause: {} }, { setWeight: 50 }, { pause: { duration: '60s' } }] } },
+    },
+    status: {
+      phase: 'Paused',
+      currentStepIndex: 1,
+      pauseConditions: [{ reason: 'CanaryPauseStep', startTime: new Date().toISOString() }],
+      currentPodHash: 'b',
+      stableRS: 'a',
+    },
   });
   const promote = await cli(['promote', '--target', 'kubernetes', '--config', config]);
   assert.equal(promote.code, 0, promote.stderr + promote.stdout);
@@ -262,5 +320,5 @@ test('promote and abort change the Rollout as kubectl argo rollouts does', async
   assert.equal(api.get('Rollout', NS, 'shop')?.status.abort, true);
   const refused = await cli(['promote', '--target', 'kubernetes', '--config', config]);
   assert.equal(refused.code, 1);
-  assert.match(refused.stderr, /CUT_ERR_K8S_NOT_PAUSED/);
+  assert.match(refused.stderr, /CUT_ERR_KUBE_NOT_PAUSED/);
 });

@@ -5,6 +5,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { Socket } from 'node:net';
 import { parse as parseYaml } from 'yaml';
 
+// biome-ignore lint/suspicious/noExplicitAny: stored API objects of any kind
 type Obj = Record<string, any>;
 
 interface ResourceType {
@@ -187,7 +188,8 @@ export class FakeKubeApi {
         managedFields: [{ manager: query.fieldManager, operation: 'Apply' }],
       };
       next.metadata.creationTimestamp ??= new Date().toISOString();
-      for (const field of Object.keys(applied)) if (!['apiVersion', 'kind', 'metadata', 'status'].includes(field)) next[field] = applied[field];
+      for (const field of Object.keys(applied))
+        if (!['apiVersion', 'kind', 'metadata', 'status'].includes(field)) next[field] = applied[field];
       if (specChanged) next.metadata.generation = (next.metadata.generation ?? 0) + 1;
       const stored = this.store(k, next, existing ? 'MODIFIED' : 'ADDED');
       this.send(res, existing ? 200 : 201, stored);
@@ -201,7 +203,8 @@ export class FakeKubeApi {
       if (subresource === 'status') next.status = mergePatch(next.status ?? {}, patch.status ?? {});
       else {
         const merged = mergePatch(next, { ...patch, status: undefined });
-        if (JSON.stringify(merged.spec) !== JSON.stringify(existing.spec)) merged.metadata.generation = (existing.metadata.generation ?? 0) + 1;
+        if (JSON.stringify(merged.spec) !== JSON.stringify(existing.spec))
+          merged.metadata.generation = (existing.metadata.generation ?? 0) + 1;
         Object.assign(next, merged);
       }
       const stored = this.store(k, next, 'MODIFIED');

@@ -1,7 +1,7 @@
 import { CutoverError } from '../errors/cutover-error.ts';
 import { type Command, EXIT_AGENT_DOWN } from './command.ts';
-import { sendSignal } from './send-signal.ts';
 import { k8sSignal, kubernetesTarget, TARGET_OPTION } from './k8s-target.ts';
+import { sendSignal } from './send-signal.ts';
 
 export const abortCommand: Command = {
   name: 'abort',

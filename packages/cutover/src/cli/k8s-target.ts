@@ -14,7 +14,10 @@ import { formatTable } from './table.ts';
 
 /** --target of deploy, status, history, rollback, promote and abort. */
 export const TARGET_OPTION: Record<string, OptionSpec> = {
-  target: { type: 'string', help: 'agent (this host) or kubernetes (the cluster of kubernetes:); default: target: in cutover.yml, else agent' },
+  target: {
+    type: 'string',
+    help: 'agent (this host) or kubernetes (the cluster of kubernetes:); default: target: in cutover.yml, else agent',
+  },
 };
 
 /** Whether this command goes to the cluster: --target, else target: in cutover.yml. */
@@ -46,12 +49,12 @@ export async function k8sDeploy(out: Output, loaded: LoadedConfig, release: stri
   }
   const error =
     result.outcome === 'aborted'
-      ? new CutoverError('CUT_ERR_K8S_ROLLOUT_ABORTED', `${result.workload.kind} ${result.workload.name}: ${result.progress.message}`, {
+      ? new CutoverError('CUT_ERR_KUBE_ROLLOUT_ABORTED', `${result.workload.kind} ${result.workload.name}: ${result.progress.message}`, {
           where: `${result.workload.kind}/${result.workload.namespace}/${result.workload.name}`,
           hint: `the stable release (${result.fromRelease ?? 'the previous one'}) serves; "kubectl argo rollouts get rollout ${result.workload.name}" shows the analysis`,
           details: { facts: result.progress.facts },
         })
-      : new CutoverError('CUT_ERR_K8S_ROLLOUT_FAILED', `${result.workload.kind} ${result.workload.name}: ${result.progress.message}`, {
+      : new CutoverError('CUT_ERR_KUBE_ROLLOUT_FAILED', `${result.workload.kind} ${result.workload.name}: ${result.progress.message}`, {
           where: `${result.workload.kind}/${result.workload.namespace}/${result.workload.name}`,
           hint:
             result.undoneTo !== undefined
@@ -68,7 +71,7 @@ export async function k8sRollback(out: Output, loaded: LoadedConfig, release: st
   if (progress.state !== 'done') {
     return out.failure(
       { target: 'kubernetes', progress },
-      new CutoverError('CUT_ERR_K8S_ROLLOUT_FAILED', `the rollback to revision ${revision.revision} did not finish: ${progress.message}`, {
+      new CutoverError('CUT_ERR_KUBE_ROLLOUT_FAILED', `the rollback to revision ${revision.revision} did not finish: ${progress.message}`, {
         hint: '"cutover status --target kubernetes" shows where it stands',
       }),
     );
@@ -82,7 +85,10 @@ export async function k8sStatus(out: Output, loaded: LoadedConfig): Promise<numb
   out.result({ target: 'kubernetes', ...status });
   const w = status.workload as { kind: string; namespace: string; name: string };
   if (!status.deployed) out.line(`${loaded.config.service}: no ${w.kind} ${w.namespace}/${w.name} on the cluster yet`);
-  else out.line(`${loaded.config.service} on the cluster: ${w.kind} ${w.namespace}/${w.name}, release ${status.release ?? '?'}, ${status.state}: ${status.message}`);
+  else
+    out.line(
+      `${loaded.config.service} on the cluster: ${w.kind} ${w.namespace}/${w.name}, release ${status.release ?? '?'}, ${status.state}: ${status.message}`,
+    );
   return 0;
 }
 

@@ -43,7 +43,7 @@ export const k8sCommand: Command = {
           writeFileSync(join(dir, file), text);
         }
       } catch (error) {
-        throw new CutoverError('CUT_ERR_K8S_HELM_DIR', `cannot write the chart into ${dir}: ${(error as Error).message}`, {
+        throw new CutoverError('CUT_ERR_KUBE_HELM_DIR', `cannot write the chart into ${dir}: ${(error as Error).message}`, {
           where: dir,
           hint: 'pass a directory this user may create and write',
         });
@@ -56,7 +56,7 @@ export const k8sCommand: Command = {
     if (options.validate) {
       const problems = await validateManifests(manifests);
       if (problems.length > 0) {
-        throw new CutoverError('CUT_ERR_K8S_UNSUPPORTED', `rendered objects fail their schemas:\n  ${problems.join('\n  ')}`, {
+        throw new CutoverError('CUT_ERR_KUBE_UNSUPPORTED', `rendered objects fail their schemas:\n  ${problems.join('\n  ')}`, {
           hint: 'this is a bug in cutover if cutover.yml validated: please report it with the file',
         });
       }

@@ -4,13 +4,13 @@ import { currentRelease, deployLockName } from '../controller/deployment-state.t
 import { AgentClient } from '../platform/agent-client.ts';
 import type { DeploymentRecord } from '../store/deployment-store.ts';
 import { type Command, EXIT_AGENT_DOWN } from './command.ts';
+import { k8sStatus, TARGET_OPTION, targetsKubernetes } from './k8s-target.ts';
 import type { Output } from './output.ts';
 import { formatMs } from './output.ts';
 import { withRecords } from './recorded-deployments.ts';
 import { summarizeRollout } from './rollout-summary.ts';
 import { readStopRecord } from './stop-record.ts';
 import { formatTable } from './table.ts';
-import { k8sStatus, TARGET_OPTION, targetsKubernetes } from './k8s-target.ts';
 
 export const statusCommand: Command = {
   name: 'status',

@@ -229,7 +229,11 @@ function refineKubernetes(
   ctx: z.RefinementCtx,
 ): void {
   if (config.target === 'kubernetes' && config.kubernetes === undefined)
-    ctx.addIssue({ code: 'custom', path: ['target'], message: 'target: kubernetes needs a kubernetes: section (at least kubernetes.image)' });
+    ctx.addIssue({
+      code: 'custom',
+      path: ['target'],
+      message: 'target: kubernetes needs a kubernetes: section (at least kubernetes.image)',
+    });
   for (const type of Object.keys(config.kubernetes?.processes ?? {})) {
     if (!(type in config.processes))
       ctx.addIssue({

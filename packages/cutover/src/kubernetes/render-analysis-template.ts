@@ -1,5 +1,5 @@
-import type { AnalysisDefinition, AnalysisMetric } from '../config/schema-analysis.ts';
 import { formatPromDuration } from '../config/query-template.ts';
+import type { AnalysisDefinition, AnalysisMetric } from '../config/schema-analysis.ts';
 import { goDuration } from './go-duration.ts';
 import { type Manifest, metadata, type RenderContext, routedType, unsupported } from './render-context.ts';
 
@@ -114,7 +114,8 @@ function renderProvider(
     );
   }
   if (provider.kind === 'http') {
-    if (provider.reduce !== 'single') unsupported(ctx, `${path}.provider.reduce`, 'the web provider reads one value: reduce in the endpoint');
+    if (provider.reduce !== 'single')
+      unsupported(ctx, `${path}.provider.reduce`, 'the web provider reads one value: reduce in the endpoint');
     if ((metric.minSamples ?? 1) > 1)
       unsupported(ctx, `${path}.minSamples`, 'the web provider cannot read a count beside the value: leave minSamples out');
     return {

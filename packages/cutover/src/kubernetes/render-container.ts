@@ -1,6 +1,14 @@
 import type { HealthCheckConfig, ProcessTypeConfig } from '../config/schema.ts';
 import type { KubernetesProcessConfig, ProbeOverride } from '../config/schema-kubernetes.ts';
-import { RELEASE_ANNOTATION, RELEASE_LABEL, type RenderContext, routedType, selectorLabels, toSeconds, unsupported } from './render-context.ts';
+import {
+  RELEASE_ANNOTATION,
+  RELEASE_LABEL,
+  type RenderContext,
+  routedType,
+  selectorLabels,
+  toSeconds,
+  unsupported,
+} from './render-context.ts';
 
 export const CONTAINER_PORT_NAME = 'http';
 
@@ -11,7 +19,11 @@ export function renderPodTemplate(ctx: RenderContext, type: string): Record<stri
   const routed = type === routedType(ctx.config);
   const hasPort = process.portEnv !== null;
   if (process.cwd !== undefined)
-    unsupported(ctx, `processes.${type}.cwd`, 'a working directory inside the release has no meaning in an image: set WORKDIR in the image');
+    unsupported(
+      ctx,
+      `processes.${type}.cwd`,
+      'a working directory inside the release has no meaning in an image: set WORKDIR in the image',
+    );
   const container: Record<string, unknown> = {
     name: type,
     image: ctx.k8s.image.replaceAll('{release}', ctx.release),

@@ -83,7 +83,7 @@ export function throwIfUnsupported(ctx: RenderContext, file: string): void {
   if (ctx.unsupported.length === 0) return;
   const lines = ctx.unsupported.map((p) => `  ${p.path}: ${p.message}`).join('\n');
   throw new CutoverError(
-    'CUT_ERR_K8S_UNSUPPORTED',
+    'CUT_ERR_KUBE_UNSUPPORTED',
     `${file} cannot be rendered for Kubernetes (${ctx.unsupported.length} key${ctx.unsupported.length === 1 ? '' : 's'}):\n${lines}`,
     {
       where: ctx.unsupported[0]?.path,

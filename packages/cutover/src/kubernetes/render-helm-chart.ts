@@ -28,7 +28,10 @@ export function renderHelmChart(loaded: LoadedConfig, release: string): HelmChar
       healthTimeoutMs: loaded.config.rollout.healthTimeoutMs,
       steps: [{ setWeight: 1 }, { pause: {} }],
       onInconclusive: 'pause',
-      scaleDownDelayMs: loaded.config.kubernetes?.route?.kind === 'gateway' && loaded.config.rollout.strategy !== 'rolling' ? loaded.config.rollout.scaleDownDelayMs : 0,
+      scaleDownDelayMs:
+        loaded.config.kubernetes?.route?.kind === 'gateway' && loaded.config.rollout.strategy !== 'rolling'
+          ? loaded.config.rollout.scaleDownDelayMs
+          : 0,
     },
   };
   const canaryManifests = renderManifests({ ...loaded, config: canaryConfig }, { release: RELEASE_MARK }).manifests;

@@ -32,13 +32,13 @@ export interface RenderedManifests {
 /**
  * Every object of the service at one release, in apply order: analysis templates, Services, the
  * workloads (a Rollout for blueGreen and canary, Deployments otherwise), autoscalers, budgets, the
- * route. Pure: reads the validated config only, never a secret's value. Throws CUT_ERR_K8S_UNSUPPORTED
+ * route. Pure: reads the validated config only, never a secret's value. Throws CUT_ERR_KUBE_UNSUPPORTED
  * naming every key the cluster cannot express.
  */
 export function renderManifests(loaded: LoadedConfig, options: RenderOptions): RenderedManifests {
   const { config } = loaded;
   if (config.kubernetes === undefined) {
-    throw new CutoverError('CUT_ERR_K8S_NOT_CONFIGURED', `${loaded.file} has no kubernetes: section`, {
+    throw new CutoverError('CUT_ERR_KUBE_NOT_CONFIGURED', `${loaded.file} has no kubernetes: section`, {
       where: loaded.file,
       hint: 'add one (at least kubernetes.image with {release}); docs/kubernetes.md has a worked example',
     });

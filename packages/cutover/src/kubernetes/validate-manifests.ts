@@ -10,7 +10,8 @@ const MODELS: Record<string, () => Promise<ModelClass>> = {
     (await import('kubernetes-models/autoscaling/v2/HorizontalPodAutoscaler')).HorizontalPodAutoscaler as unknown as ModelClass,
   'policy/v1/PodDisruptionBudget': async () =>
     (await import('kubernetes-models/policy/v1/PodDisruptionBudget')).PodDisruptionBudget as unknown as ModelClass,
-  'networking.k8s.io/v1/Ingress': async () => (await import('kubernetes-models/networking.k8s.io/v1/Ingress')).Ingress as unknown as ModelClass,
+  'networking.k8s.io/v1/Ingress': async () =>
+    (await import('kubernetes-models/networking.k8s.io/v1/Ingress')).Ingress as unknown as ModelClass,
   'gateway.networking.k8s.io/v1/HTTPRoute': async () =>
     (await import('@kubernetes-models/gateway-api/gateway.networking.k8s.io/v1/HTTPRoute')).HTTPRoute as unknown as ModelClass,
   'argoproj.io/v1alpha1/Rollout': async () =>

@@ -8,6 +8,7 @@ import { apiError, connect, type KubeConnection, MERGE_PATCH, statusCode } from 
 import { listRevisions, type Revision, templateForUndo } from './revisions.ts';
 import type { WorkloadProgress } from './workload-progress.ts';
 
+// biome-ignore lint/suspicious/noExplicitAny: an API object of any kind, read field by field
 type Obj = Record<string, any>;
 
 /** The annotation on the workload that records cutover's last deployment to the cluster: release, from, outcome, when. */
@@ -33,13 +34,17 @@ export interface Reporter {
 export function primaryWorkload(loaded: LoadedConfig): PrimaryWorkload {
   const rendered = renderManifests(loaded, { release: 'status' });
   const primary = rendered.workloads[0];
-  if (primary === undefined) throw new CutoverError('CUT_ERR_K8S_NOT_CONFIGURED', 'no process type runs on the cluster');
+  if (primary === undefined) throw new CutoverError('CUT_ERR_KUBE_NOT_CONFIGURED', 'no process type runs on the cluster');
   return primary;
 }
 
 export function clusterConnection(loaded: LoadedConfig): KubeConnection {
   const k8s = loaded.config.kubernetes;
-  if (k8s === undefined) throw new CutoverError('CUT_ERR_K8S_NOT_CONFIGURED', `${loaded.file} has no kubernetes: section`, { where: loaded.file, hint: 'add one; docs/kubernetes.md has a worked example' });
+  if (k8s === undefined)
+    throw new CutoverError('CUT_ERR_KUBE_NOT_CONFIGURED', `${loaded.file} has no kubernetes: section`, {
+      where: loaded.file,
+      hint: 'add one; docs/kubernetes.md has a worked example',
+    });
   return connect(k8s);
 }
 
@@ -49,7 +54,12 @@ export function clusterConnection(loaded: LoadedConfig): KubeConnection {
  * revision that served before (kubectl rollout undo); a Rollout undoes itself (abort, or
  * progressDeadlineAbort). The outcome is recorded on the workload.
  */
-export async function deployToCluster(loaded: LoadedConfig, release: string, reporter: Reporter, conn = clusterConnection(loaded)): Promise<ClusterDeployResult> {
+export async function deployToCluster(
+  loaded: LoadedConfig,
+  release: string,
+  reporter: Reporter,
+  conn = clusterConnection(loaded),
+): Promise<ClusterDeployResult> {
   const fieldManager = loaded.config.kubernetes?.fieldManager ?? 'cutover';
   const probe = primaryWorkload(loaded);
   const before = await readIfExists(conn, probe);
@@ -79,22 +89,39 @@ export async function deployToCluster(loaded: LoadedConfig, release: string, rep
 }
 
 /** Rolls the workload back to a recorded revision: the one running `release`, or the newest before the current one. */
-export async function rollbackOnCluster(loaded: LoadedConfig, release: string | undefined, reporter: Reporter, conn = clusterConnection(loaded)): Promise<{ revision: Revision; progress: WorkloadProgress }> {
+export async function rollbackOnCluster(
+  loaded: LoadedConfig,
+  release: string | undefined,
+  reporter: Reporter,
+  conn = clusterConnection(loaded),
+): Promise<{ revision: Revision; progress: WorkloadProgress }> {
   const workload = primaryWorkload(loaded);
   const current = await readWorkload(conn, workload);
   const serving: string | undefined = current.spec?.template?.metadata?.annotations?.[RELEASE_ANNOTATION];
   const revisions = await listRevisions(conn, workload, selectorLabels(ctxOf(loaded), typeOf(loaded)));
   const target = release === undefined ? revisions.find((r) => r.release !== serving) : revisions.find((r) => r.release === release);
   if (target === undefined) {
-    throw new CutoverError('CUT_ERR_K8S_NO_REVISION', release === undefined ? `no revision of ${workload.name} before ${serving ?? 'the current one'} is recorded on the cluster` : `no revision of ${workload.name} runs release ${release}`, {
-      where: `${workload.kind}/${workload.namespace}/${workload.name}`,
-      hint: `recorded: ${revisions.map((r) => `${r.revision} (${r.release ?? '?'})`).join(', ') || 'none'}; "cutover history --target kubernetes" lists them`,
-    });
+    throw new CutoverError(
+      'CUT_ERR_KUBE_NO_REVISION',
+      release === undefined
+        ? `no revision of ${workload.name} before ${serving ?? 'the current one'} is recorded on the cluster`
+        : `no revision of ${workload.name} runs release ${release}`,
+      {
+        where: `${workload.kind}/${workload.namespace}/${workload.name}`,
+        hint: `recorded: ${revisions.map((r) => `${r.revision} (${r.release ?? '?'})`).join(', ') || 'none'}; "cutover history --target kubernetes" lists them`,
+      },
+    );
   }
   reporter.note(`rolling ${workload.name} back: ${serving ?? '?'} → ${target.release ?? '?'} (revision ${target.revision})`);
   await undoTo(conn, workload, target);
   const progress = await followWorkload(conn, workload, { onProgress: (p) => reporter.progress(p) });
-  await recordOutcome(conn, workload, { release: target.release ?? null, from: serving ?? null, outcome: progress.state === 'done' ? 'succeeded' : progress.state, message: progress.message, kind: 'rollback' });
+  await recordOutcome(conn, workload, {
+    release: target.release ?? null,
+    from: serving ?? null,
+    outcome: progress.state === 'done' ? 'succeeded' : progress.state,
+    message: progress.message,
+    kind: 'rollback',
+  });
   return { revision: target, progress };
 }
 
@@ -125,12 +152,23 @@ export async function clusterHistory(loaded: LoadedConfig, conn = clusterConnect
  * status.pauseConditions (or, in a canary with no pause condition, moves currentStepIndex on);
  * --full sets status.promoteFull; abort sets status.abort. Status goes through the status subresource.
  */
-export async function signalRollout(loaded: LoadedConfig, action: 'promote' | 'promote-full' | 'abort', conn = clusterConnection(loaded)): Promise<{ rollout: string; patches: Obj[] }> {
+export async function signalRollout(
+  loaded: LoadedConfig,
+  action: 'promote' | 'promote-full' | 'abort',
+  conn = clusterConnection(loaded),
+): Promise<{ rollout: string; patches: Obj[] }> {
   const workload = primaryWorkload(loaded);
   if (workload.kind !== 'Rollout') {
-    throw new CutoverError('CUT_ERR_K8S_NOT_PAUSED', `${workload.name} is a Deployment (rollout.strategy: rolling): there is no step to ${action === 'abort' ? 'abort' : 'promote'}`, {
-      hint: action === 'abort' ? 'go back with "cutover rollback --target kubernetes"' : 'a rolling update goes on by itself; "cutover status --target kubernetes" shows it',
-    });
+    throw new CutoverError(
+      'CUT_ERR_KUBE_NOT_PAUSED',
+      `${workload.name} is a Deployment (rollout.strategy: rolling): there is no step to ${action === 'abort' ? 'abort' : 'promote'}`,
+      {
+        hint:
+          action === 'abort'
+            ? 'go back with "cutover rollback --target kubernetes"'
+            : 'a rolling update goes on by itself; "cutover status --target kubernetes" shows it',
+      },
+    );
   }
   const rollout = await readWorkload(conn, workload);
   const st = rollout.status ?? {};
@@ -138,7 +176,17 @@ export async function signalRollout(loaded: LoadedConfig, action: 'promote' | 'p
   const statusPatch = async (status: Obj) => {
     patches.push({ status });
     try {
-      await conn.custom.patchNamespacedCustomObjectStatus({ group: 'argoproj.io', version: 'v1alpha1', namespace: workload.namespace, plural: 'rollouts', name: workload.name, body: { status } }, MERGE_PATCH);
+      await conn.custom.patchNamespacedCustomObjectStatus(
+        {
+          group: 'argoproj.io',
+          version: 'v1alpha1',
+          namespace: workload.namespace,
+          plural: 'rollouts',
+          name: workload.name,
+          body: { status },
+        },
+        MERGE_PATCH,
+      );
     } catch (error) {
       throw apiError(`patching the status of Rollout ${workload.name}`, error, conn.server);
     }
@@ -146,7 +194,17 @@ export async function signalRollout(loaded: LoadedConfig, action: 'promote' | 'p
   const specPatch = async (spec: Obj) => {
     patches.push({ spec });
     try {
-      await conn.custom.patchNamespacedCustomObject({ group: 'argoproj.io', version: 'v1alpha1', namespace: workload.namespace, plural: 'rollouts', name: workload.name, body: { spec } }, MERGE_PATCH);
+      await conn.custom.patchNamespacedCustomObject(
+        {
+          group: 'argoproj.io',
+          version: 'v1alpha1',
+          namespace: workload.namespace,
+          plural: 'rollouts',
+          name: workload.name,
+          body: { spec },
+        },
+        MERGE_PATCH,
+      );
     } catch (error) {
       throw apiError(`patching Rollout ${workload.name}`, error, conn.server);
     }
@@ -156,10 +214,15 @@ export async function signalRollout(loaded: LoadedConfig, action: 'promote' | 'p
     return { rollout: workload.name, patches };
   }
   if (st.abort === true) {
-    throw new CutoverError('CUT_ERR_K8S_NOT_PAUSED', `Rollout ${workload.name} was aborted: a promote does not undo an abort`, { hint: 'deploy the release again to retry it ("cutover deploy <release> --target kubernetes")' });
+    throw new CutoverError('CUT_ERR_KUBE_NOT_PAUSED', `Rollout ${workload.name} was aborted: a promote does not undo an abort`, {
+      hint: 'deploy the release again to retry it ("cutover deploy <release> --target kubernetes")',
+    });
   }
   if (action === 'promote-full') {
-    if (st.currentPodHash !== undefined && st.currentPodHash === st.stableRS) throw new CutoverError('CUT_ERR_K8S_NOT_PAUSED', `Rollout ${workload.name} is fully promoted already`, { hint: '"cutover status --target kubernetes" shows it' });
+    if (st.currentPodHash !== undefined && st.currentPodHash === st.stableRS)
+      throw new CutoverError('CUT_ERR_KUBE_NOT_PAUSED', `Rollout ${workload.name} is fully promoted already`, {
+        hint: '"cutover status --target kubernetes" shows it',
+      });
     await statusPatch({ promoteFull: true });
     return { rollout: workload.name, patches };
   }
@@ -170,7 +233,9 @@ export async function signalRollout(loaded: LoadedConfig, action: 'promote' | 'p
     const index = Math.min((st.currentStepIndex ?? 0) + 1, steps.length);
     await statusPatch({ pauseConditions: null, currentStepIndex: index });
   } else if (rollout.spec?.paused !== true) {
-    throw new CutoverError('CUT_ERR_K8S_NOT_PAUSED', `Rollout ${workload.name} is not paused: nothing to promote`, { hint: '"cutover status --target kubernetes" shows where it stands' });
+    throw new CutoverError('CUT_ERR_KUBE_NOT_PAUSED', `Rollout ${workload.name} is not paused: nothing to promote`, {
+      hint: '"cutover status --target kubernetes" shows where it stands',
+    });
   }
   return { rollout: workload.name, patches };
 }
@@ -178,7 +243,19 @@ export async function signalRollout(loaded: LoadedConfig, action: 'promote' | 'p
 async function undoTo(conn: KubeConnection, workload: PrimaryWorkload, revision: Revision): Promise<void> {
   const template = templateForUndo(revision.template);
   try {
-    await conn.objects.patch({ apiVersion: workload.apiVersion, kind: workload.kind, metadata: { name: workload.name, namespace: workload.namespace }, spec: { template } }, undefined, undefined, undefined, undefined, 'application/merge-patch+json');
+    await conn.objects.patch(
+      {
+        apiVersion: workload.apiVersion,
+        kind: workload.kind,
+        metadata: { name: workload.name, namespace: workload.namespace },
+        spec: { template },
+      },
+      undefined,
+      undefined,
+      undefined,
+      undefined,
+      'application/merge-patch+json',
+    );
   } catch (error) {
     throw apiError(`undoing ${workload.kind} ${workload.name} to revision ${revision.revision}`, error, conn.server);
   }
@@ -187,7 +264,18 @@ async function undoTo(conn: KubeConnection, workload: PrimaryWorkload, revision:
 async function recordOutcome(conn: KubeConnection, workload: PrimaryWorkload, record: Record<string, unknown>): Promise<void> {
   const value = JSON.stringify({ ...record, at: new Date().toISOString() });
   try {
-    await conn.objects.patch({ apiVersion: workload.apiVersion, kind: workload.kind, metadata: { name: workload.name, namespace: workload.namespace, annotations: { [LAST_DEPLOY_ANNOTATION]: value } } }, undefined, undefined, undefined, undefined, 'application/merge-patch+json');
+    await conn.objects.patch(
+      {
+        apiVersion: workload.apiVersion,
+        kind: workload.kind,
+        metadata: { name: workload.name, namespace: workload.namespace, annotations: { [LAST_DEPLOY_ANNOTATION]: value } },
+      },
+      undefined,
+      undefined,
+      undefined,
+      undefined,
+      'application/merge-patch+json',
+    );
   } catch (error) {
     throw apiError(`recording the outcome on ${workload.kind} ${workload.name}`, error, conn.server);
   }
@@ -203,11 +291,22 @@ async function readIfExists(conn: KubeConnection, workload: PrimaryWorkload): Pr
 }
 
 function ctxOf(loaded: LoadedConfig) {
-  return { config: loaded.config, k8s: loaded.config.kubernetes as NonNullable<typeof loaded.config.kubernetes>, release: '', baseline: undefined, env: loaded.env, unsupported: [] };
+  return {
+    config: loaded.config,
+    k8s: loaded.config.kubernetes as NonNullable<typeof loaded.config.kubernetes>,
+    release: '',
+    baseline: undefined,
+    env: loaded.env,
+    unsupported: [],
+  };
 }
 
 function typeOf(loaded: LoadedConfig): string {
-  return Object.entries(loaded.config.processes).find(([type, p]) => p.routed ?? type === 'web')?.[0] ?? Object.keys(loaded.config.processes)[0] ?? 'web';
+  return (
+    Object.entries(loaded.config.processes).find(([type, p]) => p.routed ?? type === 'web')?.[0] ??
+    Object.keys(loaded.config.processes)[0] ??
+    'web'
+  );
 }
 
 function parseJson(text: string | undefined): unknown {

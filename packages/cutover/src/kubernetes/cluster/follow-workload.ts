@@ -2,6 +2,7 @@ import type { PrimaryWorkload } from '../render-manifests.ts';
 import { apiError, type KubeConnection, statusCode } from './kube-connection.ts';
 import { deploymentProgress, rolloutProgress, type WorkloadProgress } from './workload-progress.ts';
 
+// biome-ignore lint/suspicious/noExplicitAny: an API object of any kind, read field by field
 type Obj = Record<string, any>;
 
 export interface FollowOptions {
@@ -29,7 +30,11 @@ export function collectionPath(workload: PrimaryWorkload): string {
  * closed connection, a timeout) is opened again from the last resourceVersion seen, so no change
  * is missed or read twice; a 410 Gone (that version compacted away) reads the object again.
  */
-export async function followWorkload(conn: KubeConnection, workload: PrimaryWorkload, options: FollowOptions = {}): Promise<WorkloadProgress> {
+export async function followWorkload(
+  conn: KubeConnection,
+  workload: PrimaryWorkload,
+  options: FollowOptions = {},
+): Promise<WorkloadProgress> {
   let object = await readWorkload(conn, workload);
   let progress = progressOf(workload, object);
   let lastMessage = '';
@@ -38,7 +43,8 @@ export async function followWorkload(conn: KubeConnection, workload: PrimaryWork
     lastMessage = p.message;
   };
   report(progress);
-  const ended = (p: WorkloadProgress) => p.state === 'done' || p.state === 'failed' || p.state === 'aborted' || (options.stopWhenPaused === true && p.state === 'paused');
+  const ended = (p: WorkloadProgress) =>
+    p.state === 'done' || p.state === 'failed' || p.state === 'aborted' || (options.stopWhenPaused === true && p.state === 'paused');
   let resourceVersion = String(object.metadata?.resourceVersion ?? '');
   let drops = 0;
   while (!ended(progress)) {

@@ -21,22 +21,27 @@ export function connect(k8s: KubernetesConfig): KubeConnection {
   try {
     kc.loadFromDefault();
   } catch (error) {
-    throw new CutoverError('CUT_ERR_K8S_KUBECONFIG', `the kubeconfig cannot be read: ${error instanceof Error ? error.message : error}`, {
+    throw new CutoverError('CUT_ERR_KUBE_KUBECONFIG', `the kubeconfig cannot be read: ${error instanceof Error ? error.message : error}`, {
       hint: 'set KUBECONFIG or write ~/.kube/config (kubectl config view shows what kubectl uses)',
     });
   }
   if (k8s.context !== undefined) {
     if (!kc.getContexts().some((c) => c.name === k8s.context)) {
-      throw new CutoverError('CUT_ERR_K8S_KUBECONFIG', `the kubeconfig has no context ${JSON.stringify(k8s.context)}`, {
+      throw new CutoverError('CUT_ERR_KUBE_KUBECONFIG', `the kubeconfig has no context ${JSON.stringify(k8s.context)}`, {
         where: 'kubernetes.context',
-        hint: `use one of: ${kc.getContexts().map((c) => c.name).join(', ') || '(none)'} ("kubectl config get-contexts")`,
+        hint: `use one of: ${
+          kc
+            .getContexts()
+            .map((c) => c.name)
+            .join(', ') || '(none)'
+        } ("kubectl config get-contexts")`,
       });
     }
     kc.setCurrentContext(k8s.context);
   }
   const cluster = kc.getCurrentCluster();
   if (cluster === null) {
-    throw new CutoverError('CUT_ERR_K8S_KUBECONFIG', 'the kubeconfig has no current cluster', {
+    throw new CutoverError('CUT_ERR_KUBE_KUBECONFIG', 'the kubeconfig has no current cluster', {
       hint: 'set kubernetes.context in cutover.yml, or "kubectl config use-context <name>"',
     });
   }
@@ -64,7 +69,7 @@ export function apiError(action: string, error: unknown, server: string): Cutove
       message = (JSON.parse(body) as { message?: string }).message ?? message;
     } catch {}
   }
-  return new CutoverError('CUT_ERR_K8S_API', `${action} failed${code ? ` (HTTP ${code})` : ''}: ${message.split('\n')[0]}`, {
+  return new CutoverError('CUT_ERR_KUBE_API', `${action} failed${code ? ` (HTTP ${code})` : ''}: ${message.split('\n')[0]}`, {
     where: server,
     hint: 'check the cluster answers ("kubectl get --raw /version") and that this user may do it ("kubectl auth can-i")',
     cause: error,

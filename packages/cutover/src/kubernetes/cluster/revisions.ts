@@ -2,6 +2,7 @@ import { RELEASE_ANNOTATION } from '../render-context.ts';
 import type { PrimaryWorkload } from '../render-manifests.ts';
 import { apiError, type KubeConnection } from './kube-connection.ts';
 
+// biome-ignore lint/suspicious/noExplicitAny: an API object of any kind, read field by field
 type Obj = Record<string, any>;
 
 export const REVISION_ANNOTATION = 'deployment.kubernetes.io/revision';
@@ -18,7 +19,11 @@ export interface Revision {
 }
 
 /** The revisions Kubernetes (or Argo Rollouts) keeps of the workload, newest first: `kubectl rollout history`. */
-export async function listRevisions(conn: KubeConnection, workload: PrimaryWorkload, selector: Record<string, string>): Promise<Revision[]> {
+export async function listRevisions(
+  conn: KubeConnection,
+  workload: PrimaryWorkload,
+  selector: Record<string, string>,
+): Promise<Revision[]> {
   let list: { items: Obj[] };
   try {
     list = (await conn.objects.list(

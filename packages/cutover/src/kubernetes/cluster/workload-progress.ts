@@ -8,6 +8,7 @@ export interface WorkloadProgress {
   facts: Record<string, unknown>;
 }
 
+// biome-ignore lint/suspicious/noExplicitAny: an API object of any kind, read field by field
 type Obj = Record<string, any>;
 
 /** A Deployment: observed generation, then updated, then old replicas gone, then available; the progress deadline fails it. */
@@ -60,12 +61,19 @@ export function rolloutProgress(rollout: Obj): WorkloadProgress {
     updatedReplicas: st.updatedReplicas ?? 0,
     availableReplicas: st.availableReplicas ?? 0,
   };
-  const step = st.currentStepIndex === undefined || steps.length === 0 ? '' : ` (step ${Math.min(st.currentStepIndex + 1, steps.length)}/${steps.length})`;
+  const step =
+    st.currentStepIndex === undefined || steps.length === 0
+      ? ''
+      : ` (step ${Math.min(st.currentStepIndex + 1, steps.length)}/${steps.length})`;
   if (st.abort === true) {
-    const why = analysis?.status === 'Failed' || analysis?.status === 'Error' ? `analysis run ${analysis.name} ${analysis.status}: ${analysis.message ?? ''}` : (st.message ?? 'aborted');
+    const why =
+      analysis?.status === 'Failed' || analysis?.status === 'Error'
+        ? `analysis run ${analysis.name} ${analysis.status}: ${analysis.message ?? ''}`
+        : (st.message ?? 'aborted');
     return { state: 'aborted', message: `rollout aborted: ${why}`.trim(), facts };
   }
-  if (observed !== '' && observed !== generation) return { state: 'progressing', message: 'waiting for the rollout spec update to be observed', facts };
+  if (observed !== '' && observed !== generation)
+    return { state: 'progressing', message: 'waiting for the rollout spec update to be observed', facts };
   if (st.phase === 'Degraded') return { state: 'failed', message: `rollout degraded: ${st.message ?? 'no message'}`, facts };
   if (st.phase === 'Paused' || (st.pauseConditions ?? []).length > 0 || rollout.spec?.paused === true) {
     const reasons = (st.pauseConditions ?? []).map((p: Obj) => p.reason).join(', ') || 'paused';
