@@ -121,7 +121,7 @@ test('a rolling update that reaches its progress deadline is reported failed and
   const first = await cli(['deploy', 'v1', '--target', 'kubernetes', '--config', config]);
   assert.equal(first.code, 0, first.stderr + first.stdout);
   assert.equal(releaseOf(api.get('Deployment', NS, 'shop')), 'v1');
-  const applied = api.requests.filter((r) => r.contentType === 'application/apply-patch+yaml');
+  const applied = api.requests.filter((r) => r.contentType === 'application/apply-patch+yaml' && !r.path.includes('/configmaps/'));
   assert.ok(applied.length >= 2 && applied.every((r) => r.query.fieldManager === 'cutover' && r.query.force === 'true'));
 
   // v2 never becomes available: the new ReplicaSet exists, then the controller gives up at the deadline.
@@ -183,6 +183,51 @@ test('a rolling update that reaches its progress deadline is reported failed and
     [2, 'v2'],
     [1, 'v1'],
   ]);
+  // Each deployment is recorded on the cluster with its steps and values, newest first.
+  const records = JSON.parse(history.stdout).deployments;
+  assert.deepEqual(
+    records.map((r: { kind: string; fromRelease: string; toRelease: string; outcome: string }) => [
+      r.kind,
+      r.fromRelease,
+      r.toRelease,
+      r.outcome,
+    ]),
+    [
+      ['deploy', 'v1', 'v2', 'rolled_back'],
+      ['deploy', null, 'v1', 'succeeded'],
+    ],
+  );
+  assert.deepEqual(
+    records[0].steps.map((s: { name: string; outcome: string }) => `${s.name}:${s.outcome}`),
+    ['apply:ok', 'rollout:ok', 'undo:ok'],
+  );
+  assert.equal(records[0].steps[1].values.state, 'failed');
+  assert.match(records[0].reason, /progress deadline exceeded/);
+  assert.ok(records[0].timeline.some((t: { message: string }) => /progress deadline exceeded/.test(t.message)));
+
+  // rollback [release] goes back to the recorded revision that runs it; one that fails is undone too.
+  const failedRollback = await cli(['rollback', 'v2', '--target', 'kubernetes', '--config', config]);
+  assert.equal(failedRollback.code, 1, 'v2 still fails: the rollback to it reaches the deadline too');
+  assert.match(failedRollback.stdout, /the rollback failed: undoing shop to revision 1 \(release v1\)/);
+  assert.equal(releaseOf(api.get('Deployment', NS, 'shop')), 'v1');
+  // Now v2 becomes available (what broke it was fixed): rolling back to it, then back again.
+  api.onChange = (kind, object) => {
+    if (kind !== 'Deployment' || object.status?.observedGeneration === object.metadata.generation) return;
+    api.update('Deployment', NS, 'shop', (d) => {
+      d.status = { observedGeneration: d.metadata.generation, replicas: 2, updatedReplicas: 2, readyReplicas: 2, availableReplicas: 2 };
+    });
+  };
+  const toV2 = await cli(['rollback', 'v2', '--target', 'kubernetes', '--config', config]);
+  assert.equal(toV2.code, 0, toV2.stderr + toV2.stdout);
+  const back = await cli(['rollback', '--target', 'kubernetes', '--config', config]);
+  assert.equal(back.code, 0, back.stderr + back.stdout);
+  assert.match(back.stdout, /rolling shop back: v2 → v1 \(revision 1\)/);
+  const status = await cli(['status', '--target', 'kubernetes', '--config', config, '--json']);
+  const state = JSON.parse(status.stdout);
+  assert.deepEqual([state.release, state.state, state.lastDeployment.outcome], ['v1', 'done', 'succeeded']);
+  const missing = await cli(['rollback', 'v9', '--target', 'kubernetes', '--config', config]);
+  assert.equal(missing.code, 5);
+  assert.match(missing.stderr, /CUT_ERR_KUBE_NO_REVISION[\s\S]*recorded: 2 \(v2\), 1 \(v1\)/);
 });
 
 test('a watch that drops is resumed from the last resourceVersion it saw', async () => {

@@ -93,9 +93,18 @@ export async function k8sStatus(out: Output, loaded: LoadedConfig): Promise<numb
 }
 
 export async function k8sHistory(out: Output, loaded: LoadedConfig): Promise<number> {
-  const revisions = await clusterHistory(loaded);
-  out.result({ target: 'kubernetes', revisions: revisions.map(({ template: _t, ...r }) => r) });
-  if (revisions.length === 0) out.line('no revision recorded on the cluster');
+  const { revisions, deployments } = await clusterHistory(loaded);
+  out.result({ target: 'kubernetes', revisions: revisions.map(({ template: _t, ...r }) => r), deployments });
+  if (deployments.length === 0) out.line('no deployment to the cluster recorded yet');
+  else
+    out.line(
+      formatTable(
+        ['ID', 'KIND', 'FROM', 'TO', 'OUTCOME', 'BY', 'STARTED', 'REASON'],
+        deployments.map((d) => [d.id, d.kind, d.fromRelease, d.toRelease, d.outcome, d.actor, d.startedAt, d.reason]),
+      ),
+    );
+  out.line('');
+  if (revisions.length === 0) out.line('no revision kept on the cluster');
   else
     out.line(
       formatTable(

@@ -3,6 +3,7 @@ import { CutoverError } from '../../errors/cutover-error.ts';
 import { RELEASE_ANNOTATION, selectorLabels } from '../render-context.ts';
 import { type PrimaryWorkload, renderManifests } from '../render-manifests.ts';
 import { applyManifests } from './apply-manifests.ts';
+import { ClusterRecorder, readRecords } from './deployment-records.ts';
 import { followWorkload, progressOf, readWorkload } from './follow-workload.ts';
 import { apiError, connect, type KubeConnection, MERGE_PATCH, statusCode } from './kube-connection.ts';
 import { listRevisions, type Revision, templateForUndo } from './revisions.ts';
@@ -66,26 +67,58 @@ export async function deployToCluster(
   const fromRelease: string | null = before?.spec?.template?.metadata?.annotations?.[RELEASE_ANNOTATION] ?? null;
   const rendered = renderManifests(loaded, { release, baseline: fromRelease ?? undefined });
   const workload = rendered.workloads[0] as PrimaryWorkload;
-  reporter.note(`applying ${rendered.manifests.length} objects to ${conn.context} (${conn.server}), namespace ${workload.namespace}`);
-  await applyManifests(conn, rendered.manifests, fieldManager);
-  const progress = await followWorkload(conn, workload, { onProgress: (p) => reporter.progress(p) });
-  const result: ClusterDeployResult = { service: loaded.config.service, release, fromRelease, workload, outcome: 'succeeded', progress };
-  if (progress.state === 'aborted') result.outcome = 'aborted';
-  if (progress.state === 'failed') {
-    result.outcome = 'failed';
-    if (workload.kind === 'Deployment') {
-      const revisions = await listRevisions(conn, workload, selectorLabels(ctxOf(loaded), typeOf(loaded)));
-      const previous = revisions.find((r) => r.release !== release) ?? revisions[1];
-      if (previous !== undefined) {
-        reporter.note(`undoing ${workload.name} to revision ${previous.revision} (release ${previous.release ?? 'unknown'})`);
-        await undoTo(conn, workload, previous);
-        await followWorkload(conn, workload, { onProgress: (p) => reporter.progress(p) });
-        result.undoneTo = previous.revision;
+  const recorder = await ClusterRecorder.start(conn, workload.namespace, {
+    kind: 'deploy',
+    service: loaded.config.service,
+    fromRelease,
+    toRelease: release,
+    workload: `${workload.kind}/${workload.name}`,
+  });
+  const follow = (p: WorkloadProgress) => {
+    recorder.progress(p);
+    reporter.progress(p);
+  };
+  try {
+    reporter.note(`applying ${rendered.manifests.length} objects to ${conn.context} (${conn.server}), namespace ${workload.namespace}`);
+    await recorder.step(
+      'apply',
+      () => applyManifests(conn, rendered.manifests, fieldManager),
+      () => ({ objects: rendered.manifests.map((m) => `${m.kind}/${m.metadata.name}`), fieldManager }),
+    );
+    const progress = await recorder.step(
+      'rollout',
+      () => followWorkload(conn, workload, { onProgress: follow }),
+      (p) => ({ state: p.state, message: p.message, ...p.facts }),
+    );
+    const result: ClusterDeployResult = { service: loaded.config.service, release, fromRelease, workload, outcome: 'succeeded', progress };
+    if (progress.state === 'aborted') result.outcome = 'aborted';
+    if (progress.state === 'failed') {
+      result.outcome = 'failed';
+      if (workload.kind === 'Deployment') {
+        const revisions = await listRevisions(conn, workload, selectorLabels(ctxOf(loaded), typeOf(loaded)));
+        const previous = revisions.find((r) => r.release !== release);
+        if (previous !== undefined) {
+          reporter.note(`undoing ${workload.name} to revision ${previous.revision} (release ${previous.release ?? 'unknown'})`);
+          await recorder.step(
+            'undo',
+            async () => {
+              await undoTo(conn, workload, previous);
+              return followWorkload(conn, workload, { onProgress: follow });
+            },
+            (p) => ({ revision: previous.revision, release: previous.release, state: p.state, message: p.message }),
+          );
+          result.undoneTo = previous.revision;
+        }
       }
     }
+    await recordOutcome(conn, workload, { release, from: fromRelease, outcome: result.outcome, message: progress.message });
+    const state = result.outcome === 'failed' && result.undoneTo !== undefined ? 'rolled_back' : result.outcome;
+    await recorder.finish(state, result.outcome === 'succeeded' ? undefined : progress.message);
+    return result;
+  } catch (error) {
+    await recorder.finish('failed', (error as Error).message).catch(() => undefined);
+    throw error;
   }
-  await recordOutcome(conn, workload, { release, from: fromRelease, outcome: result.outcome, message: progress.message });
-  return result;
 }
 
 /** Rolls the workload back to a recorded revision: the one running `release`, or the newest before the current one. */
@@ -113,8 +146,42 @@ export async function rollbackOnCluster(
     );
   }
   reporter.note(`rolling ${workload.name} back: ${serving ?? '?'} → ${target.release ?? '?'} (revision ${target.revision})`);
-  await undoTo(conn, workload, target);
-  const progress = await followWorkload(conn, workload, { onProgress: (p) => reporter.progress(p) });
+  const recorder = await ClusterRecorder.start(conn, workload.namespace, {
+    kind: 'rollback',
+    service: loaded.config.service,
+    fromRelease: serving ?? null,
+    toRelease: target.release ?? null,
+    workload: `${workload.kind}/${workload.name}`,
+  });
+  const progress = await recorder.step(
+    'undo',
+    async () => {
+      await undoTo(conn, workload, target);
+      return followWorkload(conn, workload, {
+        onProgress: (p) => {
+          recorder.progress(p);
+          reporter.progress(p);
+        },
+      });
+    },
+    (p) => ({ revision: target.revision, state: p.state, message: p.message }),
+  );
+  if (progress.state !== 'done' && workload.kind === 'Deployment') {
+    // A rollback that fails leaves the release that served before it, as a failed deploy does.
+    const previous = revisions.find((r) => r.release === serving);
+    if (previous !== undefined && previous.revision !== target.revision) {
+      reporter.note(`the rollback failed: undoing ${workload.name} to revision ${previous.revision} (release ${serving})`);
+      await recorder.step(
+        'undo-rollback',
+        async () => {
+          await undoTo(conn, workload, previous);
+          return followWorkload(conn, workload, { onProgress: (p) => reporter.progress(p) });
+        },
+        (p) => ({ revision: previous.revision, state: p.state, message: p.message }),
+      );
+    }
+  }
+  await recorder.finish(progress.state === 'done' ? 'succeeded' : 'failed', progress.state === 'done' ? undefined : progress.message);
   await recordOutcome(conn, workload, {
     release: target.release ?? null,
     from: serving ?? null,
@@ -142,9 +209,16 @@ export async function clusterStatus(loaded: LoadedConfig, conn = clusterConnecti
   };
 }
 
-export async function clusterHistory(loaded: LoadedConfig, conn = clusterConnection(loaded)): Promise<Revision[]> {
+export async function clusterHistory(
+  loaded: LoadedConfig,
+  conn = clusterConnection(loaded),
+): Promise<{ revisions: Revision[]; deployments: Awaited<ReturnType<typeof readRecords>> }> {
   const workload = primaryWorkload(loaded);
-  return (await listRevisions(conn, workload, selectorLabels(ctxOf(loaded), typeOf(loaded)))).map((r) => ({ ...r, template: {} }));
+  const revisions = (await listRevisions(conn, workload, selectorLabels(ctxOf(loaded), typeOf(loaded)))).map((r) => ({
+    ...r,
+    template: {},
+  }));
+  return { revisions, deployments: await readRecords(conn, workload.namespace, loaded.config.service) };
 }
 
 /**

@@ -50,13 +50,21 @@ export async function followWorkload(
   while (!ended(progress)) {
     if (options.signal?.aborted) throw options.signal.reason;
     options.onWatch?.(resourceVersion);
-    const outcome = await watchOnce(conn, workload, resourceVersion, (next) => {
-      object = next;
-      resourceVersion = String(next.metadata?.resourceVersion ?? resourceVersion);
-      progress = progressOf(workload, next);
-      report(progress);
-      return ended(progress);
-    });
+    const outcome = await watchOnce(
+      conn,
+      workload,
+      resourceVersion,
+      (next) => {
+        object = next;
+        resourceVersion = String(next.metadata?.resourceVersion ?? resourceVersion);
+        progress = progressOf(workload, next);
+        report(progress);
+        return ended(progress);
+      },
+      (rv) => {
+        if (rv !== '') resourceVersion = rv;
+      },
+    );
     if (ended(progress)) break;
     if (outcome === 'gone') {
       object = await readWorkload(conn, workload);
@@ -90,6 +98,7 @@ function watchOnce(
   workload: PrimaryWorkload,
   resourceVersion: string,
   onObject: (object: Obj) => boolean,
+  onBookmark: (resourceVersion: string) => void = () => {},
 ): Promise<'closed' | 'error' | 'gone' | 'stopped'> {
   return new Promise((resolve) => {
     let settled = false;
@@ -107,7 +116,12 @@ function watchOnce(
         (type, object) => {
           if (settled) return;
           if (type === 'ERROR') return finish(statusCode(object) === 410 || object?.code === 410 ? 'gone' : 'error');
-          if (type === 'BOOKMARK' || type === 'DELETED') return;
+          if (type === 'DELETED') return;
+          if (type === 'BOOKMARK') {
+            // A bookmark only moves the resourceVersion on: a resumed watch starts after it.
+            onBookmark(String(object?.metadata?.resourceVersion ?? ''));
+            return;
+          }
           if (onObject(object)) finish('stopped');
         },
         (error) => finish(error ? 'error' : 'closed'),
