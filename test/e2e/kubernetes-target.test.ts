@@ -23,7 +23,7 @@ after(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-function writeConfig(name: string, rollout: string): string {
+function writeConfig(name: string, rollout: string, extra = ''): string {
   const file = join(dir, `${name}.yml`);
   writeFileSync(
     file,
@@ -32,6 +32,7 @@ function writeConfig(name: string, rollout: string): string {
       'processes:',
       '  web: { command: node server.js, instances: 2, health: { type: http, path: /up } }',
       rollout,
+      extra,
       'kubernetes:',
       `  namespace: ${NS}`,
       '  image: registry.example/shop:{release}',
@@ -280,7 +281,8 @@ const BLUE_GREEN = [
 ].join('\n');
 
 test('a Rollout aborted by its analysis is reported aborted', async () => {
-  const config = writeConfig('bluegreen', BLUE_GREEN);
+  // target: kubernetes in the file: deploy goes to the cluster without --target.
+  const config = writeConfig('bluegreen', BLUE_GREEN, 'target: kubernetes');
   api.onChange = (kind, object) => {
     if (kind !== 'Rollout' || object.status?.observedGeneration === String(object.metadata.generation)) return;
     api.update('Rollout', NS, 'shop', (r) => {
@@ -305,7 +307,7 @@ test('a Rollout aborted by its analysis is reported aborted', async () => {
       }),
     );
   };
-  const result = await cli(['deploy', 'v2', '--target', 'kubernetes', '--config', config, '--json']);
+  const result = await cli(['deploy', 'v2', '--config', config, '--json']);
   assert.equal(result.code, 1, result.stderr + result.stdout);
   const report = JSON.parse(result.stdout);
   assert.equal(report.outcome, 'aborted');

@@ -79,7 +79,9 @@ export function rolloutProgress(rollout: Obj): WorkloadProgress {
     const reasons = (st.pauseConditions ?? []).map((p: Obj) => p.reason).join(', ') || 'paused';
     return { state: 'paused', message: `paused${step}: ${reasons}; "cutover promote" goes on, "cutover abort" goes back`, facts };
   }
-  if (st.phase === 'Healthy') return { state: 'done', message: `healthy${step}: ${facts.availableReplicas} replicas available`, facts };
+  // Healthy with the new pods not yet stable is the old release's health: still progressing.
+  if (st.phase === 'Healthy' && (st.stableRS === undefined || st.currentPodHash === undefined || st.stableRS === st.currentPodHash))
+    return { state: 'done', message: `healthy${step}: ${facts.availableReplicas} replicas available`, facts };
   const running = analysis ? `, analysis run ${analysis.name} ${analysis.status}` : '';
   return { state: 'progressing', message: `${st.phase ?? 'progressing'}${step}${running}${st.message ? `: ${st.message}` : ''}`, facts };
 }
