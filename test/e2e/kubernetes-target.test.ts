@@ -3,7 +3,7 @@
 // the cluster's controllers (the Deployment controller, Argo Rollouts) by changing status.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
@@ -43,12 +43,16 @@ function writeConfig(name: string, rollout: string, extra = ''): string {
   return file;
 }
 
-function cli(args: string[], live?: { stdout: string }): Promise<{ code: number | null; stdout: string; stderr: string }> {
+function cli(
+  args: string[],
+  live?: { stdout: string },
+  env: Record<string, string> = { KUBECONFIG: join(dir, 'kubeconfig') },
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
     const child = spawn(process.execPath, [CLI, ...args], {
       cwd: dir,
       stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, CI: '1', KUBECONFIG: join(dir, 'kubeconfig') },
+      env: { ...process.env, CI: '1', HOME: dir, ...env },
     });
     let stdout = '';
     let stderr = '';
@@ -122,7 +126,7 @@ test('a rolling update that reaches its progress deadline is reported failed and
   const first = await cli(['deploy', 'v1', '--target', 'kubernetes', '--config', config]);
   assert.equal(first.code, 0, first.stderr + first.stdout);
   assert.equal(releaseOf(api.get('Deployment', NS, 'shop')), 'v1');
-  const applied = api.requests.filter((r) => r.contentType === 'application/apply-patch+yaml' && !r.path.includes('/configmaps/'));
+  const applied = api.requests.filter((r) => r.contentType === 'application/apply-patch+yaml' && !/\/(configmaps|leases)\//.test(r.path));
   assert.ok(applied.length >= 2 && applied.every((r) => r.query.fieldManager === 'cutover' && r.query.force === 'true'));
 
   // v2 never becomes available: the new ReplicaSet exists, then the controller gives up at the deadline.
@@ -368,4 +372,51 @@ test('promote and abort change the Rollout as kubectl argo rollouts does', async
   const refused = await cli(['promote', '--target', 'kubernetes', '--config', config]);
   assert.equal(refused.code, 1);
   assert.match(refused.stderr, /CUT_ERR_KUBE_NOT_PAUSED/);
+});
+
+test('the deploy lease: a deploy while another cutover holds it is refused with the holder named', async () => {
+  const config = writeConfig('lease', 'rollout: { strategy: rolling }');
+  api.onChange = () => {};
+  const now = new Date().toISOString();
+  api.put({
+    apiVersion: 'coordination.k8s.io/v1',
+    kind: 'Lease',
+    metadata: { name: 'shop-cutover-deploy', namespace: NS },
+    spec: { holderIdentity: 'alice@ci-runner:4242', leaseDurationSeconds: 30, acquireTime: now, renewTime: now },
+  });
+  const locked = await cli(['deploy', 'v7', '--target', 'kubernetes', '--config', config]);
+  assert.equal(locked.code, 4, locked.stderr);
+  assert.match(locked.stderr, /CUT_ERR_DEPLOY_LOCKED[\s\S]*alice@ci-runner:4242/);
+  // Expired (its cutover died): taken over, and freed at the end.
+  api.update('Lease', NS, 'shop-cutover-deploy', (l) => {
+    l.spec.renewTime = new Date(Date.now() - 60_000).toISOString();
+  });
+  api.onChange = (kind, object) => {
+    if (kind !== 'Deployment' || object.status?.observedGeneration === object.metadata.generation) return;
+    api.update('Deployment', NS, 'shop', (d) => {
+      d.status = { observedGeneration: d.metadata.generation, replicas: 2, updatedReplicas: 2, readyReplicas: 2, availableReplicas: 2 };
+    });
+  };
+  const taken = await cli(['deploy', 'v7', '--target', 'kubernetes', '--config', config]);
+  assert.equal(taken.code, 0, taken.stderr + taken.stdout);
+  const lease = api.get('Lease', NS, 'shop-cutover-deploy');
+  assert.notEqual(lease?.spec.holderIdentity, 'alice@ci-runner:4242');
+  assert.equal(lease?.spec.leaseDurationSeconds, 0, 'released at the end');
+});
+
+test('kubeconfig and API problems are errors that say what to do', async () => {
+  const config = writeConfig('errors', 'rollout: { strategy: rolling }');
+  const none = await cli(['status', '--target', 'kubernetes', '--config', config], undefined, { KUBECONFIG: join(dir, 'missing') });
+  assert.equal(none.code, 2);
+  assert.match(none.stderr, /CUT_ERR_KUBE_KUBECONFIG: no kubeconfig found/);
+  const withContext = join(dir, 'context.yml');
+  writeFileSync(withContext, `${readFileSync(config, 'utf8')}  context: staging\n`);
+  const context = await cli(['status', '--target', 'kubernetes', '--config', withContext]);
+  assert.equal(context.code, 2);
+  assert.match(context.stderr, /no context "staging"[\s\S]*use one of: fake/);
+  const down = join(dir, 'down-kubeconfig');
+  writeFileSync(down, api.kubeconfig(NS).replace(api.url, 'http://127.0.0.1:9'));
+  const unreachable = await cli(['status', '--target', 'kubernetes', '--config', config], undefined, { KUBECONFIG: down });
+  assert.equal(unreachable.code, 3);
+  assert.match(unreachable.stderr, /CUT_ERR_KUBE_API/);
 });

@@ -24,6 +24,7 @@ const RESOURCES: ResourceType[] = [
   { group: 'policy', version: 'v1', plural: 'poddisruptionbudgets', kind: 'PodDisruptionBudget' },
   { group: 'networking.k8s.io', version: 'v1', plural: 'ingresses', kind: 'Ingress' },
   { group: 'gateway.networking.k8s.io', version: 'v1', plural: 'httproutes', kind: 'HTTPRoute' },
+  { group: 'coordination.k8s.io', version: 'v1', plural: 'leases', kind: 'Lease' },
   { group: 'argoproj.io', version: 'v1alpha1', plural: 'rollouts', kind: 'Rollout' },
   { group: 'argoproj.io', version: 'v1alpha1', plural: 'analysistemplates', kind: 'AnalysisTemplate' },
   { group: 'argoproj.io', version: 'v1alpha1', plural: 'analysisruns', kind: 'AnalysisRun' },
@@ -175,6 +176,13 @@ export class FakeKubeApi {
     if (req.method === 'PATCH' && contentType === 'application/apply-patch+yaml') {
       if (query.fieldManager === undefined) return this.send(res, 400, status(400, 'BadRequest', 'fieldManager is required for apply'));
       const applied = body as Obj;
+      // A resourceVersion in an applied object is a precondition.
+      if (applied.metadata?.resourceVersion !== undefined && applied.metadata.resourceVersion !== existing?.metadata.resourceVersion)
+        return this.send(
+          res,
+          409,
+          status(409, 'Conflict', 'the object has been modified; please apply your changes to the latest version'),
+        );
       const next: Obj = existing ? structuredClone(existing) : { metadata: { uid: `uid-${this.rv}`, generation: 0 } };
       const specChanged = JSON.stringify(existing?.spec) !== JSON.stringify(applied.spec);
       next.apiVersion = applied.apiVersion;

@@ -3,6 +3,7 @@ import { CutoverError } from '../../errors/cutover-error.ts';
 import { RELEASE_ANNOTATION, selectorLabels } from '../render-context.ts';
 import { type PrimaryWorkload, renderManifests } from '../render-manifests.ts';
 import { applyManifests } from './apply-manifests.ts';
+import { DeployLease } from './deploy-lease.ts';
 import { ClusterRecorder, readRecords } from './deployment-records.ts';
 import { followWorkload, progressOf, readWorkload } from './follow-workload.ts';
 import { apiError, connect, type KubeConnection, MERGE_PATCH, statusCode } from './kube-connection.ts';
@@ -61,9 +62,29 @@ export async function deployToCluster(
   reporter: Reporter,
   conn = clusterConnection(loaded),
 ): Promise<ClusterDeployResult> {
-  const fieldManager = loaded.config.kubernetes?.fieldManager ?? 'cutover';
   const probe = primaryWorkload(loaded);
+  const lease = await DeployLease.acquire(conn, probe.namespace, loaded.config.service);
+  try {
+    return await deployHoldingLease(loaded, release, reporter, conn, probe);
+  } finally {
+    await lease.release();
+  }
+}
+
+async function deployHoldingLease(
+  loaded: LoadedConfig,
+  release: string,
+  reporter: Reporter,
+  conn: KubeConnection,
+  probe: PrimaryWorkload,
+): Promise<ClusterDeployResult> {
+  const fieldManager = loaded.config.kubernetes?.fieldManager ?? 'cutover';
   const before = await readIfExists(conn, probe);
+  if (before !== undefined) {
+    const now = progressOf(probe, before);
+    if (now.state === 'progressing' || now.state === 'paused')
+      reporter.note(`warning: ${probe.kind} ${probe.name} is still rolling out (${now.message}); this deploy replaces that rollout`);
+  }
   const fromRelease: string | null = before?.spec?.template?.metadata?.annotations?.[RELEASE_ANNOTATION] ?? null;
   const rendered = renderManifests(loaded, { release, baseline: fromRelease ?? undefined });
   const workload = rendered.workloads[0] as PrimaryWorkload;
@@ -129,6 +150,21 @@ export async function rollbackOnCluster(
   conn = clusterConnection(loaded),
 ): Promise<{ revision: Revision; progress: WorkloadProgress }> {
   const workload = primaryWorkload(loaded);
+  const lease = await DeployLease.acquire(conn, workload.namespace, loaded.config.service);
+  try {
+    return await rollbackHoldingLease(loaded, release, reporter, conn, workload);
+  } finally {
+    await lease.release();
+  }
+}
+
+async function rollbackHoldingLease(
+  loaded: LoadedConfig,
+  release: string | undefined,
+  reporter: Reporter,
+  conn: KubeConnection,
+  workload: PrimaryWorkload,
+): Promise<{ revision: Revision; progress: WorkloadProgress }> {
   const current = await readWorkload(conn, workload);
   const serving: string | undefined = current.spec?.template?.metadata?.annotations?.[RELEASE_ANNOTATION];
   const revisions = await listRevisions(conn, workload, selectorLabels(ctxOf(loaded), typeOf(loaded)));

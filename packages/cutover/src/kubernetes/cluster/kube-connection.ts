@@ -1,3 +1,6 @@
+import { existsSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { delimiter, join } from 'node:path';
 import { CustomObjectsApi, KubeConfig, KubernetesObjectApi, PatchStrategy, setHeaderOptions, Watch } from '@kubernetes/client-node';
 import type { KubernetesConfig } from '../../config/schema-kubernetes.ts';
 import { CutoverError } from '../../errors/cutover-error.ts';
@@ -18,6 +21,13 @@ export interface KubeConnection {
  */
 export function connect(k8s: KubernetesConfig): KubeConnection {
   const kc = new KubeConfig();
+  const files = (process.env.KUBECONFIG ?? '').split(delimiter).filter((file) => file !== '');
+  const candidates = files.length > 0 ? files : [join(homedir(), '.kube', 'config')];
+  if (!candidates.some((file) => existsSync(file)) && process.env.KUBERNETES_SERVICE_HOST === undefined) {
+    throw new CutoverError('CUT_ERR_KUBE_KUBECONFIG', `no kubeconfig found (looked at ${candidates.join(', ')})`, {
+      hint: 'point KUBECONFIG at one, or write ~/.kube/config ("kubectl config view" shows what kubectl uses)',
+    });
+  }
   try {
     kc.loadFromDefault();
   } catch (error) {
