@@ -1,13 +1,7 @@
 import { type LoadedConfig, loadConfig } from '../config/load-config.ts';
 import { CutoverError } from '../errors/cutover-error.ts';
-import {
-  clusterHistory,
-  clusterStatus,
-  deployToCluster,
-  type Reporter,
-  rollbackOnCluster,
-  signalRollout,
-} from '../kubernetes/cluster/cluster-target.ts';
+import { clusterHistory, clusterStatus, deployToCluster, type Reporter, rollbackOnCluster } from '../kubernetes/cluster/cluster-target.ts';
+import { signalRollout } from '../kubernetes/cluster/rollout-signals.ts';
 import type { CommandContext, OptionSpec } from './command.ts';
 import type { Output } from './output.ts';
 import { formatTable } from './table.ts';

@@ -6,7 +6,7 @@ import { applyManifests } from './apply-manifests.ts';
 import { DeployLease } from './deploy-lease.ts';
 import { ClusterRecorder, readRecords } from './deployment-records.ts';
 import { followWorkload, progressOf, readWorkload } from './follow-workload.ts';
-import { apiError, connect, type KubeConnection, MERGE_PATCH, statusCode } from './kube-connection.ts';
+import { apiError, connect, type KubeConnection, statusCode } from './kube-connection.ts';
 import { listRevisions, type Revision, templateForUndo } from './revisions.ts';
 import type { WorkloadProgress } from './workload-progress.ts';
 
@@ -255,99 +255,6 @@ export async function clusterHistory(
     template: {},
   }));
   return { revisions, deployments: await readRecords(conn, workload.namespace, loaded.config.service) };
-}
-
-/**
- * promote and abort as `kubectl argo rollouts` does them: promote unpauses spec.paused and clears
- * status.pauseConditions (or, in a canary with no pause condition, moves currentStepIndex on);
- * --full sets status.promoteFull; abort sets status.abort. Status goes through the status subresource.
- */
-export async function signalRollout(
-  loaded: LoadedConfig,
-  action: 'promote' | 'promote-full' | 'abort',
-  conn = clusterConnection(loaded),
-): Promise<{ rollout: string; patches: Obj[] }> {
-  const workload = primaryWorkload(loaded);
-  if (workload.kind !== 'Rollout') {
-    throw new CutoverError(
-      'CUT_ERR_KUBE_NOT_PAUSED',
-      `${workload.name} is a Deployment (rollout.strategy: rolling): there is no step to ${action === 'abort' ? 'abort' : 'promote'}`,
-      {
-        hint:
-          action === 'abort'
-            ? 'go back with "cutover rollback --target kubernetes"'
-            : 'a rolling update goes on by itself; "cutover status --target kubernetes" shows it',
-      },
-    );
-  }
-  const rollout = await readWorkload(conn, workload);
-  const st = rollout.status ?? {};
-  const patches: Obj[] = [];
-  const statusPatch = async (status: Obj) => {
-    patches.push({ status });
-    try {
-      await conn.custom.patchNamespacedCustomObjectStatus(
-        {
-          group: 'argoproj.io',
-          version: 'v1alpha1',
-          namespace: workload.namespace,
-          plural: 'rollouts',
-          name: workload.name,
-          body: { status },
-        },
-        MERGE_PATCH,
-      );
-    } catch (error) {
-      throw apiError(`patching the status of Rollout ${workload.name}`, error, conn.server);
-    }
-  };
-  const specPatch = async (spec: Obj) => {
-    patches.push({ spec });
-    try {
-      await conn.custom.patchNamespacedCustomObject(
-        {
-          group: 'argoproj.io',
-          version: 'v1alpha1',
-          namespace: workload.namespace,
-          plural: 'rollouts',
-          name: workload.name,
-          body: { spec },
-        },
-        MERGE_PATCH,
-      );
-    } catch (error) {
-      throw apiError(`patching Rollout ${workload.name}`, error, conn.server);
-    }
-  };
-  if (action === 'abort') {
-    await statusPatch({ abort: true });
-    return { rollout: workload.name, patches };
-  }
-  if (st.abort === true) {
-    throw new CutoverError('CUT_ERR_KUBE_NOT_PAUSED', `Rollout ${workload.name} was aborted: a promote does not undo an abort`, {
-      hint: 'deploy the release again to retry it ("cutover deploy <release> --target kubernetes")',
-    });
-  }
-  if (action === 'promote-full') {
-    if (st.currentPodHash !== undefined && st.currentPodHash === st.stableRS)
-      throw new CutoverError('CUT_ERR_KUBE_NOT_PAUSED', `Rollout ${workload.name} is fully promoted already`, {
-        hint: '"cutover status --target kubernetes" shows it',
-      });
-    await statusPatch({ promoteFull: true });
-    return { rollout: workload.name, patches };
-  }
-  if (rollout.spec?.paused === true) await specPatch({ paused: false });
-  if ((st.pauseConditions ?? []).length > 0) await statusPatch({ pauseConditions: null });
-  else if (rollout.spec?.strategy?.canary !== undefined) {
-    const steps = rollout.spec.strategy.canary.steps ?? [];
-    const index = Math.min((st.currentStepIndex ?? 0) + 1, steps.length);
-    await statusPatch({ pauseConditions: null, currentStepIndex: index });
-  } else if (rollout.spec?.paused !== true) {
-    throw new CutoverError('CUT_ERR_KUBE_NOT_PAUSED', `Rollout ${workload.name} is not paused: nothing to promote`, {
-      hint: '"cutover status --target kubernetes" shows where it stands',
-    });
-  }
-  return { rollout: workload.name, patches };
 }
 
 async function undoTo(conn: KubeConnection, workload: PrimaryWorkload, revision: Revision): Promise<void> {
