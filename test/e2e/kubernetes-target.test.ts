@@ -420,3 +420,23 @@ test('kubeconfig and API problems are errors that say what to do', async () => {
   assert.equal(unreachable.code, 3);
   assert.match(unreachable.stderr, /CUT_ERR_KUBE_API/);
 });
+
+test('a cluster without Argo Rollouts: the apply says to install it; a controller that never answers fails the deploy', async () => {
+  const config = writeConfig('no-argo', BLUE_GREEN);
+  api.onChange = () => {};
+  api.hiddenGroups.add('argoproj.io');
+  const missing = await cli(['deploy', 'v2', '--target', 'kubernetes', '--config', config]);
+  api.hiddenGroups.clear();
+  assert.equal(missing.code, 3, missing.stderr);
+  assert.match(missing.stderr, /CUT_ERR_KUBE_API[\s\S]*does not serve AnalysisTemplate: install Argo Rollouts/);
+  // Installed but not running: nothing ever observes the new spec (the aborted status of the tests before is cleared).
+  if (api.get('Rollout', NS, 'shop'))
+    api.update('Rollout', NS, 'shop', (r) => {
+      r.status = {};
+    });
+  const silent = join(dir, 'silent.yml');
+  writeFileSync(silent, `${readFileSync(config, 'utf8')}  observeTimeoutMs: 2s\n`);
+  const stuck = await cli(['deploy', 'v3', '--target', 'kubernetes', '--config', silent]);
+  assert.equal(stuck.code, 1, stuck.stderr + stuck.stdout);
+  assert.match(stuck.stderr, /CUT_ERR_KUBE_ROLLOUT_FAILED[\s\S]*the Argo Rollouts controller did not pick up the new spec in 2 s/);
+});

@@ -52,6 +52,8 @@ export class FakeKubeApi {
   private readonly watchers = new Set<{ prefix: string; name?: string; res: ServerResponse }>();
   private readonly sockets = new Set<Socket>();
   private rv = 100;
+  /** API groups the cluster does not serve (a CRD not installed): left out of discovery, 404 on their paths. */
+  readonly hiddenGroups = new Set<string>();
   /** Events at or below this resourceVersion are compacted: a watch from before it gets 410 Gone. */
   compactedBelow = 0;
   /** Called after every apply or patch, so a test can act as the cluster's controllers. */
@@ -156,7 +158,9 @@ export class FakeKubeApi {
     this.requests.push({ method: req.method ?? 'GET', path: url.pathname, query, contentType, body });
     const path = url.pathname;
     if (path === '/api') return this.send(res, 200, { kind: 'APIVersions', versions: ['v1'] });
-    if (path === '/apis') return this.send(res, 200, groupList());
+    if (path === '/apis') return this.send(res, 200, groupList(this.hiddenGroups));
+    const hidden = [...this.hiddenGroups].some((group) => path.startsWith(`/apis/${group}/`));
+    if (hidden) return this.send(res, 404, status(404, 'NotFound', 'the server could not find the requested resource'));
     const discovery = RESOURCES.filter((r) => apiPrefix(r) === path);
     if (discovery.length > 0) return this.send(res, 200, resourceList(discovery));
     const route = parsePath(path);
@@ -293,8 +297,8 @@ function parsePath(path: string): { type: ResourceType; namespace: string; name?
   return undefined;
 }
 
-function groupList(): Obj {
-  const groups = [...new Set(RESOURCES.filter((r) => r.group !== '').map((r) => `${r.group}/${r.version}`))];
+function groupList(hidden: Set<string>): Obj {
+  const groups = [...new Set(RESOURCES.filter((r) => r.group !== '' && !hidden.has(r.group)).map((r) => `${r.group}/${r.version}`))];
   return {
     kind: 'APIGroupList',
     apiVersion: 'v1',

@@ -16,6 +16,7 @@ export const DEFAULT_CONTAINER_PORT = 8080;
 export const DEFAULT_REVISION_HISTORY_LIMIT = 10;
 export const DEFAULT_SMOKE_CHECK_IMAGE = 'curlimages/curl:8.11.1';
 export const DEFAULT_FIELD_MANAGER = 'cutover';
+export const DEFAULT_OBSERVE_TIMEOUT_MS = 120_000;
 
 const dnsLabel = z
   .string()
@@ -138,6 +139,8 @@ export const kubernetesSchema = z.strictObject({
   processes: z.record(z.string(), processWorkload).default({}),
   /** A stuck rollout is failed (and undone) after this long without progress (default: rollout.healthTimeoutMs). */
   progressDeadlineMs: seconds().optional(),
+  /** The Deployment or Argo Rollouts controller must pick a new spec up within this long, else the deploy fails (is it running?). */
+  observeTimeoutMs: durationMs().default(DEFAULT_OBSERVE_TIMEOUT_MS),
   revisionHistoryLimit: z.number().int().min(1).default(DEFAULT_REVISION_HISTORY_LIMIT),
   /** A terminating pod keeps serving this long (a preStop sleep) so routing converges before it stops. */
   preStopSleepMs: seconds().default(DEFAULT_PRE_STOP_SLEEP_MS),

@@ -8,7 +8,12 @@ export async function applyManifests(conn: KubeConnection, manifests: readonly M
     try {
       await conn.objects.patch(manifest, undefined, undefined, fieldManager, true, PatchStrategy.ServerSideApply);
     } catch (error) {
-      throw apiError(`applying ${manifest.kind} ${manifest.metadata.namespace}/${manifest.metadata.name}`, error, conn.server);
+      throw apiError(
+        `applying ${manifest.kind} ${manifest.metadata.namespace}/${manifest.metadata.name}`,
+        error,
+        conn.server,
+        manifest.kind,
+      );
     }
   }
 }

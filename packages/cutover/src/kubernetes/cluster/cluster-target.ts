@@ -108,7 +108,7 @@ async function deployHoldingLease(
     );
     const progress = await recorder.step(
       'rollout',
-      () => followWorkload(conn, workload, { onProgress: follow }),
+      () => followWorkload(conn, workload, { onProgress: follow, observeTimeoutMs: loaded.config.kubernetes?.observeTimeoutMs }),
       (p) => ({ state: p.state, message: p.message, ...p.facts }),
     );
     const result: ClusterDeployResult = { service: loaded.config.service, release, fromRelease, workload, outcome: 'succeeded', progress };
@@ -124,7 +124,7 @@ async function deployHoldingLease(
             'undo',
             async () => {
               await undoTo(conn, workload, previous);
-              return followWorkload(conn, workload, { onProgress: follow });
+              return followWorkload(conn, workload, { onProgress: follow, observeTimeoutMs: loaded.config.kubernetes?.observeTimeoutMs });
             },
             (p) => ({ revision: previous.revision, release: previous.release, state: p.state, message: p.message }),
           );

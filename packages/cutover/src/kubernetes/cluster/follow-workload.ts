@@ -1,3 +1,4 @@
+import { DEFAULT_OBSERVE_TIMEOUT_MS } from '../../config/schema-kubernetes.ts';
 import type { PrimaryWorkload } from '../render-manifests.ts';
 import { apiError, type KubeConnection, statusCode } from './kube-connection.ts';
 import { deploymentProgress, rolloutProgress, type WorkloadProgress } from './workload-progress.ts';
@@ -13,6 +14,8 @@ export interface FollowOptions {
   /** Called each time a watch is (re)opened, with the resourceVersion it resumes from. */
   onWatch?: (resourceVersion: string) => void;
   signal?: AbortSignal;
+  /** The workload's controller must observe the new spec within this long, or the follow fails (no controller runs). */
+  observeTimeoutMs?: number;
 }
 
 export function progressOf(workload: PrimaryWorkload, object: Obj): WorkloadProgress {
@@ -47,8 +50,19 @@ export async function followWorkload(
     p.state === 'done' || p.state === 'failed' || p.state === 'aborted' || (options.stopWhenPaused === true && p.state === 'paused');
   let resourceVersion = String(object.metadata?.resourceVersion ?? '');
   let drops = 0;
+  const observeBy = Date.now() + (options.observeTimeoutMs ?? DEFAULT_OBSERVE_TIMEOUT_MS);
   while (!ended(progress)) {
     if (options.signal?.aborted) throw options.signal.reason;
+    if (!observed(object) && Date.now() >= observeBy) {
+      const controller = workload.kind === 'Rollout' ? 'the Argo Rollouts controller' : 'the Deployment controller';
+      progress = {
+        state: 'failed',
+        message: `${controller} did not pick up the new spec in ${Math.round((options.observeTimeoutMs ?? DEFAULT_OBSERVE_TIMEOUT_MS) / 1000)} s (generation ${object.metadata?.generation}, observed ${object.status?.observedGeneration ?? 'none'}): is it installed and running?`,
+        facts: progress.facts,
+      };
+      options.onProgress?.(progress);
+      break;
+    }
     options.onWatch?.(resourceVersion);
     const outcome = await watchOnce(
       conn,
@@ -64,6 +78,7 @@ export async function followWorkload(
       (rv) => {
         if (rv !== '') resourceVersion = rv;
       },
+      observed(object) ? undefined : Math.max(0, observeBy - Date.now()),
     );
     if (ended(progress)) break;
     if (outcome === 'gone') {
@@ -78,6 +93,12 @@ export async function followWorkload(
     } else drops = 0;
   }
   return progress;
+}
+
+/** Whether the workload's controller has seen its current spec (Argo writes observedGeneration as a string). */
+function observed(object: Obj): boolean {
+  const observedGeneration = object.status?.observedGeneration;
+  return observedGeneration !== undefined && String(observedGeneration) === String(object.metadata?.generation);
 }
 
 export async function readWorkload(conn: KubeConnection, workload: PrimaryWorkload): Promise<Obj> {
@@ -99,13 +120,16 @@ function watchOnce(
   resourceVersion: string,
   onObject: (object: Obj) => boolean,
   onBookmark: (resourceVersion: string) => void = () => {},
-): Promise<'closed' | 'error' | 'gone' | 'stopped'> {
+  timeoutMs?: number,
+): Promise<'closed' | 'error' | 'gone' | 'stopped' | 'timeout'> {
   return new Promise((resolve) => {
     let settled = false;
     let controller: AbortController | undefined;
-    const finish = (outcome: 'closed' | 'error' | 'gone' | 'stopped') => {
+    const timer = timeoutMs === undefined ? undefined : setTimeout(() => finish('timeout'), timeoutMs);
+    const finish = (outcome: 'closed' | 'error' | 'gone' | 'stopped' | 'timeout') => {
       if (settled) return;
       settled = true;
+      if (timer) clearTimeout(timer);
       controller?.abort();
       resolve(outcome);
     };

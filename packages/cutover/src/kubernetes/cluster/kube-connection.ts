@@ -68,8 +68,14 @@ export function connect(k8s: KubernetesConfig): KubeConnection {
 /** Options that send a JSON merge patch (what kubectl argo rollouts sends) instead of the default JSON patch. */
 export const MERGE_PATCH = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
 
+const CRD_HINTS: Record<string, string> = {
+  Rollout: 'install Argo Rollouts (blueGreen and canary run on it)',
+  AnalysisTemplate: 'install Argo Rollouts (blueGreen and canary run on it)',
+  HTTPRoute: 'install the Gateway API CRDs, or use kubernetes.route.kind: ingress',
+};
+
 /** An API failure as a CutoverError that says which request failed and why. */
-export function apiError(action: string, error: unknown, server: string): CutoverError {
+export function apiError(action: string, error: unknown, server: string, kindApplied?: string): CutoverError {
   if (error instanceof CutoverError) return error;
   const code = (error as { code?: number; statusCode?: number }).code ?? (error as { statusCode?: number }).statusCode;
   const body = (error as { body?: unknown }).body;
@@ -79,9 +85,15 @@ export function apiError(action: string, error: unknown, server: string): Cutove
       message = (JSON.parse(body) as { message?: string }).message ?? message;
     } catch {}
   }
+  const missing = /resource metadata for (\S+)\/(\w+):|Unrecognized API version and kind: (\S+) (\w+)/.exec(message);
+  const kind = missing?.[2] ?? missing?.[4] ?? (code === 404 ? kindApplied : undefined);
+  const hint =
+    kind !== undefined && (code === 404 || missing?.[3] !== undefined || / 404|Not Found/i.test(message))
+      ? `the cluster does not serve ${kind}: ${CRD_HINTS[kind ?? ''] ?? 'install its CustomResourceDefinition'} ("kubectl api-resources" lists what it serves)`
+      : 'check the cluster answers ("kubectl get --raw /version") and that this user may do it ("kubectl auth can-i")';
   return new CutoverError('CUT_ERR_KUBE_API', `${action} failed${code ? ` (HTTP ${code})` : ''}: ${message.split('\n')[0]}`, {
     where: server,
-    hint: 'check the cluster answers ("kubectl get --raw /version") and that this user may do it ("kubectl auth can-i")',
+    hint,
     cause: error,
   });
 }
