@@ -27,6 +27,7 @@ const ALLOWED: Record<string, readonly string[]> = {
   platform: ['agent', 'config', 'errors', 'shared'],
   releases: ['agent', 'config', 'errors', 'shared'],
   store: ['errors', 'shared'],
+  kubernetes: ['analysis', 'config', 'errors', 'platform', 'shared'],
   strategies: ['agent', 'analysis', 'checks', 'config', 'errors', 'platform', 'releases', 'shared', 'store'],
   controller: [
     'accessories',
@@ -36,6 +37,7 @@ const ALLOWED: Record<string, readonly string[]> = {
     'config',
     'database',
     'errors',
+    'kubernetes',
     'pipeline',
     'platform',
     'releases',
@@ -52,6 +54,7 @@ const ALLOWED: Record<string, readonly string[]> = {
     'controller',
     'database',
     'errors',
+    'kubernetes',
     'pipeline',
     'platform',
     'releases',

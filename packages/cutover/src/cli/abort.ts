@@ -1,5 +1,6 @@
 import { CutoverError } from '../errors/cutover-error.ts';
 import { type Command, EXIT_AGENT_DOWN } from './command.ts';
+import { k8sSignal, kubernetesTarget, TARGET_OPTION } from './k8s-target.ts';
 import { sendSignal } from './send-signal.ts';
 
 export const abortCommand: Command = {
@@ -13,9 +14,12 @@ export const abortCommand: Command = {
     'new instances. Returns once the deployment answered (up to 15 s). Aborting twice, or when nothing',
     'runs, is harmless; once the rollout is over it is too late (use "cutover rollback").',
   ].join('\n'),
+  options: TARGET_OPTION,
   exitCodes: { ...EXIT_AGENT_DOWN, 5: 'no rollout is running' },
   async run(ctx) {
     const { out } = ctx;
+    const cluster = kubernetesTarget(ctx);
+    if (cluster) return k8sSignal(out, cluster, 'abort');
     const delivery = await sendSignal(ctx, 'abort');
     if (!delivery.sent) {
       out.result({ deploymentId: delivery.deployment?.id ?? null, signal: null });

@@ -55,6 +55,11 @@ export const COMMANDS: CommandEntry[] = [
     load: async () => (await import('./history.ts')).historyCommand,
   },
   {
+    name: 'k8s',
+    summary: 'render the Kubernetes and Argo Rollouts manifests of cutover.yml (YAML, or a Helm chart)',
+    load: async () => (await import('./k8s.ts')).k8sCommand,
+  },
+  {
     name: 'tasks',
     summary: 'scheduled tasks: each with its last and next run; run one now; their history',
     load: async () => (await import('./tasks.ts')).tasksCommand,

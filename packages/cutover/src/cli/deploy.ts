@@ -4,6 +4,7 @@ import { CutoverError } from '../errors/cutover-error.ts';
 import { type Command, EXIT_DEPLOY, EXIT_DETACHED } from './command.ts';
 import { submitAndFollow } from './follow-deployment.ts';
 import { checkPromotion } from './promotion-check.ts';
+import { k8sDeploy, TARGET_OPTION, targetsKubernetes } from './k8s-target.ts';
 
 export { reportOutcome } from './report-outcome.ts';
 
@@ -33,6 +34,7 @@ export const deployCommand: Command = {
       type: 'string',
       help: 'promote: refuse unless <release> succeeded in this environment first (e.g. --env production --from staging)',
     },
+    ...TARGET_OPTION,
   },
   exitCodes: { ...EXIT_DEPLOY, 3: 'the agent or the controller is not running, or refused the request', ...EXIT_DETACHED },
   async run({ args, options, out, cwd }) {
@@ -43,6 +45,7 @@ export const deployCommand: Command = {
       });
     }
     const loaded = loadConfig(cwd, options.config as string | undefined);
+    if (targetsKubernetes(loaded, options)) return k8sDeploy(out, loaded, release);
     const promotedFrom = options.from ? await checkPromotion(loaded, options.from as string, release) : undefined;
     const detach = Boolean(options.detach);
     return submitAndFollow(out, loaded, { release, kind: 'deploy', skipChecks: parseSkips(options), detach, promotedFrom });

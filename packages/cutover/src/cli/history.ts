@@ -2,6 +2,7 @@ import { loadConfig } from '../config/load-config.ts';
 import { CutoverError } from '../errors/cutover-error.ts';
 import type { DeploymentRecord } from '../store/deployment-store.ts';
 import type { Command } from './command.ts';
+import { k8sHistory, TARGET_OPTION, targetsKubernetes } from './k8s-target.ts';
 import type { Output } from './output.ts';
 import { formatMs } from './output.ts';
 import { withRecords } from './recorded-deployments.ts';
@@ -11,10 +12,11 @@ export const historyCommand: Command = {
   name: 'history',
   summary: 'past deployments; with an id, every step, decision and value of one',
   usage: 'cutover history [deployment-id] [--limit N] [--json]',
-  options: { limit: { type: 'string', short: 'n', help: 'how many deployments to list (default 20)' } },
+  options: { limit: { type: 'string', short: 'n', help: 'how many deployments to list (default 20)' }, ...TARGET_OPTION },
   exitCodes: { 5: 'no deployment with that id' },
   async run({ args, options, out, cwd }) {
     const loaded = loadConfig(cwd, options.config as string | undefined);
+    if (targetsKubernetes(loaded, options)) return k8sHistory(out, loaded);
     const service = loaded.config.service;
     return withRecords(loaded.dataDir, (store) => {
       if (args[0]) {

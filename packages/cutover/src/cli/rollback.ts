@@ -7,6 +7,7 @@ import { DeploymentStore } from '../store/deployment-store.ts';
 import { type Command, EXIT_DEPLOY, EXIT_DETACHED } from './command.ts';
 import { parseSkips } from './deploy.ts';
 import { submitAndFollow } from './follow-deployment.ts';
+import { k8sRollback, TARGET_OPTION, targetsKubernetes } from './k8s-target.ts';
 
 export const rollbackCommand: Command = {
   name: 'rollback',
@@ -22,10 +23,12 @@ export const rollbackCommand: Command = {
     detach: { type: 'boolean', help: 'return as soon as the controller accepted the rollback' },
     'skip-check': { type: 'string', multiple: true, help: 'skip a pre-deploy check by name (needs --reason; recorded)' },
     reason: { type: 'string', help: 'why the checks are skipped (kept in the record)' },
+    ...TARGET_OPTION,
   },
   exitCodes: { ...EXIT_DEPLOY, ...EXIT_DETACHED },
   async run({ args, options, out, cwd }) {
     const loaded = loadConfig(cwd, options.config as string | undefined);
+    if (targetsKubernetes(loaded, options)) return k8sRollback(out, loaded, args[0]);
     const skipChecks = parseSkips(options);
     const service = loaded.config.service;
     const client = new AgentClient(loaded.dataDir);

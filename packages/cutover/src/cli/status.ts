@@ -4,6 +4,7 @@ import { currentRelease, deployLockName } from '../controller/deployment-state.t
 import { AgentClient } from '../platform/agent-client.ts';
 import type { DeploymentRecord } from '../store/deployment-store.ts';
 import { type Command, EXIT_AGENT_DOWN } from './command.ts';
+import { k8sStatus, TARGET_OPTION, targetsKubernetes } from './k8s-target.ts';
 import type { Output } from './output.ts';
 import { formatMs } from './output.ts';
 import { withRecords } from './recorded-deployments.ts';
@@ -17,9 +18,11 @@ export const statusCommand: Command = {
   usage: 'cutover status [--json]',
   description:
     'Shows what runs for the service of cutover.yml. When nothing runs (after "cutover down", or before the\nfirst "cutover up") it says so, with the last deployment, and exits 0. It reads only: it writes no record.',
+  options: TARGET_OPTION,
   exitCodes: EXIT_AGENT_DOWN,
   async run({ options, out, cwd }) {
     const loaded = loadConfig(cwd, options.config as string | undefined);
+    if (targetsKubernetes(loaded, options)) return k8sStatus(out, loaded);
     const service = loaded.config.service;
     const client = new AgentClient(loaded.dataDir);
     const agentRunning = await client.isRunning();

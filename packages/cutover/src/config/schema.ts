@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { durationMs } from '../shared/duration.ts';
 import * as D from './defaults.ts';
 import { databaseSectionsSchema } from './schema-database.ts';
+import { kubernetesSectionSchema } from './schema-kubernetes.ts';
 import { notifySectionSchema } from './schema-notify.ts';
 import { rolloutStrategySchema } from './schema-rollout.ts';
 import { secretsSchema } from './schema-secrets.ts';
@@ -183,6 +184,7 @@ export const configSchema = z
     ...databaseSectionsSchema,
     ...tasksSectionSchema,
     ...notifySectionSchema,
+    ...kubernetesSectionSchema,
   })
   .superRefine((config, ctx) => {
     refineTasks(config, ctx);
@@ -205,6 +207,7 @@ export const configSchema = z
     for (const key of clashes) {
       ctx.addIssue({ code: 'custom', path: ['secrets', key], message: `${key} is both an env value and a secret: keep one` });
     }
+    refineKubernetes(config, ctx);
     if (config.agent.portRange[0] > config.agent.portRange[1]) {
       ctx.addIssue({ code: 'custom', path: ['agent', 'portRange'], message: 'the first port must not be above the second' });
     }
@@ -219,6 +222,27 @@ export type ProcessTypeConfig = ParsedConfig['processes'][string];
 export type HealthCheckConfig = NonNullable<ProcessTypeConfig['health']>;
 export type RestartPolicyConfig = ProcessTypeConfig['restart'];
 export type ProxyConfig = ParsedConfig['proxy'];
+
+/** The cluster section names only process types the file declares, and target: kubernetes needs it. */
+function refineKubernetes(
+  config: { target: string; kubernetes?: { processes: Record<string, unknown> }; processes: Record<string, unknown> },
+  ctx: z.RefinementCtx,
+): void {
+  if (config.target === 'kubernetes' && config.kubernetes === undefined)
+    ctx.addIssue({
+      code: 'custom',
+      path: ['target'],
+      message: 'target: kubernetes needs a kubernetes: section (at least kubernetes.image)',
+    });
+  for (const type of Object.keys(config.kubernetes?.processes ?? {})) {
+    if (!(type in config.processes))
+      ctx.addIssue({
+        code: 'custom',
+        path: ['kubernetes', 'processes', type],
+        message: `names no process type of processes: (declared: ${Object.keys(config.processes).join(', ')})`,
+      });
+  }
+}
 
 function stripUndefined<T extends object>(value: T): T {
   return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;

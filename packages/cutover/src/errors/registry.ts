@@ -5,6 +5,7 @@ import { CONFIG_ERRORS } from './config-errors.ts';
 import { CONTROLLER_ERRORS } from './controller-errors.ts';
 import { DATABASE_ERRORS } from './database-errors.ts';
 import { DEPLOY_ERRORS } from './deploy-errors.ts';
+import { KUBERNETES_ERRORS } from './kubernetes-errors.ts';
 import { TASK_ERRORS } from './task-errors.ts';
 
 export interface ErrorSpec {
@@ -24,6 +25,7 @@ export const ERROR_CODES = {
   ...DATABASE_ERRORS,
   ...ANALYSIS_ERRORS,
   ...TASK_ERRORS,
+  ...KUBERNETES_ERRORS,
 } as const satisfies Record<string, ErrorSpec>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;
