@@ -1,0 +1,221 @@
+// End to end in a real browser: the dashboard served by the controller follows a real canary (weights
+// moving), a recorded failed verdict reaches the page within a second, its Abort button aborts the
+// rollout, the page loads nothing from outside and stays under its weight, and it can be used with
+// the keyboard (labels, focus, contrast). Headless Debian Chromium driven by playwright-core.
+import assert from 'node:assert/strict';
+import { request } from 'node:http';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import type { Page } from 'playwright-core';
+import { DeploymentStore } from '../../packages/cutover/src/store/deployment-store.ts';
+import { chromiumSkip, launchChromium } from './support/browser.ts';
+import { parseRecord, waitForStatus } from './support/rollout-helpers.ts';
+import { collect, freePort, Sandbox } from './support/sandbox.ts';
+
+const skip = chromiumSkip();
+const PAGE_BUDGET_BYTES = 150 * 1024;
+
+const CONFIG = (metricsPort: number) => (port: number) => `service: e2e-dashboard
+release: { source: directory, path: 'releases/{release}' }
+processes:
+  web:
+    command: node server.js
+    instances: 2
+    health: { type: http, path: /up, startTimeoutMs: 5s, intervalMs: 500ms }
+    stopTimeoutMs: 5s
+proxy: { drainTimeoutMs: 2s, websocketGraceMs: 1s }
+rollout:
+  strategy: canary
+  healthTimeoutMs: 10s
+  steps:
+    - setWeight: 20
+    - pause: {}
+    - setWeight: 50
+    - pause: {}
+agent: { httpPort: ${port}, metricsPort: ${metricsPort} }
+`;
+
+/** Waits until an element shows a text (a condition, never a fixed sleep; no eval: the page's CSP forbids it). */
+async function waitText(page: Page, selector: string, text: string | RegExp, timeoutMs = 30_000): Promise<void> {
+  await page.locator(selector, { hasText: text }).first().waitFor({ timeout: timeoutMs });
+}
+
+/** The Host header must name the dashboard's address (node's fetch cannot set it). */
+function getWithHost(url: string, host: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const req = request(url, { headers: { host } }, (res) => {
+      res.resume();
+      resolve(res.statusCode ?? 0);
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+/** WCAG contrast ratio of two CSS rgb() colours. */
+function contrast(fg: string, bg: string): number {
+  const lum = (css: string) => {
+    const [r, g, b] = (css.match(/\d+(\.\d+)?/g) ?? ['0', '0', '0']).slice(0, 3).map((v) => {
+      const c = Number(v) / 255;
+      return c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4;
+    });
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b;
+  };
+  const [a, b] = [lum(fg), lum(bg)].sort((x, y) => y - x);
+  return (a + 0.05) / (b + 0.05);
+}
+
+describe('the dashboard in a browser', { skip }, () => {
+  const box = new Sandbox('cutover-e2e-dashboard-');
+  let browser: Awaited<ReturnType<typeof launchChromium>>;
+  let url = '';
+
+  before(async () => {
+    for (const name of ['v1', 'v2']) box.release(name, { bootDelayMs: 100 });
+    await box.writeConfig(CONFIG(await freePort()));
+    const up = await box.cli(['up', '--release', 'v1']);
+    assert.equal(up.code, 0, `cutover up failed:\n${up.stdout}\n${up.stderr}`);
+    const opened = await box.cli(['dashboard', '--json']);
+    assert.equal(opened.code, 0, opened.stdout + opened.stderr);
+    const answer = JSON.parse(opened.stdout) as { url: string; host: string; loopbackOnly: boolean };
+    assert.equal(answer.host, '127.0.0.1', 'loopback unless configured otherwise');
+    assert.equal(answer.loopbackOnly, true);
+    assert.match(answer.url, /^http:\/\/127\.0\.0\.1:\d+\/\?token=[\w-]{20,}$/);
+    url = answer.url;
+    browser = await launchChromium();
+  });
+
+  after(async () => {
+    await browser?.close();
+    await box.cleanup();
+  });
+
+  test('without the token the page is refused', async () => {
+    const res = await fetch(url.replace(/\?token=.*/, ''));
+    assert.equal(res.status, 401);
+    assert.equal(await getWithHost(url, 'evil.example:80'), 421, 'a rebound DNS name is refused');
+    assert.equal(await getWithHost(url, new URL(url).host), 200);
+  });
+
+  test('the page loads nothing from outside and weighs under 150 kB', async () => {
+    const page = await browser.context.newPage();
+    const origin = new URL(url).origin;
+    const requests: string[] = [];
+    const bodies: Promise<number>[] = [];
+    page.on('request', (req) => requests.push(req.url()));
+    page.on('response', (response) => {
+      if (response.url().includes('/api/events')) return; // the event stream never ends
+      bodies.push(response.body().then((b) => b.length));
+    });
+    await page.goto(url, { waitUntil: 'load' });
+    await waitText(page, '#connection', 'live');
+    const bytes = (await Promise.all(bodies)).reduce((a, b) => a + b, 0);
+    const outside = requests.filter((r) => !r.startsWith(origin));
+    assert.deepEqual(outside, [], 'no request leaves the dashboard origin');
+    assert.ok(bytes > 10_000 && bytes < PAGE_BUDGET_BYTES, `page weight ${bytes} bytes (budget ${PAGE_BUDGET_BYTES})`);
+    console.log(`# page weight: ${bytes} bytes uncompressed over ${requests.length} requests`);
+    await page.close();
+  });
+
+  test('a canary: weights move on the page, a failed verdict shows within 1 s, the Abort button aborts it', async () => {
+    const page = await browser.context.newPage();
+    await page.goto(url);
+    await waitText(page, '#connection', 'live');
+    const deploy = collect(box.spawnCli(['deploy', 'v2', '--json']), 120_000);
+    await waitText(page, '#current-weights', 'v2 20%');
+    await page.screenshot({ path: '/tmp/cutover-dashboard-canary-20.png', fullPage: true });
+
+    const promote = await box.cli(['promote', '--json']);
+    assert.equal(promote.code, 0, promote.stdout + promote.stderr);
+    await waitText(page, '#current-weights', 'v2 50%');
+    const weightLatency = await page.evaluate(() => {
+      const shown = (window as unknown as { cutoverShown: { type: string; at: number; shownAt: number }[] }).cutoverShown;
+      return shown.filter((s) => s.type === 'weights:set').map((s) => s.shownAt - s.at);
+    });
+    assert.ok(weightLatency.length >= 1);
+    console.log(`# recorded weights:set → shown on the page: ${weightLatency.join(', ')} ms`);
+
+    // A failed verdict recorded in the deployment (as the analysis gate records it) reaches the page within a second.
+    const status = await waitForStatus(box, (s) => Boolean(s.rollout?.waitingFor));
+    const store = new DeploymentStore(join(box.dir, '.cutover', 'cutover.db'));
+    let deploymentId: number;
+    try {
+      deploymentId = store.runningDeployments('e2e-dashboard')[0].id;
+      store.addEvent(deploymentId, 'analysis:verdict', { analysis: 'e2e', verdict: 'fail', summary: 'error-rate 9% > max 1% (recorded by the test)' });
+    } finally {
+      store.close();
+    }
+    const recordedAt = Date.now();
+    await page.locator('#verdicts [data-verdict="fail"]').waitFor({ timeout: 5_000 });
+    const verdictLatency = await page.evaluate(() => {
+      const shown = (window as unknown as { cutoverShown: { type: string; at: number; shownAt: number }[] }).cutoverShown;
+      const entry = shown.find((s) => s.type === 'analysis:verdict');
+      return entry ? entry.shownAt - entry.at : null;
+    });
+    assert.ok(verdictLatency !== null && verdictLatency < 1000, `failed verdict shown ${verdictLatency} ms after it was recorded`);
+    console.log(`# recorded analysis:verdict → shown on the page: ${verdictLatency} ms (test saw it ${Date.now() - recordedAt} ms after writing)`);
+    assert.ok(status.rollout);
+    await page.screenshot({ path: '/tmp/cutover-dashboard-canary-50-verdict.png', fullPage: true });
+
+    // Abort from the page: a confirmation asks who; the rollout goes back to v1 and the record says who.
+    await page.getByRole('button', { name: 'Abort' }).click();
+    const dialog = page.getByRole('dialog');
+    await dialog.getByLabel('Your name (recorded with the action)').fill('e2e-operator');
+    await dialog.getByRole('button', { name: 'Confirm' }).click();
+    const result = await deploy;
+    assert.equal(result.code, 1, result.stderr);
+    const record = parseRecord(result.stdout);
+    assert.equal(record?.state, 'rolled_back');
+    assert.match(record?.reason ?? '', /e2e-operator \(dashboard\)/);
+    await waitText(page, '#deployment-state', 'rolled_back');
+    await page.screenshot({ path: '/tmp/cutover-dashboard-aborted.png', fullPage: true });
+    const historyText = await page.locator('#history').innerText();
+    assert.match(historyText, /rolled_back/);
+    await page.close();
+  });
+
+  test('keyboard and accessibility: a skip link first, every control labelled, text contrast at least 4.5:1', async () => {
+    const page = await browser.context.newPage();
+    await page.goto(url);
+    await page.keyboard.press('Tab');
+    assert.equal(await page.evaluate(() => document.activeElement?.textContent), 'Skip to the deployment');
+    // Every control can be reached with Tab and has an accessible name.
+    const unlabelled = await page.evaluate(() =>
+      [...document.querySelectorAll('input, select, button, [role="img"], output')]
+        .filter((el) => {
+          const id = el.getAttribute('id');
+          const label = id ? document.querySelector(`label[for="${id}"]`) : null;
+          return !label && !el.getAttribute('aria-label') && !el.getAttribute('aria-labelledby') && !(el.textContent ?? '').trim();
+        })
+        .map((el) => el.outerHTML.slice(0, 80)),
+    );
+    assert.deepEqual(unlabelled, []);
+    const reached = new Set<string>();
+    for (let i = 0; i < 60; i++) {
+      await page.keyboard.press('Tab');
+      reached.add(await page.evaluate(() => `${document.activeElement?.tagName}:${document.activeElement?.id || document.activeElement?.textContent?.trim()}`));
+    }
+    assert.ok([...reached].some((r) => r.startsWith('A:')), 'history links are reachable');
+    assert.ok(reached.has('INPUT:log-filter'), `the log filter is reachable by Tab: ${[...reached].join(', ')}`);
+    // The log filter works from the keyboard.
+    await page.focus('#log-filter');
+    await page.keyboard.type('listening');
+    await page.keyboard.press('Enter');
+    await waitText(page, '#log-lines', /\S/);
+    const pairs = await page.evaluate(() => {
+      const bgOf = (el: Element | null): string => {
+        for (let e = el; e; e = e.parentElement) {
+          const bg = getComputedStyle(e).backgroundColor;
+          if (bg && bg !== 'rgba(0, 0, 0, 0)' && bg !== 'transparent') return bg;
+        }
+        return 'rgb(255, 255, 255)';
+      };
+      return [...document.querySelectorAll('h1, h2, h3, p, td, th, .badge, .muted, button:not([disabled]), label, li')]
+        .filter((el) => (el.textContent ?? '').trim())
+        .map((el) => ({ what: el.outerHTML.slice(0, 60), fg: getComputedStyle(el).color, bg: bgOf(el) }));
+    });
+    const low = pairs.filter((p) => contrast(p.fg, p.bg) < 4.5).map((p) => `${p.what} ${p.fg} on ${p.bg}`);
+    assert.deepEqual(low, []);
+    await page.close();
+  });
+});
