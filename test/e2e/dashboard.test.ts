@@ -3,6 +3,7 @@
 // rollout, the page loads nothing from outside and stays under its weight, and it can be used with
 // the keyboard (labels, focus, contrast). Headless Debian Chromium driven by playwright-core.
 import assert from 'node:assert/strict';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -15,7 +16,8 @@ import { collect, freePort, Sandbox } from './support/sandbox.ts';
 const skip = chromiumSkip();
 const PAGE_BUDGET_BYTES = 150 * 1024;
 
-const CONFIG = (metricsPort: number) => (port: number) => `service: e2e-dashboard
+const CONFIG = (metricsPort: number) => (port: number) =>
+  `service: e2e-dashboard
 release: { source: directory, path: 'releases/{release}' }
 processes:
   web:
@@ -34,6 +36,43 @@ rollout:
     - pause: {}
 agent: { httpPort: ${port}, metricsPort: ${metricsPort} }
 `;
+
+/** A canary judged by a real analysis of the proxy's error rate (short windows so the test takes seconds). */
+const ANALYSIS_CONFIG = (metricsPort: number) => (port: number) =>
+  CONFIG(metricsPort)(port).replace(
+    / {2}steps:[\s\S]*?agent:/,
+    `  onInconclusive: abort
+  steps:
+    - setWeight: 50
+    - analysis:
+        metrics:
+          - name: error-rate
+            provider: { kind: proxy, metric: error-rate }
+            max: 0.01
+            minSamples: 20
+            intervalMs: 500ms
+            windowMs: 2s
+            count: 1
+            onNoData: extend
+            maxExtensions: 20
+agent:`,
+  );
+
+/** Requests through the proxy until stopped, so the analysis has traffic to judge. */
+function loadUntil(port: number, stop: { done: boolean }): Promise<void> {
+  const one = () =>
+    new Promise<void>((resolve) => {
+      const req = request({ host: '127.0.0.1', port, path: '/', agent: false }, (res) => {
+        res.resume();
+        res.on('end', resolve);
+      });
+      req.on('error', () => resolve());
+      req.end();
+    });
+  return (async () => {
+    while (!stop.done) await Promise.all([one(), one(), one(), one()]);
+  })();
+}
 
 /** Waits until an element shows a text (a condition, never a fixed sleep; no eval: the page's CSP forbids it). */
 async function waitText(page: Page, selector: string, text: string | RegExp, timeoutMs = 30_000): Promise<void> {
@@ -141,7 +180,11 @@ describe('the dashboard in a browser', { skip }, () => {
     let deploymentId: number;
     try {
       deploymentId = store.runningDeployments('e2e-dashboard')[0].id;
-      store.addEvent(deploymentId, 'analysis:verdict', { analysis: 'e2e', verdict: 'fail', summary: 'error-rate 9% > max 1% (recorded by the test)' });
+      store.addEvent(deploymentId, 'analysis:verdict', {
+        analysis: 'e2e',
+        verdict: 'fail',
+        summary: 'error-rate 9% > max 1% (recorded by the test)',
+      });
     } finally {
       store.close();
     }
@@ -153,7 +196,9 @@ describe('the dashboard in a browser', { skip }, () => {
       return entry ? entry.shownAt - entry.at : null;
     });
     assert.ok(verdictLatency !== null && verdictLatency < 1000, `failed verdict shown ${verdictLatency} ms after it was recorded`);
-    console.log(`# recorded analysis:verdict → shown on the page: ${verdictLatency} ms (test saw it ${Date.now() - recordedAt} ms after writing)`);
+    console.log(
+      `# recorded analysis:verdict → shown on the page: ${verdictLatency} ms (test saw it ${Date.now() - recordedAt} ms after writing)`,
+    );
     assert.ok(status.rollout);
     await page.screenshot({ path: '/tmp/cutover-dashboard-canary-50-verdict.png', fullPage: true });
 
@@ -171,6 +216,37 @@ describe('the dashboard in a browser', { skip }, () => {
     await page.screenshot({ path: '/tmp/cutover-dashboard-aborted.png', fullPage: true });
     const historyText = await page.locator('#history').innerText();
     assert.match(historyText, /rolled_back/);
+    await page.close();
+  });
+
+  test('a real analysis: its failed measurement appears with value, threshold and verdict, plotted, and the canary is rolled back', async () => {
+    box.release('v3-errors', { bootDelayMs: 100, errorRate: 0.5 });
+    const metricsPort = Number(/metricsPort: (\d+)/.exec(readFileSync(box.config, 'utf8'))?.[1]);
+    writeFileSync(box.config, ANALYSIS_CONFIG(metricsPort)(box.httpPort));
+    const page = await browser.context.newPage();
+    await page.goto(url);
+    await waitText(page, '#connection', 'live');
+    const stop = { done: false };
+    const load = loadUntil(box.httpPort, stop);
+    const result = await collect(box.spawnCli(['deploy', 'v3-errors', '--json']), 120_000);
+    stop.done = true;
+    await load;
+    assert.equal(result.code, 1, result.stderr);
+    assert.equal(parseRecord(result.stdout)?.state, 'rolled_back');
+    await page.locator('#measurements tr.verdict-fail').first().waitFor({ timeout: 10_000 });
+    const row = await page.locator('#measurements tr.verdict-fail').first().innerText();
+    assert.match(row, /error-rate/);
+    assert.match(row, /≤ 0\.01/, `threshold shown: ${row}`);
+    await page.locator('#verdicts [data-verdict="fail"]').waitFor({ timeout: 10_000 });
+    assert.ok(await page.locator('#analysis-chart canvas').count(), 'the measurements are plotted');
+    const latencies = await page.evaluate(() =>
+      (window as unknown as { cutoverShown: { type: string; at: number; shownAt: number }[] }).cutoverShown
+        .filter((s) => s.type.startsWith('analysis:') || s.type === 'weights:set')
+        .map((s) => s.shownAt - s.at),
+    );
+    assert.ok(latencies.length > 0 && latencies.every((ms) => ms < 1000), `event → page: ${latencies.join(', ')} ms`);
+    console.log(`# real canary, recorded event → page: ${latencies.join(', ')} ms`);
+    await page.screenshot({ path: '/tmp/cutover-dashboard-analysis-fail.png', fullPage: true });
     await page.close();
   });
 
@@ -193,9 +269,16 @@ describe('the dashboard in a browser', { skip }, () => {
     const reached = new Set<string>();
     for (let i = 0; i < 60; i++) {
       await page.keyboard.press('Tab');
-      reached.add(await page.evaluate(() => `${document.activeElement?.tagName}:${document.activeElement?.id || document.activeElement?.textContent?.trim()}`));
+      reached.add(
+        await page.evaluate(
+          () => `${document.activeElement?.tagName}:${document.activeElement?.id || document.activeElement?.textContent?.trim()}`,
+        ),
+      );
     }
-    assert.ok([...reached].some((r) => r.startsWith('A:')), 'history links are reachable');
+    assert.ok(
+      [...reached].some((r) => r.startsWith('A:')),
+      'history links are reachable',
+    );
     assert.ok(reached.has('INPUT:log-filter'), `the log filter is reachable by Tab: ${[...reached].join(', ')}`);
     // The log filter works from the keyboard.
     await page.focus('#log-filter');

@@ -9,7 +9,8 @@ import type { Command } from './command.ts';
 export const monitoringCommand: Command = {
   name: 'monitoring',
   summary: 'write a Prometheus scrape config, alert rules and a Grafana dashboard for the service of cutover.yml',
-  usage: 'cutover monitoring [--out DIR] [--error-rate R] [--latency-p95 DURATION] [--restarts N] [--stuck-after DURATION]',
+  usage:
+    'cutover monitoring [--out DIR] [--error-rate R] [--latency-p95 DURATION] [--restarts N] [--stuck-after DURATION] [--scrape-interval DURATION]',
   description: [
     'Generates, from cutover.yml, what a Prometheus and a Grafana need to watch the service and its deployments:',
     '  prometheus.yml          scrapes the agent (agent.metricsPort: proxy counters, instances, what the',
@@ -24,6 +25,7 @@ export const monitoringCommand: Command = {
     'latency-p95': { type: 'string', help: `p95 latency that alerts (default ${MONITORING_DEFAULTS.latencyP95Seconds}s)` },
     restarts: { type: 'string', help: `restarts of an instance in 15 minutes that alert (default ${MONITORING_DEFAULTS.restarts})` },
     'stuck-after': { type: 'string', help: 'how long a deployment may run before it alerts (default 1h, or twice the canary pauses)' },
+    'scrape-interval': { type: 'string', help: `how often Prometheus scrapes (default ${MONITORING_DEFAULTS.scrapeIntervalSeconds}s)` },
     'instance-metrics-path': { type: 'string', help: 'path the instances serve their metrics on (default /metrics)' },
   },
   exitCodes: {},
@@ -45,7 +47,10 @@ export const monitoringCommand: Command = {
       latencyP95Seconds: durationOption(options, 'latency-p95', MONITORING_DEFAULTS.latencyP95Seconds * 1000) / 1000,
       restarts: numberOption(options, 'restarts', MONITORING_DEFAULTS.restarts, (n) => Number.isInteger(n) && n >= 1),
       stuckSeconds: durationOption(options, 'stuck-after', defaultStuckMs(config.rollout)) / 1000,
-      scrapeIntervalSeconds: MONITORING_DEFAULTS.scrapeIntervalSeconds,
+      scrapeIntervalSeconds: Math.max(
+        1,
+        Math.round(durationOption(options, 'scrape-interval', MONITORING_DEFAULTS.scrapeIntervalSeconds * 1000) / 1000),
+      ),
     };
     const dir = resolve(cwd, (options.out as string | undefined) ?? 'monitoring');
     const files = writeMonitoring(dir, input);

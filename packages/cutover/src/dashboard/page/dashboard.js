@@ -54,7 +54,8 @@
     if (e.type === 'weights:set') {
       const weights = d.weights || {};
       for (const r of Object.keys(weights)) if (!shown.releases.includes(r)) shown.releases.push(r);
-      shown.weights.push({ t: e.at / 1000, w: weights });
+      // null weights: traffic spreads over every healthy instance again (a gap in the chart, not 0 %).
+      shown.weights.push({ t: e.at / 1000, w: d.weights });
       $('#current-weights').textContent = d.weights
         ? Object.entries(weights)
             .map(([r, p]) => `${r} ${p}%`)
@@ -115,15 +116,15 @@
         width: 2,
         paths: uPlot.paths.stepped({ align: 1 }),
       })),
-      [wt, ...shown.releases.map((r) => shown.weights.map((p) => (p.w[r] === undefined ? 0 : p.w[r])))],
+      [wt, ...shown.releases.map((r) => shown.weights.map((p) => (p.w === null ? null : p.w[r] === undefined ? 0 : p.w[r])))],
     );
     const mt = shown.measurements.map((m) => m.t);
     const series = [];
     const data = [mt];
     shown.metrics.forEach((name, i) => {
-      series.push({ label: name, stroke: COLORS[i % COLORS.length], width: 2 });
+      series.push({ label: name, stroke: COLORS[i % COLORS.length], width: 2, spanGaps: true });
       data.push(shown.measurements.map((m) => (m.metric === name ? m.value : null)));
-      series.push({ label: `${name} max`, stroke: COLORS[i % COLORS.length], dash: [6, 4], width: 1 });
+      series.push({ label: `${name} max`, stroke: COLORS[i % COLORS.length], dash: [6, 4], width: 1, spanGaps: true });
       data.push(shown.measurements.map((m) => (m.metric === name && m.max !== undefined ? m.max : null)));
     });
     chart('analysis', $('#analysis-chart'), series, data);
