@@ -14,6 +14,24 @@ import { parseRecord, waitForStatus } from './support/rollout-helpers.ts';
 import { collect, freePort, Sandbox } from './support/sandbox.ts';
 
 const skip = chromiumSkip();
+
+// The functions handed to page.evaluate run in the page: the few DOM names they use, typed here
+// (module-scoped) so that the project needs no DOM lib.
+interface PageElement {
+  id: string;
+  tagName: string;
+  textContent: string | null;
+  outerHTML: string;
+  parentElement: PageElement | null;
+  getAttribute(name: string): string | null;
+}
+declare const document: {
+  activeElement: PageElement | null;
+  querySelector(selector: string): PageElement | null;
+  querySelectorAll(selector: string): Iterable<PageElement>;
+};
+declare const window: { cutoverShown: { type: string; at: number; shownAt: number }[] };
+declare function getComputedStyle(element: PageElement): { color: string; backgroundColor: string };
 const PAGE_BUDGET_BYTES = 150 * 1024;
 
 const CONFIG = (metricsPort: number) => (port: number) =>
@@ -168,7 +186,7 @@ describe('the dashboard in a browser', { skip }, () => {
     assert.equal(promote.code, 0, promote.stdout + promote.stderr);
     await waitText(page, '#current-weights', 'v2 50%');
     const weightLatency = await page.evaluate(() => {
-      const shown = (window as unknown as { cutoverShown: { type: string; at: number; shownAt: number }[] }).cutoverShown;
+      const shown = window.cutoverShown;
       return shown.filter((s) => s.type === 'weights:set').map((s) => s.shownAt - s.at);
     });
     assert.ok(weightLatency.length >= 1);
@@ -191,7 +209,7 @@ describe('the dashboard in a browser', { skip }, () => {
     const recordedAt = Date.now();
     await page.locator('#verdicts [data-verdict="fail"]').waitFor({ timeout: 5_000 });
     const verdictLatency = await page.evaluate(() => {
-      const shown = (window as unknown as { cutoverShown: { type: string; at: number; shownAt: number }[] }).cutoverShown;
+      const shown = window.cutoverShown;
       const entry = shown.find((s) => s.type === 'analysis:verdict');
       return entry ? entry.shownAt - entry.at : null;
     });
@@ -240,9 +258,7 @@ describe('the dashboard in a browser', { skip }, () => {
     await page.locator('#verdicts [data-verdict="fail"]').waitFor({ timeout: 10_000 });
     assert.ok(await page.locator('#analysis-chart canvas').count(), 'the measurements are plotted');
     const latencies = await page.evaluate(() =>
-      (window as unknown as { cutoverShown: { type: string; at: number; shownAt: number }[] }).cutoverShown
-        .filter((s) => s.type.startsWith('analysis:') || s.type === 'weights:set')
-        .map((s) => s.shownAt - s.at),
+      window.cutoverShown.filter((s) => s.type.startsWith('analysis:') || s.type === 'weights:set').map((s) => s.shownAt - s.at),
     );
     assert.ok(latencies.length > 0 && latencies.every((ms) => ms < 1000), `event → page: ${latencies.join(', ')} ms`);
     console.log(`# real canary, recorded event → page: ${latencies.join(', ')} ms`);
@@ -286,7 +302,7 @@ describe('the dashboard in a browser', { skip }, () => {
     await page.keyboard.press('Enter');
     await waitText(page, '#log-lines', /\S/);
     const pairs = await page.evaluate(() => {
-      const bgOf = (el: Element | null): string => {
+      const bgOf = (el: PageElement | null): string => {
         for (let e = el; e; e = e.parentElement) {
           const bg = getComputedStyle(e).backgroundColor;
           if (bg && bg !== 'rgba(0, 0, 0, 0)' && bg !== 'transparent') return bg;

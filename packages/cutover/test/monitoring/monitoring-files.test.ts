@@ -7,7 +7,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
-import Ajv from 'ajv';
+import { Ajv } from 'ajv';
 import { parse } from 'yaml';
 import { MONITORING_DEFAULTS, type MonitoringInput } from '../../src/monitoring/monitoring-options.ts';
 import { writeMonitoring } from '../../src/monitoring/write-monitoring.ts';
@@ -136,8 +136,8 @@ test('the alert rules fire on the series they are about, and stay quiet otherwis
 
 test('the Grafana dashboard JSON matches its schema and queries only metrics cutover exports', () => {
   const schema = JSON.parse(readFileSync(new URL('../../src/monitoring/grafana-dashboard.schema.json', import.meta.url), 'utf8'));
-  const dashboard = JSON.parse(readFileSync(files.grafanaDashboard, 'utf8'));
-  const validate = new Ajv({ allErrors: true, strict: false }).compile(schema);
+  const dashboard = JSON.parse(readFileSync(files.grafanaDashboard, 'utf8')) as { panels: { id: number; targets: { expr: string }[] }[] };
+  const validate = new Ajv({ allErrors: true, strict: false }).compile<typeof dashboard>(schema);
   assert.ok(validate(dashboard), JSON.stringify(validate.errors));
   const ids = dashboard.panels.map((p: { id: number }) => p.id);
   assert.equal(new Set(ids).size, ids.length, 'panel ids are unique');
