@@ -266,6 +266,35 @@ describe('the dashboard in a browser', { skip }, () => {
     await page.close();
   });
 
+  test('the Roll back button submits a rollback to the last good release, recorded with who asked', async () => {
+    const metricsPort = Number(/metricsPort: (\d+)/.exec(readFileSync(box.config, 'utf8'))?.[1]);
+    writeFileSync(box.config, CONFIG(metricsPort)(box.httpPort));
+    const deploy = collect(box.spawnCli(['deploy', 'v2', '--json']), 120_000);
+    await waitForStatus(box, (s) => Boolean(s.rollout?.waitingFor));
+    assert.equal((await box.cli(['promote', '--full'])).code, 0);
+    assert.equal((await deploy).code, 0);
+    const page = await browser.context.newPage();
+    await page.goto(url);
+    await waitText(page, '#connection', 'live');
+    await page.getByRole('button', { name: 'Roll back e2e-dashboard' }).click();
+    await page.getByLabel('Your name (recorded with the action)').fill('e2e-roller');
+    await page.getByRole('dialog').getByRole('button', { name: 'Confirm' }).click();
+    await waitText(page, '#connection', /rollback: deployment \d+ started/);
+    // The page follows the rollback it started: its timeline, then its outcome.
+    await waitText(page, '#deployment h3', 'v2 → v1', 30_000);
+    await waitText(page, '#deployment-state', 'succeeded', 60_000);
+    const store = new DeploymentStore(join(box.dir, '.cutover', 'cutover.db'));
+    try {
+      const last = store.latestDeployment('e2e-dashboard');
+      assert.equal(last?.kind, 'rollback');
+      assert.equal(last?.toRelease, 'v1');
+      assert.equal(last?.actor, 'e2e-roller (dashboard)');
+    } finally {
+      store.close();
+    }
+    await page.close();
+  });
+
   test('keyboard and accessibility: a skip link first, every control labelled, text contrast at least 4.5:1', async () => {
     const page = await browser.context.newPage();
     await page.goto(url);

@@ -1,6 +1,7 @@
 import { CutoverError } from '../errors/cutover-error.ts';
 import { DeploymentSignals, type SignalRecord } from '../store/deployment-signals.ts';
 import type { DashboardContext } from './dashboard-context.ts';
+import { servingRelease } from './dashboard-snapshot.ts';
 
 /** How long a promote or abort from the page waits for the running rollout to answer. */
 export const ACTION_ANSWER_TIMEOUT_MS = 15_000;
@@ -53,8 +54,7 @@ export async function runAction(context: DashboardContext, body: Record<string, 
       throw new CutoverError('CUT_ERR_DASHBOARD_ACTION', `deployment ${running[0].id} of ${service} is running`, {
         hint: 'abort it instead; a rollback starts once nothing runs',
       });
-    const latest = store.latestDeployment(service);
-    const serving = latest?.state === 'succeeded' ? latest.toRelease : undefined;
+    const serving = await servingNow(context, service);
     const release = typeof body.release === 'string' && body.release ? body.release : store.lastGoodRelease(service, serving);
     if (!release)
       throw new CutoverError('CUT_ERR_DEPLOY_NO_GOOD_RELEASE', `no earlier good release of ${service} is recorded`, {
@@ -82,4 +82,18 @@ export async function runAction(context: DashboardContext, body: Record<string, 
   throw new CutoverError('CUT_ERR_DASHBOARD_ACTION', `unknown action ${JSON.stringify(action)}`, {
     hint: 'the page asks for promote, abort or rollback',
   });
+}
+
+/** The release serving now: as the agent's pool says, or (agent down) the last succeeded deployment's. */
+async function servingNow(context: DashboardContext, service: string): Promise<string | undefined> {
+  try {
+    const serving = servingRelease((await context.agent.state(service)).instances);
+    if (serving) return serving;
+  } catch {
+    // the agent is down: the record tells what was deployed last
+  }
+  const row = context.store.db
+    .prepare(`SELECT to_release FROM deployments WHERE service = ? AND state = 'succeeded' ORDER BY id DESC LIMIT 1`)
+    .get(service);
+  return (row?.to_release as string | undefined) ?? undefined;
 }

@@ -1,4 +1,4 @@
-import type { DeploymentRecord, StepRecord } from '../store/deployment-store.ts';
+import type { DeploymentRecord, EventRecord, StepRecord } from '../store/deployment-store.ts';
 import type { HistoryRow, ServiceView, TaskView } from './dashboard-snapshot.ts';
 
 /** Escapes text for HTML element content and attribute values. */
@@ -60,6 +60,56 @@ export function renderServices(services: readonly ServiceView[]): string {
     .join('\n');
 }
 
+/** One line of the rollout's own timeline (the canary's steps, pauses, signals), or null for events it does not show. */
+function rolloutLine(event: EventRecord): string | null {
+  const d = event.data;
+  switch (event.type) {
+    case 'rollout:step': {
+      const what =
+        d.setWeight !== undefined
+          ? `set weight ${d.setWeight}%`
+          : d.analysis !== undefined
+            ? `analysis of ${(d.analysis as string[]).join(', ')}`
+            : d.pauseMs
+              ? `pause ${formatMs(d.pauseMs as number)}`
+              : 'pause until promoted';
+      return `step ${d.step}/${d.of}: ${what}`;
+    }
+    case 'rollout:paused':
+      return `paused: waiting for ${d.waitingFor}`;
+    case 'signal:received':
+      return `${d.kind} from ${d.actor}`;
+    case 'rollout:promoting':
+      return `promoting ${d.release}`;
+    case 'rollout:aborting':
+      return `aborting (${d.by}): ${d.reason}`;
+    case 'rollout:restoring':
+      return `restoring ${d.release}`;
+    case 'rollout:restored':
+      return d.restored ? `${d.release} restored` : 'restore incomplete';
+    case 'rollout:switched':
+      return `switched ${d.from} → ${d.to}`;
+    case 'batch:done':
+      return `batch done`;
+    case 'rollout:canary-starting':
+      return `starting ${d.instances} canary instance(s) of ${d.release}`;
+    case 'rollout:green-starting':
+      return 'starting the green set';
+    default:
+      return null;
+  }
+}
+
+function rolloutTimeline(record: DeploymentRecord, step: StepRecord): string {
+  const lines = record.events
+    .filter((e) => e.at >= step.startedAt && (step.endedAt === null || e.at <= step.endedAt))
+    .flatMap((e) => {
+      const line = rolloutLine(e);
+      return line === null ? [] : [`<li>${time(e.at)} ${esc(line)}</li>`];
+    });
+  return lines.length ? `<ol class="substeps">${lines.slice(-40).join('')}</ol>` : '';
+}
+
 function stepDuration(step: StepRecord): string {
   return step.endedAt === null ? 'running' : formatMs(step.endedAt - step.startedAt);
 }
@@ -86,7 +136,9 @@ export function renderDeployment(record: DeploymentRecord | undefined): string {
       (step) =>
         `<li class="step step-${esc(step.outcome)}"><span class="step-name">${esc(step.name)}</span> <span class="badge badge-${esc(step.outcome)}">${esc(
           step.outcome,
-        )}</span> <span class="muted">${stepDuration(step)}</span>${step.reason ? ` <span class="reason">${esc(step.reason)}</span>` : ''}</li>`,
+        )}</span> <span class="muted">${stepDuration(step)}</span>${step.reason ? ` <span class="reason">${esc(step.reason)}</span>` : ''}${
+          step.name === 'rollout' ? rolloutTimeline(record, step) : ''
+        }</li>`,
     )
     .join('')}</ol>
 </div>`;

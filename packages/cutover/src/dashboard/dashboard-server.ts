@@ -18,6 +18,9 @@ export const SERVICES_PUSH_MS = 2000;
 const KEEPALIVE_MS = 15_000;
 
 const require = createRequire(import.meta.url);
+/** Events that change a deployment's timeline (its steps, the canary's steps and pauses, its outcome). */
+const TIMELINE_EVENT = /^(step|deployment|rollout|signal):/;
+const WILDCARD_HOSTS = new Set(['0.0.0.0', '::', '[::]']);
 const PAGE_DIR = new URL('./page/', import.meta.url);
 
 /** The files the page loads, all from this package (uPlot from its npm package): no CDN, no build step. */
@@ -132,6 +135,8 @@ export class DashboardServer {
   #hostAllowed(req: http.IncomingMessage): boolean {
     const address = this.#address;
     if (!address) return false;
+    // Listening on every address (--host 0.0.0.0): the page is reached by any name; the token still guards it.
+    if (WILDCARD_HOSTS.has(address.host)) return true;
     const host = (req.headers.host ?? '').toLowerCase();
     const port = String(address.port);
     const names = new Set(

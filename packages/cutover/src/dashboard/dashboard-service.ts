@@ -9,8 +9,9 @@ export const DEFAULT_DASHBOARD_HOST = '127.0.0.1';
 
 /**
  * The controller's monitoring part: one event feed over cutover.db that drives cutover's own
- * metrics (always) and the dashboard (once "cutover dashboard" asked for it). prom-client and the
- * dashboard's server load off the start path, so the controller answers as soon as before.
+ * metrics (always) and the dashboard (once "cutover dashboard" asked for it). prom-client loads
+ * with the first event or scrape and the dashboard's server on demand, so the controller starts
+ * as fast as before and an idle one never loads them.
  */
 export class DashboardHost {
   readonly name = 'dashboard';
@@ -42,8 +43,7 @@ export class DashboardHost {
         this.#feed.wake();
       }),
     );
-    // Not awaited: the metrics registry loads in the background (prom-client takes tens of ms to import).
-    setImmediate(() => void this.metrics());
+    // prom-client (tens of ms to import) loads with the first event or the first scrape, never on the start path.
   }
 
   async stop(): Promise<void> {
