@@ -232,7 +232,7 @@ describe('the dashboard in a browser', { skip }, () => {
     assert.match(record?.reason ?? '', /e2e-operator \(dashboard\)/);
     await waitText(page, '#deployment-state', 'rolled_back');
     await page.screenshot({ path: '/tmp/cutover-dashboard-aborted.png', fullPage: true });
-    const historyText = await page.locator('#history').innerText();
+    const historyText = (await page.locator('#history').textContent()) ?? '';
     assert.match(historyText, /rolled_back/);
     await page.close();
   });
@@ -252,7 +252,7 @@ describe('the dashboard in a browser', { skip }, () => {
     assert.equal(result.code, 1, result.stderr);
     assert.equal(parseRecord(result.stdout)?.state, 'rolled_back');
     await page.locator('#measurements tr.verdict-fail').first().waitFor({ timeout: 10_000 });
-    const row = await page.locator('#measurements tr.verdict-fail').first().innerText();
+    const row = (await page.locator('#measurements tr.verdict-fail').first().textContent()) ?? '';
     assert.match(row, /error-rate/);
     assert.match(row, /≤ 0\.01/, `threshold shown: ${row}`);
     await page.locator('#verdicts [data-verdict="fail"]').waitFor({ timeout: 10_000 });

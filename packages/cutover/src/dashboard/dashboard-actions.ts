@@ -28,7 +28,7 @@ export async function runAction(context: DashboardContext, body: Record<string, 
   if (action === 'promote' || action === 'abort') {
     const id = Number(body.deploymentId);
     const record = store.deployment(id);
-    if (!record || record.state !== 'running')
+    if (record?.state !== 'running')
       throw new CutoverError(
         'CUT_ERR_DEPLOY_NOT_RUNNING',
         `deployment ${body.deploymentId} is not running${record ? ` (it ended ${record.state})` : ''}`,

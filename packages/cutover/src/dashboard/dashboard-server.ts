@@ -229,14 +229,15 @@ export class DashboardServer {
     if (this.#streams.size === 0) return;
     const store = this.#context.store;
     const touched = new Set<number>();
+    let steps = false;
     for (const event of batch) {
       this.#write('record', event);
-      if (event.type.startsWith('step:') || event.type.startsWith('deployment:') || event.type === 'rollout:restored')
-        touched.add(event.deploymentId);
+      if (TIMELINE_EVENT.test(event.type)) touched.add(event.deploymentId);
+      if (event.type.startsWith('step:') || event.type.startsWith('deployment:')) steps = true;
     }
-    // Steps and outcomes change the timeline and the history: the server renders them once for every page.
+    // The timeline is rendered once on the server for every page; steps also change the history.
     for (const id of touched) this.#write('deployment', { deploymentId: id, html: renderDeployment(store.deployment(id)) });
-    if (touched.size > 0) {
+    if (steps) {
       this.#write('fragment', { target: 'history', html: renderHistory(historyView(store)) });
       void this.#pushServices();
     }

@@ -151,7 +151,7 @@
       if (shown && d.deploymentId === shown.id) {
         el.innerHTML = d.html;
         shown.state = el.querySelector('[data-state]')?.dataset.state;
-      } else if (!shown || shown.state !== 'running') open(d.deploymentId).catch(report);
+      } else if (shown?.state !== 'running') open(d.deploymentId).catch(report);
     });
     source.addEventListener('fragment', (m) => {
       const d = JSON.parse(m.data);
