@@ -17,6 +17,9 @@ import { AgentClient } from '../packages/cutover/src/platform/agent-client.ts';
 import { DeploymentStore } from '../packages/cutover/src/store/deployment-store.ts';
 import { machine, writeResults } from './support/results-file.ts';
 
+/** The page's record of when each event reached it (the function handed to page.evaluate runs there). */
+declare const window: { cutoverShown: { id: number; at: number; shownAt: number }[] };
+
 const { values } = parseArgs({ options: { events: { type: 'string', default: '200' } } });
 const EVENTS = Number(values.events);
 
@@ -111,17 +114,11 @@ try {
     const weight = 5 + (i % 90);
     writer.addEvent(deploymentId, 'weights:set', { weights: { v1: 100 - weight, v2: weight }, reason: 'bench' });
     const id = store.lastEventId();
-    await page.waitForFunction(
-      (want) => (window as unknown as { cutoverShown: { id: number }[] }).cutoverShown.some((s) => s.id === want),
-      id,
-      {
-        polling: 5,
-      },
-    );
+    await page.waitForFunction((want) => window.cutoverShown.some((s) => s.id === want), id, {
+      polling: 5,
+    });
     const shown = await page.evaluate((want) => {
-      const entry = (window as unknown as { cutoverShown: { id: number; at: number; shownAt: number }[] }).cutoverShown.find(
-        (s) => s.id === want,
-      );
+      const entry = window.cutoverShown.find((s) => s.id === want);
       return entry ? entry.shownAt - entry.at : -1;
     }, id);
     const deadline = Date.now() + 5000;
