@@ -214,6 +214,7 @@ export function renderPage(parts: PageParts): string {
     <label for="log-instance">Instance</label><select id="log-instance" name="instance"></select>
     <label for="log-filter">Filter</label><input id="log-filter" name="filter" type="search" placeholder="text to find">
     <button type="submit">Show</button>
+    <input id="log-follow" type="checkbox"><label for="log-follow">Follow (every 2 s)</label>
   </form>
   <pre id="log-lines" tabindex="0" aria-label="Log lines"></pre>
 </section>

@@ -219,12 +219,27 @@
     o.textContent = `${i.service} · ${i.id}`;
     select.append(o);
   }
+  const showLogs = () => {
+    const q = new URLSearchParams({ instance: select.value, filter: $('#log-filter').value });
+    return api(`/api/logs?${q}`)
+      .then((r) => {
+        const pre = $('#log-lines');
+        const atEnd = pre.scrollTop + pre.clientHeight >= pre.scrollHeight - 4;
+        pre.textContent = r.lines.join('\n') || '(no line matches)';
+        if (atEnd) pre.scrollTop = pre.scrollHeight;
+      })
+      .catch(report);
+  };
   $('#logs-form').addEventListener('submit', (ev) => {
     ev.preventDefault();
-    const q = new URLSearchParams({ instance: select.value, filter: $('#log-filter').value });
-    api(`/api/logs?${q}`)
-      .then((r) => ($('#log-lines').textContent = r.lines.join('\n') || '(no line matches)'))
-      .catch(report);
+    showLogs();
+  });
+  // Following the log is one small request every 2 s while the box is ticked (and the tab visible).
+  let following = null;
+  $('#log-follow').addEventListener('change', (ev) => {
+    clearInterval(following);
+    following = ev.target.checked ? setInterval(() => document.visibilityState === 'visible' && showLogs(), 2000) : null;
+    if (following) showLogs();
   });
 
   if (boot.deployment) reset(boot.deployment);
