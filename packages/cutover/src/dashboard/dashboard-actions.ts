@@ -36,6 +36,20 @@ export async function runAction(context: DashboardContext, body: Record<string, 
           hint: 'the page shows the deployment that runs now; reload it',
         },
       );
+    // The same refusals as "cutover promote" and "cutover abort": a rolling deploy has no step to promote, an ended rollout takes neither.
+    const rollout = record.steps.find((step) => step.name === 'rollout');
+    if (action === 'promote' && record.facts.strategy === 'rolling')
+      throw new CutoverError('CUT_ERR_DEPLOY_SIGNAL_REFUSED', `deployment ${id} is a rolling deploy, which has no steps to promote`, {
+        hint: 'abort it instead, or wait for it to end',
+      });
+    if (rollout?.endedAt)
+      throw new CutoverError(
+        'CUT_ERR_DEPLOY_SIGNAL_REFUSED',
+        `the rollout of deployment ${id} is over (${rollout.outcome}); there is nothing left to ${action}`,
+        {
+          hint: 'once it ends, Roll back goes back to the previous release',
+        },
+      );
     store.addEvent(id, 'dashboard:action', { action, actor });
     const signals = new DeploymentSignals(store.db);
     const signalId = signals.send(id, action, actor);

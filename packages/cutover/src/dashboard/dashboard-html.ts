@@ -119,7 +119,7 @@ export function renderDeployment(record: DeploymentRecord | undefined): string {
   if (!record) return '<p>No deployment is recorded yet.</p>';
   const running = record.state === 'running';
   const actions = `<div class="actions" role="group" aria-label="Actions on deployment ${record.id}">
-    <button type="button" data-action="promote" ${running ? '' : 'disabled'}>Promote</button>
+    <button type="button" data-action="promote" ${running && record.facts.strategy !== 'rolling' ? '' : 'disabled'}>Promote</button>
     <button type="button" data-action="abort" class="danger" ${running ? '' : 'disabled'}>Abort</button>
     <button type="button" data-action="rollback" data-service="${esc(record.service)}" ${running ? 'disabled' : ''}>Roll back ${esc(record.service)}</button>
   </div>`;

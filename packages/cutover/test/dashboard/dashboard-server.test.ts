@@ -112,6 +112,10 @@ test('actions name who asks, act only on what runs, and roll back with the confi
   store.finishDeployment(second, 'succeeded', null);
   assert.equal((await post({ action: 'abort', deploymentId: second, actor: 'ana' })).json.error?.code, 'CUT_ERR_DEPLOY_NOT_RUNNING');
   assert.equal((await post({ action: 'reboot', actor: 'ana' })).json.error?.code, 'CUT_ERR_DASHBOARD_ACTION');
+  const rolling = store.createDeployment({ service: 'other', kind: 'deploy', fromRelease: 'v1', toRelease: 'v2', actor: 'a', host: 'h', pid: 1 });
+  store.addFacts(rolling, { strategy: 'rolling' });
+  assert.equal((await post({ action: 'promote', deploymentId: rolling, actor: 'ana' })).json.error?.code, 'CUT_ERR_DEPLOY_SIGNAL_REFUSED');
+  store.finishDeployment(rolling, 'failed', 'test');
   const rollback = await post({ action: 'rollback', service: 'roll', actor: 'ana' });
   assert.equal(rollback.status, 200, JSON.stringify(rollback.json));
   assert.deepEqual(rollback.json, { action: 'rollback', deploymentId: 99, release: 'v1' });
