@@ -1,7 +1,6 @@
 import { resolveSecrets } from '../../agent/supervisor/resolve-secrets.ts';
 import type { LoadedConfig } from '../../config/load-config.ts';
 import type { TaskConfig } from '../../config/schema-tasks.ts';
-import { createBackup } from '../../database/backup/create-backup.ts';
 import { isCutoverError } from '../../errors/cutover-error.ts';
 import { type CommandLine, describeExit, runCommand, tailLines } from '../../shared/run-process.ts';
 import type { ServingRelease } from './serving-release.ts';
@@ -95,6 +94,7 @@ async function runBackupTask(loaded: LoadedConfig, task: TaskConfig, options: Ex
   const timeout = AbortSignal.timeout(task.timeoutMs);
   const base = { signal: null, release: null } as const;
   try {
+    const { createBackup } = await import('../../database/backup/create-backup.ts');
     const backup = await createBackup({ loaded, log, signal: AbortSignal.any([options.signal, timeout]) });
     log(`backup ${backup.manifest.id}: ${backup.manifest.sizeBytes} bytes in ${backup.manifest.durationMs} ms`);
     if (backup.retention.delete.length) log(`retention deleted ${backup.retention.delete.map((d) => d.id).join(', ')}`);
