@@ -112,7 +112,15 @@ test('actions name who asks, act only on what runs, and roll back with the confi
   store.finishDeployment(second, 'succeeded', null);
   assert.equal((await post({ action: 'abort', deploymentId: second, actor: 'ana' })).json.error?.code, 'CUT_ERR_DEPLOY_NOT_RUNNING');
   assert.equal((await post({ action: 'reboot', actor: 'ana' })).json.error?.code, 'CUT_ERR_DASHBOARD_ACTION');
-  const rolling = store.createDeployment({ service: 'other', kind: 'deploy', fromRelease: 'v1', toRelease: 'v2', actor: 'a', host: 'h', pid: 1 });
+  const rolling = store.createDeployment({
+    service: 'other',
+    kind: 'deploy',
+    fromRelease: 'v1',
+    toRelease: 'v2',
+    actor: 'a',
+    host: 'h',
+    pid: 1,
+  });
   store.addFacts(rolling, { strategy: 'rolling' });
   assert.equal((await post({ action: 'promote', deploymentId: rolling, actor: 'ana' })).json.error?.code, 'CUT_ERR_DEPLOY_SIGNAL_REFUSED');
   store.finishDeployment(rolling, 'failed', 'test');
