@@ -121,6 +121,13 @@ describe('the packed cutover package, installed into a user project', () => {
         assert.equal(await (await fetch(`http://127.0.0.1:${port}/`)).text(), 'v2');
         const status = await cli(['status']);
         assert.match(status.stdout, /serving v2/);
+        // The dashboard's page, script, style and uPlot come from the installed package.
+        const dashboard = await cli(['dashboard', '--json']);
+        assert.equal(dashboard.code, 0, dashboard.stderr);
+        const page = new URL(JSON.parse(dashboard.stdout).url);
+        assert.match(await (await fetch(page)).text(), /<h2 id="h-services">/);
+        for (const asset of ['/assets/dashboard.js', '/assets/dashboard.css', '/assets/uPlot.iife.min.js'])
+          assert.equal((await fetch(new URL(asset, page))).status, 200, asset);
         const api = await run(
           'node',
           ['--input-type=module', '-e', "const c = await import('cutover'); console.log(typeof c.loadConfig)"],

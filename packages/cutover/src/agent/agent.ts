@@ -103,7 +103,10 @@ export class Agent {
     }
     let metricsPort: number | undefined;
     if (this.options.metricsPort !== undefined) {
-      this.metrics = new MetricsServer(this.proxy);
+      this.metrics = new MetricsServer(this.proxy, {
+        instances: () => this.routing.live(),
+        ...(this.options.controllerCommand ? { controller: { socket: this.paths.controllerSocket, tokenFile: this.paths.token } } : {}),
+      });
       metricsPort = await this.metrics.listen(this.options.metricsPort);
     }
     const identity = identifyProcess(process.pid);

@@ -75,6 +75,16 @@ export const COMMANDS: CommandEntry[] = [
     load: async () => (await import('./env.ts')).envCommand,
   },
   {
+    name: 'dashboard',
+    summary: 'open the live web dashboard (served by the controller on 127.0.0.1) and print its address with its token',
+    load: async () => (await import('./dashboard.ts')).dashboardCommand,
+  },
+  {
+    name: 'monitoring',
+    summary: 'write a Prometheus scrape config, alert rules and a Grafana dashboard for the service of cutover.yml',
+    load: async () => (await import('./monitoring.ts')).monitoringCommand,
+  },
+  {
     name: 'logs',
     summary: 'show (or follow) the output of the service instances',
     load: async () => (await import('./logs.ts')).logsCommand,

@@ -156,7 +156,7 @@ const agent = z.strictObject({
   tls: tls.optional(),
   /** Admin API on a loopback TCP port instead of the unix socket in dataDir. */
   adminPort: port.optional(),
-  /** Serve the proxy's counters for Prometheus on 127.0.0.1:metricsPort/metrics (none by default). */
+  /** Serve Prometheus metrics (the proxy's counters, the instances, the controller's own) on 127.0.0.1:metricsPort/metrics (none by default). */
   metricsPort: port.optional(),
   portRange: z.tuple([port, port]).default([...D.DEFAULT_PORT_RANGE]),
   logMaxBytes: z.number().int().min(1024).default(D.DEFAULT_LOG_MAX_BYTES),

@@ -44,6 +44,11 @@ export class ControllerClient {
     return (await this.#call<{ deployment: DeploymentRecord }>('GET', `/v1/deployments/${id}`)).deployment;
   }
 
+  /** Starts the dashboard in the controller (or finds it running): where it listens, with its token in the URL. */
+  openDashboard(options: { host?: string; port?: number }) {
+    return this.#call<{ url: string; host: string; port: number }>('POST', '/v1/dashboard', options);
+  }
+
   async submit(submission: Submission): Promise<number> {
     return (await this.#call<{ deploymentId: number }>('POST', '/v1/deployments', submission)).deploymentId;
   }

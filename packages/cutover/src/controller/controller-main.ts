@@ -1,5 +1,6 @@
 import { chmodSync, existsSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import { type AgentPaths, agentPaths } from '../agent/agent-paths.ts';
+import { dashboardService } from '../dashboard/dashboard-service.ts';
 import { CutoverError } from '../errors/cutover-error.ts';
 import { AgentClient } from '../platform/agent-client.ts';
 import { isPidAlive } from '../shared/process-group.ts';
@@ -32,6 +33,8 @@ export interface ControllerContext extends DeploymentRoutesContext, TaskRoutesCo
 export const CONTROLLER_SERVICES: readonly ((context: ControllerContext) => ControllerService)[] = [
   (context) => context.deployments,
   (context) => scheduledTasks(context),
+  // cutover's own metrics (always) and the dashboard (on "cutover dashboard"); both load lazily.
+  (context) => dashboardService(context),
 ];
 
 /**
@@ -54,6 +57,7 @@ function scheduledTasks(context: ControllerContext): ControllerService {
 export const CONTROLLER_ROUTES: readonly (() => Promise<RouteModule<ControllerContext>>)[] = [
   async () => (await import('./api/deployment-routes.ts')).deploymentRoutes,
   async () => (await import('./api/task-routes.ts')).taskRoutes,
+  async () => (await import('../dashboard/dashboard-routes.ts')).dashboardRoutes,
 ];
 
 export interface RunningController {

@@ -121,6 +121,8 @@ export interface LockRow {
 /** The controller's records: releases, deployments with their steps and events, and deploy locks. */
 export class DeploymentStore {
   readonly db: DatabaseSync;
+  /** Told of every event this process records, after it is written (a dashboard pushes it at once). */
+  readonly #eventListeners = new Set<(deploymentId: number) => void>();
 
   constructor(file: string) {
     this.db = openSqliteFile(file, SCHEMA);
@@ -266,6 +268,57 @@ export class DeploymentStore {
     this.db
       .prepare('INSERT INTO events (deployment_id, at, type, data_json) VALUES (?, ?, ?, ?)')
       .run(deploymentId, Date.now(), type, JSON.stringify(data));
+    for (const listener of this.#eventListeners) {
+      try {
+        listener(deploymentId);
+      } catch {
+        // A listener's failure never fails the deployment that recorded the event.
+      }
+    }
+  }
+
+  /** Listens for events recorded through this store object (other processes' events are found by eventsSince). */
+  onEventAdded(listener: (deploymentId: number) => void): () => void {
+    this.#eventListeners.add(listener);
+    return () => this.#eventListeners.delete(listener);
+  }
+
+  /** Events of every deployment with an id above afterId, oldest first, with their deployment id. */
+  eventsSince(afterId: number, limit = 500): (EventRecord & { deploymentId: number })[] {
+    return this.db
+      .prepare('SELECT id, deployment_id, at, type, data_json FROM events WHERE id > ? ORDER BY id LIMIT ?')
+      .all(afterId, limit)
+      .map((row) => ({ ...toEvent(row), deploymentId: row.deployment_id as number }));
+  }
+
+  /** The id of the newest event (0 when none): where a live feed starts. */
+  lastEventId(): number {
+    return Number(this.db.prepare('SELECT COALESCE(MAX(id), 0) AS id FROM events').get()?.id ?? 0);
+  }
+
+  /** Every service with a deployment on record. */
+  services(): string[] {
+    return this.db
+      .prepare('SELECT DISTINCT service FROM deployments ORDER BY service')
+      .all()
+      .map((row) => row.service as string);
+  }
+
+  /** The locks held now (a lock row past its expiry is free). */
+  locks(): LockRow[] {
+    return this.db
+      .prepare('SELECT * FROM locks WHERE expires_at > ?')
+      .all(Date.now())
+      .map((row) => ({
+        name: row.name as string,
+        owner: row.owner as string,
+        host: row.host as string,
+        pid: row.pid as number,
+        deploymentId: (row.deployment_id as number | null) ?? null,
+        acquiredAt: row.acquired_at as number,
+        heartbeatAt: row.heartbeat_at as number,
+        expiresAt: row.expires_at as number,
+      }));
   }
 
   deployment(id: number): DeploymentRecord | undefined {

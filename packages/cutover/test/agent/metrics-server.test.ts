@@ -35,3 +35,27 @@ test('the agent serves its proxy counters on 127.0.0.1:metricsPort/metrics, labe
   assert.match(body, /^cutover_proxy_targets\{service="shop",release="v7",state="serving"\} 1$/m);
   assert.equal((await fetch(`http://127.0.0.1:${address.metricsPort}/other`)).status, 404);
 });
+
+test('instances for Prometheus: up, restarts, start time, and the HTTP service discovery of their ports', async () => {
+  const { instanceText, instanceTargets } = await import('../../src/agent/metrics-server.ts');
+  const spec = (id: string, release: string) =>
+    ({ id, service: 'shop', release, processType: 'web' }) as unknown as import('../../src/agent/supervisor/instance-spec.ts').InstanceSpec;
+  const instances = [
+    { spec: spec('v1.web.1', 'v1'), port: 31001, pid: 10, state: 'healthy', restarts: 0, startedAt: 1_000_000 },
+    { spec: spec('v2.web.1', 'v2'), port: 31002, pid: 11, state: 'unhealthy', restarts: 3, startedAt: 2_000_000 },
+    { spec: spec('v2.web.2', 'v2'), port: null, pid: null, state: 'failed', restarts: 5, startedAt: 2_000_000 },
+  ] as unknown as import('../../src/agent/supervisor/instance-spec.ts').InstanceInfo[];
+  const text = instanceText(instances);
+  assert.match(text, /^cutover_instance_up\{service="shop",release="v1",process_type="web",instance_id="v1.web.1",state="healthy"\} 1$/m);
+  assert.match(text, /^cutover_instance_up\{service="shop",release="v2",process_type="web",instance_id="v2.web.1",state="unhealthy"\} 0$/m);
+  assert.match(text, /^cutover_instance_restarts_total\{service="shop",release="v2",process_type="web",instance_id="v2.web.2"\} 5$/m);
+  assert.match(
+    text,
+    /^cutover_instance_start_time_seconds\{service="shop",release="v1",process_type="web",instance_id="v1.web.1"\} 1000$/m,
+  );
+  assert.deepEqual(instanceTargets(instances, 'shop'), [
+    { targets: ['127.0.0.1:31001'], labels: { service: 'shop', release: 'v1', process_type: 'web', instance_id: 'v1.web.1' } },
+    { targets: ['127.0.0.1:31002'], labels: { service: 'shop', release: 'v2', process_type: 'web', instance_id: 'v2.web.1' } },
+  ]);
+  assert.deepEqual(instanceTargets(instances, 'other'), []);
+});
