@@ -2,6 +2,7 @@ import { resolveSecrets } from '../../agent/supervisor/resolve-secrets.ts';
 import type { LoadedConfig } from '../../config/load-config.ts';
 import type { TaskConfig } from '../../config/schema-tasks.ts';
 import { createBackup } from '../../database/backup/create-backup.ts';
+import { takeBaseBackup } from '../../database/pitr/take-base-backup.ts';
 import { isCutoverError } from '../../errors/cutover-error.ts';
 import { type CommandLine, describeExit, runCommand, tailLines } from '../../shared/run-process.ts';
 import type { ServingRelease } from './serving-release.ts';
@@ -95,9 +96,15 @@ async function runBackupTask(loaded: LoadedConfig, task: TaskConfig, options: Ex
   const timeout = AbortSignal.timeout(task.timeoutMs);
   const base = { signal: null, release: null } as const;
   try {
-    const backup = await createBackup({ loaded, log, signal: AbortSignal.any([options.signal, timeout]) });
-    log(`backup ${backup.manifest.id}: ${backup.manifest.sizeBytes} bytes in ${backup.manifest.durationMs} ms`);
-    if (backup.retention.delete.length) log(`retention deleted ${backup.retention.delete.map((d) => d.id).join(', ')}`);
+    const signal = AbortSignal.any([options.signal, timeout]);
+    if (task.method === 'base') {
+      // takeBaseBackup logs the backup, the retention and the WAL it pruned itself.
+      await takeBaseBackup({ loaded, log, signal });
+    } else {
+      const backup = await createBackup({ loaded, log, signal });
+      log(`backup ${backup.manifest.id}: ${backup.manifest.sizeBytes} bytes in ${backup.manifest.durationMs} ms`);
+      if (backup.retention.delete.length) log(`retention deleted ${backup.retention.delete.map((d) => d.id).join(', ')}`);
+    }
     return {
       ...base,
       ok: true,

@@ -11,6 +11,8 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
+import { loadConfig } from '../../../src/config/load-config.ts';
+import { createTaskExecutor } from '../../../src/controller/tasks/task-executor.ts';
 import { waitFor } from '../../helpers/wait-for.ts';
 
 const BIN = fileURLToPath(new URL('../../../bin/cutover.js', import.meta.url));
@@ -120,6 +122,11 @@ backup:
   pitr:
     archiveDir: ${archive}
     keepCount: 2
+tasks:
+  nightly:
+    schedule: "0 2 * * *"
+    kind: backup
+    method: base
 `,
   );
 });
@@ -199,15 +206,22 @@ test('recover to a noted time: exactly the rows written before it, from a base b
   assert.equal((await sql<{ n: string }>('SELECT count(*)::text AS n FROM notes'))[0].n, '8');
 });
 
-test('retention keeps the newest base backups and deletes the WAL only older ones needed', {
+test('a scheduled base backup task; retention keeps the newest base backups and deletes the WAL only older ones needed', {
   skip: !available && 'no PostgreSQL 15',
 }, async () => {
-  for (let i = 0; i < 2; i++) {
-    await sql(`INSERT INTO notes VALUES (${100 + i}, 'between base backups')`);
-    await sql('SELECT pg_switch_wal()');
-    const taken = cutover('base-backup');
-    assert.equal(taken.code, 0, taken.stdout + taken.stderr);
-  }
+  await sql(`INSERT INTO notes VALUES (100, 'between base backups')`);
+  await sql('SELECT pg_switch_wal()');
+  const taken = cutover('base-backup');
+  assert.equal(taken.code, 0, taken.stdout + taken.stderr);
+  await sql(`INSERT INTO notes VALUES (101, 'between base backups')`);
+  await sql('SELECT pg_switch_wal()');
+  // The task the controller's scheduler runs (kind: backup, method: base), here without a controller.
+  const loaded = loadConfig(project);
+  const execute = createTaskExecutor({ loaded, servingRelease: () => null });
+  const run = await execute('nightly', loaded.config.tasks.nightly, { signal: new AbortController().signal });
+  assert.equal(run.ok, true, run.reason ?? '');
+  assert.match(run.outputTail, /base backup b-\S+: \d+ bytes, WAL from [0-9A-F]{24}/);
+  assert.match(run.outputTail, /retention deleted base backup /);
   const list = cutover('base-backups');
   assert.equal(list.json.baseBackups.length, 2);
   const oldestKept = list.json.baseBackups[1].startWalFile as string;
