@@ -77,17 +77,21 @@ async function longestPath(db: Queryable, serialId: string, direction: 'down' | 
 
 export async function traverse(db: Queryable, serialId: string, direction: 'down' | 'up', limit: number): Promise<Traversal> {
   const [from, to] = direction === 'down' ? ['parent_serial_id', 'child_serial_id'] : ['child_serial_id', 'parent_serial_id'];
+  // Each level looks its serials up by primary key inside the recursion: joining the whole walk to
+  // the registry afterwards let the planner hash the entire registry (a cost that grows with every
+  // serial ever registered, not with the size of the tree).
   const { rows } = await db.query(
-    `WITH RECURSIVE walk (serial_id, via, depth, assembly_type, assembly_relationship) AS (
-       SELECT e.${to}, e.${from}, 1, e.assembly_type, e.assembly_relationship
-         FROM serial_propagations e WHERE e.${from} = $1 AND e.valid_to IS NULL
+    `WITH RECURSIVE walk (serial_id, via, depth, assembly_type, assembly_relationship, serial_number, part_id, source) AS (
+       SELECT e.${to}, e.${from}, 1, e.assembly_type, e.assembly_relationship, s.serial_number, s.part_id, s.source
+         FROM serial_propagations e JOIN serials s ON s.id = e.${to}
+        WHERE e.${from} = $1 AND e.valid_to IS NULL
        UNION ALL
-       SELECT e.${to}, e.${from}, w.depth + 1, e.assembly_type, e.assembly_relationship
+       SELECT e.${to}, e.${from}, w.depth + 1, e.assembly_type, e.assembly_relationship, s.serial_number, s.part_id, s.source
          FROM walk w JOIN serial_propagations e ON e.${from} = w.serial_id AND e.valid_to IS NULL
+         JOIN serials s ON s.id = e.${to}
         WHERE w.depth <= $2
      )
-     SELECT w.serial_id, w.via, w.depth, w.assembly_type, w.assembly_relationship, s.serial_number, s.part_id, s.source
-       FROM walk w JOIN serials s ON s.id = w.serial_id`,
+     SELECT serial_id, via, depth, assembly_type, assembly_relationship, serial_number, part_id, source FROM walk`,
     [serialId, limit],
   );
   // Ordered here rather than in SQL: sorting 10,000 rows by a collated text cost the server more
