@@ -251,7 +251,12 @@ try {
   const root = ids.find((r) => r.normalized_serial === 'G0')?.id as string;
   const leaf = ids.find((r) => r.normalized_serial === 'G10000')?.id as string;
   const sample = await traverse(db.pool, root, 'down', 50);
+  const madeOfServer = serverCpu();
+  await madeOfServer.start();
+  const madeOfNode = process.cpuUsage();
   const madeOf = await time(() => traverse(db.pool, root, 'down', 50), 50);
+  const madeOfNodeCpu = process.cpuUsage(madeOfNode);
+  const madeOfCpu = { node: (madeOfNodeCpu.user + madeOfNodeCpu.system) / 1e6 / 50, server: (await madeOfServer.stop()) / 50 };
   const whereUsed = await time(() => traverse(db.pool, leaf, 'up', 50), 50);
 
   // 3. Audit overhead: a receipt-sized transaction with and without its audit event.
@@ -303,7 +308,7 @@ try {
     `| CPU per serial (10 ms ticks of /proc) | instances ${perSerial(httpCpu.instances, httpSerials)} + PostgreSQL ${perSerial(httpCpu.server, httpSerials)} | in-process: node ${perSerial(directCpu.self, directSerials)} + PostgreSQL ${perSerial(directCpu.server, directSerials)}; HTTP/in-process throughput ratio ${(httpSerials / httpSeconds / (directSerials / directSeconds)).toFixed(2)} | — |`,
   );
   console.log(
-    `| made-of, 50 levels, ${sample.nodes.length} nodes (registry of 110,001 serials) | p50 ${f(pct(madeOf, 0.5))} ms, p99 ${f(pct(madeOf, 0.99))} ms | where-used from a leaf (50 rows): p50 ${f(pct(whereUsed, 0.5))} ms, p99 ${f(pct(whereUsed, 0.99))} ms | p99 < 20 ms |`,
+    `| made-of, 50 levels, ${sample.nodes.length} nodes (registry of 110,001 serials) | p50 ${f(pct(madeOf, 0.5))} ms, p99 ${f(pct(madeOf, 0.99))} ms; CPU per query: node ${f(madeOfCpu.node * 1000)} ms + PostgreSQL ${f(madeOfCpu.server * 1000)} ms | where-used from a leaf (50 rows): p50 ${f(pct(whereUsed, 0.5))} ms, p99 ${f(pct(whereUsed, 0.99))} ms | p99 < 20 ms |`,
   );
   console.log(
     `| audit write per request | +${f(mean(withAudit) - mean(without))} ms mean (${f(mean(withAudit))} vs ${f(mean(without))} ms; p99 ${f(pct(withAudit, 0.99))} vs ${f(pct(without, 0.99))} ms) | the same transaction without its audit event | — |`,
