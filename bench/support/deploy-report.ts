@@ -3,6 +3,7 @@ import { percentile } from '../../test/e2e/support/load-generator.ts';
 import type { AppShape } from './contender.ts';
 import type { ContenderRun } from './deploy-run.ts';
 import { failureKind, type LatencySummary, ms, ratio, splitByWindows, summarize } from './latency-summary.ts';
+import { describeSlowBuckets, locateSlowRequests, SLOW_MS, type SlowBucket } from './slow-requests.ts';
 
 /** One failed request, placed relative to the deploy it happened in (or before the first one: round 0). */
 export interface FailureDetail {
@@ -31,6 +32,8 @@ export interface ContenderResult {
   /** The first of them: round, when sent relative to the deploy's end, which release answered, latency. */
   oldAfterDetails: { round: number; msAfterDeployEnd: number; release: string | null; latencyMs: number }[];
   failures: FailureDetail[];
+  /** Where the successful requests of SLOW_MS or more were sent (slow-requests.ts). */
+  slowRequests: SlowBucket[];
   /** Odd things noticed in rounds that succeeded, e.g. `round 3: ...`. */
   warnings: string[];
   details: Record<string, unknown>;
@@ -85,6 +88,7 @@ export function analyse(run: ContenderRun, app: AppShape): ContenderResult {
     oldReleaseAfterSwitch,
     oldAfterDetails,
     failures,
+    slowRequests: locateSlowRequests(run.samples, windows),
     warnings: run.rounds.flatMap((r, i) => (r.warning ? [`round ${i + 1} (${r.release}): ${r.warning}`] : [])),
     details: run.details,
   };
@@ -154,6 +158,9 @@ export function printReport(results: ContenderResult[], skipped: string[], app: 
       ),
     );
   }
+
+  console.log(`\nWhere the requests of ${SLOW_MS} ms or more were sent (the busiest 250 ms spans):`);
+  for (const r of results) console.log(`  ${r.name}: ${describeSlowBuckets(r.slowRequests)}`);
 
   console.log('\nFailed requests by kind:');
   for (const r of results) {

@@ -1,11 +1,16 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { closeSync, openSync } from 'node:fs';
 
-/** First restart delay of a controller that exited; doubles up to MAX_CONTROLLER_RESTART_DELAY_MS. */
+/**
+ * Restart delay of a controller that exited soon after it started (a crash loop): doubles from
+ * here up to MAX_CONTROLLER_RESTART_DELAY_MS. A controller that ran CONTROLLER_STABLE_MS or more
+ * (killed, or crashed while it worked) restarts at once: its running deployments resume without
+ * waiting.
+ */
 export const CONTROLLER_RESTART_DELAY_MS = 200;
 export const MAX_CONTROLLER_RESTART_DELAY_MS = 10_000;
-/** A controller that ran this long resets the backoff. */
-export const CONTROLLER_STABLE_MS = 30_000;
+/** A controller that ran this long restarts at once and resets the backoff. */
+export const CONTROLLER_STABLE_MS = 10_000;
 /** How long a stopping agent waits for its controller before killing it. */
 export const CONTROLLER_STOP_TIMEOUT_MS = 5_000;
 
@@ -14,6 +19,8 @@ export interface ControllerSupervisorOptions {
   command: readonly string[];
   /** Its stdout and stderr go here (appended). */
   logFile: string;
+  /** Default CONTROLLER_STABLE_MS. */
+  stableMs?: number;
 }
 
 /**
@@ -30,6 +37,7 @@ export class ControllerSupervisor {
   #stopping = false;
   #starts = 0;
   #lastExit: { code: number | null; signal: string | null; at: number } | null = null;
+  #lastRestartDelayMs: number | null = null;
 
   constructor(options: ControllerSupervisorOptions) {
     this.#options = options;
@@ -41,7 +49,7 @@ export class ControllerSupervisor {
   }
 
   status() {
-    return { pid: this.#child?.pid ?? null, starts: this.#starts, lastExit: this.#lastExit };
+    return { pid: this.#child?.pid ?? null, starts: this.#starts, lastExit: this.#lastExit, lastRestartDelayMs: this.#lastRestartDelayMs };
   }
 
   async stop(): Promise<void> {
@@ -71,9 +79,11 @@ export class ControllerSupervisor {
       this.#lastExit = { code, signal, at: Date.now() };
       if (this.#child === child) this.#child = null;
       if (this.#stopping) return;
-      this.#delayMs = Date.now() - startedAt >= CONTROLLER_STABLE_MS ? CONTROLLER_RESTART_DELAY_MS : this.#delayMs;
-      const delay = this.#delayMs;
-      this.#delayMs = Math.min(this.#delayMs * 2, MAX_CONTROLLER_RESTART_DELAY_MS);
+      const stable = Date.now() - startedAt >= (this.#options.stableMs ?? CONTROLLER_STABLE_MS);
+      if (stable) this.#delayMs = CONTROLLER_RESTART_DELAY_MS;
+      const delay = stable ? 0 : this.#delayMs;
+      if (!stable) this.#delayMs = Math.min(this.#delayMs * 2, MAX_CONTROLLER_RESTART_DELAY_MS);
+      this.#lastRestartDelayMs = delay;
       this.#timer = setTimeout(() => this.#spawn(), delay);
       this.#timer.unref();
     });

@@ -1,4 +1,5 @@
-import { type AnalysisMetric, DEFAULT_MIN_SAMPLES, type MannWhitneyConfig } from '../config/schema-analysis.ts';
+import { DEFAULT_MIN_SAMPLES } from '../config/defaults.ts';
+import type { AnalysisMetric, MannWhitneyConfig } from '../config/schema-analysis.ts';
 import { formatNumber, formatValue, metricUnit } from './format-value.ts';
 import { type Alternative, mannWhitneyU } from './mann-whitney.ts';
 import type { MeasuredValue, MeasurementValue } from './metric-provider.ts';

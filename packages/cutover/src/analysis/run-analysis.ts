@@ -7,7 +7,6 @@ import type { AnalysisResult, MeasurementRecord, MetricResult, MetricTally, Verd
 import { judgeMeasurement, needsBaseline } from './judge-measurement.ts';
 import type { MeasureContext, MeasurementValue, MetricProvider, MetricProviders } from './metric-provider.ts';
 import { addToTally, classifyMeasurement, EMPTY_TALLY, finalVerdict, limitVerdict } from './metric-tally.ts';
-import { parseAnalysisDefinition } from './parse-analysis-definition.ts';
 import { summarizeSamples } from './sample-stats.ts';
 import { describeMetricResult } from './summarize-verdict.ts';
 
@@ -56,6 +55,8 @@ export async function runAnalysis(
   deps: AnalysisDeps,
   options: RunAnalysisOptions,
 ): Promise<AnalysisResult> {
+  // The schema (zod) loads with the first analysis that runs, not with the controller.
+  const { parseAnalysisDefinition } = await import('./parse-analysis-definition.ts');
   const analysis = parseAnalysisDefinition(definition);
   checkInputs(analysis, deps.providers, options);
   const clock = deps.clock ?? systemClock;

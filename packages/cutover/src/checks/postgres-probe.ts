@@ -1,4 +1,3 @@
-import pg from 'pg';
 import { describePgTarget, parsePgUrl } from '../database/backup/pg-target.ts';
 import { type CheckOutcome, fail, pass } from './check-result.ts';
 import { errorText } from './error-text.ts';
@@ -12,6 +11,8 @@ export async function probePostgres(url: string, timeoutMs: number): Promise<Che
     return fail((error as Error).message);
   }
   const startedAt = performance.now();
+  // pg loads with the first probe that needs it: a deploy without a postgres check never loads it.
+  const { default: pg } = await import('pg');
   const client = new pg.Client({
     connectionString: url,
     connectionTimeoutMillis: timeoutMs,

@@ -3,10 +3,11 @@ import { CutoverError } from '../errors/cutover-error.ts';
 import { ERROR_CODES } from '../errors/registry.ts';
 import { COMMON_EXIT_CODES, type Command, GLOBAL_OPTIONS, type OptionSpec } from './command.ts';
 import { COMMANDS } from './commands.ts';
-import { Output } from './output.ts';
+import { endQuietlyOnClosedPipe, Output } from './output.ts';
 
 /** Runs one CLI invocation and returns its exit code. */
 export async function main(argv: string[]): Promise<number> {
+  endQuietlyOnClosedPipe();
   const [verb, ...rest] = argv;
   const wantsJson = argv.includes('--json');
   const out = new Output({ json: wantsJson });

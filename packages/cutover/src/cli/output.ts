@@ -111,6 +111,28 @@ export class Output {
   }
 }
 
+/**
+ * A reader that went away (`cutover status | head -1`, a pager quit early) closes the pipe under
+ * stdout: the next write fails with EPIPE. That is the reader's choice, not a failure of the
+ * command, so the process ends quietly as a Unix tool killed by SIGPIPE would, instead of dying with
+ * a stack trace: with the exit code the command already returned (a command that just printed its
+ * result returns first), else 0. A deployment the command submitted keeps running in the
+ * controller. A closed stderr is ignored: the command goes on and exits with its own code.
+ */
+export function endQuietlyOnClosedPipe(
+  stdout: NodeJS.WritableStream = process.stdout,
+  stderr: NodeJS.WritableStream = process.stderr,
+): void {
+  const closed = (error: NodeJS.ErrnoException) => error.code === 'EPIPE' || error.code === 'ERR_STREAM_DESTROYED';
+  stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (!closed(error)) throw error;
+    setImmediate(() => process.exit(process.exitCode ?? 0));
+  });
+  stderr.on('error', (error: NodeJS.ErrnoException) => {
+    if (!closed(error)) throw error;
+  });
+}
+
 export function formatMs(ms: number): string {
   if (ms < 1000) return `${Math.round(ms)}ms`;
   if (ms < 60_000) return `${(ms / 1000).toFixed(1)}s`;

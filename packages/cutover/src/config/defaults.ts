@@ -41,3 +41,15 @@ export const DEFAULT_KEEP_RELEASES = 5;
 export const DEFAULT_KEEP_DEPLOYMENTS = 200;
 /** Logs of finished instances kept per service. */
 export const DEFAULT_KEEP_INSTANCE_LOGS = 20;
+
+/** A webhook request is abandoned past this (5 s). */
+export const DEFAULT_WEBHOOK_TIMEOUT_MS = 5_000;
+/** Further attempts after a failed delivery (5). */
+export const DEFAULT_WEBHOOK_RETRIES = 5;
+/** The first retry waits this long; each next one twice as long, up to MAX_WEBHOOK_RETRY_DELAY_MS (1 s). */
+export const DEFAULT_WEBHOOK_RETRY_DELAY_MS = 1_000;
+export const MAX_WEBHOOK_RETRY_DELAY_MS = 60_000;
+/** Samples an analysis measurement needs before it is judged (1). */
+export const DEFAULT_MIN_SAMPLES = 1;
+/** One metric provider request is abandoned past this (10 s). */
+export const DEFAULT_PROVIDER_TIMEOUT_MS = 10_000;

@@ -1,13 +1,11 @@
 import { closeSync, existsSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { dirname, isAbsolute, resolve } from 'node:path';
-import { type Document, isMap, isScalar, type LineCounter } from 'yaml';
-import type { z } from 'zod';
 import { CutoverError } from '../errors/cutover-error.ts';
-import { describeIssue } from './describe-issue.ts';
+import { readCachedConfig, writeCachedConfig } from './config-cache.ts';
+import { MAX_CONFIG_BYTES, tooLarge } from './config-limits.ts';
 import { parseEnvFile } from './env-file.ts';
-import { MAX_CONFIG_BYTES, readYaml, tooLarge } from './read-yaml.ts';
-import { configSchema, type ParsedConfig } from './schema.ts';
-import { type CrossFieldProblem, validateCrossFields } from './validate-cross-fields.ts';
+import type { ParsedConfig } from './schema.ts';
 
 export const CONFIG_FILE_NAME = 'cutover.yml';
 
@@ -85,9 +83,18 @@ function readHead(file: string, bytes: number): string {
   }
 }
 
+/**
+ * Validates cutover.yml text into a frozen LoadedConfig. A text validated before (the same bytes,
+ * the same cutover) comes from the cache in the data directory (config-cache.ts) without loading the
+ * YAML parser or the schema; env files are read anew every time.
+ */
 export function parseConfigText(text: string, file: string): LoadedConfig {
   try {
-    return validateConfigText(text, file);
+    const cached = readCachedConfig(file, text);
+    if (cached) return loaded(cached, file);
+    const result = loaded(validator().validateConfigText(text, file), file);
+    writeCachedConfig(file, text, result.config, result.dataDir);
+    return result;
   } catch (error) {
     if (error instanceof CutoverError) throw error;
     // A safety net: whatever the YAML library or a schema throws is still a config error, with a line.
@@ -99,34 +106,14 @@ export function parseConfigText(text: string, file: string): LoadedConfig {
   }
 }
 
-function validateConfigText(text: string, file: string): LoadedConfig {
-  const { doc, lineCounter, data } = readYaml(text, file);
-  const raw = withoutExtensionKeys(data);
-  const result = configSchema.safeParse(raw);
-  const problems: ConfigProblem[] = result.success
-    ? validateCrossFields(result.data).map((problem) => crossFieldProblem(problem, doc, lineCounter))
-    : result.error.issues.map((issue) => toProblem(issue, raw, doc, lineCounter));
-  if (!result.success || problems.length > 0) {
-    const list = problems
-      .map((p) => {
-        const lines = [p.line && `line ${p.line}`, p.otherPath && `${p.otherPath}${p.otherLine ? ` at line ${p.otherLine}` : ''}`].filter(
-          Boolean,
-        );
-        return `  ${p.path || '(top level)'}: ${p.message}${lines.length ? ` (${lines.join('; ')})` : ''}`;
-      })
-      .join('\n');
-    throw new CutoverError(
-      'CUT_ERR_CONFIG_INVALID',
-      `${file} has ${problems.length} problem${problems.length === 1 ? '' : 's'}:\n${list}`,
-      {
-        where: problems[0]?.line ? `${file}:${problems[0].line}` : file,
-        hint: 'fix each value listed; "cutover help config" describes every key',
-        details: { problems },
-      },
-    );
-  }
+/** The validating half of this module, loaded on first use: it brings the YAML parser and zod. */
+function validator(): typeof import('./validate-config-text.ts') {
+  const ext = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
+  return createRequire(import.meta.url)(`./validate-config-text${ext}`);
+}
+
+function loaded(config: ParsedConfig, file: string): LoadedConfig {
   const root = dirname(file);
-  const config = result.data;
   const env: Record<string, string> = {};
   for (const envFile of config.envFiles) Object.assign(env, parseEnvFile(resolve(root, envFile)));
   Object.assign(env, config.env);
@@ -139,12 +126,6 @@ function validateConfigText(text: string, file: string): LoadedConfig {
   });
 }
 
-/** Top-level keys starting with `x-` hold anchors for merge keys (`x-defaults: &defaults`); cutover ignores them. */
-function withoutExtensionKeys(data: unknown): unknown {
-  if (data === null || typeof data !== 'object' || Array.isArray(data)) return data;
-  return Object.fromEntries(Object.entries(data).filter(([key]) => !key.startsWith('x-')));
-}
-
 export function formatPath(path: readonly PropertyKey[]): string {
   let out = '';
   for (const key of path) {
@@ -152,49 +133,6 @@ export function formatPath(path: readonly PropertyKey[]): string {
     else out += out ? `.${String(key)}` : String(key);
   }
   return out;
-}
-
-function toProblem(issue: z.core.$ZodIssue, raw: unknown, doc: Document.Parsed, lineCounter: LineCounter): ConfigProblem {
-  let path = [...issue.path];
-  if (issue.code === 'unrecognized_keys') path = [...path, issue.keys[0]];
-  const { present, value } = valueAt(raw, issue.path);
-  const message = describeIssue(issue, value, present);
-  return { path: formatPath(path), message, issue: issue.code, line: lineOf(doc, lineCounter, path) };
-}
-
-function crossFieldProblem(problem: CrossFieldProblem, doc: Document.Parsed, lineCounter: LineCounter): ConfigProblem {
-  return {
-    path: formatPath(problem.path),
-    message: problem.message,
-    issue: 'cross_field',
-    line: lineOf(doc, lineCounter, problem.path),
-    ...(problem.otherPath && { otherPath: formatPath(problem.otherPath), otherLine: lineOf(doc, lineCounter, problem.otherPath) }),
-  };
-}
-
-function valueAt(raw: unknown, path: readonly PropertyKey[]): { present: boolean; value: unknown } {
-  let node = raw;
-  for (const key of path) {
-    if (node === null || typeof node !== 'object' || !Object.hasOwn(node, key)) return { present: false, value: undefined };
-    node = (node as Record<PropertyKey, unknown>)[key];
-  }
-  return { present: node !== undefined, value: node };
-}
-
-function lineOf(doc: Document.Parsed, lineCounter: LineCounter, path: PropertyKey[]): number | undefined {
-  for (let depth = path.length; depth >= 0; depth--) {
-    const keys = path.slice(0, depth) as (string | number)[];
-    const parent = depth > 0 ? doc.getIn(keys.slice(0, -1), true) : doc.contents;
-    if (depth > 0 && isMap(parent)) {
-      const pair = parent.items.find((item) => isScalar(item.key) && item.key.value === keys[keys.length - 1]);
-      const range = (pair?.key as { range?: [number, number, number] } | undefined)?.range;
-      if (range) return lineCounter.linePos(range[0]).line;
-    }
-    const node = depth > 0 ? doc.getIn(keys, true) : doc.contents;
-    const range = (node as { range?: [number, number, number] } | null)?.range;
-    if (range) return lineCounter.linePos(range[0]).line;
-  }
-  return undefined;
 }
 
 function deepFreeze<T>(value: T): T {

@@ -1,7 +1,10 @@
 import { z } from 'zod';
 import { durationMs } from '../shared/duration.ts';
+import { DEFAULT_MIN_SAMPLES, DEFAULT_PROVIDER_TIMEOUT_MS } from './defaults.ts';
 import { parseJsonPath } from './json-path.ts';
 import { renderTemplate, TEMPLATE_VARIABLES, unknownPlaceholders } from './query-template.ts';
+
+export { DEFAULT_MIN_SAMPLES, DEFAULT_PROVIDER_TIMEOUT_MS };
 
 /**
  * One analysis definition: the metrics that judge a release (canary or green) against thresholds
@@ -18,9 +21,7 @@ export const DEFAULT_FAILURE_LIMIT = 0;
 export const DEFAULT_INCONCLUSIVE_LIMIT = 0;
 export const DEFAULT_CONSECUTIVE_ERROR_LIMIT = 4;
 export const DEFAULT_ERROR_RETRY_INTERVAL_MS = 10_000;
-export const DEFAULT_MIN_SAMPLES = 1;
 export const DEFAULT_BASELINE_FLOOR = 0;
-export const DEFAULT_PROVIDER_TIMEOUT_MS = 10_000;
 export const DEFAULT_COMMAND_TIMEOUT_MS = 30_000;
 export const DEFAULT_MANN_WHITNEY_ALPHA = 0.05;
 export const DEFAULT_MANN_WHITNEY_MIN_SAMPLES = 20;

@@ -1,5 +1,13 @@
 import { z } from 'zod';
 import { durationMs } from '../shared/duration.ts';
+import {
+  DEFAULT_WEBHOOK_RETRIES,
+  DEFAULT_WEBHOOK_RETRY_DELAY_MS,
+  DEFAULT_WEBHOOK_TIMEOUT_MS,
+  MAX_WEBHOOK_RETRY_DELAY_MS,
+} from './defaults.ts';
+
+export { DEFAULT_WEBHOOK_RETRIES, DEFAULT_WEBHOOK_RETRY_DELAY_MS, DEFAULT_WEBHOOK_TIMEOUT_MS, MAX_WEBHOOK_RETRY_DELAY_MS };
 
 /** Events a webhook can subscribe to. */
 export const NOTIFICATION_EVENTS = [
@@ -13,14 +21,6 @@ export const NOTIFICATION_EVENTS = [
   'task:failed',
 ] as const;
 export type NotificationEventType = (typeof NOTIFICATION_EVENTS)[number];
-
-/** A webhook request is abandoned past this (5 s). */
-export const DEFAULT_WEBHOOK_TIMEOUT_MS = 5_000;
-/** Further attempts after a failed delivery (5). */
-export const DEFAULT_WEBHOOK_RETRIES = 5;
-/** The first retry waits this long; each next one twice as long, up to MAX_WEBHOOK_RETRY_DELAY_MS (1 s). */
-export const DEFAULT_WEBHOOK_RETRY_DELAY_MS = 1_000;
-export const MAX_WEBHOOK_RETRY_DELAY_MS = 60_000;
 
 const envName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be a valid environment variable name');
 

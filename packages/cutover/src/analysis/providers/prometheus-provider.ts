@@ -1,6 +1,6 @@
+import { DEFAULT_PROVIDER_TIMEOUT_MS } from '../../config/defaults.ts';
 import { renderTemplate, templateValues } from '../../config/query-template.ts';
 import type { PrometheusProviderConfig, Reducer } from '../../config/schema-analysis.ts';
-import { DEFAULT_PROVIDER_TIMEOUT_MS } from '../../config/schema-analysis.ts';
 import { errorText } from '../../shared/error-text.ts';
 import { type MeasureContext, type MeasurementValue, type MetricProvider, measurementError, noData } from '../metric-provider.ts';
 import { readNumber, reduceNumbers } from '../read-number.ts';

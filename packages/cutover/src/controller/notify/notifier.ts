@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { MAX_WEBHOOK_RETRY_DELAY_MS, type WebhookConfig } from '../../config/schema-notify.ts';
+import { MAX_WEBHOOK_RETRY_DELAY_MS } from '../../config/defaults.ts';
+import type { WebhookConfig } from '../../config/schema-notify.ts';
 import { buildWebhookBody, buildWebhookRequest } from './build-webhook-request.ts';
 import type { Notification } from './notification.ts';
 import type { DeliveryRecord, NotificationStore } from './notification-store.ts';

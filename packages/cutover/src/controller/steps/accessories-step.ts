@@ -1,4 +1,3 @@
-import { ensureAccessories } from '../../accessories/ensure-accessories.ts';
 import type { LoadedConfig } from '../../config/load-config.ts';
 import type { StepResult } from '../../pipeline/pipeline-step.ts';
 import type { DeploymentRecorder } from '../deployment-recorder.ts';
@@ -14,6 +13,7 @@ export async function accessoriesStep(
   const env: Record<string, string> = {};
   const result = await recorder.step('accessories', async () => {
     if (!loaded.config.accessories) return { outcome: 'skipped', values: {}, reason: 'cutover.yml declares no accessories' };
+    const { ensureAccessories } = await import('../../accessories/ensure-accessories.ts');
     const statuses = await ensureAccessories(loaded, { log: (line) => recorder.event('step:log', { message: line }) });
     for (const status of statuses) if (status.env) env[status.env] = status.url;
     return { outcome: 'ok', values: { accessories: statuses.map(({ url: _url, ...rest }) => rest) } };

@@ -1,4 +1,3 @@
-import { migrationStatus } from '../../database/migrations/migrate-step.ts';
 import type { DeploymentRun } from '../deployment-run.ts';
 
 /**
@@ -8,6 +7,7 @@ import type { DeploymentRun } from '../deployment-run.ts';
 export async function noteContractMigrations(run: DeploymentRun): Promise<void> {
   const { loaded, recorder } = run;
   if (!loaded.config.migrations || !run.plan) return;
+  const { migrationStatus } = await import('../../database/migrations/migrate-step.ts');
   const status = await migrationStatus(loaded, run.plan.dir).catch(() => null);
   if (!status || status.pendingContract === 0) return;
   recorder.facts({

@@ -1,4 +1,3 @@
-import { rollbackRollout } from '../../config/schema-rollout.ts';
 import type { StepResult } from '../../pipeline/pipeline-step.ts';
 import { DeploymentSignals } from '../../store/deployment-signals.ts';
 import { runStrategy } from '../../strategies/run-strategy.ts';
@@ -29,9 +28,13 @@ export function strategyContextOf(run: DeploymentRun): StrategyContext {
  * `values.restored` is true or false when the strategy answered, null when it threw: then nothing
  * is known about the previous release and the caller restores it, as after a failed health check.
  */
-export function rolloutStep(run: DeploymentRun, options: RolloutStepOptions): Promise<StepResult> {
+export async function rolloutStep(run: DeploymentRun, options: RolloutStepOptions): Promise<StepResult> {
   const { loaded, request, store } = run;
-  const rolloutConfig = request.kind === 'rollback' ? rollbackRollout(loaded.config.rollout) : loaded.config.rollout;
+  // The schema (zod) loads only for a rollback: a resumed or new deploy runs the configured rollout as validated.
+  const rolloutConfig =
+    request.kind === 'rollback'
+      ? (await import('../../config/schema-rollout.ts')).rollbackRollout(loaded.config.rollout)
+      : loaded.config.rollout;
   run.recorder.facts({
     strategy: rolloutConfig.strategy,
     ...(rolloutConfig !== loaded.config.rollout ? { configuredStrategy: loaded.config.rollout.strategy } : {}),

@@ -1,8 +1,6 @@
 import { resolveSecrets } from '../../agent/supervisor/resolve-secrets.ts';
 import type { LoadedConfig } from '../../config/load-config.ts';
 import type { TaskConfig } from '../../config/schema-tasks.ts';
-import { createBackup } from '../../database/backup/create-backup.ts';
-import { takeBaseBackup } from '../../database/pitr/take-base-backup.ts';
 import { isCutoverError } from '../../errors/cutover-error.ts';
 import { type CommandLine, describeExit, runCommand, tailLines } from '../../shared/run-process.ts';
 import type { ServingRelease } from './serving-release.ts';
@@ -99,8 +97,10 @@ async function runBackupTask(loaded: LoadedConfig, task: TaskConfig, options: Ex
     const signal = AbortSignal.any([options.signal, timeout]);
     if (task.method === 'base') {
       // takeBaseBackup logs the backup, the retention and the WAL it pruned itself.
+      const { takeBaseBackup } = await import('../../database/pitr/take-base-backup.ts');
       await takeBaseBackup({ loaded, log, signal });
     } else {
+      const { createBackup } = await import('../../database/backup/create-backup.ts');
       const backup = await createBackup({ loaded, log, signal });
       log(`backup ${backup.manifest.id}: ${backup.manifest.sizeBytes} bytes in ${backup.manifest.durationMs} ms`);
       if (backup.retention.delete.length) log(`retention deleted ${backup.retention.delete.map((d) => d.id).join(', ')}`);
