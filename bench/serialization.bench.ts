@@ -11,7 +11,7 @@
 //   node bench/serialization.bench.ts [--seconds 10] [--clients 12] [--batch 100]
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -46,6 +46,48 @@ const freePort = () =>
       server.close(() => resolve(port));
     });
   });
+/** CPU seconds (user + system) a process used so far, from /proc (0 when it is gone or not on Linux). */
+const cpuSeconds = (pid: number | undefined): number => {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return 0;
+  }
+};
+/**
+ * CPU seconds the server processes of the bench database used between start() and stop(): sampled
+ * every 200 ms, so that a backend a pool opens or closes meanwhile still counts (to within a sample).
+ */
+const serverCpu = () => {
+  const first = new Map<number, number>();
+  const last = new Map<number, number>();
+  const sample = async () => {
+    const { rows } = await db.pool.query<{ pid: number }>('SELECT pid FROM pg_stat_activity WHERE datname = $1', [db.name]);
+    for (const { pid } of rows) {
+      const cpu = cpuSeconds(pid);
+      if (cpu === 0) continue;
+      if (!first.has(pid)) first.set(pid, started ? 0 : cpu);
+      last.set(pid, cpu);
+    }
+  };
+  let started = false;
+  let timer: NodeJS.Timeout | undefined;
+  return {
+    start: async () => {
+      await sample();
+      started = true;
+      timer = setInterval(() => void sample().catch(() => undefined), 200);
+    },
+    stop: async () => {
+      clearInterval(timer);
+      await sample();
+      let total = 0;
+      for (const [pid, cpu] of last) total += cpu - (first.get(pid) ?? 0);
+      return total;
+    },
+  };
+};
 const pct = (sorted: number[], q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
 
 const db = await createTestDatabase('bench', { prefix: 'ser', poolMax: 8 });
@@ -111,6 +153,16 @@ try {
     .setIssuedAt(now)
     .setExpirationTime(now + 3600)
     .sign(new TextEncoder().encode(SECRET));
+  // Warm the pools so that every server backend exists before the CPU clock starts.
+  for (const port of ports)
+    await fetch(`http://127.0.0.1:${port}/api/v1/serialization/patterns/bench/generate`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ partId: 'WARM', count: 1 }),
+    });
+  const httpServerCpu = serverCpu();
+  await httpServerCpu.start();
+  const instancesCpuBefore = children.reduce((sum, child) => sum + cpuSeconds(child.pid), 0);
   let httpSerials = 0;
   let httpErrors = 0;
   const httpLatencies: number[] = [];
@@ -134,11 +186,18 @@ try {
     }),
   );
   const httpSeconds = (performance.now() - started) / 1000;
+  const httpCpu = {
+    instances: children.reduce((sum, child) => sum + cpuSeconds(child.pid), 0) - instancesCpuBefore,
+    server: await httpServerCpu.stop(),
+  };
   for (const child of children) child.kill('SIGTERM');
 
   // Anchor: the same generation in-process, no HTTP, the same number of concurrent generators.
   const pattern = await findPattern(db.pool, 'bench');
   if (!pattern) throw new Error('pattern missing');
+  const directServerCpu = serverCpu();
+  await directServerCpu.start();
+  const directCpuBefore = process.cpuUsage();
   let directSerials = 0;
   const directDeadline = Date.now() + SECONDS * 1000;
   const directStarted = performance.now();
@@ -153,9 +212,18 @@ try {
     }),
   );
   const directSeconds = (performance.now() - directStarted) / 1000;
+  const selfCpu = process.cpuUsage(directCpuBefore);
+  const directCpu = { self: (selfCpu.user + selfCpu.system) / 1e6, server: await directServerCpu.stop() };
+  const perSerial = (seconds: number, serials: number) => `${((seconds / Math.max(1, serials)) * 1e6).toFixed(0)} µs`;
 
   // 2. A 50-level genealogy of 10,000 nodes: one root, then 50 levels of 200 nodes, each node
-  // made of... its parent one level up (round robin), as a tree of assemblies.
+  // made of... its parent one level up (round robin), as a tree of assemblies. The registry is
+  // first filled to 100,000 other serials, so that the figure does not depend on how many serials
+  // part 1 generated (a plan that scans the registry would grow with it).
+  await db.pool.query(
+    `INSERT INTO serials (source, serial_number, normalized_serial, part_id, scope_type, scope_key)
+     SELECT 'system', 'F' || n, 'F' || n, 'FILL', 'part', 'FILL' FROM generate_series(1, greatest(0, 100000 - (SELECT count(*) FROM serials))) AS n`,
+  );
   await db.pool.query(
     `INSERT INTO serials (source, serial_number, normalized_serial, part_id, scope_type, scope_key)
      SELECT 'system', 'G' || n, 'G' || n, 'GEN', 'part', 'GEN' FROM generate_series(0, 10000) AS n`,
@@ -183,7 +251,12 @@ try {
   const root = ids.find((r) => r.normalized_serial === 'G0')?.id as string;
   const leaf = ids.find((r) => r.normalized_serial === 'G10000')?.id as string;
   const sample = await traverse(db.pool, root, 'down', 50);
+  const madeOfServer = serverCpu();
+  await madeOfServer.start();
+  const madeOfNode = process.cpuUsage();
   const madeOf = await time(() => traverse(db.pool, root, 'down', 50), 50);
+  const madeOfNodeCpu = process.cpuUsage(madeOfNode);
+  const madeOfCpu = { node: (madeOfNodeCpu.user + madeOfNodeCpu.system) / 1e6 / 50, server: (await madeOfServer.stop()) / 50 };
   const whereUsed = await time(() => traverse(db.pool, leaf, 'up', 50), 50);
 
   // 3. Audit overhead: a receipt-sized transaction with and without its audit event.
@@ -232,7 +305,10 @@ try {
     `| serials/s, 1 pattern, 3 instances over HTTP | ${Math.round(httpSerials / httpSeconds)} (request p50 ${f(pct(httpLatencies, 0.5))} ms, p99 ${f(pct(httpLatencies, 0.99))} ms, ${httpErrors} errors) | in-process, 8 generators: ${Math.round(directSerials / directSeconds)}/s | 10,000/s |`,
   );
   console.log(
-    `| made-of, 50 levels, ${sample.nodes.length} nodes | p50 ${f(pct(madeOf, 0.5))} ms, p99 ${f(pct(madeOf, 0.99))} ms | where-used from a leaf (50 rows): p50 ${f(pct(whereUsed, 0.5))} ms, p99 ${f(pct(whereUsed, 0.99))} ms | p99 < 20 ms |`,
+    `| CPU per serial (10 ms ticks of /proc) | instances ${perSerial(httpCpu.instances, httpSerials)} + PostgreSQL ${perSerial(httpCpu.server, httpSerials)} | in-process: node ${perSerial(directCpu.self, directSerials)} + PostgreSQL ${perSerial(directCpu.server, directSerials)}; HTTP/in-process throughput ratio ${(httpSerials / httpSeconds / (directSerials / directSeconds)).toFixed(2)} | — |`,
+  );
+  console.log(
+    `| made-of, 50 levels, ${sample.nodes.length} nodes (registry of 110,001 serials) | p50 ${f(pct(madeOf, 0.5))} ms, p99 ${f(pct(madeOf, 0.99))} ms; CPU per query: node ${f(madeOfCpu.node * 1000)} ms + PostgreSQL ${f(madeOfCpu.server * 1000)} ms | where-used from a leaf (50 rows): p50 ${f(pct(whereUsed, 0.5))} ms, p99 ${f(pct(whereUsed, 0.99))} ms | p99 < 20 ms |`,
   );
   console.log(
     `| audit write per request | +${f(mean(withAudit) - mean(without))} ms mean (${f(mean(withAudit))} vs ${f(mean(without))} ms; p99 ${f(pct(withAudit, 0.99))} vs ${f(pct(without, 0.99))} ms) | the same transaction without its audit event | — |`,

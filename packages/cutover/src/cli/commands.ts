@@ -101,7 +101,7 @@ export const COMMANDS: CommandEntry[] = [
   },
   {
     name: 'db',
-    summary: 'database backups (backup, backups, verify <id>, restore <id>) and accessories',
+    summary: 'database backups (backup, verify, restore; base-backup, recover --to TIME) and accessories',
     load: async () => (await import('./db.ts')).dbCommand,
   },
   {

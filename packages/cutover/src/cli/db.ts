@@ -10,30 +10,39 @@ import { restoreBackup } from '../database/backup/restore-backup.ts';
 import { verifyBackup } from '../database/backup/verify-backup.ts';
 import { CutoverError } from '../errors/cutover-error.ts';
 import type { Command } from './command.ts';
+import { PITR_SUBCOMMANDS, runPitrSubcommand } from './db-pitr.ts';
 import { formatMs, type Output, type Step } from './output.ts';
 import { formatTable } from './table.ts';
 
-const SUBCOMMANDS = ['backup', 'backups', 'verify', 'restore', 'accessories'] as const;
+const SUBCOMMANDS = ['backup', 'backups', 'verify', 'restore', ...PITR_SUBCOMMANDS, 'accessories'] as const;
 
 export const dbCommand: Command = {
   name: 'db',
-  summary: 'database backups (backup, backups, verify <id>, restore <id>) and accessories',
-  usage: 'cutover db <backup|backups|verify <id|latest>|restore <id>|accessories> [options]',
+  summary: 'database backups (backup, verify, restore; base-backup, recover --to TIME) and accessories',
+  usage:
+    'cutover db <backup|backups|verify <id|latest>|restore <id>|base-backup|base-backups|recover --to TIME --data-dir DIR|accessories> [options]',
   description: [
     'Backups of the database named by the `backup` section of cutover.yml (see docs/backups.md).',
     '  backup         pg_dump -Fc now, write its manifest, apply retention (--verify: restore-test it too)',
     '  backups        list the backups of this service, newest first',
     '  verify <id>    restore into a scratch database and compare with the manifest (id or "latest")',
     '  restore <id>   restore into a fresh database and swap it in; refuses while apps are connected (--force ends them)',
+    '  base-backup    pg_basebackup now (needs backup.pitr and WAL archiving), then retention of base backups and WAL',
+    '  base-backups   list the base backups, newest first, with the earliest time each recovers to',
+    '  recover        recover the cluster to --to TIME into a new --data-dir (base backup + archived WAL), verified',
     '  accessories    use the declared PostgreSQL/Redis of `accessories:`, or start private ones (--stop: stop them; docs/checks.md)',
   ].join('\n'),
   options: {
     force: { type: 'boolean', help: 'restore: terminate application connections instead of refusing' },
     verify: { type: 'boolean', help: 'backup: restore-test the new backup into a scratch database' },
     stop: { type: 'boolean', help: 'accessories: stop the private servers cutover started' },
+    to: { type: 'string', help: 'recover: the instant to recover to, ISO 8601 with a zone (2026-05-12T14:30:00Z)' },
+    'data-dir': { type: 'string', help: 'recover: the new data directory (must not exist or be empty)' },
+    port: { type: 'string', help: 'recover: the port of the recovered cluster (socket only; default: a free one)' },
+    'keep-running': { type: 'boolean', help: 'recover: leave the recovered cluster running (default: stop it once verified)' },
   },
   exitCodes: {
-    1: 'a backup, verification, restore or accessory failed',
+    1: 'a backup, verification, restore, base backup, recovery or accessory failed',
     4: 'the restore target is in use (--force ends those sessions)',
     5: 'no backup with that id',
   },
@@ -47,6 +56,7 @@ export const dbCommand: Command = {
     const loaded = loadConfig(cwd, options.config as string | undefined);
     if (sub === 'accessories') return accessories(loaded, Boolean(options.stop), out);
     requireBackupConfig(loaded);
+    const pitrSub = PITR_SUBCOMMANDS.find((name) => name === sub);
     const dir = backupDir(loaded);
     // Progress lines on a log or pipe; a terminal shows the live step instead (lines would garble the spinner).
     const progress = (message: string) => {
@@ -57,6 +67,7 @@ export const dbCommand: Command = {
     process.once('SIGINT', onSignal);
     process.once('SIGTERM', onSignal);
     try {
+      if (pitrSub) return await runPitrSubcommand(pitrSub, loaded, options, out, progress, controller.signal);
       if (sub === 'backups') {
         const manifests = await listManifests(dir);
         out.result({ directory: dir, backups: manifests });

@@ -12,6 +12,7 @@ export const DEFAULT_BACKUP_KEEP_COUNT = 7;
 export const DEFAULT_BACKUP_KEEP_MAX_AGE_MS = 30 * 24 * 3_600_000;
 export const DEFAULT_BACKUP_EXACT_COUNT_MAX_BYTES = 512 * 1024 * 1024;
 export const DEFAULT_BACKUP_RESTORE_JOBS = 2;
+export const DEFAULT_PITR_OS_USER = 'postgres';
 export const DEFAULT_CHECK_TIMEOUT_MS = 5_000;
 export const DEFAULT_COMMAND_CHECK_TIMEOUT_MS = 60_000;
 export const DEFAULT_ERROR_RATE_WINDOW_MS = 30_000;
@@ -174,6 +175,25 @@ function uniqueNames(list: { name?: string }[], ctx: z.RefinementCtx): void {
   });
 }
 
+/** Point-in-time recovery: base backups (pg_basebackup) and the WAL the server archives (docs/backups.md). */
+const pitr = z.strictObject({
+  /** Where the server's archive_command copies WAL segments; restore_command reads them back from there. */
+  archiveDir: z
+    .string()
+    .min(1)
+    .refine((value) => value.startsWith('/'), {
+      message: "must be an absolute path (the server's archive_command writes there, whatever its working directory)",
+    }),
+  /** Where base backups go (default <agent.dataDir>/basebackups/<service>; relative to cutover.yml). */
+  baseBackupDir: z.string().min(1).optional(),
+  /** Keep at most this many base backups (default 7); WAL older than the oldest kept one is deleted. */
+  keepCount: z.number().int().min(1).default(DEFAULT_BACKUP_KEEP_COUNT),
+  /** Delete base backups older than this (default 720h); the newest is always kept. */
+  keepMaxAgeMs: durationMs({ timer: false }).default(DEFAULT_BACKUP_KEEP_MAX_AGE_MS),
+  /** When cutover runs as root, the account that owns a recovered cluster and runs pg_ctl (default postgres). */
+  osUser: z.string().min(1).default(DEFAULT_PITR_OS_USER),
+});
+
 const backup = z.strictObject({
   /** Take a backup as a pipeline step of every deploy (default true). */
   enabled: z.boolean().default(true),
@@ -201,6 +221,8 @@ const backup = z.strictObject({
   compressLevel: z.number().int().min(0).max(9).optional(),
   /** Directory holding pg_dump and pg_restore (default: PATH and /usr/lib/postgresql/<n>/bin, newest first). */
   binDir: z.string().optional(),
+  /** Base backups and WAL archiving for recovery to a point in time (`cutover db base-backup`, `cutover db recover`). */
+  pitr: pitr.optional(),
 });
 
 const errorRate = z.strictObject({
@@ -267,6 +289,7 @@ export const checksSectionsSchema = {
 export type CheckSpec = z.output<typeof checkSpecSchema>;
 export type DependencyCheckSpec = z.output<typeof dependencyCheckSchema>;
 export type BackupConfig = z.output<typeof backup>;
+export type PitrConfig = z.output<typeof pitr>;
 export type ValidationConfig = z.output<typeof validation>;
 export type ValidationHttpConfig = z.output<typeof validationHttp>;
 export type ErrorRateConfig = z.output<typeof errorRate>;

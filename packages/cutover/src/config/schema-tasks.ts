@@ -44,6 +44,8 @@ const task = z
     command: z.union([z.string().min(1, 'must not be empty'), argv]).optional(),
     /** A built-in task instead of a command: `backup` takes a backup with the retention of `backup:`. */
     kind: z.enum(['command', 'backup']).optional(),
+    /** With kind: backup: `dump` (pg_dump, the default) or `base` (pg_basebackup for point-in-time recovery; needs backup.pitr). */
+    method: z.enum(['dump', 'base']).optional(),
     timeoutMs: durationMs().default(DEFAULT_TASK_TIMEOUT_MS),
     /** A start while the previous run is still going: skip it, queue it, or replace the running one. */
     overlap: z.enum(['skip', 'queue', 'replace']).default(DEFAULT_TASK_OVERLAP),
@@ -59,6 +61,9 @@ const task = z
     const kind = value.kind ?? 'command';
     if (kind === 'command' && value.command === undefined) {
       ctx.addIssue({ code: 'custom', path: ['command'], message: 'is required (or set kind: backup)' });
+    }
+    if (kind !== 'backup' && value.method !== undefined) {
+      ctx.addIssue({ code: 'custom', path: ['method'], message: 'is only for kind: backup' });
     }
     if (kind === 'backup' && value.command !== undefined) {
       ctx.addIssue({ code: 'custom', path: ['command'], message: 'must not be set with kind: backup (the backup is built in)' });
@@ -96,6 +101,14 @@ export function refineTasks(
         code: 'custom',
         path: ['tasks', name, 'kind'],
         message: 'kind: backup needs a backup: section (where and how to back up)',
+      });
+    }
+    const pitr = (config.backup as { pitr?: unknown } | undefined)?.pitr;
+    if (value.kind === 'backup' && value.method === 'base' && config.backup !== undefined && pitr === undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['tasks', name, 'method'],
+        message: 'method: base needs a backup.pitr section (the WAL archive the base backups go with)',
       });
     }
     if (value.processType !== undefined && !(value.processType in config.processes)) {

@@ -21,5 +21,8 @@ export const AGENT_ERRORS = {
     exitCode: 2,
     title: 'An http or tcp health check is configured for a process type without a port env var.',
   },
+  CUT_ERR_AGENT_UNIT_USER_UNKNOWN: { exitCode: 2, title: 'The account a systemd unit of the agent should run as does not exist.' },
+  CUT_ERR_AGENT_UNIT_PRIVILEGED_PORT: { exitCode: 2, title: 'A user unit cannot bind a listener port below 1024.' },
+  CUT_ERR_AGENT_UNIT_WRITE: { exitCode: 1, title: 'The systemd unit file cannot be written.' },
   CUT_ERR_AGENT_SUPERVISOR_CLOSED: { exitCode: 3, title: 'The process supervisor is shutting down and accepts no new instances.' },
 } as const;

@@ -17,6 +17,20 @@ export const CHECK_ERRORS = {
   },
   CUT_ERR_BACKUP_TARGET_BUSY: { exitCode: 4, title: 'Restore refused: applications hold open connections to the target database.' },
   CUT_ERR_BACKUP_RESTORE_FAILED: { exitCode: 1, title: 'pg_restore or the database swap failed; the live database was left as it was.' },
+  CUT_ERR_PITR_NOT_CONFIGURED: {
+    exitCode: 2,
+    title: 'A point-in-time recovery command was run but cutover.yml has no backup.pitr section.',
+  },
+  CUT_ERR_PITR_ARCHIVE_MISSING: { exitCode: 1, title: 'The WAL archive directory (backup.pitr.archiveDir) does not exist.' },
+  CUT_ERR_PITR_ARCHIVING_OFF: { exitCode: 1, title: 'The server does not archive WAL (archive_mode off or wal_level minimal).' },
+  CUT_ERR_PITR_BASE_BACKUP_FAILED: { exitCode: 1, title: 'pg_basebackup failed or timed out; no base backup was kept.' },
+  CUT_ERR_PITR_BAD_TIME: { exitCode: 2, title: 'The recovery target time is not an ISO 8601 instant with a zone.' },
+  CUT_ERR_PITR_TARGET_EXISTS: { exitCode: 2, title: 'The data directory to recover into exists and is not empty.' },
+  CUT_ERR_PITR_NO_BASE_BACKUP: { exitCode: 5, title: 'No base backup is old enough to recover to the requested time.' },
+  CUT_ERR_PITR_RECOVERY_FAILED: {
+    exitCode: 1,
+    title: 'The recovered cluster did not start, or did not stop at the target time (WAL missing from the archive).',
+  },
   CUT_ERR_CHECK_FAILED: { exitCode: 1, title: 'One or more pre-deploy checks failed.' },
   CUT_ERR_CHECK_UNKNOWN_SKIP: { exitCode: 2, title: '--skip names a check that cutover.yml does not declare.' },
   CUT_ERR_ACCESSORY_BINARY_MISSING: {

@@ -76,3 +76,34 @@ test('an argv command is kept as an array', () => {
   );
   assert.deepEqual(config.tasks.a.command, ['node', 'scripts/sync.js', '--all']);
 });
+
+test('a base backup task needs backup.pitr; method is only for kind: backup', () => {
+  assert.deepEqual(problemsOf('backup: {}\ntasks:\n  b:\n    schedule: "0 2 * * *"\n    kind: backup\n    method: base\n'), [
+    { path: 'tasks.b.method', message: 'method: base needs a backup.pitr section (the WAL archive the base backups go with)' },
+  ]);
+  assert.deepEqual(problemsOf('tasks:\n  c:\n    schedule: "@daily"\n    command: x\n    method: dump\n'), [
+    { path: 'tasks.c.method', message: 'is only for kind: backup' },
+  ]);
+  const { config } = parseConfigText(
+    `${BASE}backup:\n  pitr:\n    archiveDir: /var/lib/postgresql/wal-archive\ntasks:\n  b:\n    schedule: "0 2 * * *"\n    kind: backup\n    method: base\n`,
+    '/tmp/cutover.yml',
+  );
+  assert.equal(config.tasks.b.method, 'base');
+  assert.deepEqual(config.backup?.pitr, {
+    archiveDir: '/var/lib/postgresql/wal-archive',
+    keepCount: 7,
+    keepMaxAgeMs: 2_592_000_000,
+    osUser: 'postgres',
+  });
+});
+
+test('backup.pitr: archiveDir must be absolute, unknown keys are refused with their path', () => {
+  assert.deepEqual(problemsOf('backup:\n  pitr:\n    archiveDir: wal\n    keepCount: 0\n    walDir: x\n'), [
+    {
+      path: 'backup.pitr.archiveDir',
+      message: "must be an absolute path (the server's archive_command writes there, whatever its working directory)",
+    },
+    { path: 'backup.pitr.keepCount', message: 'must be at least 1 (got 0)' },
+    { path: 'backup.pitr.walDir', message: 'unknown key "walDir"' },
+  ]);
+});

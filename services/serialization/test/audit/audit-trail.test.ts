@@ -37,6 +37,49 @@ describe('audit trail (PostgreSQL)', () => {
     assert.deepEqual((await db.pool.query('SELECT * FROM audit_verify_chain()')).rows, []);
   });
 
+  test('the chain head is written once per statement and holds across statements, partitions and forged settings', async () => {
+    const head = async () =>
+      (await db.pool.query<{ last_seq: string; last_hash: string }>('SELECT last_seq, last_hash FROM audit_chain_head')).rows[0];
+    const newest = async () =>
+      (await db.pool.query<{ chain_seq: string; hash: string }>('SELECT chain_seq, hash FROM audit_events ORDER BY chain_seq DESC LIMIT 1'))
+        .rows[0];
+    const client = await db.pool.connect();
+    try {
+      await client.query('BEGIN');
+      // Another transaction's state, or one forged with SET LOCAL, carries the wrong transaction id: ignored.
+      await client.query("SELECT set_config('audit.chain_state', '1|0|forged', true)");
+      await client.query(
+        "INSERT INTO audit_events (event_type, entity_type, performed_by, part_id) SELECT 'system:probe', 'system', 't', 'PH' FROM generate_series(1, 5)",
+      );
+      const partition = (
+        await client.query<{ name: string }>(
+          "SELECT c.relname AS name FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid WHERE i.inhparent = 'audit_events'::regclass ORDER BY 1 LIMIT 1",
+        )
+      ).rows[0].name;
+      await client.query('SAVEPOINT s');
+      await client.query(
+        "INSERT INTO audit_events (event_type, entity_type, performed_by, part_id) VALUES ('system:probe', 'system', 't', 'PH')",
+      );
+      await client.query('ROLLBACK TO SAVEPOINT s');
+      // Straight into this month's partition (its own statement trigger writes the head).
+      await client.query(
+        `INSERT INTO ${client.escapeIdentifier(partition)} (event_type, entity_type, performed_by, part_id, chain_seq, prev_hash, hash) VALUES ('system:probe', 'system', 't', 'PH', 0, '', '')`,
+      );
+      await client.query('COMMIT');
+    } finally {
+      client.release();
+    }
+    await writeAudit(db.pool, [{ eventType: 'system:probe', entityType: 'system', performedBy: 't', partId: 'PH' }]);
+    const [h, n] = [await head(), await newest()];
+    assert.equal(h.last_seq, n.chain_seq);
+    assert.equal(h.last_hash, n.hash);
+    const { rows } = await db.pool.query<{ n: number; seqs: number }>(
+      "SELECT count(*)::int AS n, count(DISTINCT chain_seq)::int AS seqs FROM audit_events WHERE part_id = 'PH'",
+    );
+    assert.deepEqual(rows[0], { n: 7, seqs: 7 });
+    assert.deepEqual((await db.pool.query('SELECT * FROM audit_verify_chain()')).rows, []);
+  });
+
   test('UPDATE, DELETE and TRUNCATE are refused by the database', async () => {
     await assert.rejects(db.pool.query("UPDATE audit_events SET reason = 'edited' WHERE part_id = 'PA'"), /append-only: UPDATE refused/);
     await assert.rejects(db.pool.query("DELETE FROM audit_events WHERE part_id = 'PA'"), /append-only: DELETE refused/);

@@ -25,7 +25,7 @@ export type TaskExecutor = (name: string, task: TaskConfig, options: ExecuteOpti
 
 /** The command of a task as shown to people and recorded. */
 export function describeTaskCommand(task: TaskConfig): string {
-  if (task.kind === 'backup') return 'backup';
+  if (task.kind === 'backup') return task.method === 'base' ? 'base backup' : 'backup';
   const command = task.command ?? '';
   return typeof command === 'string' ? command : JSON.stringify(command);
 }

@@ -94,10 +94,17 @@ async function runBackupTask(loaded: LoadedConfig, task: TaskConfig, options: Ex
   const timeout = AbortSignal.timeout(task.timeoutMs);
   const base = { signal: null, release: null } as const;
   try {
-    const { createBackup } = await import('../../database/backup/create-backup.ts');
-    const backup = await createBackup({ loaded, log, signal: AbortSignal.any([options.signal, timeout]) });
-    log(`backup ${backup.manifest.id}: ${backup.manifest.sizeBytes} bytes in ${backup.manifest.durationMs} ms`);
-    if (backup.retention.delete.length) log(`retention deleted ${backup.retention.delete.map((d) => d.id).join(', ')}`);
+    const signal = AbortSignal.any([options.signal, timeout]);
+    if (task.method === 'base') {
+      // takeBaseBackup logs the backup, the retention and the WAL it pruned itself.
+      const { takeBaseBackup } = await import('../../database/pitr/take-base-backup.ts');
+      await takeBaseBackup({ loaded, log, signal });
+    } else {
+      const { createBackup } = await import('../../database/backup/create-backup.ts');
+      const backup = await createBackup({ loaded, log, signal });
+      log(`backup ${backup.manifest.id}: ${backup.manifest.sizeBytes} bytes in ${backup.manifest.durationMs} ms`);
+      if (backup.retention.delete.length) log(`retention deleted ${backup.retention.delete.map((d) => d.id).join(', ')}`);
+    }
     return {
       ...base,
       ok: true,

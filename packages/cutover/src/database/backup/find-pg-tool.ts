@@ -55,7 +55,11 @@ export function parsePgToolVersion(text: string): { version: string; major: numb
  * Finds pg_dump or pg_restore able to handle a server of `serverMajor`: pg_dump must be at least the
  * server's major version, so the newest candidate that qualifies wins.
  */
-export async function findPgTool(name: 'pg_dump' | 'pg_restore', serverMajor: number, binDir?: string): Promise<PgTool> {
+export async function findPgTool(
+  name: 'pg_dump' | 'pg_restore' | 'pg_basebackup' | 'pg_ctl',
+  serverMajor: number,
+  binDir?: string,
+): Promise<PgTool> {
   const seen: string[] = [];
   for (const dir of listPgBinDirs(binDir)) {
     const path = findExecutable(name, [dir]);
