@@ -11,6 +11,7 @@
  *     Then closed loop (autocannon, 20 connections) for the maximum req/s through the proxy.
  * Load average is printed before and after each part (other work on the machine shows in it).
  * Run: node bench/card-generation.bench.ts [--cards 1000000] [--rate 500] [--duration 20] [--only bulk,validate,proxy]
+ *      [--worker-node-options "--cpu-prof --cpu-prof-dir=/tmp/prof"] (NODE_OPTIONS of the bulk workers, to profile them)
  */
 import { execFile } from 'node:child_process';
 import { loadavg } from 'node:os';
@@ -46,10 +47,12 @@ if (ONLY.includes('bulk') || ONLY.includes('validate')) {
   const env = cardEnv(db.url, redis.prefix, { BULK_CHUNK_SIZE: '20000', BULL_QUEUE_CONCURRENCY: '2', PG_POOL_MAX: '8' });
   const processes: ServiceProcess[] = [];
   try {
+    const workerNodeOptions = arg('worker-node-options', '');
+    const workerEnv = workerNodeOptions ? { ...env, NODE_OPTIONS: workerNodeOptions } : env;
     processes.push(
       await startServiceProcess({ serviceDir: SERVICE_DIR, kind: 'api', env }),
-      await startServiceProcess({ serviceDir: SERVICE_DIR, kind: 'worker', env }),
-      await startServiceProcess({ serviceDir: SERVICE_DIR, kind: 'worker', env }),
+      await startServiceProcess({ serviceDir: SERVICE_DIR, kind: 'worker', env: workerEnv }),
+      await startServiceProcess({ serviceDir: SERVICE_DIR, kind: 'worker', env: workerEnv }),
     );
     const api = processes[0].url;
     const loadBefore = load();

@@ -37,45 +37,76 @@ export function writeUuid(id: string, out: Buffer, offset: number): void {
   if (o - offset !== 16 || high >= 0) throw new Error(`"${id}" is not a UUID`);
 }
 
-function rowBytes(card: MintedCard): number {
-  // field count, then per field a 4-byte length and its bytes
-  return 2 + FIELDS * 4 + 16 + card.bin.length + 8 + card.last4.length + card.panHash.length + card.sealed.length + 4 + 4 + 16;
-}
-
-/** The whole COPY payload (header, one tuple per card, trailer) for cards of one job. */
+/**
+ * The whole COPY payload (header, one tuple per card, trailer) for cards of one job. Every tuple of
+ * a batch has the same layout (fixed-length fields; one BIN per batch, checked), so a template
+ * tuple with the field count, every length word, the BIN and the job id is copied per card and
+ * only the card's own bytes are written into it.
+ */
 export function buildCopyPayload(cards: readonly MintedCard[], jobId: string): Buffer {
-  let size = SIGNATURE.length + 8 + 2;
-  for (const card of cards) size += rowBytes(card);
-  const out = Buffer.allocUnsafe(size);
-  let o = SIGNATURE.copy(out, 0);
-  o = out.writeInt32BE(0, o);
-  o = out.writeInt32BE(0, o);
-  const job = Buffer.allocUnsafe(16);
-  writeUuid(jobId, job, 0);
-  for (const card of cards) {
-    o = out.writeInt16BE(FIELDS, o);
-    o = out.writeInt32BE(16, o);
-    writeUuid(card.id, out, o);
-    o += 16;
-    o = out.writeInt32BE(card.bin.length, o);
-    o += out.write(card.bin, o, 'latin1');
-    o = out.writeInt32BE(8, o);
-    o = out.writeBigInt64BE(BigInt(card.counter), o);
-    o = out.writeInt32BE(card.last4.length, o);
-    o += out.write(card.last4, o, 'latin1');
-    o = out.writeInt32BE(card.panHash.length, o);
-    o += card.panHash.copy(out, o);
-    o = out.writeInt32BE(card.sealed.length, o);
-    o += card.sealed.copy(out, o);
-    o = out.writeInt32BE(4, o);
-    o = out.writeInt32BE(card.expiryMonth, o);
-    o = out.writeInt32BE(4, o);
-    o = out.writeInt32BE(card.expiryYear, o);
-    o = out.writeInt32BE(16, o);
-    o += job.copy(out, o);
+  const header = SIGNATURE.length + 8;
+  if (cards.length === 0) {
+    const empty = Buffer.alloc(header + 2);
+    SIGNATURE.copy(empty, 0);
+    empty.writeInt16BE(-1, header);
+    return empty;
   }
-  o = out.writeInt16BE(-1, o);
-  if (o !== size) throw new Error(`COPY payload is ${o} bytes, expected ${size}`);
+  const first = cards[0];
+  const binLength = first.bin.length;
+  const hashLength = first.panHash.length;
+  const sealedLength = first.sealed.length;
+  // Offsets inside one tuple.
+  const ID = 2 + 4;
+  const BIN = ID + 16 + 4;
+  const COUNTER = BIN + binLength + 4;
+  const LAST4 = COUNTER + 8 + 4;
+  const HASH = LAST4 + 4 + 4;
+  const SEALED = HASH + hashLength + 4;
+  const MONTH = SEALED + sealedLength + 4;
+  const YEAR = MONTH + 4 + 4;
+  const JOB = YEAR + 4 + 4;
+  const tupleBytes = JOB + 16;
+  const template = Buffer.alloc(tupleBytes);
+  template.writeInt16BE(FIELDS, 0);
+  template.writeInt32BE(16, ID - 4);
+  template.writeInt32BE(binLength, BIN - 4);
+  template.write(first.bin, BIN, 'latin1');
+  template.writeInt32BE(8, COUNTER - 4);
+  template.writeInt32BE(4, LAST4 - 4);
+  template.writeInt32BE(hashLength, HASH - 4);
+  template.writeInt32BE(sealedLength, SEALED - 4);
+  template.writeInt32BE(4, MONTH - 4);
+  template.writeInt32BE(4, YEAR - 4);
+  template.writeInt32BE(16, JOB - 4);
+  writeUuid(jobId, template, JOB);
+
+  const out = Buffer.allocUnsafe(header + cards.length * tupleBytes + 2);
+  SIGNATURE.copy(out, 0);
+  out.writeInt32BE(0, SIGNATURE.length);
+  out.writeInt32BE(0, SIGNATURE.length + 4);
+  let o = header;
+  for (const card of cards) {
+    if (card.bin !== first.bin || card.last4.length !== 4 || card.panHash.length !== hashLength || card.sealed.length !== sealedLength)
+      throw new Error('buildCopyPayload: every card of a batch has the same BIN and field lengths');
+    template.copy(out, o);
+    card.idBytes.copy(out, o + ID);
+    // counter < 2^53: high and low 32-bit words
+    const counter = card.counter;
+    const high = Math.floor(counter / 4294967296);
+    out.writeUInt32BE(high, o + COUNTER);
+    out.writeUInt32BE(counter - high * 4294967296, o + COUNTER + 4);
+    const last4 = card.last4;
+    out[o + LAST4] = last4.charCodeAt(0);
+    out[o + LAST4 + 1] = last4.charCodeAt(1);
+    out[o + LAST4 + 2] = last4.charCodeAt(2);
+    out[o + LAST4 + 3] = last4.charCodeAt(3);
+    card.panHash.copy(out, o + HASH);
+    card.sealed.copy(out, o + SEALED);
+    out.writeInt32BE(card.expiryMonth, o + MONTH);
+    out.writeInt32BE(card.expiryYear, o + YEAR);
+    o += tupleBytes;
+  }
+  out.writeInt16BE(-1, o);
   return out;
 }
 
