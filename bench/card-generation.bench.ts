@@ -137,7 +137,10 @@ if (ONLY.includes('proxy')) {
     const up = await box.cli(['up', '--release', 'v1']);
     if (up.code !== 0) throw new Error(`cutover up: ${up.stdout}\n${up.stderr}`);
     const status = JSON.parse((await box.cli(['status', '--json'])).stdout);
-    const apiInstance = status.instances.find((i: { spec: { processType: string } }) => i.spec.processType === 'api');
+    const apiInstances = status.instances.filter((i: { spec: { processType: string } }) => i.spec.processType === 'api');
+    const apiInstance = apiInstances[0];
+    // CPU (user + sys) of the api instances per request: what one request costs the service, whatever the load.
+    const apiCpu = () => apiInstances.reduce((sum: number, i: { pid: number | null }) => sum + (processCpuSeconds(i.pid ?? 0) ?? 0), 0);
     const direct = `http://127.0.0.1:${apiInstance.port}`;
     const proxy = `http://127.0.0.1:${box.httpPort}`;
     // Warm both paths (JIT, pools, counter blocks).
@@ -148,10 +151,12 @@ if (ONLY.includes('proxy')) {
       ['through the proxy, 2 api instances', proxy],
     ] as const) {
       const before = load();
+      const cpuBefore = apiCpu();
       const r = await runLoadTest({ url, rate: RATE, durationS: DURATION_S, connections: 20, network: 'visa' });
-      rows.push({ scenario, ...r, loadBefore: before, loadAfter: load() });
+      const apiCpuUsPerRequest = r.requests > 0 ? Math.round(((apiCpu() - cpuBefore) * 1e6) / r.requests) : null;
+      rows.push({ scenario, ...r, apiCpuUsPerRequest, loadBefore: before, loadAfter: load() });
       console.log(
-        `${scenario}: ${r.requestsPerSecond} req/s at ${RATE}/s target, p50 ${r.latencyMs.p50} ms, p99 ${r.latencyMs.p99} ms, max ${r.latencyMs.max} ms, ${r.failed} failed; load ${before} -> ${load()}`,
+        `${scenario}: ${r.requestsPerSecond} req/s at ${RATE}/s target, p50 ${r.latencyMs.p50} ms, p99 ${r.latencyMs.p99} ms, max ${r.latencyMs.max} ms, ${r.failed} failed; api CPU ${apiCpuUsPerRequest} us/request; load ${before} -> ${load()}`,
       );
     }
     const before = load();
