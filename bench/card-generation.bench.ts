@@ -11,6 +11,7 @@
  *     Then closed loop (autocannon, 20 connections) for the maximum req/s through the proxy.
  * Load average is printed before and after each part (other work on the machine shows in it).
  * Run: node bench/card-generation.bench.ts [--cards 1000000] [--rate 500] [--duration 20] [--only bulk,validate,proxy]
+ *      [--worker-node-options "--cpu-prof --cpu-prof-dir=/tmp/prof"] (NODE_OPTIONS of the bulk workers, to profile them)
  */
 import { execFile } from 'node:child_process';
 import { loadavg } from 'node:os';
@@ -46,10 +47,12 @@ if (ONLY.includes('bulk') || ONLY.includes('validate')) {
   const env = cardEnv(db.url, redis.prefix, { BULK_CHUNK_SIZE: '20000', BULL_QUEUE_CONCURRENCY: '2', PG_POOL_MAX: '8' });
   const processes: ServiceProcess[] = [];
   try {
+    const workerNodeOptions = arg('worker-node-options', '');
+    const workerEnv = workerNodeOptions ? { ...env, NODE_OPTIONS: workerNodeOptions } : env;
     processes.push(
       await startServiceProcess({ serviceDir: SERVICE_DIR, kind: 'api', env }),
-      await startServiceProcess({ serviceDir: SERVICE_DIR, kind: 'worker', env }),
-      await startServiceProcess({ serviceDir: SERVICE_DIR, kind: 'worker', env }),
+      await startServiceProcess({ serviceDir: SERVICE_DIR, kind: 'worker', env: workerEnv }),
+      await startServiceProcess({ serviceDir: SERVICE_DIR, kind: 'worker', env: workerEnv }),
     );
     const api = processes[0].url;
     const loadBefore = load();
@@ -134,7 +137,10 @@ if (ONLY.includes('proxy')) {
     const up = await box.cli(['up', '--release', 'v1']);
     if (up.code !== 0) throw new Error(`cutover up: ${up.stdout}\n${up.stderr}`);
     const status = JSON.parse((await box.cli(['status', '--json'])).stdout);
-    const apiInstance = status.instances.find((i: { spec: { processType: string } }) => i.spec.processType === 'api');
+    const apiInstances = status.instances.filter((i: { spec: { processType: string } }) => i.spec.processType === 'api');
+    const apiInstance = apiInstances[0];
+    // CPU (user + sys) of the api instances per request: what one request costs the service, whatever the load.
+    const apiCpu = () => apiInstances.reduce((sum: number, i: { pid: number | null }) => sum + (processCpuSeconds(i.pid ?? 0) ?? 0), 0);
     const direct = `http://127.0.0.1:${apiInstance.port}`;
     const proxy = `http://127.0.0.1:${box.httpPort}`;
     // Warm both paths (JIT, pools, counter blocks).
@@ -145,10 +151,12 @@ if (ONLY.includes('proxy')) {
       ['through the proxy, 2 api instances', proxy],
     ] as const) {
       const before = load();
+      const cpuBefore = apiCpu();
       const r = await runLoadTest({ url, rate: RATE, durationS: DURATION_S, connections: 20, network: 'visa' });
-      rows.push({ scenario, ...r, loadBefore: before, loadAfter: load() });
+      const apiCpuUsPerRequest = r.requests > 0 ? Math.round(((apiCpu() - cpuBefore) * 1e6) / r.requests) : null;
+      rows.push({ scenario, ...r, apiCpuUsPerRequest, loadBefore: before, loadAfter: load() });
       console.log(
-        `${scenario}: ${r.requestsPerSecond} req/s at ${RATE}/s target, p50 ${r.latencyMs.p50} ms, p99 ${r.latencyMs.p99} ms, max ${r.latencyMs.max} ms, ${r.failed} failed; load ${before} -> ${load()}`,
+        `${scenario}: ${r.requestsPerSecond} req/s at ${RATE}/s target, p50 ${r.latencyMs.p50} ms, p99 ${r.latencyMs.p99} ms, max ${r.latencyMs.max} ms, ${r.failed} failed; api CPU ${apiCpuUsPerRequest} us/request; load ${before} -> ${load()}`,
       );
     }
     const before = load();

@@ -24,6 +24,7 @@ export {
 } from './auth/jwt-verifier.ts';
 export { type Principal, principalFromClaims } from './auth/principal.ts';
 export { type RequireAuthOptions, registerJwksRoute, requireAuth } from './auth/require-auth.ts';
+export { createMicroBatcher, type MicroBatcher, type MicroBatcherOptions } from './batching/micro-batcher.ts';
 export {
   type Bulkhead,
   type BulkheadOptions,

@@ -128,6 +128,8 @@ export async function buildApiService(config: CardConfig, options: ServiceOption
       maxRetries: config.UNIQUENESS_SERVICE_MAX_RETRIES,
       retryDelayMs: config.UNIQUENESS_SERVICE_RETRY_DELAY,
     });
+    // Before the pool closes (hooks run in reverse): every shared INSERT finishes and is answered.
+    service.onClose(() => issuer.drain());
     registerCardRoutes(service.app, { pool, issuer, crypto: minter.crypto, bins: config.SANDBOX_BINS, cardCache });
     registerAdminRoutes(service.app, { pool, minter, bins: config.SANDBOX_BINS });
     registerBinRoutes(service.app, { pool, bins: config.SANDBOX_BINS, statsCache, metrics });

@@ -9,7 +9,7 @@ import { CardCrypto } from './card-crypto.ts';
 import type { CardKeys } from './card-keys.ts';
 import { withLuhnCheckDigit } from './luhn.ts';
 import type { SandboxBin } from './sandbox-bins.ts';
-import { uuidV7Batch } from './uuid-v7.ts';
+import { uuidV7BatchWithBytes } from './uuid-v7.ts';
 
 /** Expiry years are this many years ahead and up to EXPIRY_SPREAD_YEARS - 1 more. */
 export const EXPIRY_MIN_YEARS_AHEAD = 2;
@@ -17,6 +17,8 @@ export const EXPIRY_SPREAD_YEARS = 4;
 
 export interface MintedCard {
   id: string;
+  /** The id's 16 bytes (a view into the batch's buffer). */
+  idBytes: Buffer;
   bin: string;
   counter: number;
   pan: string;
@@ -97,11 +99,12 @@ export class CardMinter {
     }
     const hashes = this.crypto.hashPans(pans);
     const sealed = this.crypto.seal(secrets);
-    const ids = uuidV7Batch(count);
+    const { ids, bytes: idBytes } = uuidV7BatchWithBytes(count);
     const cards = new Array<MintedCard>(count);
     for (let k = 0; k < count; k++) {
       cards[k] = {
         id: ids[k],
+        idBytes: idBytes.subarray(k * 16, k * 16 + 16),
         bin: bin.bin,
         counter: counters[k],
         pan: pans[k],

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { createMicroBatcher } from '@cutover/service-kit';
 import type { Redis } from 'ioredis';
 import type pg from 'pg';
 import { buildInsertMessages, buildSelectByIdempotencyKeys } from '../message-sql.ts';
@@ -8,7 +9,6 @@ import { partitionFor } from '../streams/partition-for.ts';
 import type { StreamKeys } from '../streams/stream-keys.ts';
 import { messageFingerprint } from './message-fingerprint.ts';
 import type { MessageInput } from './message-input.ts';
-import { createMicroBatcher } from './micro-batcher.ts';
 
 export type MessageState = 'pending' | 'persisted';
 

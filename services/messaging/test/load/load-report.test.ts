@@ -8,7 +8,7 @@ const figures: LoadFigures = {
   sent: 100_000,
   accepted: 100_000,
   errors: 0,
-  enqueueRate: 4990,
+  enqueueRate: 5000,
   latencyMs: { p50: 4, p95: 19.9, p99: 40, max: 90 },
   maxPartitionLag: 999,
   maxTotalLag: 3000,
@@ -42,5 +42,9 @@ describe('load report', () => {
       [true, false, true],
     );
     assert.equal(judgeLoad({ ...figures, enqueueRate: 400 }).guide[0].pass, false);
+    // No hidden slack: a rate one message per second under the printed limit is a MISS.
+    const short = judgeLoad({ ...figures, enqueueRate: 4999 }).targets[0];
+    assert.equal(short.limit, '>= 5000 msg/s');
+    assert.equal(short.pass, false);
   });
 });

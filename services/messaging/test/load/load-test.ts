@@ -6,7 +6,7 @@
 import { writeFileSync } from 'node:fs';
 import { availableParallelism, loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
-import { type ServiceProcess, startServiceProcess } from '@cutover/service-kit/testing';
+import { processCpuSeconds, type ServiceProcess, startServiceProcess } from '@cutover/service-kit/testing';
 import { Redis } from 'ioredis';
 import { flatToObject } from '../../src/redis/create-redis.ts';
 import { PERSISTENCE_GROUP, partitionList } from '../../src/streams/stream-keys.ts';
@@ -138,6 +138,9 @@ try {
       await sleep(250);
     }
   })();
+  const consumers = processes.slice(apis.length);
+  const cpuOf = (list: ServiceProcess[]) => list.reduce((sum, p) => sum + (processCpuSeconds(p.child.pid ?? 0) ?? 0), 0);
+  const cpuBefore = { api: cpuOf(apis), consumer: cpuOf(consumers) };
   const acceptedBefore = accepted.size;
   const run = await send('run', rate, durationS);
   const sendEndedAt = Date.now();
@@ -156,6 +159,8 @@ try {
   }
   sampling = false;
   await sampler;
+  // CPU the run cost the service's own processes (user + system, from /proc), whatever else the machine runs.
+  const cpuSeconds = { api: cpuOf(apis) - cpuBefore.api, consumer: cpuOf(consumers) - cpuBefore.consumer };
 
   const { rows } = await db.pool.query<{ id: string; client_message_id: string; state: string }>(
     'SELECT id, client_message_id, state FROM messages',
@@ -192,6 +197,12 @@ try {
     lost: accepted.size - persistedOk,
     duplicated: mismatched + unexpected,
     drainMs,
+    cpu: {
+      apiSeconds: cpuSeconds.api,
+      consumerSeconds: cpuSeconds.consumer,
+      apiUsPerMessage: acceptedInRun > 0 ? (cpuSeconds.api * 1e6) / acceptedInRun : 0,
+      consumerUsPerMessage: acceptedInRun > 0 ? (cpuSeconds.consumer * 1e6) / acceptedInRun : 0,
+    },
     machine: { loadBefore, loadAfter: loadavg()[0], cpus: availableParallelism() },
   };
   const settings = {

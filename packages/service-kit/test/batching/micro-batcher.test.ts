@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { createMicroBatcher } from '../../src/ingress/micro-batcher.ts';
+import { createMicroBatcher } from '../../src/batching/micro-batcher.ts';
 
 const tick = () => new Promise((resolve) => setImmediate(resolve));
 
