@@ -15,14 +15,13 @@
 import { execFile } from 'node:child_process';
 import { loadavg } from 'node:os';
 import { promisify } from 'node:util';
-import { waitFor } from '@cutover/service-kit/testing';
+import { type ServiceProcess, startServiceProcess, waitFor } from '@cutover/service-kit/testing';
 import { runLoadTest } from '../services/card-generation/src/ops/load-test.ts';
 import { processCpuSeconds } from '../services/card-generation/src/ops/process-cpu.ts';
 import { cardEnv } from '../services/card-generation/test/support/card-env.ts';
 import { SERVICE_DIR } from '../services/card-generation/test/support/paths.ts';
 import { redisPrefix } from '../services/card-generation/test/support/redis-prefix.ts';
 import { createSandbox } from '../services/card-generation/test/support/sandbox.ts';
-import { type ServiceProcess, startServiceProcess } from '../services/card-generation/test/support/service-process.ts';
 import { createMigratedDatabase } from '../services/card-generation/test/support/test-database.ts';
 import { machine, writeResults } from './support/results-file.ts';
 
@@ -48,9 +47,9 @@ if (ONLY.includes('bulk') || ONLY.includes('validate')) {
   const processes: ServiceProcess[] = [];
   try {
     processes.push(
-      await startServiceProcess('api', env),
-      await startServiceProcess('worker', env),
-      await startServiceProcess('worker', env),
+      await startServiceProcess({ serviceDir: SERVICE_DIR, kind: 'api', env }),
+      await startServiceProcess({ serviceDir: SERVICE_DIR, kind: 'worker', env }),
+      await startServiceProcess({ serviceDir: SERVICE_DIR, kind: 'worker', env }),
     );
     const api = processes[0].url;
     const loadBefore = load();

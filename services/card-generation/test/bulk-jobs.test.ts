@@ -3,12 +3,12 @@
 // no gap once another finishes it; a cancelled job stops; progress streams over the WebSocket.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { waitFor } from '@cutover/service-kit/testing';
+import { type ServiceProcess, startServiceProcess, waitFor } from '@cutover/service-kit/testing';
 import { WebSocket } from 'ws';
 import { cardEnv } from './support/card-env.ts';
 import { getJson, type InProcessApi, postJson, startApi } from './support/in-process.ts';
+import { SERVICE_DIR } from './support/paths.ts';
 import { type RedisPrefix, redisPrefix } from './support/redis-prefix.ts';
-import { type ServiceProcess, startServiceProcess } from './support/service-process.ts';
 import { createMigratedDatabase, type TestDatabase } from './support/test-database.ts';
 
 interface JobView {
@@ -94,8 +94,8 @@ describe('bulk jobs', () => {
 
   test('two workers share one job; one is killed with SIGKILL mid-job; the job ends with exactly its count', async () => {
     workers.push(
-      await startServiceProcess('worker', { ...env, CUTOVER_INSTANCE_ID: 'worker-a' }),
-      await startServiceProcess('worker', { ...env, CUTOVER_INSTANCE_ID: 'worker-b' }),
+      await startServiceProcess({ serviceDir: SERVICE_DIR, kind: 'worker', env: { ...env, CUTOVER_INSTANCE_ID: 'worker-a' } }),
+      await startServiceProcess({ serviceDir: SERVICE_DIR, kind: 'worker', env: { ...env, CUTOVER_INSTANCE_ID: 'worker-b' } }),
     );
     const created = await postJson(`${api.url}/api/v1/cards/bulk`, { network: 'mastercard', count: 60_000 });
     assert.equal(created.status, 202);
@@ -126,7 +126,7 @@ describe('bulk jobs', () => {
   });
 
   test('progress over the WebSocket: the current state first, then events, then a close once finished', async () => {
-    if (workers.length < 2) workers.push(await startServiceProcess('worker', env));
+    if (workers.length < 2) workers.push(await startServiceProcess({ serviceDir: SERVICE_DIR, kind: 'worker', env }));
     const created = await postJson(`${api.url}/api/v1/cards/bulk`, { network: 'amex', count: 20_000 });
     const id = created.body.job.id as string;
     const ws = new WebSocket(`${api.url.replace('http', 'ws')}/api/v1/jobs/${id}/events`, { headers: { origin: 'http://allowed.test' } });

@@ -9,12 +9,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { promisify } from 'node:util';
-import { waitFor } from '@cutover/service-kit/testing';
+import { promqlMetricNames, waitFor } from '@cutover/service-kit/testing';
 import { parse } from 'yaml';
 import { cardEnv } from './support/card-env.ts';
 import { getJson, type InProcessApi, type InProcessWorker, postJson, startApi, startWorker } from './support/in-process.ts';
 import { SERVICE_DIR } from './support/paths.ts';
-import { promqlMetricNames } from './support/promql-metric-names.ts';
 import { type RedisPrefix, redisPrefix } from './support/redis-prefix.ts';
 import { createMigratedDatabase, type TestDatabase } from './support/test-database.ts';
 

@@ -4,12 +4,12 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
+import { promqlMetricNames } from '@cutover/service-kit/testing';
 import { parse } from 'yaml';
 import { complianceEnv, tokenFor } from './support/compliance-env.ts';
 import { api, venueBody } from './support/http-json.ts';
 import { type RunningCompliance, startCompliance } from './support/in-process.ts';
 import { SERVICE_DIR } from './support/paths.ts';
-import { promqlMetricNames } from './support/promql-metric-names.ts';
 import { createMigratedDatabase, type TestDatabase } from './support/test-database.ts';
 
 interface Rule {

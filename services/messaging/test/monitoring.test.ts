@@ -5,12 +5,12 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
+import { promqlMetricNames } from '@cutover/service-kit/testing';
 import { parse } from 'yaml';
 import { httpJson, messageBody } from './support/http-json.ts';
 import { type RunningApi, type RunningConsumer, startApi, startConsumer } from './support/in-process.ts';
 import { messagingEnv } from './support/messaging-env.ts';
 import { SERVICE_DIR } from './support/paths.ts';
-import { promqlMetricNames } from './support/promql-metric-names.ts';
 import { type RedisPrefix, redisPrefix } from './support/redis-prefix.ts';
 import { createMigratedDatabase, type TestDatabase } from './support/test-database.ts';
 import { waitFor } from './support/wait-for.ts';

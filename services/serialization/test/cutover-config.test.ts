@@ -6,9 +6,9 @@ import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from '
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { runCutover } from '@cutover/service-kit/testing';
 import { parse } from 'yaml';
 import { SERVICE_DIR } from './support/paths.ts';
-import { runCutover } from './support/run-cli.ts';
 
 describe('cutover.yml', () => {
   let dir: string;

@@ -5,12 +5,11 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { type CliResult, freePort, runCutover } from '@cutover/service-kit/testing';
 import { parse, stringify } from 'yaml';
 import { TEST_MASTER_KEY } from './card-env.ts';
 import { REPO_ROOT, SERVICE_DIR } from './paths.ts';
 import { type RedisPrefix, redisPrefix, TEST_REDIS_URL } from './redis-prefix.ts';
-import { type CliResult, runCutover } from './run-cli.ts';
-import { freePort } from './service-process.ts';
 import { createTestDatabase, type TestDatabase } from './test-database.ts';
 
 export interface Sandbox {

@@ -1,9 +1,8 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
-import { createTestDatabase as createKitTestDatabase, type TestDatabase } from '@cutover/service-kit/testing';
+import { createTestDatabase as createKitTestDatabase, runCutover, type TestDatabase } from '@cutover/service-kit/testing';
 import { MIGRATIONS_DIR } from './paths.ts';
-import { runCutover } from './run-cli.ts';
 
 export type { TestDatabase };
 

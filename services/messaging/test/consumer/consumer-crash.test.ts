@@ -4,12 +4,13 @@
 // once, in send order within its conversation, with nothing left pending.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { type ServiceProcess, startServiceProcess } from '@cutover/service-kit/testing';
 import { partitionList } from '../../src/streams/stream-keys.ts';
 import { httpJson, messageBody } from '../support/http-json.ts';
 import { type RunningApi, startApi } from '../support/in-process.ts';
 import { messagingEnv } from '../support/messaging-env.ts';
+import { SERVICE_DIR } from '../support/paths.ts';
 import { type RedisPrefix, redisPrefix } from '../support/redis-prefix.ts';
-import { type ServiceProcess, startServiceProcess } from '../support/service-process.ts';
 import { createMigratedDatabase, type TestDatabase } from '../support/test-database.ts';
 import { waitFor } from '../support/wait-for.ts';
 
@@ -46,7 +47,7 @@ describe('consumer killed in the middle of a batch', () => {
   }
 
   test('every message is persisted exactly once after the takeover, in order', async (t) => {
-    const first = await startServiceProcess('consumer', env);
+    const first = await startServiceProcess({ serviceDir: SERVICE_DIR, kind: 'consumer', env });
     consumers.push(first);
     await waitFor('the first consumer to own all 16 partitions', async () => {
       const owners = await redis.redis.mget(...partitionList(16).map((p) => `${redis.prefix}msg:lease:${p}`));
@@ -88,7 +89,7 @@ describe('consumer killed in the middle of a batch', () => {
       blocker.release();
     }
 
-    const second = await startServiceProcess('consumer', env);
+    const second = await startServiceProcess({ serviceDir: SERVICE_DIR, kind: 'consumer', env });
     consumers.push(second);
     await waitFor(
       'all messages persisted',

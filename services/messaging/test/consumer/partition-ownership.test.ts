@@ -3,12 +3,13 @@
 // conversation keeps its send order.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { type ServiceProcess, startServiceProcess } from '@cutover/service-kit/testing';
 import { partitionList } from '../../src/streams/stream-keys.ts';
 import { httpJson, messageBody } from '../support/http-json.ts';
 import { type RunningApi, startApi } from '../support/in-process.ts';
 import { messagingEnv } from '../support/messaging-env.ts';
+import { SERVICE_DIR } from '../support/paths.ts';
 import { type RedisPrefix, redisPrefix } from '../support/redis-prefix.ts';
-import { type ServiceProcess, startServiceProcess } from '../support/service-process.ts';
 import { createMigratedDatabase, type TestDatabase } from '../support/test-database.ts';
 import { sleep, waitFor } from '../support/wait-for.ts';
 
@@ -42,7 +43,10 @@ describe('partition ownership across consumer processes', () => {
   }
 
   test('two consumers own 8 partitions each; the survivor of a SIGKILL owns all 16; order holds throughout', async () => {
-    const [a, b] = await Promise.all([startServiceProcess('consumer', env), startServiceProcess('consumer', env)]);
+    const [a, b] = await Promise.all([
+      startServiceProcess({ serviceDir: SERVICE_DIR, kind: 'consumer', env }),
+      startServiceProcess({ serviceDir: SERVICE_DIR, kind: 'consumer', env }),
+    ]);
     consumers.push(a, b);
     const split = await waitFor(
       'an even split',

@@ -6,11 +6,12 @@
 import { writeFileSync } from 'node:fs';
 import { availableParallelism, loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
+import { type ServiceProcess, startServiceProcess } from '@cutover/service-kit/testing';
 import { Redis } from 'ioredis';
 import { flatToObject } from '../../src/redis/create-redis.ts';
 import { PERSISTENCE_GROUP, partitionList } from '../../src/streams/stream-keys.ts';
+import { SERVICE_DIR } from '../support/paths.ts';
 import { redisPrefix, TEST_REDIS_URL } from '../support/redis-prefix.ts';
-import { type ServiceProcess, startServiceProcess } from '../support/service-process.ts';
 import { createMigratedDatabase } from '../support/test-database.ts';
 import { sleep } from '../support/wait-for.ts';
 import { formatLoadReport, judgeLoad, type LoadFigures, percentile } from './load-report.ts';
@@ -73,9 +74,15 @@ try {
     SHUTDOWN_DELAY_MS: '0',
     ...extraEnv,
   };
-  const apis = await Promise.all(Array.from({ length: Number(args.api) }, () => startServiceProcess('api', env)));
+  const apis = await Promise.all(
+    Array.from({ length: Number(args.api) }, () => startServiceProcess({ serviceDir: SERVICE_DIR, kind: 'api', env })),
+  );
   processes.push(...apis);
-  processes.push(...(await Promise.all(Array.from({ length: Number(args.consumers) }, () => startServiceProcess('consumer', env)))));
+  processes.push(
+    ...(await Promise.all(
+      Array.from({ length: Number(args.consumers) }, () => startServiceProcess({ serviceDir: SERVICE_DIR, kind: 'consumer', env })),
+    )),
+  );
   const targets = apis.map((a) => new URL(a.url));
 
   const accepted = new Map<string, string>();

@@ -1,12 +1,11 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { type CliResult, freePort, runCutover } from '@cutover/service-kit/testing';
 import { parse, stringify } from 'yaml';
 import { REPO_ROOT, SERVICE_DIR } from './paths.ts';
 import { type RedisPrefix, redisPrefix, TEST_REDIS_URL } from './redis-prefix.ts';
-import { type CliResult, runCutover } from './run-cli.ts';
 import { createTestDatabase, type TestDatabase } from './test-database.ts';
 
 export interface SandboxOptions {
@@ -63,17 +62,6 @@ async function endProcess(pid: number, graceMs: number): Promise<void> {
     const deadline = Date.now() + waitMs;
     while (Date.now() < deadline && alive(pid)) await new Promise((resolve) => setTimeout(resolve, 100));
   }
-}
-
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 /**

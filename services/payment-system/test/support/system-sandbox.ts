@@ -1,12 +1,11 @@
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { type CliResult, freePort, pathWithRepoBin, runCutover } from '@cutover/service-kit/testing';
 import { parse, stringify } from 'yaml';
 import { AUTH_DIR, PAYMENTS_DIR, REPO_ROOT, SYSTEM_DIR } from './paths.ts';
 import { redisPrefix } from './redis-prefix.ts';
-import { type CliResult, pathWithRepoBin, runCutover } from './run-cli.ts';
 import { createTestDatabase, type TestDatabase } from './test-database.ts';
 
 export interface SandboxOptions {
@@ -33,17 +32,6 @@ export interface SystemSandbox {
   cli(service: 'auth' | 'payments', args: string[], timeoutMs?: number): Promise<CliResult>;
   /** `cutover down`, drop both databases, delete Redis keys and the directory; never throws. */
   cleanup(): Promise<void>;
-}
-
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 /**

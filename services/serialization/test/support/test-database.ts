@@ -1,9 +1,8 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createTestDatabase as createKitTestDatabase, type TestDatabase } from '@cutover/service-kit/testing';
+import { type CliResult, createTestDatabase as createKitTestDatabase, runCutover, type TestDatabase } from '@cutover/service-kit/testing';
 import { MIGRATIONS_DIR } from './paths.ts';
-import { type CliResult, runCutover } from './run-cli.ts';
 
 export type { TestDatabase };
 

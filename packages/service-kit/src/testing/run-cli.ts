@@ -1,5 +1,10 @@
 import { spawn } from 'node:child_process';
-import { CUTOVER_CLI, REPO_ROOT } from './paths.ts';
+import { fileURLToPath } from 'node:url';
+
+/** The monorepo's root, with a trailing slash. */
+export const REPO_ROOT = fileURLToPath(new URL('../../../../', import.meta.url));
+/** The cutover CLI, run as a user would (never imported: services stay independent of cutover's code). */
+export const CUTOVER_CLI = `${REPO_ROOT}packages/cutover/bin/cutover.js`;
 
 export interface CliResult {
   code: number | null;
@@ -29,10 +34,10 @@ export function pathWithRepoBin(): string {
 }
 
 /**
- * Runs `cutover <args>` and collects its output; killed after `timeoutMs`. A `--json` command that
- * has printed a complete result gets JSON_EXIT_GRACE_MS more to exit, then is killed with
- * `lingered: true` (so a process that keeps its event loop alive after finishing its work cannot
- * hold a test for the whole timeout; the caller decides whether lingering is acceptable).
+ * Runs `cutover <args>` and collects its output; killed after `timeoutMs` (default 120 s). A `--json`
+ * command that has printed a complete result gets JSON_EXIT_GRACE_MS more to exit, then is killed
+ * with `lingered: true` (so a process that keeps its event loop alive after finishing its work
+ * cannot hold a test for the whole timeout; the caller decides whether lingering is acceptable).
  */
 export function runCutover(
   args: string[],

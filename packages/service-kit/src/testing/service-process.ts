@@ -1,6 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { SERVICE_DIR } from './paths.ts';
-import { freePort } from './sandbox.ts';
+import { createServer } from 'node:net';
 import { waitFor } from './wait-for.ts';
 
 export interface ServiceProcess {
@@ -9,20 +8,43 @@ export interface ServiceProcess {
   output(): string;
   /** SIGTERM, then SIGKILL after `timeoutMs`; resolves with the exit code. */
   stop(timeoutMs?: number): Promise<number | null>;
-  /** SIGKILL: no shutdown, no lease release, no ack. */
+  /** SIGKILL: no shutdown at all (no lease release, no ack). */
   kill(): Promise<void>;
 }
 
+export interface ServiceProcessOptions {
+  /** The service's folder (the process's working directory). */
+  serviceDir: string;
+  /** Runs `src/<kind>-main.ts`: `api`, `worker`, `consumer`… */
+  kind: string;
+  /** The process's environment besides PATH and PORT; LOG_LEVEL is `info` unless it says otherwise. */
+  env: Record<string, string>;
+  /** How long the readiness probe may take to pass (default 60 s: the machine may be busy). */
+  readyTimeoutMs?: number;
+}
+
+/** A TCP port free on 127.0.0.1 at the time of asking. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
 /**
- * Runs a real entry point (`node src/api-main.ts` or `src/consumer-main.ts`) as its own process on
- * a free port and waits until its readiness probe passes. Logs at info unless `env.LOG_LEVEL` says
- * otherwise (tests read info lines; the load test keeps them off the hot path).
+ * Runs a real entry point (`node src/<kind>-main.ts` in `serviceDir`) as its own process on a free
+ * port and waits until its `/health/ready` passes; a process that exits first fails with its output.
  */
-export async function startServiceProcess(kind: 'api' | 'consumer', env: Record<string, string>): Promise<ServiceProcess> {
+export async function startServiceProcess(options: ServiceProcessOptions): Promise<ServiceProcess> {
+  const { serviceDir, kind, env } = options;
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   const child = spawn(process.execPath, [`src/${kind}-main.ts`], {
-    cwd: SERVICE_DIR,
+    cwd: serviceDir,
     env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'info', ...env, PORT: String(port) },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -56,7 +78,7 @@ export async function startServiceProcess(kind: 'api' | 'consumer', env: Record<
         const response = await fetch(`${url}/health/ready`, { signal: AbortSignal.timeout(2_000) }).catch(() => null);
         return response?.status === 200 ? 'ready' : undefined;
       },
-      30_000,
+      options.readyTimeoutMs ?? 60_000,
       100,
     );
     if (ready === 'exited') throw new Error(`${kind} exited ${child.exitCode}:\n${output}`);
