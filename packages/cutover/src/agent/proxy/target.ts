@@ -1,4 +1,5 @@
 import http from 'node:http';
+import { buildConnector, type Dispatcher, Pool } from 'undici';
 import type { Balanced } from './load-balancer.ts';
 import type { DrainReport, TargetSpec, TargetState } from './proxy-types.ts';
 
@@ -8,6 +9,8 @@ import type { DrainReport, TargetSpec, TargetState } from './proxy-types.ts';
  * further when the app announces `Keep-Alive: timeout=N`.
  */
 export const UPSTREAM_IDLE_SOCKET_TIMEOUT_MS = 4000;
+/** How much earlier than the app's own `Keep-Alive: timeout=N` hint the pool drops an idle socket. */
+const KEEP_ALIVE_HINT_MARGIN_MS = 1000;
 /** How long passive ejection keeps a failing target out of selection. */
 export const EJECTION_MS = 2000;
 /** Failures in a row (of any kind) that eject a target; a connect failure ejects at once. */
@@ -40,7 +43,7 @@ interface Drain {
 }
 
 /**
- * One upstream instance: its keep-alive agent, the exchanges in flight to it and its WebSockets.
+ * One upstream instance: its keep-alive pools (undici for requests, Node's agent for upgrades), the exchanges in flight to it and its WebSockets.
  *
  * States: active → draining → drained, changed only by `drain()` and `#settle()`.
  * - active: selectable while `healthy` and not ejected (both flags change freely while active).
@@ -54,7 +57,11 @@ export class Target implements Balanced {
   readonly release: string;
   readonly host: string;
   readonly port: number;
+  /** For upgrades (WebSocket handshakes) only; requests go through `dispatch`. */
   readonly agent: http.Agent;
+  readonly #pool: Pool;
+  #connectTimeoutMs = -1;
+  #connector: buildConnector.connector | null = null;
   healthy = true;
   ejectedUntilMs = 0;
   inFlight = 0;
@@ -71,6 +78,26 @@ export class Target implements Balanced {
     this.host = spec.host;
     this.port = spec.port;
     this.agent = new http.Agent({ keepAlive: true, timeout: UPSTREAM_IDLE_SOCKET_TIMEOUT_MS, scheduling: 'lifo' });
+    this.#pool = new Pool(`http://${spec.host.includes(':') ? `[${spec.host}]` : spec.host}:${spec.port}`, {
+      connections: null,
+      pipelining: 1,
+      keepAliveTimeout: UPSTREAM_IDLE_SOCKET_TIMEOUT_MS,
+      keepAliveMaxTimeout: UPSTREAM_IDLE_SOCKET_TIMEOUT_MS,
+      keepAliveTimeoutThreshold: KEEP_ALIVE_HINT_MARGIN_MS,
+      connect: (options, callback) => this.#connector!(options, callback),
+    });
+    // A pool emits 'error' only without a request to blame; a request's own errors reach its handler.
+    this.#pool.on('connectionError', noop);
+    (this.#pool as unknown as NodeJS.EventEmitter).on('error', noop);
+  }
+
+  /** Sends one request to the instance; `connectMs` bounds connecting a new socket (the route's connect timeout). */
+  dispatch(options: Dispatcher.DispatchOptions, handler: Dispatcher.DispatchHandler, connectMs: number): void {
+    if (connectMs !== this.#connectTimeoutMs) {
+      this.#connectTimeoutMs = connectMs;
+      this.#connector = buildConnector({ timeout: connectMs });
+    }
+    this.#pool.dispatch(options, handler);
   }
 
   get draining(): boolean {
@@ -153,8 +180,10 @@ export class Target implements Balanced {
       requestTimer: setTimeout(() => this.#cancelInFlight(), drainTimeoutMs),
       graceTimer: setTimeout(() => this.#closeWebSockets(), websocketGraceMs),
     };
-    // Idle sockets will never be picked again: close them now rather than when they time out.
+    // Idle sockets will never be picked again: close them now rather than when they time out (the
+    // pool closes each socket as soon as its request in flight is answered).
     for (const sockets of Object.values(this.agent.freeSockets)) for (const socket of sockets ?? []) socket.destroy();
+    this.#pool.close().catch(noop);
     this.#settle();
     return promise;
   }
@@ -186,6 +215,7 @@ export class Target implements Balanced {
     clearTimeout(drain.requestTimer);
     clearTimeout(drain.graceTimer);
     this.agent.destroy();
+    this.#pool.destroy().catch(noop);
     drain.resolve({
       targetId: this.id,
       drainedMs: Math.round(performance.now() - drain.startedMs),
@@ -195,3 +225,5 @@ export class Target implements Balanced {
     });
   }
 }
+
+function noop(): void {}
