@@ -33,13 +33,19 @@ export interface TrackedWebSocket {
 interface Drain {
   promise: Promise<DrainReport>;
   resolve: (report: DrainReport) => void;
+  /** Resolves once no HTTP request is in flight any more (finished or cancelled); WebSockets may stay. */
+  requests: Promise<void>;
+  requestsDone: boolean;
+  resolveRequests: () => void;
+  websocketGraceMs: number;
   startedMs: number;
   inFlightAtStart: number;
   cancelled: number;
   websocketsClosed: number;
   graceOver: boolean;
   requestTimer: NodeJS.Timeout;
-  graceTimer: NodeJS.Timeout;
+  /** Started once the HTTP requests are done (when the app is told to stop), not at the drain's start. */
+  graceTimer: NodeJS.Timeout | null;
 }
 
 /**
@@ -48,7 +54,9 @@ interface Drain {
  * States: active → draining → drained, changed only by `drain()` and `#settle()`.
  * - active: selectable while `healthy` and not ejected (both flags change freely while active).
  * - draining: out of selection for good. In-flight exchanges finish, or are cancelled when
- *   drainTimeoutMs runs out; WebSockets stay open until websocketGraceMs runs out, then are closed.
+ *   drainTimeoutMs runs out; WebSockets stay open until websocketGraceMs runs out, counted from the
+ *   end of the HTTP part (when the app is told to stop and may close them itself), then are closed
+ *   with a close frame.
  * - drained: nothing in flight and no WebSocket left; every upstream socket is destroyed and the
  *   drain report is delivered.
  */
@@ -108,6 +116,15 @@ export class Target implements Balanced {
     return this.#websockets.size;
   }
 
+  /**
+   * While draining: resolves once the HTTP requests in flight have finished (or were cancelled by
+   * the drain timeout), while WebSockets may still be open. That is when the app can be told to
+   * stop: it then closes its own WebSockets cleanly. Resolves at once when not draining.
+   */
+  requestsDrained(): Promise<void> {
+    return this.#drain?.requests ?? Promise.resolve();
+  }
+
   begin(exchange: InFlightExchange): void {
     this.inFlight++;
     this.requests++;
@@ -118,7 +135,10 @@ export class Target implements Balanced {
   end(exchange: InFlightExchange): void {
     if (!this.#exchanges.delete(exchange)) return;
     this.inFlight--;
-    if (this.#drain !== null && this.inFlight === 0) this.#settle();
+    if (this.#drain !== null && this.inFlight === 0) {
+      this.#requestsDone();
+      this.#settle();
+    }
   }
 
   /** When each counted request in flight arrived (performance.now()). */
@@ -169,23 +189,38 @@ export class Target implements Balanced {
     if (this.#drain !== null) return this.#drain.promise;
     this.#state = 'draining';
     const { promise, resolve } = Promise.withResolvers<DrainReport>();
+    const requests = Promise.withResolvers<void>();
     this.#drain = {
       promise,
       resolve,
+      requests: requests.promise,
+      requestsDone: false,
+      resolveRequests: requests.resolve,
+      websocketGraceMs,
       startedMs: performance.now(),
       inFlightAtStart: this.inFlight,
       cancelled: 0,
       websocketsClosed: 0,
       graceOver: false,
       requestTimer: setTimeout(() => this.#cancelInFlight(), drainTimeoutMs),
-      graceTimer: setTimeout(() => this.#closeWebSockets(), websocketGraceMs),
+      graceTimer: null,
     };
     // Idle sockets will never be picked again: close them now rather than when they time out (the
     // pool closes each socket as soon as its request in flight is answered).
     for (const sockets of Object.values(this.agent.freeSockets)) for (const socket of sockets ?? []) socket.destroy();
     this.#pool.close().catch(noop);
+    if (this.inFlight === 0) this.#requestsDone();
     this.#settle();
     return promise;
+  }
+
+  /** The HTTP part of the drain is over: the app is told to stop now, and its WebSockets' grace begins. */
+  #requestsDone(): void {
+    const drain = this.#drain!;
+    if (drain.requestsDone) return;
+    drain.requestsDone = true;
+    drain.resolveRequests();
+    if (this.#websockets.size > 0) drain.graceTimer = setTimeout(() => this.#closeWebSockets(), drain.websocketGraceMs);
   }
 
   #cancelInFlight(): void {
@@ -213,7 +248,9 @@ export class Target implements Balanced {
     if (drain === null || this.#state === 'drained' || this.inFlight > 0 || this.#websockets.size > 0) return;
     this.#state = 'drained';
     clearTimeout(drain.requestTimer);
-    clearTimeout(drain.graceTimer);
+    if (drain.graceTimer !== null) clearTimeout(drain.graceTimer);
+    drain.requestsDone = true;
+    drain.resolveRequests();
     this.agent.destroy();
     this.#pool.destroy().catch(noop);
     drain.resolve({
