@@ -1,6 +1,7 @@
 /**
  * What a proxy costs, in one run: the demo app's trivial endpoint (GET /) reached directly, through
- * cutover's proxy (agent started by `cutover up`) and through nginx (where installed; keep-alive
+ * cutover's proxy (agent started by `cutover up`, with sticky cookie, split release weights, retries
+ * and counters on) and through nginx (where installed; keep-alive
  * upstream, one worker), all three in front of the same single app instance on 127.0.0.1.
  *   1. fixed rate: open-loop keep-alive load at `--rate` req/s: p50/p99 and the latency added vs direct;
  *   2. max throughput: autocannon with `--connections` keep-alive connections: req/s.
@@ -13,9 +14,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { formatTable } from '../packages/cutover/src/cli/table.ts';
+import { AgentClient } from '../packages/cutover/src/platform/agent-client.ts';
 import { percentile } from '../test/e2e/support/load-generator.ts';
 import { freePort } from '../test/e2e/support/sandbox.ts';
 import { measureThroughput, type ThroughputResult } from './support/autocannon.ts';
+import { processCpuMs } from './support/process-cpu.ts';
 import { runBench } from './support/cleanup.ts';
 import { CutoverContender } from './support/cutover-contender.ts';
 import { type LatencySummary, ms, ratio, summarize } from './support/latency-summary.ts';
@@ -42,6 +45,10 @@ const slices = Number(values.slices);
 interface Target {
   name: string;
   url: string;
+  /** The proxy's own process (the agent, the nginx worker): its CPU time per request is measured. */
+  pid?: number;
+  /** CPU time of `pid` per request in the max-throughput turns (µs, user + system, and system alone). */
+  cpuPerRequestUs?: { total: number; system: number };
   fixedRate?: LatencySummary & { generatorLagMs: { p99: number; max: number } };
   maxThroughput?: ThroughputResult;
 }
@@ -82,8 +89,17 @@ async function fixedRate(targets: Target[]): Promise<void> {
 /** Closed-loop max throughput: mean req/s over the slices, median p50/p99 of the slices. */
 async function maxThroughput(targets: Target[]): Promise<void> {
   const results: ThroughputResult[][] = targets.map(() => []);
+  const cpu = targets.map(() => ({ userMs: 0, systemMs: 0, requests: 0 }));
   await roundRobin(targets, async (target, index) => {
-    results[index].push(await measureThroughput(target.url, connections, durationSec / slices));
+    const before = target.pid === undefined ? null : processCpuMs(target.pid);
+    const result = await measureThroughput(target.url, connections, durationSec / slices);
+    const after = target.pid === undefined ? null : processCpuMs(target.pid);
+    if (before !== null && after !== null) {
+      cpu[index].userMs += after.userMs - before.userMs;
+      cpu[index].systemMs += after.systemMs - before.systemMs;
+      cpu[index].requests += result.requests;
+    }
+    results[index].push(result);
   });
   for (const [index, target] of targets.entries()) {
     const parts = results[index];
@@ -98,20 +114,34 @@ async function maxThroughput(targets: Target[]): Promise<void> {
         0.5,
       ),
       failed: parts.reduce((sum, p) => sum + p.failed, 0),
+      requests: parts.reduce((sum, p) => sum + p.requests, 0),
     };
+    const { userMs, systemMs, requests } = cpu[index];
+    if (requests > 0)
+      target.cpuPerRequestUs = {
+        total: Math.round((((userMs + systemMs) * 1000) / requests) * 10) / 10,
+        system: Math.round(((systemMs * 1000) / requests) * 10) / 10,
+      };
   }
 }
 
 await runBench(120_000 + 3 * (2 * durationSec + warmupSec + slices * 30) * 1000, async (cleanup) => {
   const before = machine();
   console.log(`${before.cpus} cores (${before.cpuModel}), load average ${before.loadAverage.join(' ')}`);
-  const cutover = new CutoverContender({ instances: 1, bootDelayMs: 0, releases: ['v1'] });
+  // Every proxy feature on: a sticky cookie, release weights split between v1 and a second release
+  // (which has no instance, so every request still lands on v1, and each answer carries the cookie
+  // since the load generator never sends it back), retries and counters (always on).
+  const cutover = new CutoverContender(
+    { instances: 1, bootDelayMs: 0, releases: ['v1'] },
+    'proxy: { sticky: { cookie: cutover-release }, forceReleaseHeader: x-cutover-release }\n',
+  );
   cleanup.add('cutover', () => cutover.stop());
   await cutover.start('v1');
+  await new AgentClient(join(cutover.box.dir, '.cutover')).setWeights('bench', { v1: 99, v2: 1 });
   const [appPort] = await cutover.instancePorts();
   const targets: Target[] = [
     { name: 'direct', url: `http://127.0.0.1:${appPort}/` },
-    { name: 'cutover', url: cutover.url },
+    { name: 'cutover', url: cutover.url, pid: cutover.agentPid() },
   ];
   const nginxBin = findNginx();
   if (nginxBin) {
@@ -122,7 +152,7 @@ await runBench(120_000 + 3 * (2 * durationSec + warmupSec + slices * 30) * 1000,
       rmSync(dir, { recursive: true, force: true });
     });
     await nginx.start([appPort]);
-    targets.push({ name: 'nginx', url: nginx.url });
+    targets.push({ name: 'nginx', url: nginx.url, pid: nginx.workerPid() });
   } else console.log('nginx not installed: skipped');
 
   console.log(
@@ -162,8 +192,8 @@ await runBench(120_000 + 3 * (2 * durationSec + warmupSec + slices * 30) * 1000,
   const nginxMax = targets.find((t) => t.name === 'nginx')?.maxThroughput;
   console.log(
     formatTable(
-      ['TARGET', 'REQ/S', 'p50 ms', 'p99 ms', 'FAILED', 'vs DIRECT', 'vs NGINX'],
-      targets.map(({ name, maxThroughput: r }) => [
+      ['TARGET', 'REQ/S', 'p50 ms', 'p99 ms', 'FAILED', 'vs DIRECT', 'vs NGINX', 'PROXY CPU µs/REQ (sys)'],
+      targets.map(({ name, maxThroughput: r, cpuPerRequestUs: c }) => [
         name,
         Math.round(r!.reqPerSec),
         r!.p50Ms,
@@ -171,11 +201,13 @@ await runBench(120_000 + 3 * (2 * durationSec + warmupSec + slices * 30) * 1000,
         r!.failed,
         ratio(r!.reqPerSec, directMax.reqPerSec),
         nginxMax ? ratio(r!.reqPerSec, nginxMax.reqPerSec) : '-',
+        c === undefined ? '-' : `${c.total} (${c.system})`,
       ]),
     ),
   );
   const after = machine();
   console.log(`\nADDED = target − direct; ratios are target / reference; GEN LAG = the load generator's event-loop delay p99/max in ms.`);
+  console.log(`PROXY CPU = CPU time of the proxy's own process (agent, nginx worker) per request in the max-throughput turns: less sensitive to the machine's load than req/s.`);
   console.log(`Load average at the end ${after.loadAverage.join(' ')}`);
   console.log('(2 cores shared by the load generator, the proxy and the app, and by anything else running on the machine)');
   const file = writeResults('proxy', { options: { rate, durationSec, warmupSec, connections }, machine: { before, after }, targets });

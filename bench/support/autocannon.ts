@@ -10,6 +10,8 @@ export interface ThroughputResult {
   p99Ms: number;
   /** Connection errors, timeouts and non-2xx answers. */
   failed: number;
+  /** Requests answered (any status). */
+  requests: number;
 }
 
 /**
@@ -22,7 +24,7 @@ export async function measureThroughput(url: string, connections: number, durati
   });
   if (result.code !== 0) throw new Error(`autocannon exited ${result.code}: ${result.stderr}`);
   const report = JSON.parse(result.stdout) as {
-    requests: { average: number };
+    requests: { average: number; total: number };
     latency: { p50: number; p99: number };
     errors: number;
     timeouts: number;
@@ -33,5 +35,6 @@ export async function measureThroughput(url: string, connections: number, durati
     p50Ms: report.latency.p50,
     p99Ms: report.latency.p99,
     failed: report.errors + report.timeouts + report.non2xx,
+    requests: report.requests.total,
   };
 }

@@ -20,9 +20,19 @@ export class CutoverContender implements Contender {
   private readonly app: AppShape;
   private readonly deploymentIds: number[] = [];
 
-  constructor(app: AppShape) {
+  /** `extraConfig`: more top-level cutover.yml lines (e.g. a `proxy:` section); none for the deploy bench. */
+  private readonly extraConfig: string;
+
+  constructor(app: AppShape, extraConfig = '') {
     this.app = app;
+    this.extraConfig = extraConfig;
     this.box = new Sandbox('cutover-bench-');
+  }
+
+  /** The agent's pid (the process that proxies), from its pid file. */
+  agentPid(): number | undefined {
+    const file = join(this.box.dir, '.cutover', 'agent.pid');
+    return existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as { pid: number }).pid : undefined;
   }
 
   get url(): string {
@@ -41,7 +51,7 @@ processes:
     instances: ${this.app.instances}
     health: { type: http, path: /up }
 agent: { httpPort: ${port} }
-`,
+${this.extraConfig}`,
     );
     const up = await this.box.cli(['up', '--release', release]);
     if (up.code !== 0) throw new Error(`cutover up failed (exit ${up.code}):\n${up.stdout}\n${up.stderr}`);

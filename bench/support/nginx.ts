@@ -61,6 +61,11 @@ export class Nginx {
     }
   }
 
+  /** The one worker process (the one that proxies), once started. */
+  workerPid(): number | undefined {
+    return this.master?.pid === undefined ? undefined : childPids(this.master.pid)[0];
+  }
+
   async stop(): Promise<void> {
     const master = this.master;
     this.master = null;

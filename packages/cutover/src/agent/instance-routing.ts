@@ -80,11 +80,18 @@ export class InstanceRouting {
     return this.proxy.removeTarget(info?.spec.service ?? '', id);
   }
 
-  /** Drains, then stops the process, then forgets the instance. */
+  /**
+   * Drains, then stops the process, then forgets the instance. The app gets its SIGTERM once its
+   * HTTP requests are done but while its WebSockets are still connected, so that it can close them
+   * itself (1001); those still open when the route's websocketGraceMs ends are closed by the proxy
+   * with a close frame (1012).
+   */
   async stopInstance(id: string, options: { timeoutMs?: number } = {}): Promise<StopReport> {
-    this.require(id);
-    const drain = await this.unroute(id);
+    const info = this.require(id);
+    const draining = this.unroute(id);
+    await this.proxy.requestsDrained(info.spec.service, id);
     const stop = await this.supervisor.stop(id, options);
+    const drain = await draining;
     this.store.deleteInstance(id);
     this.removed.add(id);
     this.joinedPoolMs.delete(id);

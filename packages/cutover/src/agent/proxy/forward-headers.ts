@@ -31,7 +31,7 @@ export interface UpstreamHead {
 /**
  * The request headers for the upstream: hop-by-hop headers (and those named in Connection) removed,
  * X-Forwarded-For appended to, X-Forwarded-Proto and X-Forwarded-Host set. A chunked body is
- * re-chunked on the upstream hop. `keepUpgrade` forwards the client's Upgrade request (WebSockets).
+ * re-chunked on the upstream hop (by the client, which frames a body without Content-Length so). `keepUpgrade` forwards the client's Upgrade request (WebSockets).
  */
 export function buildUpstreamHeaders(
   raw: readonly string[],
@@ -64,10 +64,8 @@ export function buildUpstreamHeaders(
     else if (lower === 'content-length' && value !== '0') hasBody = true;
     headers.push(name, value);
   }
-  if (chunked) {
-    removeHeader(headers, 'content-length');
-    headers.push('Transfer-Encoding', 'chunked');
-  }
+  // The upstream client frames a body of unknown length as chunked itself.
+  if (chunked) removeHeader(headers, 'content-length');
   const address = clientAddress.startsWith('::ffff:') ? clientAddress.slice(7) : clientAddress;
   headers.push('X-Forwarded-For', forwardedFor === '' ? address : forwardedFor + ', ' + address, 'X-Forwarded-Proto', proto);
   if (host !== '') headers.push('X-Forwarded-Host', host);
@@ -87,6 +85,27 @@ export function buildClientResponseHeaders(raw: readonly string[]): string[] {
       continue;
     }
     headers.push(raw[i], raw[i + 1]);
+  }
+  if (connection !== '') removeConnectionListed(headers, connection);
+  return headers;
+}
+
+/**
+ * The same for undici's raw response headers (Buffers): decoded as latin1, as Node's own parser
+ * does, so that the client gets the bytes the app sent.
+ */
+export function buildClientResponseHeadersFromBuffers(raw: readonly Buffer[]): string[] {
+  const headers: string[] = [];
+  let connection = '';
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i].toString('latin1');
+    const lower = name.toLowerCase();
+    if (HOP_BY_HOP.has(lower)) {
+      if (lower === 'connection')
+        connection = connection === '' ? raw[i + 1].toString('latin1') : connection + ',' + raw[i + 1].toString('latin1');
+      continue;
+    }
+    headers.push(name, raw[i + 1].toString('latin1'));
   }
   if (connection !== '') removeConnectionListed(headers, connection);
   return headers;

@@ -1,10 +1,17 @@
-import http, { type ClientRequest, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { Socket } from 'node:net';
-import { buildClientResponseHeaders, type UpstreamHead } from './forward-headers.ts';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Dispatcher } from 'undici';
+import { buildClientResponseHeadersFromBuffers, type UpstreamHead } from './forward-headers.ts';
 import { writeProxyError } from './proxy-responses.ts';
 import type { ProxyService } from './proxy-service.ts';
 import type { InFlightExchange, Target } from './target.ts';
 import { classifyUpstreamError, mayRetry } from './upstream-failure.ts';
+
+/** undici's codes for the three upstream timeouts (connect, response head, body idle). */
+const CONNECT_TIMEOUT = 'UND_ERR_CONNECT_TIMEOUT';
+const HEADERS_TIMEOUT = 'UND_ERR_HEADERS_TIMEOUT';
+const BODY_TIMEOUT = 'UND_ERR_BODY_TIMEOUT';
+/** undici refused the request itself (a header or path it will not send): it never left the proxy. */
+const REFUSED = new Set(['UND_ERR_INVALID_ARG', 'UND_ERR_NOT_SUPPORTED']);
 
 /**
  * Event handlers are module functions that find their exchange through this symbol on the emitter:
@@ -17,10 +24,12 @@ type Tagged<T> = T & { [kExchange]?: HttpExchange };
  * One client request on its way through the proxy: sent to a target, retried once on another when
  * that is safe, answered, and recorded once in the counters of the release that answered.
  *
- * A request with a body is only read from the client once the upstream socket is connected, so a
- * connect failure leaves the body unread and the request can go to another target intact.
+ * The upstream hop is an undici dispatch on the target's Pool, with this object as its handler
+ * (no streams, no per-request closures). A request body is the client's IncomingMessage itself:
+ * undici reads it only once the request is on a connected socket, so a connect failure leaves the
+ * body unread and the request can go to another target intact.
  */
-export class HttpExchange implements InFlightExchange {
+export class HttpExchange implements InFlightExchange, Dispatcher.DispatchHandler {
   readonly service: ProxyService;
   readonly req: IncomingMessage;
   readonly res: ServerResponse;
@@ -28,10 +37,13 @@ export class HttpExchange implements InFlightExchange {
   readonly path: string;
   readonly startedMs: number;
   target: Target | null = null;
-  upstream: ClientRequest | null = null;
-  upstreamRes: IncomingMessage | null = null;
+  /** The current attempt's controller, from the moment it is on a connected socket. */
+  controller: Dispatcher.DispatchController | null = null;
+  /** The response head went out to the client. */
+  responding = false;
   attempts = 0;
-  bodyPiped = false;
+  /** The current attempt reached a connected socket (its request, body included, is being sent). */
+  connected = false;
   done = false;
   proxyError = false;
   /** The status recorded when the answer was cut short after its head went out (0: none). */
@@ -44,6 +56,8 @@ export class HttpExchange implements InFlightExchange {
   counted = true;
   /** The upstream stayed silent past a timeout (answered 504). */
   timedOut = false;
+  /** Waiting for the client socket to drain before reading more of the upstream body. */
+  paused = false;
 
   constructor(service: ProxyService, req: IncomingMessage, res: ServerResponse, head: UpstreamHead, path: string, startedMs: number) {
     this.service = service;
@@ -65,97 +79,98 @@ export class HttpExchange implements InFlightExchange {
   send(target: Target): void {
     this.attempts++;
     this.target = target;
+    this.connected = false;
+    this.controller = null;
     target.begin(this);
-    let upstream: Tagged<ClientRequest>;
-    try {
-      upstream = http.request({
-        agent: target.agent,
-        host: target.host,
-        port: target.port,
-        method: this.req.method,
-        path: this.path,
-        headers: this.head.headers,
-        setHost: false,
-      });
-    } catch (error) {
-      // Node validates the request line and headers again; a request it refuses never left the proxy.
-      this.fail(502, `the request cannot be forwarded: ${(error as Error).message}`);
-      return;
-    }
-    upstream[kExchange] = this;
-    upstream.on('response', onUpstreamResponse);
-    upstream.on('error', onUpstreamError);
-    upstream.on('timeout', onUpstreamTimeout);
-    upstream.on('socket', onUpstreamSocket);
-    this.upstream = upstream;
-    if (!this.head.hasBody) upstream.end();
-  }
-
-  /** The upstream socket is connected (fresh or reused): from now on the app owes the response head. */
-  onConnected(socket: Socket): void {
-    socket.setTimeout(this.service.timeouts.responseMs);
-    if (this.head.hasBody) this.pipeBody();
-  }
-
-  /** The upstream socket was silent longer than the current phase allows: connect, response head, or body. */
-  onTimeout(upstream: ClientRequest): void {
-    if (this.done || upstream !== this.upstream) return;
-    const target = this.target!;
     const { timeouts } = this.service;
-    const connecting = upstream.socket?.connecting === true;
-    const what =
-      this.upstreamRes !== null
-        ? `sent nothing of its response body for ${timeouts.idleMs} ms`
-        : connecting
-          ? `did not accept a connection within ${timeouts.connectMs} ms`
-          : `sent no response head within ${timeouts.responseMs} ms`;
-    this.timedOut = true;
-    if (connecting) this.service.targetFailed(target, 'connect timeout', true);
-    this.fail(504, `service ${this.service.name} target ${target.id} ${what}`);
-    this.finish();
-    upstream.destroy();
+    try {
+      target.dispatch(
+        {
+          method: this.req.method ?? 'GET',
+          path: this.path,
+          headers: this.head.headers,
+          body: this.head.hasBody ? this.req : null,
+          headersTimeout: timeouts.responseMs,
+          bodyTimeout: timeouts.idleMs,
+        },
+        this,
+        timeouts.connectMs,
+      );
+    } catch (error) {
+      // undici validates the request line and headers; a request it refuses never left the proxy.
+      this.fail(502, `the request cannot be forwarded: ${(error as Error).message}`);
+    }
   }
 
-  pipeBody(): void {
-    const upstream = this.upstream;
-    if (this.done || this.bodyPiped || upstream === null || upstream.destroyed) return;
-    this.bodyPiped = true;
-    this.req.pipe(upstream);
-  }
+  // --- undici's handler interface: one attempt's life on the upstream connection.
 
-  onResponse(upstream: ClientRequest, upstreamRes: IncomingMessage): void {
-    if (this.done || upstream !== this.upstream) {
-      upstreamRes.resume();
+  onRequestStart(controller: Dispatcher.DispatchController): void {
+    if (this.done) {
+      controller.abort(new Error('the client left'));
       return;
     }
-    this.upstreamRes = upstreamRes;
-    upstream.socket?.setTimeout(this.service.timeouts.idleMs);
-    (upstreamRes as Tagged<IncomingMessage>)[kExchange] = this;
-    upstreamRes.on('close', onUpstreamResponseClose);
+    this.controller = controller;
+    this.connected = true;
+  }
+
+  onResponseStart(controller: Dispatcher.DispatchController, statusCode: number, _headers: unknown, statusMessage?: string): void {
+    if (this.done) {
+      controller.abort(new Error('the client left'));
+      return;
+    }
+    const raw = (controller as { rawHeaders?: Buffer[] }).rawHeaders ?? [];
     try {
-      const headers = buildClientResponseHeaders(upstreamRes.rawHeaders);
+      const headers = buildClientResponseHeadersFromBuffers(raw);
       if (this.setCookie !== null) headers.push('Set-Cookie', this.setCookie);
-      this.res.writeHead(upstreamRes.statusCode ?? 502, upstreamRes.statusMessage, headers);
+      this.res.writeHead(statusCode, statusMessage, headers);
     } catch (error) {
       // Node rejects what it would not send itself (a status below 100, say): the app's answer is unusable.
-      upstreamRes.destroy();
+      controller.abort(error as Error);
       this.fail(502, `service ${this.service.name} target ${this.target!.id} sent an invalid response: ${(error as Error).message}`);
       return;
     }
-    upstreamRes.pipe(this.res);
+    this.responding = true;
   }
 
-  onUpstreamError(upstream: ClientRequest, error: NodeJS.ErrnoException): void {
-    // After the response head, the response's 'close' reports the failure.
-    if (this.done || upstream !== this.upstream || this.upstreamRes !== null) return;
+  onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
+    if (this.done) return;
+    if (!this.res.write(chunk) && !this.paused) {
+      this.paused = true;
+      controller.pause();
+      this.res.once('drain', onClientDrain);
+    }
+  }
+
+  onResponseEnd(): void {
+    if (this.done) return;
+    this.res.end();
+  }
+
+  onResponseError(_controller: Dispatcher.DispatchController | null, error: NodeJS.ErrnoException): void {
+    if (this.done) return;
     const target = this.target!;
-    const requestSent = this.bodyPiped || !this.head.hasBody;
-    const failure = classifyUpstreamError(error, requestSent, upstream.reusedSocket);
+    const code = error.code;
+    if (code !== undefined && REFUSED.has(code)) {
+      this.fail(502, `the request cannot be forwarded: ${error.message}`);
+      return;
+    }
+    if (code === CONNECT_TIMEOUT || code === HEADERS_TIMEOUT || code === BODY_TIMEOUT) {
+      this.onTimeout(code);
+      return;
+    }
+    if (this.responding) {
+      this.service.targetFailed(target, 'response cut short', false);
+      this.fail(502, 'upstream response cut short');
+      return;
+    }
+    // Whether the socket was a pooled one is not known here: a reset before any response byte is
+    // taken as possibly a pooled socket the app had just closed, which says nothing about its health.
+    const failure = classifyUpstreamError(error, this.connected, true);
     this.service.targetFailed(target, failure.reason, failure.ejectNow);
     if (this.attempts === 1 && mayRetry(failure, this.req.method ?? 'GET', this.head.hasBody)) {
-      // A pooled socket the app had just closed says nothing about the app: with no other target,
-      // the same one is tried again on a fresh connection.
-      const stale = upstream.reusedSocket && !failure.ejectNow && target.healthy && !target.draining;
+      // With no other target, a socket-level failure on a target still in service is tried again on
+      // a fresh connection (undici does not reuse a socket that failed).
+      const stale = this.connected && !failure.ejectNow && target.healthy && !target.draining;
       const next = this.service.pickRetry(target, this.pinnedRelease) ?? (stale ? target : null);
       if (next !== null) {
         target.end(this);
@@ -166,10 +181,25 @@ export class HttpExchange implements InFlightExchange {
     this.fail(502, `service ${this.service.name} target ${target.id} failed: ${failure.reason}`);
   }
 
-  onResponseClose(upstreamRes: IncomingMessage): void {
-    if (this.done || upstreamRes !== this.upstreamRes || upstreamRes.complete) return;
-    this.service.targetFailed(this.target!, 'response cut short', false);
-    this.fail(502, 'upstream response cut short');
+  /** The upstream was silent longer than the current phase allows: connect, response head, or body. */
+  onTimeout(code: string): void {
+    const target = this.target!;
+    const { timeouts } = this.service;
+    const what =
+      code === BODY_TIMEOUT
+        ? `sent nothing of its response body for ${timeouts.idleMs} ms`
+        : code === CONNECT_TIMEOUT
+          ? `did not accept a connection within ${timeouts.connectMs} ms`
+          : `sent no response head within ${timeouts.responseMs} ms`;
+    this.timedOut = true;
+    if (code === CONNECT_TIMEOUT) this.service.targetFailed(target, 'connect timeout', true);
+    this.fail(504, `service ${this.service.name} target ${target.id} ${what}`);
+    this.finish();
+  }
+
+  onClientDrain(): void {
+    this.paused = false;
+    this.controller?.resume();
   }
 
   onClientFinish(): void {
@@ -182,16 +212,21 @@ export class HttpExchange implements InFlightExchange {
   onClientClose(): void {
     if (this.done) return;
     this.finish();
-    this.upstream?.destroy();
+    this.abortUpstream();
   }
 
   /** Drain timeout: answer 504 if nothing was sent yet, otherwise cut the response. */
   cancel(): void {
     if (this.done) return;
-    const upstream = this.upstream;
     this.fail(504, `service ${this.service.name} target ${this.target!.id} was removed and the request outlived the drain timeout`);
     this.finish();
-    upstream?.destroy();
+    this.abortUpstream();
+  }
+
+  /** Stops the current attempt; one not yet on a socket is aborted when it gets one (onRequestStart). */
+  abortUpstream(): void {
+    const controller = this.controller;
+    if (controller !== null && !controller.aborted) controller.abort(new Error('the client left'));
   }
 
   /**
@@ -229,35 +264,6 @@ function onClientClose(this: Tagged<ServerResponse>): void {
   this[kExchange]!.onClientClose();
 }
 
-function onUpstreamResponse(this: Tagged<ClientRequest>, upstreamRes: IncomingMessage): void {
-  this[kExchange]!.onResponse(this, upstreamRes);
-}
-
-function onUpstreamError(this: Tagged<ClientRequest>, error: NodeJS.ErrnoException): void {
-  this[kExchange]!.onUpstreamError(this, error);
-}
-
-function onUpstreamResponseClose(this: Tagged<IncomingMessage>): void {
-  this[kExchange]!.onResponseClose(this);
-}
-
-function onUpstreamTimeout(this: Tagged<ClientRequest>): void {
-  this[kExchange]!.onTimeout(this);
-}
-
-function onUpstreamSocket(this: Tagged<ClientRequest>, socket: Tagged<Socket>): void {
-  const exchange = this[kExchange]!;
-  if (!socket.connecting) {
-    exchange.onConnected(socket);
-    return;
-  }
-  socket.setTimeout(exchange.service.timeouts.connectMs);
-  socket[kExchange] = exchange;
-  socket.once('connect', onUpstreamConnect);
-}
-
-function onUpstreamConnect(this: Tagged<Socket>): void {
-  const exchange = this[kExchange]!;
-  this[kExchange] = undefined;
-  exchange.onConnected(this);
+function onClientDrain(this: Tagged<ServerResponse>): void {
+  this[kExchange]!.onClientDrain();
 }

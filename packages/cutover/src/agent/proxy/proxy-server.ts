@@ -178,6 +178,16 @@ export class ProxyServer extends EventEmitter<ProxyServerEvents> {
     }
   }
 
+  /**
+   * Resolves once a draining target has no HTTP request in flight (its WebSockets may still be
+   * open): the moment to tell the app to stop, so that it closes them itself. At once for an
+   * unknown target.
+   */
+  requestsDrained(service: string, id: string): Promise<void> {
+    const target = this.#services.get(service)?.find(id);
+    return target === undefined ? Promise.resolve() : target.requestsDrained();
+  }
+
   setTargetHealthy(service: string, id: string, healthy: boolean): void {
     this.#service(service).get(id).healthy = healthy;
   }

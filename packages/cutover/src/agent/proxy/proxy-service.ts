@@ -128,6 +128,10 @@ export class ProxyService {
     return report;
   }
 
+  find(id: string): Target | undefined {
+    return this.#byId.get(id);
+  }
+
   get(id: string): Target {
     const target = this.#byId.get(id);
     if (!target) {

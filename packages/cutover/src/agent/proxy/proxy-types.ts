@@ -9,7 +9,7 @@ export interface RouteSpec {
   stripPrefix: boolean;
   /** How long a removed target's in-flight requests may run before they are answered 504. */
   drainTimeoutMs: number;
-  /** How long a removed target's WebSockets stay open before the proxy closes them. */
+  /** How long a removed target's WebSockets stay open once its HTTP requests are done, before the proxy closes them (close frame 1012). */
   websocketGraceMs: number;
   /** While release weights are set, keep a client on its release with this cookie (none by default). */
   stickyCookie?: string;

@@ -1,4 +1,5 @@
 import http from 'node:http';
+import { buildConnector, type Dispatcher, Pool } from 'undici';
 import type { Balanced } from './load-balancer.ts';
 import type { DrainReport, TargetSpec, TargetState } from './proxy-types.ts';
 
@@ -8,6 +9,8 @@ import type { DrainReport, TargetSpec, TargetState } from './proxy-types.ts';
  * further when the app announces `Keep-Alive: timeout=N`.
  */
 export const UPSTREAM_IDLE_SOCKET_TIMEOUT_MS = 4000;
+/** How much earlier than the app's own `Keep-Alive: timeout=N` hint the pool drops an idle socket. */
+const KEEP_ALIVE_HINT_MARGIN_MS = 1000;
 /** How long passive ejection keeps a failing target out of selection. */
 export const EJECTION_MS = 2000;
 /** Failures in a row (of any kind) that eject a target; a connect failure ejects at once. */
@@ -30,22 +33,30 @@ export interface TrackedWebSocket {
 interface Drain {
   promise: Promise<DrainReport>;
   resolve: (report: DrainReport) => void;
+  /** Resolves once no HTTP request is in flight any more (finished or cancelled); WebSockets may stay. */
+  requests: Promise<void>;
+  requestsDone: boolean;
+  resolveRequests: () => void;
+  websocketGraceMs: number;
   startedMs: number;
   inFlightAtStart: number;
   cancelled: number;
   websocketsClosed: number;
   graceOver: boolean;
   requestTimer: NodeJS.Timeout;
-  graceTimer: NodeJS.Timeout;
+  /** Started once the HTTP requests are done (when the app is told to stop), not at the drain's start. */
+  graceTimer: NodeJS.Timeout | null;
 }
 
 /**
- * One upstream instance: its keep-alive agent, the exchanges in flight to it and its WebSockets.
+ * One upstream instance: its keep-alive pools (undici for requests, Node's agent for upgrades), the exchanges in flight to it and its WebSockets.
  *
  * States: active → draining → drained, changed only by `drain()` and `#settle()`.
  * - active: selectable while `healthy` and not ejected (both flags change freely while active).
  * - draining: out of selection for good. In-flight exchanges finish, or are cancelled when
- *   drainTimeoutMs runs out; WebSockets stay open until websocketGraceMs runs out, then are closed.
+ *   drainTimeoutMs runs out; WebSockets stay open until websocketGraceMs runs out, counted from the
+ *   end of the HTTP part (when the app is told to stop and may close them itself), then are closed
+ *   with a close frame.
  * - drained: nothing in flight and no WebSocket left; every upstream socket is destroyed and the
  *   drain report is delivered.
  */
@@ -54,7 +65,11 @@ export class Target implements Balanced {
   readonly release: string;
   readonly host: string;
   readonly port: number;
+  /** For upgrades (WebSocket handshakes) only; requests go through `dispatch`. */
   readonly agent: http.Agent;
+  readonly #pool: Pool;
+  #connectTimeoutMs = -1;
+  #connector: buildConnector.connector | null = null;
   healthy = true;
   ejectedUntilMs = 0;
   inFlight = 0;
@@ -71,6 +86,26 @@ export class Target implements Balanced {
     this.host = spec.host;
     this.port = spec.port;
     this.agent = new http.Agent({ keepAlive: true, timeout: UPSTREAM_IDLE_SOCKET_TIMEOUT_MS, scheduling: 'lifo' });
+    this.#pool = new Pool(`http://${spec.host.includes(':') ? `[${spec.host}]` : spec.host}:${spec.port}`, {
+      connections: null,
+      pipelining: 1,
+      keepAliveTimeout: UPSTREAM_IDLE_SOCKET_TIMEOUT_MS,
+      keepAliveMaxTimeout: UPSTREAM_IDLE_SOCKET_TIMEOUT_MS,
+      keepAliveTimeoutThreshold: KEEP_ALIVE_HINT_MARGIN_MS,
+      connect: (options, callback) => this.#connector!(options, callback),
+    });
+    // A pool emits 'error' only without a request to blame; a request's own errors reach its handler.
+    this.#pool.on('connectionError', noop);
+    (this.#pool as unknown as NodeJS.EventEmitter).on('error', noop);
+  }
+
+  /** Sends one request to the instance; `connectMs` bounds connecting a new socket (the route's connect timeout). */
+  dispatch(options: Dispatcher.DispatchOptions, handler: Dispatcher.DispatchHandler, connectMs: number): void {
+    if (connectMs !== this.#connectTimeoutMs) {
+      this.#connectTimeoutMs = connectMs;
+      this.#connector = buildConnector({ timeout: connectMs });
+    }
+    this.#pool.dispatch(options, handler);
   }
 
   get draining(): boolean {
@@ -79,6 +114,15 @@ export class Target implements Balanced {
 
   get websockets(): number {
     return this.#websockets.size;
+  }
+
+  /**
+   * While draining: resolves once the HTTP requests in flight have finished (or were cancelled by
+   * the drain timeout), while WebSockets may still be open. That is when the app can be told to
+   * stop: it then closes its own WebSockets cleanly. Resolves at once when not draining.
+   */
+  requestsDrained(): Promise<void> {
+    return this.#drain?.requests ?? Promise.resolve();
   }
 
   begin(exchange: InFlightExchange): void {
@@ -91,7 +135,10 @@ export class Target implements Balanced {
   end(exchange: InFlightExchange): void {
     if (!this.#exchanges.delete(exchange)) return;
     this.inFlight--;
-    if (this.#drain !== null && this.inFlight === 0) this.#settle();
+    if (this.#drain !== null && this.inFlight === 0) {
+      this.#requestsDone();
+      this.#settle();
+    }
   }
 
   /** When each counted request in flight arrived (performance.now()). */
@@ -142,21 +189,38 @@ export class Target implements Balanced {
     if (this.#drain !== null) return this.#drain.promise;
     this.#state = 'draining';
     const { promise, resolve } = Promise.withResolvers<DrainReport>();
+    const requests = Promise.withResolvers<void>();
     this.#drain = {
       promise,
       resolve,
+      requests: requests.promise,
+      requestsDone: false,
+      resolveRequests: requests.resolve,
+      websocketGraceMs,
       startedMs: performance.now(),
       inFlightAtStart: this.inFlight,
       cancelled: 0,
       websocketsClosed: 0,
       graceOver: false,
       requestTimer: setTimeout(() => this.#cancelInFlight(), drainTimeoutMs),
-      graceTimer: setTimeout(() => this.#closeWebSockets(), websocketGraceMs),
+      graceTimer: null,
     };
-    // Idle sockets will never be picked again: close them now rather than when they time out.
+    // Idle sockets will never be picked again: close them now rather than when they time out (the
+    // pool closes each socket as soon as its request in flight is answered).
     for (const sockets of Object.values(this.agent.freeSockets)) for (const socket of sockets ?? []) socket.destroy();
+    this.#pool.close().catch(noop);
+    if (this.inFlight === 0) this.#requestsDone();
     this.#settle();
     return promise;
+  }
+
+  /** The HTTP part of the drain is over: the app is told to stop now, and its WebSockets' grace begins. */
+  #requestsDone(): void {
+    const drain = this.#drain!;
+    if (drain.requestsDone) return;
+    drain.requestsDone = true;
+    drain.resolveRequests();
+    if (this.#websockets.size > 0) drain.graceTimer = setTimeout(() => this.#closeWebSockets(), drain.websocketGraceMs);
   }
 
   #cancelInFlight(): void {
@@ -184,8 +248,11 @@ export class Target implements Balanced {
     if (drain === null || this.#state === 'drained' || this.inFlight > 0 || this.#websockets.size > 0) return;
     this.#state = 'drained';
     clearTimeout(drain.requestTimer);
-    clearTimeout(drain.graceTimer);
+    if (drain.graceTimer !== null) clearTimeout(drain.graceTimer);
+    drain.requestsDone = true;
+    drain.resolveRequests();
     this.agent.destroy();
+    this.#pool.destroy().catch(noop);
     drain.resolve({
       targetId: this.id,
       drainedMs: Math.round(performance.now() - drain.startedMs),
@@ -195,3 +262,5 @@ export class Target implements Balanced {
     });
   }
 }
+
+function noop(): void {}

@@ -88,7 +88,8 @@ export class UpgradeExchange implements InFlightExchange {
     const target = this.#target!;
     target.succeeded();
     if (!this.#client.destroyed) this.#client.write(buildRawResponseHead(101, res.statusMessage ?? 'Switching Protocols', res.rawHeaders));
-    new WebSocketTunnel(this.#client, socket, target).open(this.#clientHead, head);
+    const websocket = /^websocket$/i.test(String(res.headers.upgrade ?? ''));
+    new WebSocketTunnel(this.#client, socket, target, websocket).open(this.#clientHead, head);
     this.#finish(101, false);
   }
 

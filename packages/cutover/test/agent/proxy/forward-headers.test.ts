@@ -1,6 +1,11 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { buildClientResponseHeaders, buildRawResponseHead, buildUpstreamHeaders } from '../../../src/agent/proxy/forward-headers.ts';
+import {
+  buildClientResponseHeaders,
+  buildClientResponseHeadersFromBuffers,
+  buildRawResponseHead,
+  buildUpstreamHeaders,
+} from '../../../src/agent/proxy/forward-headers.ts';
 
 describe('buildUpstreamHeaders', () => {
   test('strips hop-by-hop headers, appends X-Forwarded-For, sets proto and host', () => {
@@ -56,7 +61,8 @@ describe('buildUpstreamHeaders', () => {
     assert.deepEqual(sized.headers, ['Content-Length', '12', 'X-Forwarded-For', '1.2.3.4', 'X-Forwarded-Proto', 'http']);
     const chunked = buildUpstreamHeaders(['Transfer-Encoding', 'chunked'], '1.2.3.4', 'http');
     assert.equal(chunked.hasBody, true);
-    assert.deepEqual(chunked.headers, ['Transfer-Encoding', 'chunked', 'X-Forwarded-For', '1.2.3.4', 'X-Forwarded-Proto', 'http']);
+    // No framing header: the upstream client chunks a body of unknown length itself.
+    assert.deepEqual(chunked.headers, ['X-Forwarded-For', '1.2.3.4', 'X-Forwarded-Proto', 'http']);
     assert.equal(chunked.host, '');
   });
 
@@ -109,6 +115,18 @@ describe('buildClientResponseHeaders', () => {
       '"x"',
     ];
     assert.deepEqual(buildClientResponseHeaders(raw), ['Set-Cookie', 'a=1', 'Set-Cookie', 'b=2', 'ETag', '"x"']);
+    // The same from the upstream client's raw Buffers, bytes kept as latin1.
+    const buffers = [...raw, 'X-Name', 'caf\u00e9'].map((text) => Buffer.from(text, 'latin1'));
+    assert.deepEqual(buildClientResponseHeadersFromBuffers(buffers), [
+      'Set-Cookie',
+      'a=1',
+      'Set-Cookie',
+      'b=2',
+      'ETag',
+      '"x"',
+      'X-Name',
+      'caf\u00e9',
+    ]);
   });
 });
 

@@ -164,12 +164,14 @@ describe('ProxyServer retries and passive ejection', () => {
     // Answers the first request of each connection and resets the connection on the second one: an
     // app closing an idle keep-alive socket just as the proxy reuses it.
     let connections = 0;
+    let posts = 0;
     const app = net.createServer((socket) => {
       connections++;
       let requests = 0;
       socket.on('error', () => {});
       socket.on('data', (chunk) => {
         if (!chunk.toString().includes('\r\n\r\n')) return;
+        if (chunk.toString().startsWith('POST ')) posts++;
         if (++requests === 1) socket.write('HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: keep-alive\r\n\r\nok');
         else socket.resetAndDestroy();
       });
@@ -184,8 +186,11 @@ describe('ProxyServer retries and passive ejection', () => {
       assert.equal((await ask({ port, path: '/two' })).status, 200);
       assert.equal(connections, 2, 'the second request went out again on a new connection');
       assert.deepEqual(ejected, []);
+      // The pool does not send a POST on a socket it has not checked since it went idle (it may
+      // open a new one instead); one that did go out on a reset socket is answered 502, never replayed.
       const post = await ask({ port, method: 'POST', path: '/three', body: 'x' });
-      assert.equal(post.status, 502, 'a POST that went out on the reset socket is not replayed');
+      assert.equal(posts, 1, 'the POST reached the app exactly once');
+      assert.equal(post.status === 200 || post.status === 502, true, `status ${post.status}`);
     } finally {
       await new Promise<void>((resolve) => app.close(() => resolve()));
     }

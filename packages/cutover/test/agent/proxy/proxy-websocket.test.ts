@@ -56,14 +56,50 @@ describe('ProxyServer WebSockets', () => {
       const drained = proxy.removeTarget('svc', 'ws-1');
       assert.equal(await roundTrip(socket, 'still here'), 'ws-1:still here', 'the WebSocket works during its grace');
       const report = await within(drained, 5000, 'drain');
-      await within(closed, 5000, 'client close');
+      const [code, reason] = await within(closed, 5000, 'client close');
       assert.ok(Date.now() - startedMs >= 300, 'closed only after the grace');
+      assert.equal(code, 1012, 'the proxy sent a close frame (service restart), not a cut connection (1006)');
+      assert.equal(String(reason), 'instance retired');
       assert.equal(report.websocketsClosed, 1);
       assert.equal(report.inFlightAtStart, 0);
       assert.equal(socket.readyState, WebSocket.CLOSED);
       await waitFor(() => echo.wss.clients.size === 0, 'upstream side closed');
     } finally {
       echo.wss.close();
+    }
+  });
+
+  test('the close frame at the end of the grace waits for the end of a frame in progress', TEST, async (t) => {
+    const { proxy, port } = await startProxy(t);
+    const upstream = await startUpstream(t, 'slow-frames');
+    const wss = new WebSocketServer({ server: upstream.server });
+    // Sends one 64 KiB binary frame in two halves, 300 ms apart, when asked: the grace ends in between.
+    wss.on('connection', (socket) => {
+      socket.on('message', () => {
+        const raw = (socket as unknown as { _socket: import('node:net').Socket })._socket;
+        const payload = Buffer.alloc(65536, 7);
+        const header = Buffer.from([0x82, 127, 0, 0, 0, 0, 0, 1, 0, 0]);
+        raw.write(Buffer.concat([header, payload.subarray(0, 30000)]));
+        setTimeout(() => raw.write(payload.subarray(30000)), 300);
+      });
+    });
+    try {
+      proxy.setRoute(route('svc', { websocketGraceMs: 100 }));
+      proxy.addTarget('svc', { id: 'slow', release: 'r1', host: '127.0.0.1', port: upstream.port });
+      const socket = await connect(`ws://127.0.0.1:${port}/`);
+      const messages: Buffer[] = [];
+      socket.on('message', (data) => messages.push(data as Buffer));
+      const closed = once(socket, 'close');
+      socket.send('go');
+      await waitFor(() => proxy.targets('svc')[0].websockets === 1, 'tunnel counted');
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      void proxy.removeTarget('svc', 'slow');
+      const [code] = await within(closed, 5000, 'client close');
+      assert.equal(code, 1012);
+      assert.equal(messages.length, 1, 'the frame in progress arrived whole before the close frame');
+      assert.equal(messages[0].length, 65536);
+    } finally {
+      wss.close();
     }
   });
 
