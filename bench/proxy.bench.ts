@@ -18,12 +18,12 @@ import { AgentClient } from '../packages/cutover/src/platform/agent-client.ts';
 import { percentile } from '../test/e2e/support/load-generator.ts';
 import { freePort } from '../test/e2e/support/sandbox.ts';
 import { measureThroughput, type ThroughputResult } from './support/autocannon.ts';
-import { processCpuMs } from './support/process-cpu.ts';
 import { runBench } from './support/cleanup.ts';
 import { CutoverContender } from './support/cutover-contender.ts';
 import { type LatencySummary, ms, ratio, summarize } from './support/latency-summary.ts';
 import { findNginx, Nginx } from './support/nginx.ts';
 import { type LoadResult, startOpenLoopLoad } from './support/open-loop-load.ts';
+import { processCpuMs } from './support/process-cpu.ts';
 import { sleep } from './support/processes.ts';
 import { machine, writeResults } from './support/results-file.ts';
 
@@ -207,7 +207,9 @@ await runBench(120_000 + 3 * (2 * durationSec + warmupSec + slices * 30) * 1000,
   );
   const after = machine();
   console.log(`\nADDED = target − direct; ratios are target / reference; GEN LAG = the load generator's event-loop delay p99/max in ms.`);
-  console.log(`PROXY CPU = CPU time of the proxy's own process (agent, nginx worker) per request in the max-throughput turns: less sensitive to the machine's load than req/s.`);
+  console.log(
+    `PROXY CPU = CPU time of the proxy's own process (agent, nginx worker) per request in the max-throughput turns: less sensitive to the machine's load than req/s.`,
+  );
   console.log(`Load average at the end ${after.loadAverage.join(' ')}`);
   console.log('(2 cores shared by the load generator, the proxy and the app, and by anything else running on the machine)');
   const file = writeResults('proxy', { options: { rate, durationSec, warmupSec, connections }, machine: { before, after }, targets });

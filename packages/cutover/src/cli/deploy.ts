@@ -3,8 +3,8 @@ import type { SkipCheck } from '../controller/pipeline.ts';
 import { CutoverError } from '../errors/cutover-error.ts';
 import { type Command, EXIT_DEPLOY, EXIT_DETACHED } from './command.ts';
 import { submitAndFollow } from './follow-deployment.ts';
-import { checkPromotion } from './promotion-check.ts';
 import { k8sDeploy, TARGET_OPTION, targetsKubernetes } from './k8s-target.ts';
+import { checkPromotion } from './promotion-check.ts';
 
 export { reportOutcome } from './report-outcome.ts';
 
