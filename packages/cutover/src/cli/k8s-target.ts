@@ -1,7 +1,6 @@
 import { type LoadedConfig, loadConfig } from '../config/load-config.ts';
 import { CutoverError } from '../errors/cutover-error.ts';
-import { clusterHistory, clusterStatus, deployToCluster, type Reporter, rollbackOnCluster } from '../kubernetes/cluster/cluster-target.ts';
-import { signalRollout } from '../kubernetes/cluster/rollout-signals.ts';
+import type { Reporter } from '../kubernetes/cluster/cluster-target.ts';
 import type { CommandContext, OptionSpec } from './command.ts';
 import type { Output } from './output.ts';
 import { formatTable } from './table.ts';
@@ -34,7 +33,7 @@ function reporter(out: Output): Reporter {
 
 export async function k8sDeploy(out: Output, loaded: LoadedConfig, release: string): Promise<number> {
   out.line(`deploying ${loaded.config.service} ${release} to Kubernetes`);
-  const result = await deployToCluster(loaded, release, reporter(out));
+  const result = await (await cluster()).deployToCluster(loaded, release, reporter(out));
   const summary = { ...result, target: 'kubernetes' };
   if (result.outcome === 'succeeded') {
     out.result(summary);
@@ -60,7 +59,7 @@ export async function k8sDeploy(out: Output, loaded: LoadedConfig, release: stri
 }
 
 export async function k8sRollback(out: Output, loaded: LoadedConfig, release: string | undefined): Promise<number> {
-  const { revision, progress } = await rollbackOnCluster(loaded, release, reporter(out));
+  const { revision, progress } = await (await cluster()).rollbackOnCluster(loaded, release, reporter(out));
   out.result({ target: 'kubernetes', revision: { ...revision, template: undefined }, progress });
   if (progress.state !== 'done') {
     return out.failure(
@@ -75,7 +74,7 @@ export async function k8sRollback(out: Output, loaded: LoadedConfig, release: st
 }
 
 export async function k8sStatus(out: Output, loaded: LoadedConfig): Promise<number> {
-  const status = await clusterStatus(loaded);
+  const status = await (await cluster()).clusterStatus(loaded);
   out.result({ target: 'kubernetes', ...status });
   const w = status.workload as { kind: string; namespace: string; name: string };
   if (!status.deployed) out.line(`${loaded.config.service}: no ${w.kind} ${w.namespace}/${w.name} on the cluster yet`);
@@ -87,7 +86,7 @@ export async function k8sStatus(out: Output, loaded: LoadedConfig): Promise<numb
 }
 
 export async function k8sHistory(out: Output, loaded: LoadedConfig): Promise<number> {
-  const { revisions, deployments } = await clusterHistory(loaded);
+  const { revisions, deployments } = await (await cluster()).clusterHistory(loaded);
   out.result({ target: 'kubernetes', revisions: revisions.map(({ template: _t, ...r }) => r), deployments });
   if (deployments.length === 0) out.line('no deployment to the cluster recorded yet');
   else
@@ -110,7 +109,7 @@ export async function k8sHistory(out: Output, loaded: LoadedConfig): Promise<num
 }
 
 export async function k8sSignal(out: Output, loaded: LoadedConfig, action: 'promote' | 'promote-full' | 'abort'): Promise<number> {
-  const { rollout, patches } = await signalRollout(loaded, action);
+  const { rollout, patches } = await (await import('../kubernetes/cluster/rollout-signals.ts')).signalRollout(loaded, action);
   out.result({ target: 'kubernetes', rollout, action, patches });
   out.line(`Rollout ${rollout}: ${action === 'abort' ? 'aborted' : action === 'promote-full' ? 'fully promoted' : 'promoted'}`);
   return 0;
@@ -120,4 +119,9 @@ export async function k8sSignal(out: Output, loaded: LoadedConfig, action: 'prom
 export function kubernetesTarget(ctx: CommandContext): LoadedConfig | undefined {
   const loaded = loadConfig(ctx.cwd, ctx.options.config as string | undefined);
   return targetsKubernetes(loaded, ctx.options) ? loaded : undefined;
+}
+
+/** The cluster driver (it brings @kubernetes/client-node), loaded only when a command targets the cluster. */
+function cluster(): Promise<typeof import('../kubernetes/cluster/cluster-target.ts')> {
+  return import('../kubernetes/cluster/cluster-target.ts');
 }
