@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { DatabaseSync } from 'node:sqlite';
 import { after, before, describe, test } from 'node:test';
 import { CLI, collect, freePort, Sandbox } from './support/sandbox.ts';
 
@@ -105,6 +106,18 @@ agent: { httpPort: ${stagingPort}, portRange: [26200, 26399] }
     assert.equal(production.instances.length, 2, 'production: the base says two');
     const env = await cli(['env', 'LOG_LEVEL', '--env', 'staging']);
     assert.match(env.stdout, /debug/, `${env.stdout}\n${env.stderr}`);
+    // `cutover up` ran in its own process: the config snapshot it recorded for the controller (whose
+    // task schedulers read it) carries staging's overlay, not the base file alone.
+    const db = new DatabaseSync(join(box.dir, '.cutover-staging', 'cutover.db'), { readOnly: true });
+    try {
+      const row = db.prepare('SELECT submission_json FROM deployments ORDER BY id LIMIT 1').get() as { submission_json: string | null };
+      const submission = JSON.parse(row.submission_json ?? '{}') as { inProcess?: boolean; environment?: { name: string; text: string } };
+      assert.equal(submission.inProcess, true);
+      assert.equal(submission.environment?.name, 'staging');
+      assert.match(submission.environment?.text ?? '', /LOG_LEVEL: debug/);
+    } finally {
+      db.close();
+    }
   });
 
   test('a release that never ran in staging is refused for production; nothing is recorded there', async () => {

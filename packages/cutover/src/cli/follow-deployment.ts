@@ -1,7 +1,7 @@
-import { readFileSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import { configFlagsText } from '../config/config-flags.ts';
 import type { LoadedConfig } from '../config/load-config.ts';
+import { configSnapshot } from '../controller/config-snapshot.ts';
 import { ControllerClient } from '../controller/controller-client.ts';
 import { SILENT_OBSERVER } from '../controller/deployment-recorder.ts';
 import type { SkipCheck } from '../controller/pipeline.ts';
@@ -33,9 +33,7 @@ export async function submitAndFollow(out: Output, loaded: LoadedConfig, options
   const controller = new ControllerClient(loaded.dataDir);
   await controller.waitUntilUp();
   const id = await controller.submit({
-    configFile: loaded.file,
-    configText: readFileSync(loaded.file, 'utf8'),
-    ...(loaded.environment && { environment: { ...loaded.environment, text: readFileSync(loaded.environment.file, 'utf8') } }),
+    ...configSnapshot(loaded),
     release: options.release,
     kind: options.kind,
     actor: process.env.CUTOVER_ACTOR ?? userInfo().username,

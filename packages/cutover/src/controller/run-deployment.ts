@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import { hostname, userInfo } from 'node:os';
 import { parseConfigText } from '../config/load-config.ts';
 import { CutoverError } from '../errors/cutover-error.ts';
@@ -8,6 +7,7 @@ import { fencedBackend } from '../platform/fenced-backend.ts';
 import { resolveRelease } from '../releases/release-resolver.ts';
 import type { DeploymentRecord, DeploymentState, DeploymentStore } from '../store/deployment-store.ts';
 import { DeploymentStore as Store } from '../store/deployment-store.ts';
+import { configSnapshot } from './config-snapshot.ts';
 import { type DeployLease, DeployLock } from './deploy-lock.ts';
 import { type DeploymentObserver, DeploymentRecorder } from './deployment-recorder.ts';
 import { type DeploymentRun, type DeployOutcome, type DeployRequest, isFailed, stepContextOf } from './deployment-run.ts';
@@ -63,20 +63,19 @@ export async function runDeployment(request: DeployRequest): Promise<DeployOutco
 }
 
 /**
- * What an in-process deployment records of its request: the config snapshot the controller's task
- * schedulers read (the tasks of a release first brought up by `cutover up`), never resumed. None
- * when cutover.yml cannot be read back (a config built in memory).
+ * What an in-process deployment records of its request: the config snapshot (with its environment's
+ * overlay) the controller's task schedulers read (the tasks of a release first brought up by
+ * `cutover up`), never resumed. None when cutover.yml cannot be read back (a config built in memory).
  */
 function inProcessSubmission(request: DeployRequest): (Submission & { inProcess: true }) | undefined {
-  let configText: string;
+  let snapshot: ReturnType<typeof configSnapshot>;
   try {
-    configText = readFileSync(request.loaded.file, 'utf8');
+    snapshot = configSnapshot(request.loaded);
   } catch {
     return undefined;
   }
   return {
-    configFile: request.loaded.file,
-    configText,
+    ...snapshot,
     release: request.release,
     kind: request.kind,
     actor: request.actor ?? process.env.CUTOVER_ACTOR ?? userInfo().username,
