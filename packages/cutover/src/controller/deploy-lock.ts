@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { isPidAlive } from '../shared/process-group.ts';
 import { immediate } from '../shared/sqlite-file.ts';
-import type { DeploymentStore, LockRow } from '../store/deployment-store.ts';
+import { type DeploymentStore, type LockRow, toLockRow } from '../store/deployment-store.ts';
 
 /** A lease lives this long without a heartbeat. */
 export const DEFAULT_LOCK_TTL_MS = 15_000;
@@ -74,17 +74,7 @@ export class DeployLock {
   /** The current holder, if any (stale or not). */
   holder(name: string): LockRow | undefined {
     const row = this.store.db.prepare('SELECT * FROM locks WHERE name = ?').get(name);
-    if (!row) return undefined;
-    return {
-      name: row.name as string,
-      owner: row.owner as string,
-      host: row.host as string,
-      pid: row.pid as number,
-      deploymentId: (row.deployment_id as number | null) ?? null,
-      acquiredAt: row.acquired_at as number,
-      heartbeatAt: row.heartbeat_at as number,
-      expiresAt: row.expires_at as number,
-    };
+    return row ? toLockRow(row) : undefined;
   }
 
   /** Whether `owner` holds the lock now with a lease that has not expired. */

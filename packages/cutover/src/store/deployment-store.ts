@@ -306,19 +306,7 @@ export class DeploymentStore {
 
   /** The locks held now (a lock row past its expiry is free). */
   locks(): LockRow[] {
-    return this.db
-      .prepare('SELECT * FROM locks WHERE expires_at > ?')
-      .all(Date.now())
-      .map((row) => ({
-        name: row.name as string,
-        owner: row.owner as string,
-        host: row.host as string,
-        pid: row.pid as number,
-        deploymentId: (row.deployment_id as number | null) ?? null,
-        acquiredAt: row.acquired_at as number,
-        heartbeatAt: row.heartbeat_at as number,
-        expiresAt: row.expires_at as number,
-      }));
+    return this.db.prepare('SELECT * FROM locks WHERE expires_at > ?').all(Date.now()).map(toLockRow);
   }
 
   deployment(id: number): DeploymentRecord | undefined {
@@ -402,6 +390,20 @@ export class DeploymentStore {
   close(): void {
     this.db.close();
   }
+}
+
+/** A row of the locks table (the deploy lock's lease). */
+export function toLockRow(row: Record<string, unknown>): LockRow {
+  return {
+    name: row.name as string,
+    owner: row.owner as string,
+    host: row.host as string,
+    pid: row.pid as number,
+    deploymentId: (row.deployment_id as number | null) ?? null,
+    acquiredAt: row.acquired_at as number,
+    heartbeatAt: row.heartbeat_at as number,
+    expiresAt: row.expires_at as number,
+  };
 }
 
 function toStep(s: Record<string, unknown>): StepRecord {
