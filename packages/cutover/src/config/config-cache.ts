@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { writeFileAtomic } from '../shared/write-file-atomic.ts';
 import { DEFAULT_DATA_DIR } from './defaults.ts';
 import type { ParsedConfig } from './schema.ts';
 
@@ -63,16 +64,10 @@ export function writeCachedConfig(file: string, text: string, config: ParsedConf
     // No cache yet, or one from another cutover: start a new one.
   }
   const next: CacheFile = { version: 1, fingerprint, entries: [{ key, config }, ...entries].slice(0, CONFIG_CACHE_ENTRIES) };
-  const temp = `${path}.${process.pid}.tmp`;
   try {
-    writeFileSync(temp, JSON.stringify(next), { mode: 0o600 });
-    renameSync(temp, path);
+    writeFileAtomic(path, JSON.stringify(next));
   } catch {
-    try {
-      unlinkSync(temp);
-    } catch {
-      // Nothing was written.
-    }
+    // Not written: the next load validates again.
   }
 }
 
