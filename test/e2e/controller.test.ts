@@ -7,8 +7,9 @@ import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { after, before, describe, test } from 'node:test';
+import { controllerPid, detach, recordOf, waitFor, watchToEnd as watch } from './support/controller-record.ts';
 import { runLoad } from './support/load-generator.ts';
-import { type DeploymentJson, eventsOf, parseRecord, sleep } from './support/rollout-helpers.ts';
+import { eventsOf, parseRecord } from './support/rollout-helpers.ts';
 import { collect, freePort, Sandbox } from './support/sandbox.ts';
 
 const CANARY_CONFIG = (pause: string) => (port: number) =>
@@ -54,54 +55,6 @@ function releaseAt(port: number): Promise<string> {
     req.on('error', reject);
     req.end();
   });
-}
-
-/** Reads the controller's record of one deployment straight from cutover.db (what history prints). */
-function recordOf(box: Sandbox, id: number): { state: string; events: { at: number; type: string; data: Record<string, unknown> }[] } {
-  const db = new DatabaseSync(join(box.dir, '.cutover/cutover.db'), { readOnly: true });
-  try {
-    const row = db.prepare('SELECT state FROM deployments WHERE id = ?').get(id) as { state: string } | undefined;
-    if (!row) return { state: 'absent', events: [] };
-    const events = db
-      .prepare('SELECT at, type, data_json FROM events WHERE deployment_id = ? ORDER BY id')
-      .all(id)
-      .map((e) => ({ at: e.at as number, type: e.type as string, data: JSON.parse(e.data_json as string) as Record<string, unknown> }));
-    return { state: row.state, events };
-  } finally {
-    db.close();
-  }
-}
-
-async function waitFor<T>(what: string, probe: () => T | undefined | null | false, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = probe();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(50);
-  }
-}
-
-function controllerPid(box: Sandbox): number | null {
-  try {
-    return (JSON.parse(readFileSync(join(box.dir, '.cutover/controller.pid'), 'utf8')) as { pid: number }).pid;
-  } catch {
-    return null;
-  }
-}
-
-/** `cutover deploy <release> --detach --json`: the id of the accepted deployment. */
-async function detach(box: Sandbox, release: string): Promise<number> {
-  const result = await box.cli(['deploy', release, '--detach', '--json']);
-  assert.equal(result.code, 0, result.stdout + result.stderr);
-  return (JSON.parse(result.stdout) as { deploymentId: number }).deploymentId;
-}
-
-async function watch(box: Sandbox, id: number): Promise<{ code: number | null; record: DeploymentJson }> {
-  const result = await box.cli(['watch', String(id), '--json'], { timeoutMs: 120_000 });
-  const record = parseRecord(result.stdout);
-  assert.ok(record, result.stdout + result.stderr);
-  return { code: result.code, record };
 }
 
 /** Listens on the first port of the range that is free (the one the agent would give the next instance). */
