@@ -137,11 +137,8 @@ class RollingProgress {
     return this.#state.batches;
   }
 
-  readonly nextSeq = (): number => {
-    this.#state.seq++;
-    this.#record();
-    return this.#state.seq;
-  };
+  /** The next instance number: recorded with the batch it starts (batchStarted), before any instance of it starts. */
+  readonly nextSeq = (): number => ++this.#state.seq;
 
   /** The instances of the interrupted run's batch of this process type (used once). */
   takeInterruptedBatch(processType: string): string[] {
