@@ -33,6 +33,11 @@ export async function runChecks(loaded: LoadedConfig, specs: readonly CheckSpec[
       details: { unknown, names },
     });
   }
+  // The checks run at once: they share one read of the release's env and secrets (a secret's
+  // command runs once for the step, not once per check that needs it).
+  const readEnv = options.commandEnv;
+  let released: Promise<Record<string, string>> | undefined;
+  const commandEnv = readEnv && (() => (released ??= readEnv()));
   return Promise.all(
     specs.map(async (spec, index): Promise<CheckResult> => {
       const name = names[index];
@@ -41,7 +46,7 @@ export async function runChecks(loaded: LoadedConfig, specs: readonly CheckSpec[
         return { name, kind: spec.kind, outcome: 'skipped', measured: null, threshold: null, durationMs: 0, message: `skipped: ${reason}` };
       }
       const startedAt = performance.now();
-      const outcome = await withDeadline(evaluateCheck(spec, { ...options, loaded }), spec.timeoutMs + CHECK_DEADLINE_GRACE_MS);
+      const outcome = await withDeadline(evaluateCheck(spec, { ...options, loaded, commandEnv }), spec.timeoutMs + CHECK_DEADLINE_GRACE_MS);
       return {
         name,
         kind: spec.kind,

@@ -189,6 +189,30 @@ describe('each pre-deploy check kind, passing and failing', () => {
     assert.ok(Date.now() - startedAt < 10_000);
   });
 
+  test('the checks of one run share one read of the release env and its secrets', async () => {
+    const loaded = await loadTestConfig(temp.dir, {
+      checks: [
+        { kind: 'command', name: 'first', command: 'test "$TOKEN" = from-secrets' },
+        { kind: 'command', name: 'second', command: 'test "$TOKEN" = from-secrets' },
+      ],
+    });
+    let reads = 0;
+    const results = await runChecks(loaded, loaded.config.checks as CheckSpec[], {
+      commandEnv: async () => {
+        reads++;
+        return { TOKEN: 'from-secrets' };
+      },
+    });
+    assert.deepEqual(
+      results.map((r) => [r.name, r.outcome]),
+      [
+        ['first', 'pass'],
+        ['second', 'pass'],
+      ],
+    );
+    assert.equal(reads, 1, 'the secrets were read once for both checks');
+  });
+
   test('derived names, skips with reasons, unknown skips refused', async () => {
     const loaded: LoadedConfig = await loadTestConfig(temp.dir, {
       checks: [
