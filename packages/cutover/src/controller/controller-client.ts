@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { request } from 'node:http';
+import { type IncomingMessage, request } from 'node:http';
 import { type AgentPaths, agentPaths } from '../agent/agent-paths.ts';
 import { CutoverError } from '../errors/cutover-error.ts';
 import type { ErrorCode } from '../errors/registry.ts';
@@ -69,27 +69,11 @@ export class ControllerClient {
           headers: { authorization: `Bearer ${token}` },
         },
         (res) => {
-          if ((res.statusCode ?? 500) >= 400) {
-            const chunks: Buffer[] = [];
-            res.on('data', (chunk: Buffer) => chunks.push(chunk));
-            res.on('end', () => reject(errorOf(res.statusCode ?? 500, Buffer.concat(chunks).toString('utf8'))));
-            return;
-          }
-          let buffer = '';
+          if (rejectedAnswer(res, reject)) return;
           let end: string | null = null;
-          res.setEncoding('utf8');
-          res.on('data', (chunk: string) => {
-            buffer += chunk;
-            let newline = buffer.indexOf('\n');
-            while (newline >= 0) {
-              const text = buffer.slice(0, newline);
-              buffer = buffer.slice(newline + 1);
-              newline = buffer.indexOf('\n');
-              if (!text) continue;
-              const line = JSON.parse(text) as FollowLine;
-              if (line.kind === 'end') end = line.state;
-              onLine(line);
-            }
+          onNdjsonLines<FollowLine>(res, (line) => {
+            if (line.kind === 'end') end = line.state;
+            onLine(line);
           });
           res.on('end', () => resolve(end));
           res.on('error', () => resolve(end));
@@ -129,30 +113,16 @@ export class ControllerClient {
           headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) },
         },
         (res) => {
-          if ((res.statusCode ?? 500) >= 400) {
-            const chunks: Buffer[] = [];
-            res.on('data', (chunk: Buffer) => chunks.push(chunk));
-            res.on('end', () => reject(errorOf(res.statusCode ?? 500, Buffer.concat(chunks).toString('utf8'))));
-            return;
-          }
-          let buffer = '';
+          if (rejectedAnswer(res, reject)) return;
           let settled = false;
-          res.setEncoding('utf8');
-          res.on('data', (chunk: string) => {
-            buffer += chunk;
-            for (let newline = buffer.indexOf('\n'); newline >= 0; newline = buffer.indexOf('\n')) {
-              const text = buffer.slice(0, newline);
-              buffer = buffer.slice(newline + 1);
-              if (!text) continue;
-              const line = JSON.parse(text) as TaskRunLine;
-              if (line.kind === 'output') options.onOutput?.(line.text, line.stream);
-              else if (line.kind === 'end') {
-                settled = true;
-                resolve(line.run);
-              } else {
-                settled = true;
-                reject(errorOf(500, JSON.stringify({ error: line.error })));
-              }
+          onNdjsonLines<TaskRunLine>(res, (line) => {
+            if (line.kind === 'output') options.onOutput?.(line.text, line.stream);
+            else if (line.kind === 'end') {
+              settled = true;
+              resolve(line.run);
+            } else {
+              settled = true;
+              reject(errorOf(500, JSON.stringify({ error: line.error })));
             }
           });
           res.on('end', () => {
@@ -222,6 +192,30 @@ export class ControllerClient {
       req.end();
     });
   }
+}
+
+/** An answer of 400 or more: rejects with the controller's error once its body is read (true), else false. */
+function rejectedAnswer(res: IncomingMessage, reject: (error: CutoverError) => void): boolean {
+  const status = res.statusCode ?? 500;
+  if (status < 400) return false;
+  const chunks: Buffer[] = [];
+  res.on('data', (chunk: Buffer) => chunks.push(chunk));
+  res.on('end', () => reject(errorOf(status, Buffer.concat(chunks).toString('utf8'))));
+  return true;
+}
+
+/** Gives each line of an NDJSON answer to onLine as it arrives. */
+function onNdjsonLines<T>(res: IncomingMessage, onLine: (line: T) => void): void {
+  let buffer = '';
+  res.setEncoding('utf8');
+  res.on('data', (chunk: string) => {
+    buffer += chunk;
+    for (let newline = buffer.indexOf('\n'); newline >= 0; newline = buffer.indexOf('\n')) {
+      const text = buffer.slice(0, newline);
+      buffer = buffer.slice(newline + 1);
+      if (text) onLine(JSON.parse(text) as T);
+    }
+  });
 }
 
 function errorOf(status: number, text: string): CutoverError {
