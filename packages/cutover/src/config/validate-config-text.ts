@@ -20,10 +20,6 @@ export function validateConfigText(text: string, file: string): ParsedConfig {
   return validateConfigOverlay(text, file).config;
 }
 
-/**
- * The same with an environment's overlay merged over the base (docs/environments.md): each problem
- * names the file it is in. `ownDataDir`: the overlay sets agent.dataDir itself.
- */
 /** One parsed file of a config: the base, or an environment's overlay. */
 interface ParsedFile {
   file: string;
@@ -32,6 +28,10 @@ interface ParsedFile {
   raw: unknown;
 }
 
+/**
+ * The same with an environment's overlay merged over the base (docs/environments.md): each problem
+ * names the file it is in. `ownDataDir`: the overlay sets agent.dataDir itself.
+ */
 export function validateConfigOverlay(text: string, file: string, overlay?: OverlaySource): { config: ParsedConfig; ownDataDir: boolean } {
   const base = parsedFile(text, file);
   const over = overlay ? parsedFile(overlay.text, overlay.file) : undefined;
