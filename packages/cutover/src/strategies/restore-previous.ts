@@ -59,13 +59,7 @@ export function restoreIdsAfter(knownIds: readonly string[], deploymentId: numbe
     const match = ofDeployment.exec(id);
     if (match) highest = Math.max(highest, Number(match[1]));
   }
+  // Every id of this deployment ends in .d<id>.<n> with n <= highest: the ids past it are all free.
   let seq = highest;
-  const taken = new Set(knownIds);
-  return (release, processType) => {
-    let id: string;
-    do id = buildInstanceId(release, processType, deploymentId, ++seq);
-    while (taken.has(id));
-    taken.add(id);
-    return id;
-  };
+  return (release, processType) => buildInstanceId(release, processType, deploymentId, ++seq);
 }
