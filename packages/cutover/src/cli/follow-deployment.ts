@@ -43,8 +43,8 @@ export async function submitAndFollow(out: Output, loaded: LoadedConfig, options
   if (options.detach) {
     out.result({ deploymentId: id, state: 'running' });
     out.line(`deployment ${id} of ${options.release} accepted; it runs in the controller`);
-    out.line(`  follow it: cutover watch ${id}${configFlag(loaded)}`);
-    out.line(`  abort it:  cutover abort${configFlag(loaded)}`);
+    out.line(`  follow it: cutover watch ${id}${configFlagsText(loaded)}`);
+    out.line(`  abort it:  cutover abort${configFlagsText(loaded)}`);
     return 0;
   }
   return followDeployment(out, loaded, id);
@@ -61,7 +61,7 @@ export async function followDeployment(out: Output, loaded: LoadedConfig, id: nu
   const detach = (signal: keyof typeof DETACHED_EXIT_CODES) => {
     process.stderr.write(
       `\ndeployment ${id} keeps running in the controller (${signal} only stopped this command)\n` +
-        `  follow it again: cutover watch ${id}${configFlag(loaded)}\n  abort it:        cutover abort${configFlag(loaded)}\n`,
+        `  follow it again: cutover watch ${id}${configFlagsText(loaded)}\n  abort it:        cutover abort${configFlagsText(loaded)}\n`,
     );
     process.exit(DETACHED_EXIT_CODES[signal]);
   };
@@ -111,8 +111,4 @@ export async function followDeployment(out: Output, loaded: LoadedConfig, id: nu
   } finally {
     for (const [signal, handler] of handlers) process.off(signal, handler);
   }
-}
-
-function configFlag(loaded: LoadedConfig): string {
-  return configFlagsText(loaded);
 }

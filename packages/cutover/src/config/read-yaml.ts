@@ -2,8 +2,6 @@ import { type Document, isMap, isPair, isSeq, LineCounter, parseDocument, visit 
 import { CutoverError } from '../errors/cutover-error.ts';
 import { MAX_CONFIG_ALIASES, MAX_CONFIG_BYTES, MAX_CONFIG_DEPTH, tooLarge } from './config-limits.ts';
 
-export { MAX_CONFIG_ALIASES, MAX_CONFIG_BYTES, MAX_CONFIG_DEPTH, tooLarge };
-
 export interface YamlSource {
   doc: Document.Parsed;
   lineCounter: LineCounter;

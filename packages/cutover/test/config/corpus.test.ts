@@ -7,8 +7,8 @@ import { copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSyn
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
+import { MAX_CONFIG_BYTES } from '../../src/config/config-limits.ts';
 import { type ConfigProblem, loadConfig } from '../../src/config/load-config.ts';
-import { MAX_CONFIG_BYTES } from '../../src/config/read-yaml.ts';
 import { CutoverError } from '../../src/errors/cutover-error.ts';
 import { ERROR_CODES } from '../../src/errors/registry.ts';
 
