@@ -9,12 +9,12 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { chromium } from 'playwright-core';
 import { agentPaths } from '../packages/cutover/src/agent/agent-paths.ts';
 import { DashboardServer } from '../packages/cutover/src/dashboard/dashboard-server.ts';
 import { EventFeed } from '../packages/cutover/src/dashboard/event-feed.ts';
 import { AgentClient } from '../packages/cutover/src/platform/agent-client.ts';
 import { DeploymentStore } from '../packages/cutover/src/store/deployment-store.ts';
+import { launchChromium } from '../test/e2e/support/browser.ts';
 import { machine, writeResults } from './support/results-file.ts';
 
 /** The page's record of when each event reached it (the function handed to page.evaluate runs there). */
@@ -38,19 +38,7 @@ const server = new DashboardServer(
   feed,
   'bench-admin-token',
 );
-const profile = mkdtempSync(join(tmpdir(), 'cutover-bench-chromium-'));
-const browser = await chromium.launchPersistentContext(profile, {
-  executablePath: '/usr/bin/chromium',
-  headless: true,
-  args: [
-    '--no-sandbox',
-    '--disable-gpu',
-    '--disable-background-networking',
-    '--disable-component-update',
-    '--disable-sync',
-    '--no-first-run',
-  ],
-});
+const browser = await launchChromium();
 
 function pct(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
@@ -72,7 +60,7 @@ try {
     host: 'h',
     pid: 1,
   });
-  const page = await browser.newPage();
+  const page = await browser.context.newPage();
   const bodies: Promise<number>[] = [];
   page.on('response', (r) => {
     if (!r.url().includes('/api/events')) bodies.push(r.body().then((b) => b.length));
@@ -145,11 +133,10 @@ try {
   console.log(`page weight: ${pageBytes} bytes uncompressed (budget 153600)`);
   console.log(`results: ${writeResults('dashboard', { machine: env, events: EVENTS, pageBytes, summary })}`);
 } finally {
-  await browser.close().catch(() => undefined);
+  await browser.close();
   await server.close();
   feed.stop();
   store.close();
   other.close();
   rmSync(dir, { recursive: true, force: true });
-  rmSync(profile, { recursive: true, force: true });
 }

@@ -301,16 +301,22 @@ describe('the dashboard in a browser', { skip }, () => {
     await page.keyboard.press('Tab');
     assert.equal(await page.evaluate(() => document.activeElement?.textContent), 'Skip to the deployment');
     // Every control can be reached with Tab and has an accessible name.
-    const unlabelled = await page.evaluate(() =>
-      [...document.querySelectorAll('input, select, button, [role="img"], output')]
-        .filter((el) => {
-          const id = el.getAttribute('id');
-          const label = id ? document.querySelector(`label[for="${id}"]`) : null;
-          return !label && !el.getAttribute('aria-label') && !el.getAttribute('aria-labelledby') && !(el.textContent ?? '').trim();
-        })
-        .map((el) => el.outerHTML.slice(0, 80)),
-    );
-    assert.deepEqual(unlabelled, []);
+    const controls = await page.evaluate(() => {
+      const all = [...document.querySelectorAll('input, select, button, [role="img"], output')];
+      return {
+        tags: [...new Set(all.map((el) => el.tagName))],
+        unlabelled: all
+          .filter((el) => {
+            const id = el.getAttribute('id');
+            const label = id ? document.querySelector(`label[for="${id}"]`) : null;
+            return !label && !el.getAttribute('aria-label') && !el.getAttribute('aria-labelledby') && !(el.textContent ?? '').trim();
+          })
+          .map((el) => el.outerHTML.slice(0, 80)),
+      };
+    });
+    // The check looked at the page's inputs and buttons (an empty page would pass it).
+    assert.ok(controls.tags.includes('INPUT') && controls.tags.includes('BUTTON'), `controls checked: ${controls.tags.join(', ')}`);
+    assert.deepEqual(controls.unlabelled, []);
     const reached = new Set<string>();
     for (let i = 0; i < 60; i++) {
       await page.keyboard.press('Tab');
@@ -340,8 +346,22 @@ describe('the dashboard in a browser', { skip }, () => {
       };
       return [...document.querySelectorAll('h1, h2, h3, p, td, th, .badge, .muted, button:not([disabled]), label, li')]
         .filter((el) => (el.textContent ?? '').trim())
-        .map((el) => ({ what: el.outerHTML.slice(0, 60), fg: getComputedStyle(el).color, bg: bgOf(el) }));
+        .map((el) => ({
+          what: el.outerHTML.slice(0, 60),
+          tag: el.tagName,
+          cls: el.getAttribute('class') ?? '',
+          fg: getComputedStyle(el).color,
+          bg: bgOf(el),
+        }));
     });
+    // The contrast was measured on the text that matters (an empty selection would pass it).
+    for (const [what, found] of [
+      ['a state badge', pairs.some((p) => /\bbadge\b/.test(p.cls))],
+      ['muted text', pairs.some((p) => /\bmuted\b/.test(p.cls))],
+      ['a table cell', pairs.some((p) => p.tag === 'TD')],
+      ['an enabled button', pairs.some((p) => p.tag === 'BUTTON')],
+    ] as const)
+      assert.ok(found, `contrast checked on ${what}`);
     const low = pairs.filter((p) => contrast(p.fg, p.bg) < 4.5).map((p) => `${p.what} ${p.fg} on ${p.bg}`);
     assert.deepEqual(low, []);
     await page.close();

@@ -105,7 +105,7 @@ export class Agent {
     if (this.options.metricsPort !== undefined) {
       this.metrics = new MetricsServer(this.proxy, {
         instances: () => this.routing.live(),
-        ...(this.options.controllerCommand ? { controller: { socket: this.paths.controllerSocket, tokenFile: this.paths.token } } : {}),
+        ...(this.options.controllerCommand ? { controller: { socket: this.paths.controllerSocket, token } } : {}),
       });
       metricsPort = await this.metrics.listen(this.options.metricsPort);
     }

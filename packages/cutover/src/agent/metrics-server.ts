@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { CutoverError } from '../errors/cutover-error.ts';
@@ -12,8 +11,8 @@ export const CONTROLLER_METRICS_TIMEOUT_MS = 2000;
 /** What the agent adds to the proxy's counters: its instances, and the controller's metrics read over its socket. */
 export interface MetricsSources {
   instances(): readonly InstanceInfo[];
-  /** The controller's socket and the admin token file; absent: no controller metrics. */
-  controller?: { socket: string; tokenFile: string };
+  /** The controller's socket and the admin token; absent: no controller metrics. */
+  controller?: { socket: string; token: string };
 }
 
 /**
@@ -49,7 +48,7 @@ export class MetricsServer {
   async renderAll(): Promise<string> {
     const parts = [this.render(), instanceText(this.#sources?.instances() ?? [])];
     if (this.#sources?.controller) {
-      const controller = await fetchControllerMetrics(this.#sources.controller.socket, this.#sources.controller.tokenFile);
+      const controller = await fetchControllerMetrics(this.#sources.controller.socket, this.#sources.controller.token);
       parts.push(
         `# HELP cutover_controller_up Whether the controller answered this scrape (its metrics follow when it did).\n# TYPE cutover_controller_up gauge\ncutover_controller_up ${controller === null ? 0 : 1}\n`,
       );
@@ -148,13 +147,7 @@ export function instanceTargets(instances: readonly InstanceInfo[], service: str
 }
 
 /** GET /v1/metrics of the controller over its socket; null when it does not answer in time. */
-function fetchControllerMetrics(socket: string, tokenFile: string): Promise<string | null> {
-  let token: string;
-  try {
-    token = readFileSync(tokenFile, 'utf8').trim();
-  } catch {
-    return Promise.resolve(null);
-  }
+function fetchControllerMetrics(socket: string, token: string): Promise<string | null> {
   return new Promise((resolve) => {
     const req = http.request(
       {

@@ -7,14 +7,8 @@ export function deployLockName(service: string): string {
   return `deploy:${service}`;
 }
 
-/** The release most routed instances run: what serves traffic now. */
-export function currentRelease(instances: { spec: { release: string }; inPool?: boolean }[]): string | null {
-  const counts = new Map<string, number>();
-  for (const instance of instances) if (instance.inPool) counts.set(instance.spec.release, (counts.get(instance.spec.release) ?? 0) + 1);
-  let best: string | null = null;
-  for (const [release, count] of counts) if (best === null || count > (counts.get(best) ?? 0)) best = release;
-  return best;
-}
+/** The release most routed instances run (in platform/: the dashboard, which imports no controller code, uses it too). */
+export { currentRelease } from '../platform/current-release.ts';
 
 /**
  * Deployments recorded as 'running' whose process is gone (no live lock holder runs them): the ids,

@@ -1,7 +1,7 @@
 import { CutoverError } from '../errors/cutover-error.ts';
+import { currentRelease } from '../platform/current-release.ts';
 import { DeploymentSignals, type SignalRecord } from '../store/deployment-signals.ts';
 import type { DashboardContext } from './dashboard-context.ts';
-import { servingRelease } from './dashboard-snapshot.ts';
 
 /** How long a promote or abort from the page waits for the running rollout to answer. */
 export const ACTION_ANSWER_TIMEOUT_MS = 15_000;
@@ -101,7 +101,7 @@ export async function runAction(context: DashboardContext, body: Record<string, 
 /** The release serving now: as the agent's pool says, or (agent down) the last succeeded deployment's. */
 async function servingNow(context: DashboardContext, service: string): Promise<string | undefined> {
   try {
-    const serving = servingRelease((await context.agent.state(service)).instances);
+    const serving = currentRelease((await context.agent.state(service)).instances);
     if (serving) return serving;
   } catch {
     // the agent is down: the record tells what was deployed last

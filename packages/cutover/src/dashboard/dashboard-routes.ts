@@ -25,7 +25,7 @@ export const dashboardRoutes = {
       return dashboardService(context).open({ host, port });
     });
     app.get('/v1/metrics', async (_request, reply) => {
-      const text = await (await dashboardService(context).metrics()).metrics();
+      const text = await dashboardService(context).scrape();
       return reply.header('content-type', PROMETHEUS_CONTENT_TYPE).send(text);
     });
   },

@@ -254,7 +254,6 @@ export class DashboardServer {
 }
 
 function send(res: http.ServerResponse, status: number, type: string, body: string | Buffer): void {
-  if (status === 0) return; // headers already written (an event stream)
   res.writeHead(status, { 'content-type': type, ...SECURITY_HEADERS });
   res.end(body);
 }

@@ -11,7 +11,8 @@ export const DEFAULT_DASHBOARD_HOST = '127.0.0.1';
  * The controller's monitoring part: one event feed over cutover.db that drives cutover's own
  * metrics (always) and the dashboard (once "cutover dashboard" asked for it). prom-client loads
  * with the first event or scrape and the dashboard's server on demand, so the controller starts
- * as fast as before and an idle one never loads them.
+ * as fast as before and an idle one never loads them; with no page open the feed does not poll
+ * (a scrape reads what other processes recorded).
  */
 export class DashboardHost {
   readonly name = 'dashboard';
@@ -55,6 +56,14 @@ export class DashboardHost {
   metrics(): Promise<ControllerMetrics> {
     this.#metrics ??= import('./controller-metrics.ts').then(({ ControllerMetrics }) => new ControllerMetrics(this.#context.store));
     return this.#metrics;
+  }
+
+  /** cutover's own metrics in the Prometheus text format, after reading the events recorded since the last read. */
+  async scrape(): Promise<string> {
+    const metrics = await this.metrics();
+    this.#feed.catchUp();
+    await this.#flushMetrics();
+    return metrics.metrics();
   }
 
   async #flushMetrics(): Promise<void> {

@@ -1,6 +1,7 @@
 import { Cron } from 'croner';
 import { parseConfigText } from '../config/load-config.ts';
-import type { AgentInstance, AgentState } from '../platform/agent-client.ts';
+import type { AgentState } from '../platform/agent-client.ts';
+import { currentRelease } from '../platform/current-release.ts';
 import type { DeploymentRecord, DeploymentStore } from '../store/deployment-store.ts';
 import type { DashboardContext } from './dashboard-context.ts';
 import type { ProcessSampler } from './process-stats.ts';
@@ -36,15 +37,6 @@ export interface TaskView {
   nextRunAt: number | null;
 }
 
-/** The release most in-pool instances run (what serves), or null. */
-export function servingRelease(instances: readonly AgentInstance[]): string | null {
-  const counts = new Map<string, number>();
-  for (const instance of instances) if (instance.inPool) counts.set(instance.spec.release, (counts.get(instance.spec.release) ?? 0) + 1);
-  let best: string | null = null;
-  for (const [release, count] of counts) if (best === null || count > (counts.get(best) ?? 0)) best = release;
-  return best;
-}
-
 /** Every service the agent routes or the record knows, with its instances as the agent sees them now. */
 export async function servicesView(context: DashboardContext, sampler: ProcessSampler): Promise<ServiceView[]> {
   let state: AgentState | null = null;
@@ -63,7 +55,7 @@ export async function servicesView(context: DashboardContext, sampler: ProcessSa
       .get(service);
     return {
       service,
-      serving: servingRelease(instances),
+      serving: currentRelease(instances),
       weights: state?.services.find((s) => s.route.service === service)?.weights ?? null,
       running: running ? { id: running.id as number, release: running.to_release as string, kind: running.kind as string } : null,
       instances: instances.map((i) => {

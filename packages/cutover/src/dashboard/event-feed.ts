@@ -5,13 +5,15 @@ export type FeedEvent = EventRecord & { deploymentId: number };
 
 /** How often the feed reads new events while a page is open (an indexed read of the events table). */
 export const LIVE_POLL_MS = 50;
-/** How often it reads them while nobody watches (cutover's own metrics still follow every event). */
-export const IDLE_POLL_MS = 1000;
+/** Events read at most at once. */
+const BATCH = 500;
 
 /**
  * One tail of the controller's events table for every listener (each open page and the metrics):
  * woken at once by events this process records, and polling for those another process records
- * (a deploy run by an older CLI, a test). Pages never poll: they get what the feed reads, pushed.
+ * (a deploy run by an older CLI, a test) only while a page is open. While nobody watches it never
+ * polls: cutover's own metrics catch up when scraped (catchUp). Pages never poll: they get what
+ * the feed reads, pushed.
  */
 export class EventFeed {
   readonly #store: DeploymentStore;
@@ -50,6 +52,13 @@ export class EventFeed {
     };
   }
 
+  /** Reads every new event now (a metrics scrape: what another process recorded since the last read). */
+  catchUp(): void {
+    while (this.#read() >= BATCH) {
+      // a full batch: read on
+    }
+  }
+
   /** Reads new events soon (coalesced: many wakes in one turn read once). */
   wake(): void {
     if (this.#wakeQueued) return;
@@ -60,26 +69,27 @@ export class EventFeed {
     });
   }
 
+  /** Polls while a page is open; with none, no timer runs. */
   #schedule(): void {
     if (this.#timer) clearTimeout(this.#timer);
-    this.#timer = setTimeout(
-      () => {
-        this.#read();
-        this.#schedule();
-      },
-      this.#live > 0 ? LIVE_POLL_MS : IDLE_POLL_MS,
-    );
+    this.#timer = null;
+    if (this.#live === 0) return;
+    this.#timer = setTimeout(() => {
+      this.#read();
+      this.#schedule();
+    }, LIVE_POLL_MS);
     this.#timer.unref();
   }
 
-  #read(): void {
+  /** Reads and hands on the next batch; answers how many events it read. */
+  #read(): number {
     let batch: FeedEvent[];
     try {
-      batch = this.#store.eventsSince(this.#lastId);
+      batch = this.#store.eventsSince(this.#lastId, BATCH);
     } catch {
-      return; // the store is closing; the next read tries again
+      return 0; // the store is closing; the next read tries again
     }
-    if (batch.length === 0) return;
+    if (batch.length === 0) return 0;
     this.#lastId = batch[batch.length - 1].id;
     for (const listener of this.#listeners) {
       try {
@@ -88,6 +98,7 @@ export class EventFeed {
         // one listener's failure does not stop the others
       }
     }
-    if (batch.length >= 500) this.wake();
+    if (batch.length >= BATCH) this.wake();
+    return batch.length;
   }
 }

@@ -2,9 +2,9 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, test } from 'node:test';
+import { after, mock, test } from 'node:test';
 import { ControllerMetrics } from '../../src/dashboard/controller-metrics.ts';
-import { EventFeed, type FeedEvent } from '../../src/dashboard/event-feed.ts';
+import { EventFeed, type FeedEvent, LIVE_POLL_MS } from '../../src/dashboard/event-feed.ts';
 import { DeploymentStore } from '../../src/store/deployment-store.ts';
 import { waitFor } from '../helpers/wait-for.ts';
 
@@ -51,6 +51,39 @@ test('the feed hands on events recorded here at once and those of another connec
   } finally {
     off();
     feed.stop();
+    controller.close();
+    other.close();
+  }
+});
+
+test('with no page open the feed never polls: events recorded here arrive at once, those of another connection when caught up', async () => {
+  const file = join(dir, 'idle.db');
+  const controller = new DeploymentStore(file);
+  const other = new DeploymentStore(file);
+  const id = deployment(controller, 'svc');
+  mock.timers.enable({ apis: ['setTimeout'] });
+  const feed = new EventFeed(controller);
+  const seen: string[] = [];
+  feed.start();
+  const off = feed.subscribe((batch) => seen.push(...batch.map((e) => e.type)));
+  try {
+    controller.addEvent(id, 'weights:set', { weights: { v1: 90, v2: 10 } });
+    await new Promise((resolve) => setImmediate(resolve)); // the wake queued by addEvent runs first
+    assert.deepEqual(seen, ['weights:set'], 'an event of this process is read at once');
+    other.addEvent(id, 'analysis:verdict', { verdict: 'fail' });
+    mock.timers.tick(60_000);
+    assert.deepEqual(seen, ['weights:set'], 'no timer reads the table while no page is open');
+    feed.catchUp();
+    assert.deepEqual(seen, ['weights:set', 'analysis:verdict'], 'a scrape reads what another connection recorded');
+    const offLive = feed.subscribe(() => {}, { live: true });
+    other.addEvent(id, 'analysis:measurement', { metric: 'error-rate', verdict: 'pass' });
+    mock.timers.tick(LIVE_POLL_MS);
+    assert.deepEqual(seen.at(-1), 'analysis:measurement', 'an open page makes the feed poll');
+    offLive();
+  } finally {
+    off();
+    feed.stop();
+    mock.timers.reset();
     controller.close();
     other.close();
   }
