@@ -1,5 +1,6 @@
 import type { DatabaseSync } from 'node:sqlite';
 import { type LoadedConfig, parseConfigText } from '../config/load-config.ts';
+import type { SubmittedConfig } from '../store/deployment-store.ts';
 import { type ControllerDeploymentEvent, NotificationService } from './notify/notification-service.ts';
 import { TaskHost } from './tasks/task-host.ts';
 import { acquireTaskLease } from './tasks/task-lease.ts';
@@ -9,8 +10,8 @@ export interface TaskAndNotifyContext {
   paths: { deploymentsDb: string };
   store: {
     db: DatabaseSync;
-    /** The submission recorded with a deployment: cutover.yml's path and text when it was submitted. */
-    submission(id: number): Record<string, unknown> | null;
+    /** The config a deployment was submitted with: cutover.yml's path and text, and its environment's overlay. */
+    submittedConfig(id: number): SubmittedConfig | null;
     deployment(id: number): { fromRelease: string | null } | undefined;
   };
   events: { onAny(listener: (name: string, payload: ControllerDeploymentEvent) => void): () => void };
@@ -29,12 +30,11 @@ export function taskAndNotifyServices(context: TaskAndNotifyContext): { notifica
   const parsed = new Map<number, LoadedConfig | null>();
   const configOf = (deploymentId: number): LoadedConfig | null => {
     if (parsed.has(deploymentId)) return parsed.get(deploymentId) ?? null;
-    const submission = context.store.submission(deploymentId);
+    const submitted = context.store.submittedConfig(deploymentId);
     let loaded: LoadedConfig | null = null;
-    if (submission && typeof submission.configText === 'string' && typeof submission.configFile === 'string') {
+    if (submitted) {
       try {
-        const environment = submission.environment as Parameters<typeof parseConfigText>[2];
-        loaded = parseConfigText(submission.configText, submission.configFile, environment);
+        loaded = parseConfigText(submitted.configText, submitted.configFile, submitted.environment);
       } catch {
         loaded = null; // a config that no longer parses (a newer cutover's keys): no tasks, no notifications
       }

@@ -77,14 +77,13 @@ export async function runAction(context: DashboardContext, body: Record<string, 
     const row = store.db
       .prepare('SELECT id FROM deployments WHERE service = ? AND submission_json IS NOT NULL ORDER BY id DESC LIMIT 1')
       .get(service);
-    const submission = row ? store.submission(row.id as number) : null;
-    if (!submission || typeof submission.configFile !== 'string' || typeof submission.configText !== 'string')
+    const submitted = row ? store.submittedConfig(row.id as number) : null;
+    if (!submitted)
       throw new CutoverError('CUT_ERR_DASHBOARD_ACTION', `no submitted config of ${service} is recorded to roll back with`, {
         hint: 'run "cutover rollback" in the service directory',
       });
     const deploymentId = await context.deployments.submit({
-      configFile: submission.configFile,
-      configText: submission.configText,
+      ...submitted,
       release,
       kind: 'rollback',
       actor,

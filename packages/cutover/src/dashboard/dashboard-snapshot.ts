@@ -129,11 +129,11 @@ export function tasksView(store: DeploymentStore): TaskView[] {
         `SELECT id FROM deployments WHERE service = ? AND state = 'succeeded' AND submission_json IS NOT NULL ORDER BY id DESC LIMIT 1`,
       )
       .get(service);
-    const submission = row ? store.submission(row.id as number) : null;
-    if (!submission || typeof submission.configText !== 'string' || typeof submission.configFile !== 'string') continue;
+    const submitted = row ? store.submittedConfig(row.id as number) : null;
+    if (!submitted) continue;
     let tasks: Record<string, { schedule: string; timeZone?: string }>;
     try {
-      tasks = parseConfigText(submission.configText, submission.configFile).config.tasks as typeof tasks;
+      tasks = parseConfigText(submitted.configText, submitted.configFile, submitted.environment).config.tasks as typeof tasks;
     } catch {
       continue;
     }

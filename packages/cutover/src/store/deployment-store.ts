@@ -1,6 +1,14 @@
 import type { DatabaseSync } from 'node:sqlite';
 import { immediate, openSqliteFile } from '../shared/sqlite-file.ts';
 
+/** The config a deployment was submitted with (see DeploymentStore.submittedConfig). */
+export interface SubmittedConfig {
+  configFile: string;
+  configText: string;
+  /** The environment's overlay merged over configFile: its name, path and text. */
+  environment?: { name: string; file: string; text: string };
+}
+
 const SCHEMA = [
   `CREATE TABLE IF NOT EXISTS releases (
      service TEXT NOT NULL,
@@ -141,6 +149,18 @@ export class DeploymentStore {
   submission(id: number): Record<string, unknown> | null {
     const row = this.db.prepare('SELECT submission_json FROM deployments WHERE id = ?').get(id);
     return row?.submission_json ? (JSON.parse(row.submission_json as string) as Record<string, unknown>) : null;
+  }
+
+  /**
+   * The config snapshot of a deployment's submission: cutover.yml's path and text and, for an
+   * environment (--env), its overlay. Whoever validates it again (tasks, notifications, the
+   * dashboard, a rollback) gets the merged config the deployment ran with, never the base file alone.
+   */
+  submittedConfig(id: number): SubmittedConfig | null {
+    const submission = this.submission(id);
+    if (!submission || typeof submission.configFile !== 'string' || typeof submission.configText !== 'string') return null;
+    const environment = submission.environment as SubmittedConfig['environment'];
+    return { configFile: submission.configFile, configText: submission.configText, ...(environment && { environment }) };
   }
 
   /** A resumed deployment now runs in this process. */

@@ -7,6 +7,7 @@ import { after, before, test } from 'node:test';
 import { agentPaths } from '../../src/agent/agent-paths.ts';
 import type { DashboardContext } from '../../src/dashboard/dashboard-context.ts';
 import { DashboardServer } from '../../src/dashboard/dashboard-server.ts';
+import { tasksView } from '../../src/dashboard/dashboard-snapshot.ts';
 import { EventFeed } from '../../src/dashboard/event-feed.ts';
 import { AgentClient } from '../../src/platform/agent-client.ts';
 import { DeploymentStore } from '../../src/store/deployment-store.ts';
@@ -131,6 +132,42 @@ test('actions name who asks, act only on what runs, and roll back with the confi
     {
       configFile: '/srv/roll/cutover.yml',
       configText: 'service: roll\n',
+      release: 'v1',
+      kind: 'rollback',
+      actor: 'ana (dashboard)',
+      reason: 'rollback from the dashboard',
+      skipChecks: [],
+    },
+  ]);
+});
+
+test("a deployment submitted in an environment: its tasks and a rollback from the page use the environment's overlay", async () => {
+  const environment = {
+    name: 'staging',
+    file: '/srv/envsvc/cutover.staging.yml',
+    text: 'tasks:\n  nightly:\n    schedule: "0 3 * * *"\n    command: "true"\n',
+  };
+  const base = { configFile: '/srv/envsvc/cutover.yml', configText: 'service: envsvc\nprocesses:\n  web:\n    command: node app.js\n' };
+  const deploy = (fromRelease: string | null, toRelease: string) =>
+    store.createDeployment({ service: 'envsvc', kind: 'deploy', fromRelease, toRelease, actor: 'a', host: 'h', pid: 1 });
+  store.finishDeployment(deploy(null, 'v1'), 'succeeded', null);
+  const second = deploy('v1', 'v2');
+  store.setSubmission(second, { ...base, environment, release: 'v2' });
+  store.finishDeployment(second, 'succeeded', null);
+  assert.deepEqual(
+    tasksView(store)
+      .filter((view) => view.service === 'envsvc')
+      .map((view) => view.task),
+    ['nightly'],
+    'the tasks come from the overlay, which the base file lacks',
+  );
+  submitted.length = 0;
+  const rollback = await post({ action: 'rollback', service: 'envsvc', actor: 'ana' });
+  assert.equal(rollback.status, 200, JSON.stringify(rollback.json));
+  assert.deepEqual(submitted, [
+    {
+      ...base,
+      environment,
       release: 'v1',
       kind: 'rollback',
       actor: 'ana (dashboard)',
