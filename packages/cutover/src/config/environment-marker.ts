@@ -1,5 +1,6 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { writeFileAtomic } from '../shared/write-file-atomic.ts';
 
 /** The file in a data directory that names the environment it belongs to (null: the base config alone). */
 export const ENVIRONMENT_MARKER = 'environment.json';
@@ -14,7 +15,7 @@ export function readEnvironmentMarker(dataDir: string): string | null | undefine
   }
 }
 
-/** Records which environment a data directory belongs to (the agent does, when it starts). */
+/** Records which environment a data directory belongs to (the agent does, when it starts); never half-written. */
 export function writeEnvironmentMarker(dataDir: string, environment: string | null): void {
-  writeFileSync(join(dataDir, ENVIRONMENT_MARKER), `${JSON.stringify({ environment })}\n`, { mode: 0o600 });
+  writeFileAtomic(join(dataDir, ENVIRONMENT_MARKER), `${JSON.stringify({ environment })}\n`);
 }
