@@ -74,41 +74,29 @@ export function buildUpstreamHeaders(
   return { headers, host, hasBody };
 }
 
-/** The upstream response headers for the client: hop-by-hop ones removed (Node frames the body anew). */
-export function buildClientResponseHeaders(raw: readonly string[]): string[] {
+/**
+ * The upstream response headers for the client: hop-by-hop ones removed (Node frames the body anew).
+ * `raw` is Node's (strings, for upgrades) or undici's (Buffers, decoded as latin1 as Node's own
+ * parser does, so that the client gets the bytes the app sent).
+ */
+export function buildClientResponseHeaders(raw: readonly (string | Buffer)[]): string[] {
   const headers: string[] = [];
   let connection = '';
   for (let i = 0; i < raw.length; i += 2) {
-    const lower = raw[i].toLowerCase();
+    const name = latin1(raw[i]);
+    const lower = name.toLowerCase();
     if (HOP_BY_HOP.has(lower)) {
-      if (lower === 'connection') connection = connection === '' ? raw[i + 1] : connection + ',' + raw[i + 1];
+      if (lower === 'connection') connection = connection === '' ? latin1(raw[i + 1]) : connection + ',' + latin1(raw[i + 1]);
       continue;
     }
-    headers.push(raw[i], raw[i + 1]);
+    headers.push(name, latin1(raw[i + 1]));
   }
   if (connection !== '') removeConnectionListed(headers, connection);
   return headers;
 }
 
-/**
- * The same for undici's raw response headers (Buffers): decoded as latin1, as Node's own parser
- * does, so that the client gets the bytes the app sent.
- */
-export function buildClientResponseHeadersFromBuffers(raw: readonly Buffer[]): string[] {
-  const headers: string[] = [];
-  let connection = '';
-  for (let i = 0; i < raw.length; i += 2) {
-    const name = raw[i].toString('latin1');
-    const lower = name.toLowerCase();
-    if (HOP_BY_HOP.has(lower)) {
-      if (lower === 'connection')
-        connection = connection === '' ? raw[i + 1].toString('latin1') : connection + ',' + raw[i + 1].toString('latin1');
-      continue;
-    }
-    headers.push(name, raw[i + 1].toString('latin1'));
-  }
-  if (connection !== '') removeConnectionListed(headers, connection);
-  return headers;
+function latin1(value: string | Buffer): string {
+  return typeof value === 'string' ? value : value.toString('latin1');
 }
 
 /** Serializes a response head for a raw socket (upgrades, and answers written before any HTTP framing). */

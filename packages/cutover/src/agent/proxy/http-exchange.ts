@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Dispatcher } from 'undici';
-import { buildClientResponseHeadersFromBuffers, type UpstreamHead } from './forward-headers.ts';
+import { buildClientResponseHeaders, type UpstreamHead } from './forward-headers.ts';
 import { writeProxyError } from './proxy-responses.ts';
 import type { ProxyService } from './proxy-service.ts';
 import type { InFlightExchange, Target } from './target.ts';
@@ -120,7 +120,7 @@ export class HttpExchange implements InFlightExchange, Dispatcher.DispatchHandle
     }
     const raw = (controller as { rawHeaders?: Buffer[] }).rawHeaders ?? [];
     try {
-      const headers = buildClientResponseHeadersFromBuffers(raw);
+      const headers = buildClientResponseHeaders(raw);
       if (this.setCookie !== null) headers.push('Set-Cookie', this.setCookie);
       this.res.writeHead(statusCode, statusMessage, headers);
     } catch (error) {

@@ -84,7 +84,7 @@ export class WebSocketTunnel implements TrackedWebSocket {
       if (!this.#client.write(chunk)) this.#upstream.pause();
       return;
     }
-    // Closing mid-frame: the frame in progress goes out whole, nothing after it.
+    // Closing mid-frame: the frame in progress goes out whole (with any whole frames after it in this chunk), then the close frame.
     if (end === -1) {
       this.#client.write(chunk);
       return;

@@ -1,8 +1,10 @@
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
+import type { ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
 import { describe, test } from 'node:test';
 import { WebSocket, WebSocketServer } from 'ws';
-import { ask, type Cleanup, route, startProxy, startUpstream, type Upstream, waitFor, within } from './proxy-test-kit.ts';
+import { ask, type Cleanup, isPending, route, startProxy, startUpstream, type Upstream, waitFor, within } from './proxy-test-kit.ts';
 
 const TEST = { timeout: 30_000 };
 
@@ -69,35 +71,83 @@ describe('ProxyServer WebSockets', () => {
     }
   });
 
-  test('the close frame at the end of the grace waits for the end of a frame in progress', TEST, async (t) => {
+  test('the close frame at the end of the grace waits for the end of a frame in progress, never inside a frame', TEST, async (t) => {
     const { proxy, port } = await startProxy(t);
     const upstream = await startUpstream(t, 'slow-frames');
     const wss = new WebSocketServer({ server: upstream.server });
-    // Sends one 64 KiB binary frame in two halves, 300 ms apart, when asked: the grace ends in between.
+    const payload = Buffer.alloc(65536, 7);
+    const header = Buffer.from([0x82, 127, 0, 0, 0, 0, 0, 1, 0, 0]);
+    // On 'go' the app sends the header and the first 30000 bytes of one 64 KiB binary frame; the
+    // rest, a whole frame and the start of a third only when the test says so (the grace is over).
+    let appSocket: Socket | null = null;
     wss.on('connection', (socket) => {
       socket.on('message', () => {
-        const raw = (socket as unknown as { _socket: import('node:net').Socket })._socket;
-        const payload = Buffer.alloc(65536, 7);
-        const header = Buffer.from([0x82, 127, 0, 0, 0, 0, 0, 1, 0, 0]);
-        raw.write(Buffer.concat([header, payload.subarray(0, 30000)]));
-        setTimeout(() => raw.write(payload.subarray(30000)), 300);
+        appSocket = (socket as unknown as { _socket: Socket })._socket;
+        appSocket.write(Buffer.concat([header, payload.subarray(0, 30000)]));
       });
     });
     try {
-      proxy.setRoute(route('svc', { websocketGraceMs: 100 }));
+      proxy.setRoute(route('svc', { websocketGraceMs: 0 }));
       proxy.addTarget('svc', { id: 'slow', release: 'r1', host: '127.0.0.1', port: upstream.port });
       const socket = await connect(`ws://127.0.0.1:${port}/`);
       const messages: Buffer[] = [];
       socket.on('message', (data) => messages.push(data as Buffer));
+      let received = 0;
+      const firstHalf = Promise.withResolvers<void>();
+      (socket as unknown as { _socket: Socket })._socket.on('data', (chunk: Buffer) => {
+        received += chunk.length;
+        if (received >= header.length + 30000) firstHalf.resolve();
+      });
       const closed = once(socket, 'close');
       socket.send('go');
-      await waitFor(() => proxy.targets('svc')[0].websockets === 1, 'tunnel counted');
-      await new Promise((resolve) => setTimeout(resolve, 50));
+      await within(firstHalf.promise, 5000, 'the first half of the frame through the proxy');
       void proxy.removeTarget('svc', 'slow');
-      const [code] = await within(closed, 5000, 'client close');
-      assert.equal(code, 1012);
-      assert.equal(messages.length, 1, 'the frame in progress arrived whole before the close frame');
-      assert.equal(messages[0].length, 65536);
+      // The grace timer (0 ms) was armed by removeTarget: a 0 ms timer armed after it runs after it.
+      await new Promise((resolve) => setTimeout(resolve, 0));
+      appSocket!.write(
+        Buffer.concat([payload.subarray(30000), Buffer.from([0x81, 5]), Buffer.from('after'), Buffer.from([0x82, 10, 1, 2, 3])]),
+      );
+      const [code, reason] = await within(closed, 5000, 'client close');
+      assert.equal(code, 1012, 'a close frame between two frames (a close inside the frame would be payload, and the end 1006)');
+      assert.equal(String(reason), 'instance retired');
+      assert.deepEqual(messages[0], payload, 'the frame in progress arrived whole');
+      // Whole frames that came with its end may go out too; the third, begun but not ended, does not.
+      assert.deepEqual(
+        messages.slice(1).map((m) => String(m)),
+        messages.length > 1 ? ['after'] : [],
+      );
+    } finally {
+      wss.close();
+    }
+  });
+
+  test('requestsDrained: pending while an HTTP request is in flight, then resolved with the WebSocket still open', TEST, async (t) => {
+    const { proxy, port } = await startProxy(t);
+    const held: ServerResponse[] = [];
+    const arrived = Promise.withResolvers<void>();
+    const upstream = await startUpstream(t, 'ws-1', (_req, res) => {
+      held.push(res);
+      arrived.resolve();
+    });
+    const wss = new WebSocketServer({ server: upstream.server });
+    wss.on('connection', (socket) => socket.on('message', (data) => socket.send(`ws-1:${data.toString()}`)));
+    try {
+      proxy.setRoute(route('svc', { websocketGraceMs: 10_000, drainTimeoutMs: 10_000 }));
+      proxy.addTarget('svc', { id: 'ws-1', release: 'r1', host: '127.0.0.1', port: upstream.port });
+      const socket = await connect(`ws://127.0.0.1:${port}/`);
+      const request = ask({ port, path: '/held' });
+      await within(arrived.promise, 5000, 'the request at the app');
+      const drained = proxy.removeTarget('svc', 'ws-1');
+      const requestsDrained = proxy.requestsDrained('svc', 'ws-1');
+      assert.equal(await roundTrip(socket, 'x'), 'ws-1:x');
+      assert.equal(await isPending(requestsDrained), true, 'an HTTP request is still in flight');
+      held[0].end('done');
+      assert.equal((await within(request, 5000, 'the held request')).status, 200);
+      await within(requestsDrained, 5000, 'requestsDrained');
+      assert.equal(proxy.targets('svc')[0].websockets, 1, 'the WebSocket is still open: the app can be told to stop and close it');
+      assert.equal(await isPending(drained), true, 'the drain waits for the WebSocket');
+      socket.close(1000);
+      await within(drained, 5000, 'drain');
     } finally {
       wss.close();
     }
