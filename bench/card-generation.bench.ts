@@ -16,9 +16,8 @@
 import { execFile } from 'node:child_process';
 import { loadavg } from 'node:os';
 import { promisify } from 'node:util';
-import { type ServiceProcess, startServiceProcess, waitFor } from '@cutover/service-kit/testing';
+import { processCpuSeconds, type ServiceProcess, startServiceProcess, waitFor } from '@cutover/service-kit/testing';
 import { runLoadTest } from '../services/card-generation/src/ops/load-test.ts';
-import { processCpuSeconds } from '../services/card-generation/src/ops/process-cpu.ts';
 import { cardEnv } from '../services/card-generation/test/support/card-env.ts';
 import { SERVICE_DIR } from '../services/card-generation/test/support/paths.ts';
 import { redisPrefix } from '../services/card-generation/test/support/redis-prefix.ts';

@@ -131,6 +131,7 @@ export {
   type ServiceMetricsOptions,
   UNMATCHED_ROUTE,
 } from './metrics/service-metrics.ts';
+export { processCpuSeconds } from './process-cpu.ts';
 export {
   isServiceKitError,
   SERVICE_KIT_ERRORS,

@@ -1,5 +1,5 @@
 /** Helpers for the tests of services built on the kit (`@cutover/service-kit/testing`): not for production code. */
-export { processCpuSeconds } from './process-cpu.ts';
+export { processCpuSeconds } from '../process-cpu.ts';
 export { promqlMetricNames } from './promql-metric-names.ts';
 export { type CliResult, CUTOVER_CLI, JSON_EXIT_GRACE_MS, pathWithRepoBin, REPO_ROOT, runCutover } from './run-cli.ts';
 export { freePort, type ServiceProcess, type ServiceProcessOptions, startServiceProcess } from './service-process.ts';

@@ -2,10 +2,10 @@
 // that every PAN passes Luhn, sits in a sandbox BIN and is the one its counter constructs. Exit 0
 // when all hold, 1 otherwise (with counts per problem and the first card ids). The deploy's
 // validation runs the same check through GET /api/v1/admin/uniqueness.
+import { processCpuSeconds } from '@cutover/service-kit';
 import { deriveCardKeys } from '../cards/card-keys.ts';
 import { CardMinter } from '../cards/card-minter.ts';
 import { opsContext, option } from './ops-context.ts';
-import { processCpuSeconds } from './process-cpu.ts';
 import { runUniquenessCheck } from './uniqueness-check.ts';
 
 const ops = opsContext('validate-uniqueness');

@@ -56,7 +56,7 @@ function symbolOf(code: number): number {
  * Calls `visit` with the key of each letter trigram of each token, its start and end marked
  * (`^ra ras ash shi hid id$`), repeats included. Works on char codes: no string is made.
  */
-export function forEachTrigram(tokens: readonly string[], visit: (key: number) => void): void {
+function forEachTrigram(tokens: readonly string[], visit: (key: number) => void): void {
   for (const token of tokens) {
     let a = START;
     let b = symbolOf(token.charCodeAt(0));
@@ -67,16 +67,6 @@ export function forEachTrigram(tokens: readonly string[], visit: (key: number) =
       b = c;
     }
   }
-}
-
-/** The letter trigrams of each token, with its start and end marked (`^ra ras ash shi hid id$`), once each. */
-export function tokenTrigrams(tokens: readonly string[]): Set<string> {
-  const grams = new Set<string>();
-  for (const token of tokens) {
-    const padded = `^${token}$`;
-    for (let i = 0; i + 3 <= padded.length; i++) grams.add(padded.slice(i, i + 3));
-  }
-  return grams;
 }
 
 /**

@@ -80,6 +80,27 @@ describe('audit trail (PostgreSQL)', () => {
     assert.deepEqual((await db.pool.query('SELECT * FROM audit_verify_chain()')).rows, []);
   });
 
+  test('a month partition made later by audit_ensure_partitions gets the statement trigger that writes the head', async () => {
+    const created = await db.pool.query<{ n: number }>('SELECT audit_ensure_partitions(6) AS n');
+    assert.ok(created.rows[0].n > 0, 'the migrations made partitions only up to 3 months ahead');
+    const partition = (
+      await db.pool.query<{ name: string }>(
+        "SELECT c.relname AS name FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid WHERE i.inhparent = 'audit_events'::regclass ORDER BY 1 DESC LIMIT 1",
+      )
+    ).rows[0].name;
+    assert.match(partition, /^audit_events_\d{6}$/);
+    // Straight into the new partition: only its own statement trigger can write the head.
+    await db.pool.query(
+      `INSERT INTO ${partition} (performed_at, event_type, entity_type, performed_by, part_id, chain_seq, prev_hash, hash)
+       VALUES ((to_date(right($1, 6), 'YYYYMM') + 1)::timestamp AT TIME ZONE 'UTC', 'system:probe', 'system', 't', 'PN', 0, '', '')`,
+      [partition],
+    );
+    const head = (await db.pool.query<{ last_seq: string }>('SELECT last_seq FROM audit_chain_head')).rows[0];
+    const newest = (await db.pool.query<{ chain_seq: string }>("SELECT chain_seq FROM audit_events WHERE part_id = 'PN'")).rows[0];
+    assert.equal(head.last_seq, newest.chain_seq);
+    assert.deepEqual((await db.pool.query('SELECT * FROM audit_verify_chain()')).rows, []);
+  });
+
   test('UPDATE, DELETE and TRUNCATE are refused by the database', async () => {
     await assert.rejects(db.pool.query("UPDATE audit_events SET reason = 'edited' WHERE part_id = 'PA'"), /append-only: UPDATE refused/);
     await assert.rejects(db.pool.query("DELETE FROM audit_events WHERE part_id = 'PA'"), /append-only: DELETE refused/);
