@@ -11,12 +11,12 @@
 //   node bench/serialization.bench.ts [--seconds 10] [--clients 12] [--batch 100]
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { createTestDatabase } from '@cutover/service-kit/testing';
+import { createTestDatabase, processCpuSeconds } from '@cutover/service-kit/testing';
 import { SignJWT } from 'jose';
 import { writeAudit } from '../services/serialization/src/audit/audit-writer.ts';
 import { withTransaction } from '../services/serialization/src/db/with-transaction.ts';
@@ -46,15 +46,8 @@ const freePort = () =>
       server.close(() => resolve(port));
     });
   });
-/** CPU seconds (user + system) a process used so far, from /proc (0 when it is gone or not on Linux). */
-const cpuSeconds = (pid: number | undefined): number => {
-  try {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / 100;
-  } catch {
-    return 0;
-  }
-};
+/** CPU seconds (user + system) a process used so far (0 when it is gone or not on Linux). */
+const cpuSeconds = (pid: number | undefined): number => (pid === undefined ? 0 : (processCpuSeconds(pid) ?? 0));
 /**
  * CPU seconds the server processes of the bench database used between start() and stop(): sampled
  * every 200 ms, so that a backend a pool opens or closes meanwhile still counts (to within a sample).
