@@ -7,10 +7,11 @@ import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { after, before, describe, test } from 'node:test';
+import { reservePortRange } from '@cutover/service-kit/testing';
 import { controllerPid, detach, recordOf, waitFor, watchToEnd as watch } from './support/controller-record.ts';
 import { runLoad } from './support/load-generator.ts';
 import { eventsOf, parseRecord } from './support/rollout-helpers.ts';
-import { collect, freePort, Sandbox } from './support/sandbox.ts';
+import { collect, Sandbox } from './support/sandbox.ts';
 
 const CANARY_CONFIG = (pause: string) => (port: number) =>
   `service: e2e-controller
@@ -215,8 +216,7 @@ agent: { httpPort: ${port}, portRange: [${ports[0]}, ${ports[1]}] }
         join(box.dir, 'releases', name, 'server.js'),
         readFileSync(join(box.dir, 'releases', name, 'server.js'), 'utf8').replace(`"version":"${name}"`, '"version":process.env.LABEL'),
       );
-    const first = await freePort();
-    ports = [first, first + 2];
+    ports = await reservePortRange(3);
     await box.writeConfig(config('old', 1, ports));
     const up = await box.cli(['up', '--release', 'r1']);
     assert.equal(up.code, 0, `cutover up failed:\n${up.stdout}\n${up.stderr}`);

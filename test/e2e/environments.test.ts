@@ -9,6 +9,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { after, before, describe, test } from 'node:test';
+import { reservePortRange } from '@cutover/service-kit/testing';
 import { CLI, collect, freePort, Sandbox } from './support/sandbox.ts';
 
 interface Deployment {
@@ -51,6 +52,7 @@ describe('environments: staging and production of one service, from one reposito
     // Not ready for two minutes: a deployment of it holds staging's lock until aborted.
     box.release('v4-slow', { bootDelayMs: 120_000 });
     stagingPort = await freePort();
+    const [productionRange, stagingRange] = [await reservePortRange(), await reservePortRange()];
     await box.writeConfig(
       (port) => `service: shop
 release: { source: directory, path: 'releases/{release}' }
@@ -64,7 +66,7 @@ env: { LOG_LEVEL: info }
 proxy: { drainTimeoutMs: 2s }
 rollout: { strategy: rolling, healthTimeoutMs: 4s }
 hooks: { postDeploy: ['echo "$CUTOVER_ENV $CUTOVER_RELEASE" >> hook-environments.txt'] }
-agent: { httpPort: ${port}, portRange: [26000, 26199] }
+agent: { httpPort: ${port}, portRange: [${productionRange.join(', ')}] }
 `,
     );
     productionPort = box.httpPort;
@@ -77,7 +79,7 @@ processes:
     health: { startTimeoutMs: 300s }
 env: { LOG_LEVEL: debug }
 rollout: { healthTimeoutMs: 300s }
-agent: { httpPort: ${stagingPort}, portRange: [26200, 26399] }
+agent: { httpPort: ${stagingPort}, portRange: [${stagingRange.join(', ')}] }
 `,
     );
     writeFileSync(join(box.dir, 'cutover.production.yml'), '# production is cutover.yml as it is\n{}\n');

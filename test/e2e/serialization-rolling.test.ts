@@ -10,7 +10,7 @@ import { chmodSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSyn
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { TEST_POSTGRES_ADMIN_URL } from '@cutover/service-kit/testing';
+import { reservePortRange, TEST_POSTGRES_ADMIN_URL } from '@cutover/service-kit/testing';
 import { SignJWT } from 'jose';
 import pg from 'pg';
 import { parse, stringify } from 'yaml';
@@ -119,9 +119,8 @@ describe('serialization: rolling deploy of three instances under load', () => {
     chmodSync(join(dir, '.env.production'), 0o600);
     // biome-ignore lint/suspicious/noExplicitAny: the parsed cutover.yml, edited key by key
     const config: any = parse(readFileSync(join(SERVICE_DIR, 'cutover.yml'), 'utf8'));
-    const base = 24_000 + Math.floor(Math.random() * 4) * 200;
     config.agent.httpPort = httpPort;
-    config.agent.portRange = [base, base + 199];
+    config.agent.portRange = await reservePortRange();
     config.rollout = { ...config.rollout, pauseMs: '500ms', bakeMs: '1s' };
     // The shared test machine is busy: a load-average gate would stop deploys for unrelated reasons.
     for (const check of config.checks) if (check.kind === 'load') check.maxLoadPerCore = 1000;

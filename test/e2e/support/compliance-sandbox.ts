@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createTestDatabase, type TestDatabase } from '@cutover/service-kit/testing';
+import { createTestDatabase, reservePortRange, type TestDatabase } from '@cutover/service-kit/testing';
 import { Redis } from 'ioredis';
 import { parse, stringify } from 'yaml';
 import { CLI, type CliResult, freePort, REPO_ROOT } from './sandbox.ts';
@@ -122,7 +122,7 @@ export async function createComplianceSandbox(options: ComplianceSandboxOptions)
     };
     for (const [name, value] of Object.entries(secrets)) writeFileSync(join(dir, '.secrets', name), value, { mode: 0o600 });
     const httpPort = await freePort();
-    const base = 25_000 + Math.floor(Math.random() * 5) * 200;
+    const portRange = await reservePortRange();
     for (const file of ['cutover.yml', 'cutover.canary.yml'] as const) {
       // The real file as it ships, and beside it the `test` environment: what this sandbox changes.
       copyFileSync(join(COMPLIANCE_DIR, file), join(dir, file));
@@ -139,7 +139,7 @@ export async function createComplianceSandbox(options: ComplianceSandboxOptions)
         },
         processes: { web: { instances: options.instances ?? 2, health: { intervalMs: '500ms' } } },
         rollout: options.editRollout(config.rollout, file),
-        agent: { httpPort, portRange: [base, base + 199] },
+        agent: { httpPort, portRange },
         // A list is replaced whole: the same checks, the load check opened up for the shared machine.
         checks: config.checks.map((check: Yaml) => (check.kind === 'load' ? { ...check, maxLoadPerCore: 1000 } : check)),
         validation: { errorRate: { windowMs: '3s' } },

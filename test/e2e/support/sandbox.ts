@@ -1,9 +1,12 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { freePort, reservePortRange } from '@cutover/service-kit/testing';
+import { parseDocument } from 'yaml';
+
+export { freePort };
 
 export const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 export const CLI = join(REPO_ROOT, 'packages/cutover/bin/cutover.js');
@@ -35,9 +38,22 @@ export class Sandbox {
     );
   }
 
+  /**
+   * Writes cutover.yml with a free proxy port; a config that sets no `agent.portRange` gets one
+   * reserved for this test process, so that agents of tests running side by side never share ports.
+   */
   async writeConfig(body: (port: number) => string): Promise<void> {
     this.httpPort = await freePort();
-    writeFileSync(this.config, body(this.httpPort));
+    const text = body(this.httpPort);
+    const doc = parseDocument(text);
+    if (doc.errors.length > 0 || doc.hasIn(['agent', 'portRange'])) {
+      writeFileSync(this.config, text);
+      return;
+    }
+    const range = doc.createNode(await reservePortRange());
+    range.flow = true;
+    doc.setIn(['agent', 'portRange'], range);
+    writeFileSync(this.config, doc.toString());
   }
 
   get url(): string {
@@ -82,17 +98,6 @@ export function collect(child: ChildProcess, timeoutMs: number): Promise<CliResu
     child.on('close', (code) => {
       clearTimeout(timer);
       resolve({ code, stdout, stderr });
-    });
-  });
-}
-
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
     });
   });
 }

@@ -3,7 +3,10 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { reservePortRange } from '@cutover/service-kit/testing';
 import { Agent } from '../../src/agent/agent.ts';
+
+const PORT_RANGE = await reservePortRange();
 
 test('the admin API validates every body with its schema and refuses unknown fields', async (t) => {
   const dataDir = mkdtempSync(join(tmpdir(), 'cutover-admin-'));
@@ -13,7 +16,7 @@ test('the admin API validates every body with its schema and refuses unknown fie
     httpPort: 0,
     listenHost: '127.0.0.1',
     adminPort: 0,
-    portRange: [31000, 31999],
+    portRange: PORT_RANGE,
     logMaxBytes: 1024 * 1024,
     logKeepFiles: 1,
   });

@@ -4,15 +4,18 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { reservePortRange } from '@cutover/service-kit/testing';
 import { Agent, type AgentOptions } from '../../src/agent/agent.ts';
 import { processStartTicks } from '../../src/agent/supervisor/process-identity.ts';
+
+const PORT_RANGE = await reservePortRange();
 
 const options = (dataDir: string): AgentOptions => ({
   dataDir,
   httpPort: 0,
   listenHost: '127.0.0.1',
   adminPort: 0,
-  portRange: [31000, 31999],
+  portRange: PORT_RANGE,
   logMaxBytes: 1024 * 1024,
   logKeepFiles: 1,
 });

@@ -3,8 +3,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { reservePortRange } from '@cutover/service-kit/testing';
 import { Agent } from '../../src/agent/agent.ts';
 import { startUpstream } from './proxy/proxy-test-kit.ts';
+
+const PORT_RANGE = await reservePortRange();
 
 test('the agent serves its proxy counters on 127.0.0.1:metricsPort/metrics, labelled by service and release', async (t) => {
   const dataDir = mkdtempSync(join(tmpdir(), 'cutover-metrics-'));
@@ -12,7 +15,7 @@ test('the agent serves its proxy counters on 127.0.0.1:metricsPort/metrics, labe
     dataDir,
     httpPort: 0,
     listenHost: '127.0.0.1',
-    portRange: [31000, 31999],
+    portRange: PORT_RANGE,
     logMaxBytes: 1024 * 1024,
     logKeepFiles: 1,
     metricsPort: 0,

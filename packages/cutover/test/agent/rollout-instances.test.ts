@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { reservePortRange } from '@cutover/service-kit/testing';
 import { Agent } from '../../src/agent/agent.ts';
 import type { InstanceInfo, InstanceState } from '../../src/agent/supervisor/process-supervisor.ts';
 import { FAST_RESTART, makeSandbox, type Sandbox, spec } from './supervisor/test-apps.ts';
@@ -18,7 +19,7 @@ describe('instances started as part of a rollout', () => {
       httpPort: 0,
       listenHost: '127.0.0.1',
       adminPort: 0,
-      portRange: [32000, 32999],
+      portRange: await reservePortRange(),
       logMaxBytes: 1024 * 1024,
       logKeepFiles: 1,
     });

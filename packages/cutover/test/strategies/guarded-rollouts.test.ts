@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { reservePortRange } from '@cutover/service-kit/testing';
 import { Agent } from '../../src/agent/agent.ts';
 import { parseConfigText } from '../../src/config/load-config.ts';
 import type { RolloutConfig } from '../../src/config/schema-rollout.ts';
@@ -142,7 +143,7 @@ before(async () => {
     dataDir: join(dir, 'data'),
     httpPort: 0,
     listenHost: '127.0.0.1',
-    portRange: [42_000, 42_999],
+    portRange: await reservePortRange(),
     logMaxBytes: 1024 * 1024,
     logKeepFiles: 1,
   });

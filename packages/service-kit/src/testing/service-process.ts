@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { createServer } from 'node:net';
+import { freePort } from './ports.ts';
 import { waitFor } from './wait-for.ts';
 
 export interface ServiceProcess {
@@ -21,18 +21,6 @@ export interface ServiceProcessOptions {
   env: Record<string, string>;
   /** How long the readiness probe may take to pass (default 60 s: the machine may be busy). */
   readyTimeoutMs?: number;
-}
-
-/** A TCP port free on 127.0.0.1 at the time of asking. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 /**

@@ -5,7 +5,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type CliResult, freePort, runCutover } from '@cutover/service-kit/testing';
+import { type CliResult, freePort, reservePortRange, runCutover } from '@cutover/service-kit/testing';
 import { parse, stringify } from 'yaml';
 import { TEST_MASTER_KEY } from './card-env.ts';
 import { REPO_ROOT, SERVICE_DIR } from './paths.ts';
@@ -81,8 +81,8 @@ export async function createSandbox(options: {
     writeFileSync(join(dir, '.secrets/card-generation.env'), `CARD_MASTER_KEY=${TEST_MASTER_KEY}\n`, { mode: 0o600 });
     db = await createTestDatabase(options.label);
     const httpPort = await freePort();
-    // Instances in the service's range (23000-23999), a 200-port block picked at random.
-    const base = 23_000 + Math.floor(Math.random() * 4) * 200;
+    // Instances in a block of ports reserved for this test process (no other test hands them out).
+    const portRange = await reservePortRange();
     // biome-ignore lint/suspicious/noExplicitAny: a parsed cutover.yml, edited key by key
     const derived: any = parse(readFileSync(join(SERVICE_DIR, 'cutover.yml'), 'utf8'));
     Object.assign(derived.env, {
@@ -94,7 +94,7 @@ export async function createSandbox(options: {
     });
     if (options.rollout) derived.rollout = options.rollout;
     derived.agent.httpPort = httpPort;
-    derived.agent.portRange = [base, base + 199];
+    derived.agent.portRange = portRange;
     // The test machine is shared and busy: a load-average gate would stop deploys for unrelated reasons.
     for (const check of derived.checks) if (check.kind === 'load') check.maxLoadPerCore = 1000;
     derived.validation.errorRate.windowMs = '3s';

@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type CliResult, freePort, runCutover } from '@cutover/service-kit/testing';
+import { type CliResult, freePort, reservePortRange, runCutover } from '@cutover/service-kit/testing';
 import { parse, stringify } from 'yaml';
 import { REPO_ROOT, SERVICE_DIR } from './paths.ts';
 import { type RedisPrefix, redisPrefix, TEST_REDIS_URL } from './redis-prefix.ts';
@@ -97,8 +97,8 @@ export async function createSandbox(options: SandboxOptions): Promise<Sandbox> {
     }
     db = await createTestDatabase(options.label);
     const httpPort = await freePort();
-    // Below the kernel's ephemeral range (32768+): a client socket cannot take an instance's port.
-    const base = 20_000 + Math.floor(Math.random() * 60) * 200;
+    // A block reserved for this test process, below the kernel's ephemeral range (32768+).
+    const portRange = await reservePortRange();
     // biome-ignore lint/suspicious/noExplicitAny: a parsed cutover.yml, edited key by key
     const derived: any = parse(
       readFileSync(join(SERVICE_DIR, 'cutover.yml'), 'utf8').replaceAll('127.0.0.1:8090', `127.0.0.1:${httpPort}`),
@@ -113,7 +113,7 @@ export async function createSandbox(options: SandboxOptions): Promise<Sandbox> {
     if (options.rollout) derived.rollout = options.rollout;
     if (options.editRollout) derived.rollout = options.editRollout(derived.rollout);
     derived.agent.httpPort = httpPort;
-    derived.agent.portRange = [base, base + 199];
+    derived.agent.portRange = portRange;
     // The test machine is shared and busy: a load-average gate would stop deploys for unrelated reasons.
     for (const check of derived.checks) if (check.kind === 'load') check.maxLoadPerCore = 1000;
     derived.validation.errorRate.windowMs = '3s';

@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type CliResult, freePort, pathWithRepoBin, runCutover } from '@cutover/service-kit/testing';
+import { type CliResult, freePort, pathWithRepoBin, reservePortRange, runCutover } from '@cutover/service-kit/testing';
 import { parse, stringify } from 'yaml';
 import { AUTH_DIR, PAYMENTS_DIR, REPO_ROOT, SYSTEM_DIR } from './paths.ts';
 import { redisPrefix } from './redis-prefix.ts';
@@ -68,8 +68,8 @@ export async function createSystemSandbox(options: SandboxOptions): Promise<Syst
     ]);
     const httpPort = await freePort();
     const httpsPort = await freePort();
-    // Below both the agent default range and the kernel's ephemeral ports (32768+), where a client socket could take it first.
-    const base = 10_000 + Math.floor(Math.random() * 50) * 200;
+    // A block reserved for this test process, below the kernel's ephemeral ports (32768+).
+    const portRange = await reservePortRange();
     const local = (text: string) => text.replaceAll('127.0.0.1:8080', `127.0.0.1:${httpPort}`);
 
     const derive = (service: 'auth' | 'payments', sourceDir: string, env: Record<string, string>) => {
@@ -80,7 +80,7 @@ export async function createSystemSandbox(options: SandboxOptions): Promise<Syst
       if (options.healthTimeoutMs) config.rollout.healthTimeoutMs = options.healthTimeoutMs;
       config.agent.httpPort = httpPort;
       config.agent.httpsPort = httpsPort;
-      config.agent.portRange = [base, base + 199];
+      config.agent.portRange = portRange;
       // The test machine is shared and busy: a load-average gate would stop deploys for reasons unrelated to the system.
       for (const check of config.checks) if (check.kind === 'load') check.maxLoadPerCore = 1000;
       // The 5xx rate is measured over a shorter window than production's 30 s.

@@ -4,6 +4,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { reservePortRange } from '@cutover/service-kit/testing';
 import { followLog, readLogTail } from '../../../src/agent/supervisor/log-reader.ts';
 import { rotateLogIfLarger } from '../../../src/agent/supervisor/log-rotation.ts';
 import { ProcessSupervisor } from '../../../src/agent/supervisor/process-supervisor.ts';
@@ -141,7 +142,7 @@ describe('instance logs through the supervisor', () => {
     box = await makeSandbox();
     supervisor = new ProcessSupervisor({
       logDir: box.logDir,
-      portRange: [26_000, 26_099],
+      portRange: await reservePortRange(),
       logMaxBytes: 3000,
       logKeepFiles: 2,
       logCheckIntervalMs: 50,

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { type AddressInfo, createServer, type Server } from 'node:net';
 import { after, describe, test } from 'node:test';
+import { freePort, reservePortRange } from '@cutover/service-kit/testing';
 import { PortAllocator } from '../../../src/agent/supervisor/port-allocator.ts';
 
 describe('PortAllocator', () => {
@@ -27,7 +28,7 @@ describe('PortAllocator', () => {
   });
 
   test('never hands out a held port twice, even to concurrent callers, and reuses a released port last', async () => {
-    const ports = new PortAllocator([15_100, 15_109]);
+    const ports = new PortAllocator(await reservePortRange(10));
     const got = await Promise.all([ports.allocate(), ports.allocate(), ports.allocate()]);
     assert.equal(new Set(got).size, 3);
     ports.release(got[0]);
@@ -45,13 +46,3 @@ describe('PortAllocator', () => {
     assert.equal(await ports.allocate(), free);
   });
 });
-
-function freePort(): Promise<number> {
-  const server = createServer();
-  return new Promise((resolve) =>
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as AddressInfo;
-      server.close(() => resolve(port));
-    }),
-  );
-}

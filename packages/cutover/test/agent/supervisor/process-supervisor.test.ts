@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { reservePortRange } from '@cutover/service-kit/testing';
 import { type InstanceInfo, type InstanceState, ProcessSupervisor } from '../../../src/agent/supervisor/process-supervisor.ts';
 import { isCutoverError } from '../../../src/errors/cutover-error.ts';
 import { health, killAll, makeSandbox, type Sandbox, spec, trackPids } from './test-apps.ts';
@@ -24,9 +25,17 @@ describe('ProcessSupervisor: start, health, stop', () => {
   const pids = new Set<number>();
   const states: Array<{ id: string; from: InstanceState; to: InstanceState }> = [];
 
+  let portRange: [number, number];
+
   before(async () => {
     box = await makeSandbox();
-    supervisor = new ProcessSupervisor({ logDir: box.logDir, portRange: [24_000, 24_799], logMaxBytes: 1024 * 1024, logKeepFiles: 2 });
+    portRange = await reservePortRange();
+    supervisor = new ProcessSupervisor({
+      logDir: box.logDir,
+      portRange,
+      logMaxBytes: 1024 * 1024,
+      logKeepFiles: 2,
+    });
     trackPids(supervisor, pids);
     supervisor.on('instance:state', (info, previous) => states.push({ id: info.spec.id, from: previous, to: info.state }));
   });
@@ -45,7 +54,7 @@ describe('ProcessSupervisor: start, health, stop', () => {
   test('http check: starting → healthy, and the app answers on its private port', async () => {
     const info = await startTracked(box, { health: health('http') });
     assert.equal(info.state, 'starting');
-    assert.ok(info.port !== null && info.port >= 24_000 && info.port <= 24_799);
+    assert.ok(info.port !== null && info.port >= portRange[0] && info.port <= portRange[1]);
     assert.equal(info.logFile, join(box.logDir, 'shop', `${info.spec.id}.log`));
     const result = await supervisor.waitHealthy(info.spec.id, 20_000);
     assert.equal(result.healthy, true, JSON.stringify(result));
@@ -211,7 +220,7 @@ describe('ProcessSupervisor: start, health, stop', () => {
   });
 
   test('shutdown({ stopInstances: true }) stops everything still running', async () => {
-    const local = new ProcessSupervisor({ logDir: box.logDir, portRange: [24_900, 24_999], logMaxBytes: 1 << 20, logKeepFiles: 1 });
+    const local = new ProcessSupervisor({ logDir: box.logDir, portRange: await reservePortRange(), logMaxBytes: 1 << 20, logKeepFiles: 1 });
     trackPids(local, pids);
     const info = await local.start(spec(box));
     pids.add(info.pid!);

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
-import { type AddressInfo, createServer } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { freePort, reservePortRange } from '@cutover/service-kit/testing';
 import { type InstanceInfo, type InstanceState, ProcessSupervisor } from '../../../src/agent/supervisor/process-supervisor.ts';
 import { isPidAlive } from '../../../src/shared/process-group.ts';
 import { health, killAll, makeSandbox, type Sandbox, spec, trackPids } from './test-apps.ts';
@@ -24,16 +24,6 @@ function waitForState(supervisor: ProcessSupervisor, id: string, state: Instance
   });
 }
 
-function freePort(): Promise<number> {
-  const server = createServer();
-  return new Promise((resolve) =>
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as AddressInfo;
-      server.close(() => resolve(port));
-    }),
-  );
-}
-
 describe('ProcessSupervisor: crashes, restarts, adoption', () => {
   let box: Sandbox;
   let supervisor: ProcessSupervisor;
@@ -42,7 +32,7 @@ describe('ProcessSupervisor: crashes, restarts, adoption', () => {
 
   before(async () => {
     box = await makeSandbox();
-    supervisor = new ProcessSupervisor({ logDir: box.logDir, portRange: [25_000, 25_499], logMaxBytes: 1 << 20, logKeepFiles: 2 });
+    supervisor = new ProcessSupervisor({ logDir: box.logDir, portRange: await reservePortRange(), logMaxBytes: 1 << 20, logKeepFiles: 2 });
     trackPids(supervisor, pids);
     supervisor.on('instance:state', (info, previous) => transitions.push(`${info.spec.id} ${previous}→${info.state}`));
   });
@@ -128,7 +118,8 @@ describe('ProcessSupervisor: crashes, restarts, adoption', () => {
 
   test('adopt(): a process started by a previous supervisor is re-attached, seen healthy, watched and stopped', async () => {
     const s = spec(box, { health: health('http') });
-    const previous = new ProcessSupervisor({ logDir: box.logDir, portRange: [25_500, 25_599], logMaxBytes: 1 << 20, logKeepFiles: 2 });
+    const portRange = await reservePortRange();
+    const previous = new ProcessSupervisor({ logDir: box.logDir, portRange, logMaxBytes: 1 << 20, logKeepFiles: 2 });
     const started = await previous.start(s);
     pids.add(started.pid!);
     assert.equal((await previous.waitHealthy(s.id, 20_000)).healthy, true);
@@ -137,7 +128,7 @@ describe('ProcessSupervisor: crashes, restarts, adoption', () => {
 
     const next = new ProcessSupervisor({
       logDir: box.logDir,
-      portRange: [25_500, 25_599],
+      portRange,
       logMaxBytes: 1 << 20,
       logKeepFiles: 2,
       pidPollIntervalMs: 50,
@@ -162,7 +153,8 @@ describe('ProcessSupervisor: crashes, restarts, adoption', () => {
 
   test('adopt(): an adopted process that dies is restarted per policy as our own child', async () => {
     const s = spec(box, { health: health('http') });
-    const previous = new ProcessSupervisor({ logDir: box.logDir, portRange: [25_600, 25_699], logMaxBytes: 1 << 20, logKeepFiles: 2 });
+    const portRange = await reservePortRange();
+    const previous = new ProcessSupervisor({ logDir: box.logDir, portRange, logMaxBytes: 1 << 20, logKeepFiles: 2 });
     const started = await previous.start(s);
     pids.add(started.pid!);
     assert.equal((await previous.waitHealthy(s.id, 20_000)).healthy, true);
@@ -170,7 +162,7 @@ describe('ProcessSupervisor: crashes, restarts, adoption', () => {
 
     const next = new ProcessSupervisor({
       logDir: box.logDir,
-      portRange: [25_600, 25_699],
+      portRange,
       logMaxBytes: 1 << 20,
       logKeepFiles: 2,
       pidPollIntervalMs: 50,
@@ -195,7 +187,12 @@ describe('ProcessSupervisor: crashes, restarts, adoption', () => {
 
   test('adopt(): a pid that is not this instance is never signalled; the instance is respawned', async () => {
     const s = spec(box, { appEnv: { APP_MODE: 'tcp' }, health: health('tcp') });
-    const adopter = new ProcessSupervisor({ logDir: box.logDir, portRange: [25_700, 25_799], logMaxBytes: 1 << 20, logKeepFiles: 2 });
+    const adopter = new ProcessSupervisor({
+      logDir: box.logDir,
+      portRange: await reservePortRange(),
+      logMaxBytes: 1 << 20,
+      logKeepFiles: 2,
+    });
     trackPids(adopter, pids);
     try {
       // Our own test process stands in for an unrelated process that reused the pid.

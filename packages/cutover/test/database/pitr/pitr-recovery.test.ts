@@ -5,11 +5,11 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { freePort } from '@cutover/service-kit/testing';
 import pg from 'pg';
 import { loadConfig } from '../../../src/config/load-config.ts';
 import { createTaskExecutor } from '../../../src/controller/tasks/task-executor.ts';
@@ -35,20 +35,12 @@ function pgRun(program: string, args: string[]) {
   return run.stdout;
 }
 
-async function portIsFree(candidate: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const server = createServer()
-      .once('error', () => resolve(false))
-      .listen(candidate, '127.0.0.1', () => server.close(() => resolve(true)));
-  });
-}
-
 async function freePortInRange(): Promise<number> {
   for (let i = 0; i < 200; i++) {
-    const candidate = 24_000 + Math.floor(Math.random() * 1000);
-    if ((await portIsFree(candidate)) && !existsSync(`/tmp/.s.PGSQL.${candidate}`)) return candidate;
+    const candidate = await freePort();
+    if (!existsSync(`/tmp/.s.PGSQL.${candidate}`)) return candidate;
   }
-  throw new Error('no free port in 24000-24999');
+  throw new Error('no free port without a PostgreSQL socket file in /tmp');
 }
 
 function cutover(...args: string[]) {
