@@ -2,14 +2,13 @@ import { userInfo } from 'node:os';
 import { agentPaths } from '../agent/agent-paths.ts';
 import { loadConfig } from '../config/load-config.ts';
 import { markInterrupted } from '../controller/deployment-state.ts';
-import { CutoverError } from '../errors/cutover-error.ts';
 import { DeploymentSignals, type SignalKind, type SignalRecord } from '../store/deployment-signals.ts';
 import { type DeploymentRecord, DeploymentStore } from '../store/deployment-store.ts';
+import { refuseSignal } from '../store/signal-refusal.ts';
 import type { CommandContext } from './command.ts';
 
 /** How long promote and abort wait for the running deployment to act on them. */
 export const SIGNAL_ANSWER_TIMEOUT_MS = 15_000;
-const SIGNAL_ANSWER_POLL_MS = 50;
 
 export type SignalDelivery =
   | { sent: true; deployment: DeploymentRecord; signal: SignalRecord }
@@ -32,29 +31,13 @@ export async function sendSignal({ options, cwd }: CommandContext, kind: SignalK
       const why = `no deployment of ${service} is running${last ? ` (the last one, ${last.id}, ended ${last.state})` : ''}`;
       return { sent: false, deployment: last ?? null, why };
     }
-    const verb = kind === 'abort' ? 'abort' : 'promote';
-    const strategy = running.facts.strategy as string | undefined;
     const rollout = running.steps.find((step) => step.name === 'rollout');
     if (kind === 'abort' && rollout?.endedAt && rollout.outcome === 'failed')
       return { sent: false, deployment: running, why: `the rollout of deployment ${running.id} already ended: ${rollout.reason}` };
-    // A rolling deploy takes an abort (back to the previous release through the health-gated switch), not a promote.
-    if ((strategy === 'rolling' && kind !== 'abort') || rollout?.endedAt) {
-      throw new CutoverError(
-        'CUT_ERR_DEPLOY_SIGNAL_REFUSED',
-        strategy === 'rolling' && kind !== 'abort'
-          ? `deployment ${running.id} is a rolling deploy, which has no steps to ${verb}`
-          : `the rollout of deployment ${running.id} is over (${rollout?.outcome}); there is nothing left to ${verb}`,
-        { hint: 'watch it with "cutover status"; once it ends, "cutover rollback" goes back to the previous release' },
-      );
-    }
+    refuseSignal(running, kind, 'watch it with "cutover status"; once it ends, "cutover rollback" goes back to the previous release');
     const signals = new DeploymentSignals(store.db);
-    const id = signals.send(running.id, kind, process.env.CUTOVER_ACTOR ?? userInfo().username);
-    const deadline = Date.now() + SIGNAL_ANSWER_TIMEOUT_MS;
-    let signal = signals.get(id) as SignalRecord;
-    while (signal.handledAt === null && Date.now() < deadline) {
-      await new Promise((resolve) => setTimeout(resolve, SIGNAL_ANSWER_POLL_MS));
-      signal = signals.get(id) as SignalRecord;
-    }
+    const actor = process.env.CUTOVER_ACTOR ?? userInfo().username;
+    const signal = await signals.sendAndWait(running.id, kind, actor, SIGNAL_ANSWER_TIMEOUT_MS);
     return { sent: true, deployment: store.deployment(running.id) ?? running, signal };
   } finally {
     store.close();

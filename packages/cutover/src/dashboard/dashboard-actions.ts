@@ -1,6 +1,7 @@
 import { CutoverError } from '../errors/cutover-error.ts';
 import { currentRelease } from '../platform/current-release.ts';
 import { DeploymentSignals, type SignalRecord } from '../store/deployment-signals.ts';
+import { refuseSignal } from '../store/signal-refusal.ts';
 import type { DashboardContext } from './dashboard-context.ts';
 
 /** How long a promote or abort from the page waits for the running rollout to answer. */
@@ -36,29 +37,9 @@ export async function runAction(context: DashboardContext, body: Record<string, 
           hint: 'the page shows the deployment that runs now; reload it',
         },
       );
-    // The same refusals as "cutover promote" and "cutover abort": a rolling deploy has no step to promote, an ended rollout takes neither.
-    const rollout = record.steps.find((step) => step.name === 'rollout');
-    if (action === 'promote' && record.facts.strategy === 'rolling')
-      throw new CutoverError('CUT_ERR_DEPLOY_SIGNAL_REFUSED', `deployment ${id} is a rolling deploy, which has no steps to promote`, {
-        hint: 'abort it instead, or wait for it to end',
-      });
-    if (rollout?.endedAt)
-      throw new CutoverError(
-        'CUT_ERR_DEPLOY_SIGNAL_REFUSED',
-        `the rollout of deployment ${id} is over (${rollout.outcome}); there is nothing left to ${action}`,
-        {
-          hint: 'once it ends, Roll back goes back to the previous release',
-        },
-      );
+    refuseSignal(record, action, 'abort it instead, or wait for it to end; once it ends, Roll back goes back to the previous release');
     store.addEvent(id, 'dashboard:action', { action, actor });
-    const signals = new DeploymentSignals(store.db);
-    const signalId = signals.send(id, action, actor);
-    const deadline = Date.now() + ACTION_ANSWER_TIMEOUT_MS;
-    let signal = signals.get(signalId) as SignalRecord;
-    while (signal.handledAt === null && Date.now() < deadline) {
-      await new Promise((resolve) => setTimeout(resolve, 50));
-      signal = signals.get(signalId) as SignalRecord;
-    }
+    const signal = await new DeploymentSignals(store.db).sendAndWait(id, action, actor, ACTION_ANSWER_TIMEOUT_MS);
     return { action, deploymentId: id, signal };
   }
   if (action === 'rollback') {

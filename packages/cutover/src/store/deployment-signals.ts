@@ -11,6 +11,9 @@ const SCHEMA = `CREATE TABLE IF NOT EXISTS signals (
   note TEXT
 )`;
 
+/** How often a sender reads the signal back while it waits for the answer (the file is shared with another process). */
+const ANSWER_POLL_MS = 50;
+
 /** What a human asks of a running canary or blue-green rollout (promote-full: skip every remaining step). */
 export type SignalKind = 'abort' | 'promote' | 'promote-full';
 /** applied: acted on; duplicate: the same request was already in effect; ignored: it could no longer apply. */
@@ -59,6 +62,21 @@ export class DeploymentSignals {
   get(id: number): SignalRecord | undefined {
     const row = this.#db.prepare('SELECT * FROM signals WHERE id = ?').get(id);
     return row ? toSignal(row) : undefined;
+  }
+
+  /**
+   * Sends a signal and waits until the running deployment has answered it, up to `timeoutMs`;
+   * resolves with the signal as it stands then (`handledAt` null: no answer in time).
+   */
+  async sendAndWait(deploymentId: number, kind: SignalKind, actor: string, timeoutMs: number): Promise<SignalRecord> {
+    const id = this.send(deploymentId, kind, actor);
+    const deadline = Date.now() + timeoutMs;
+    let signal = this.get(id) as SignalRecord;
+    while (signal.handledAt === null && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, ANSWER_POLL_MS));
+      signal = this.get(id) as SignalRecord;
+    }
+    return signal;
   }
 
   /** Records what became of a signal; the first answer stands. */
