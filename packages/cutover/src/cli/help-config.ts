@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import { configSchema } from '../config/schema.ts';
+import { defOf, keysOf, unwrap } from '../config/schema-keys.ts';
 
 /** One line per top-level key of cutover.yml; keys without one (new sections) still list their own keys. */
 const SECTION_SUMMARIES: Record<string, string> = {
@@ -40,41 +41,6 @@ export function renderConfigHelp(): string {
   }
   lines.push('', 'Each command takes --config <path> to read another file than ./cutover.yml.', '');
   return lines.join('\n');
-}
-
-interface Def {
-  type: string;
-  innerType?: z.ZodType;
-  in?: z.ZodType;
-  shape?: Record<string, z.ZodType>;
-  options?: z.ZodType[];
-  valueType?: z.ZodType;
-  element?: z.ZodType;
-  left?: z.ZodType;
-  right?: z.ZodType;
-}
-
-function defOf(schema: z.ZodType): Def {
-  return (schema as unknown as { _zod: { def: Def } })._zod.def;
-}
-
-/** Unwraps defaults, optionals and pipes down to the schema that holds keys. */
-function unwrap(schema: z.ZodType): z.ZodType {
-  let current = schema;
-  for (let i = 0; i < 10; i++) {
-    const def = defOf(current);
-    const next = def.innerType ?? (def.type === 'pipe' ? def.in : undefined);
-    if (!next) break;
-    current = next;
-  }
-  return current;
-}
-
-function keysOf(schema: z.ZodType): string[] | undefined {
-  const def = defOf(unwrap(schema));
-  if (def.type === 'object' && def.shape) return Object.keys(def.shape);
-  if (def.type === 'intersection' && def.left && def.right) return [...(keysOf(def.left) ?? []), ...(keysOf(def.right) ?? [])];
-  return undefined;
 }
 
 /** Rows for one section: its keys, each union branch's keys, a record's or list's element keys. */

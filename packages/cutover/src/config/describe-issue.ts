@@ -1,19 +1,21 @@
 import type { z } from 'zod';
 import { describeValue } from '../shared/duration.ts';
+import { closestKey } from './schema-keys.ts';
 
 /**
  * A zod issue in words a user can act on: a wrong type says which type it wanted and what it got
  * ("expected a number, got \"two\""), a missing key says it is required, a union names the forms it
- * accepts, and an unknown key that only differs from a known one by look-alike letters says so.
+ * accepts, an unknown key that only differs from a known one by look-alike letters says so, and a
+ * mistyped key names the known key it is nearest to (`knownKeys`: the keys allowed where it stands).
  * `value` is what the file holds at the issue's path (undefined when the key is missing).
  */
-export function describeIssue(issue: z.core.$ZodIssue, value: unknown, present: boolean): string {
+export function describeIssue(issue: z.core.$ZodIssue, value: unknown, present: boolean, knownKeys: readonly string[] = []): string {
   switch (issue.code) {
     case 'invalid_type':
       if (!present) return 'is required';
       return `expected ${article(issue.expected)}, got ${describeValue(value)}`;
     case 'unrecognized_keys':
-      return unknownKeysMessage(issue.keys);
+      return unknownKeysMessage(issue.keys, knownKeys);
     case 'invalid_union':
       return unionMessage(issue, value, present);
     case 'too_small':
@@ -60,7 +62,7 @@ function article(expected: string): string {
   return ARTICLE[expected] ?? expected;
 }
 
-function unknownKeysMessage(keys: readonly string[]): string {
+function unknownKeysMessage(keys: readonly string[], knownKeys: readonly string[]): string {
   const parts = keys.map((key) => {
     const folded = foldLookAlikes(key);
     if (folded !== key && /^[\x20-\x7e]*$/.test(folded)) {
@@ -69,7 +71,8 @@ function unknownKeysMessage(keys: readonly string[]): string {
         .map((ch) => `"${ch}" U+${ch.codePointAt(0)?.toString(16).toUpperCase().padStart(4, '0')}`);
       return `"${key}" (it looks like "${folded}" but contains non-ASCII look-alike letters: ${odd.join(', ')}; retype it in plain ASCII)`;
     }
-    return `"${key}"`;
+    const meant = closestKey(key, knownKeys);
+    return meant ? `"${key}" (did you mean "${meant}"?)` : `"${key}"`;
   });
   return `unknown key${keys.length > 1 ? 's' : ''} ${parts.join(', ')}`;
 }

@@ -9,6 +9,7 @@ import { isPlainMap, mergeOverlay, sourceOfPath } from './environment-overlay.ts
 import { type ConfigProblem, formatPath, type OverlaySource } from './load-config.ts';
 import { readYaml } from './read-yaml.ts';
 import { configSchema, type ParsedConfig } from './schema.ts';
+import { knownKeysAt } from './schema-keys.ts';
 import { type CrossFieldProblem, validateCrossFields } from './validate-cross-fields.ts';
 
 /**
@@ -146,7 +147,8 @@ function toProblem(issue: z.core.$ZodIssue, raw: unknown, at: (path: readonly Pr
   let path = [...issue.path];
   if (issue.code === 'unrecognized_keys') path = [...path, issue.keys[0]];
   const { present, value } = valueAt(raw, issue.path);
-  const message = describeIssue(issue, value, present);
+  const known = issue.code === 'unrecognized_keys' ? knownKeysAt(configSchema, issue.path) : [];
+  const message = describeIssue(issue, value, present, known);
   return { path: formatPath(path), message, issue: issue.code, ...at(path) };
 }
 
