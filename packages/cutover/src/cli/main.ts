@@ -26,7 +26,11 @@ export async function main(argv: string[]): Promise<number> {
     }
     const entry = COMMANDS.find((c) => c.name === verb);
     if (!entry) {
-      throw new CutoverError('CUT_ERR_CLI_UNKNOWN_COMMAND', `unknown command "${verb}"`, {
+      const meant = await nearest(
+        verb,
+        COMMANDS.map((c) => c.name),
+      );
+      throw new CutoverError('CUT_ERR_CLI_UNKNOWN_COMMAND', `unknown command "${verb}"${meant ? ` (did you mean "${meant}"?)` : ''}`, {
         hint: `run "cutover --help" to see the commands: ${COMMANDS.map((c) => c.name).join(', ')}`,
       });
     }
@@ -36,7 +40,13 @@ export async function main(argv: string[]): Promise<number> {
     try {
       parsed = parseArgs({ args: rest, options: specs, allowPositionals: true, strict: true });
     } catch (error) {
-      throw new CutoverError('CUT_ERR_CLI_BAD_ARGUMENT', (error as Error).message, {
+      const unknown =
+        (error as { code?: string }).code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' && /'(-{1,2})([^'=]+)/.exec((error as Error).message);
+      const meant = unknown && unknown[1] === '--' ? await nearest(unknown[2] as string, Object.keys(specs)) : undefined;
+      const message = unknown
+        ? `unknown option "${unknown[1]}${unknown[2]}" for "cutover ${command.name}"${meant ? ` (did you mean "--${meant}"?)` : ''}; a value starting with "-" goes after "--"`
+        : (error as Error).message;
+      throw new CutoverError('CUT_ERR_CLI_BAD_ARGUMENT', message, {
         hint: `run "cutover ${command.name} --help" for its options`,
       });
     }
@@ -53,6 +63,12 @@ export async function main(argv: string[]): Promise<number> {
     if (error instanceof CutoverError) return error.exitCode;
     return ERROR_CODES.CUT_ERR_CLI_INTERNAL.exitCode;
   }
+}
+
+/** The known word a mistyped one most likely meant (loaded only when a word is unknown: start-up stays small). */
+async function nearest(word: string, known: readonly string[]): Promise<string | undefined> {
+  const { closestKey } = await import('../config/schema-keys.ts');
+  return closestKey(word, known);
 }
 
 function renderOverview(): string {
