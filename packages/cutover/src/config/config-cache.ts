@@ -12,9 +12,25 @@ export const CONFIG_CACHE_FILE = 'config-cache.json';
 export const CONFIG_CACHE_ENTRIES = 8;
 
 interface CacheEntry {
-  /** sha256 of the cutover.yml text. */
+  /** sha256 of the cutover.yml text (and of the environment's name and overlay text, for an environment). */
   key: string;
   config: ParsedConfig;
+  /** An environment's overlay that sets agent.dataDir itself. */
+  ownDataDir?: boolean;
+}
+
+/** What a config was validated from: cutover.yml's text, and for an environment its overlay. */
+export interface ConfigSource {
+  /** Path of cutover.yml. */
+  file: string;
+  text: string;
+  overlay?: { name: string; text: string };
+}
+
+/** A validated config, as the cache gives it back. */
+export interface CachedConfig {
+  config: ParsedConfig;
+  ownDataDir?: boolean;
 }
 
 interface CacheFile {
@@ -32,30 +48,34 @@ interface CacheFile {
  * an invalid file is validated (and reported) every time. The cache lives in the data directory
  * (0700, written 0600 like every file there: it holds no more than cutover.yml and cutover.db
  * already do), only when that is the default `.cutover` beside cutover.yml and it already exists,
- * so a verb that only reads creates no directory. A cache file this user does not own, or that
- * others may write, is ignored. Env files are never cached: they are read on every load.
+ * so a verb that only reads creates no directory. An environment's config (cutover.yml with its
+ * overlay merged) is kept in that environment's own data directory, `.cutover-<name>`, on the same
+ * terms. A cache file this user does not own, or that others may write, is ignored. Env files are
+ * never cached: they are read on every load.
  */
-export function readCachedConfig(file: string, text: string): ParsedConfig | undefined {
-  const path = cachePath(file);
+export function readCachedConfig(source: ConfigSource): CachedConfig | undefined {
+  const path = join(cacheDir(source), CONFIG_CACHE_FILE);
   try {
     const stats = statSync(path);
     if (!stats.isFile() || (process.getuid && stats.uid !== process.getuid()) || (stats.mode & 0o022) !== 0) return undefined;
     const cache = JSON.parse(readFileSync(path, 'utf8')) as CacheFile;
     if (cache.version !== 1 || cache.fingerprint !== validatorFingerprint()) return undefined;
-    const key = keyOf(text);
-    return cache.entries.find((entry) => entry.key === key)?.config;
+    const key = keyOf(source);
+    const entry = cache.entries.find((candidate) => candidate.key === key);
+    return entry && { config: entry.config, ...(entry.ownDataDir && { ownDataDir: true }) };
   } catch {
     return undefined;
   }
 }
 
 /** Keeps a validated config (best effort: a cache that cannot be written changes nothing else). */
-export function writeCachedConfig(file: string, text: string, config: ParsedConfig, dataDir: string): void {
-  const defaultDir = resolve(dirname(file), DEFAULT_DATA_DIR);
-  if (dataDir !== defaultDir || !existsSync(defaultDir)) return;
-  const path = cachePath(file);
+export function writeCachedConfig(source: ConfigSource, validated: CachedConfig, dataDir: string): void {
+  const dir = cacheDir(source);
+  if (dataDir !== dir || !existsSync(dir)) return;
+  const path = join(dir, CONFIG_CACHE_FILE);
   const fingerprint = validatorFingerprint();
-  const key = keyOf(text);
+  const key = keyOf(source);
+  const { config, ownDataDir } = validated;
   let entries: CacheEntry[] = [];
   try {
     const cache = JSON.parse(readFileSync(path, 'utf8')) as CacheFile;
@@ -63,7 +83,7 @@ export function writeCachedConfig(file: string, text: string, config: ParsedConf
   } catch {
     // No cache yet, or one from another cutover: start a new one.
   }
-  const next: CacheFile = { version: 1, fingerprint, entries: [{ key, config }, ...entries].slice(0, CONFIG_CACHE_ENTRIES) };
+  const next: CacheFile = { version: 1, fingerprint, entries: [{ key, config, ...(ownDataDir && { ownDataDir: true }) }, ...entries].slice(0, CONFIG_CACHE_ENTRIES) };
   try {
     writeFileAtomic(path, JSON.stringify(next));
   } catch {
@@ -71,12 +91,15 @@ export function writeCachedConfig(file: string, text: string, config: ParsedConf
   }
 }
 
-function cachePath(file: string): string {
-  return join(dirname(file), DEFAULT_DATA_DIR, CONFIG_CACHE_FILE);
+/** The default data directory of the config: `.cutover` beside cutover.yml, `.cutover-<name>` for an environment. */
+function cacheDir({ file, overlay }: ConfigSource): string {
+  return resolve(dirname(file), overlay ? `${DEFAULT_DATA_DIR}-${overlay.name}` : DEFAULT_DATA_DIR);
 }
 
-function keyOf(text: string): string {
-  return createHash('sha256').update(text).digest('hex');
+function keyOf({ text, overlay }: ConfigSource): string {
+  const hash = createHash('sha256').update(text);
+  if (overlay) hash.update(`\0environment\0${overlay.name}\0`).update(overlay.text);
+  return hash.digest('hex');
 }
 
 let fingerprint: string | undefined;

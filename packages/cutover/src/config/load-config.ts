@@ -112,25 +112,26 @@ function readHead(file: string, bytes: number): string {
 
 /**
  * Validates cutover.yml text into a frozen LoadedConfig. A text validated before (the same bytes,
- * the same cutover) comes from the cache in the data directory (config-cache.ts) without loading the
- * YAML parser or the schema; env files are read anew every time.
+ * the same cutover; for an environment, the same overlay too) comes from the cache in the data
+ * directory (config-cache.ts) without loading the YAML parser or the schema; env files are read anew
+ * every time.
  */
 export function parseConfigText(text: string, file: string, overlay?: OverlaySource): LoadedConfig {
   try {
-    if (overlay) {
-      // An environment: the overlay merged over the text (not cached: the cache is keyed by one file's text).
-      const { config, ownDataDir } = validator().validateConfigOverlay(text, file, overlay);
-      const base = loaded(config, file);
-      return deepFreeze({
-        ...base,
-        dataDir: ownDataDir ? base.dataDir : `${base.dataDir}-${overlay.name}`,
-        environment: { name: overlay.name, file: overlay.file },
-      });
-    }
-    const cached = readCachedConfig(file, text);
-    if (cached) return loaded(cached, file);
-    const result = loaded(validator().validateConfigText(text, file), file);
-    writeCachedConfig(file, text, result.config, result.dataDir);
+    const source = { file, text, ...(overlay && { overlay: { name: overlay.name, text: overlay.text } }) };
+    const cached = readCachedConfig(source);
+    const validated =
+      cached ?? (overlay ? validator().validateConfigOverlay(text, file, overlay) : { config: validator().validateConfigText(text, file) });
+    const base = loaded(validated.config, file);
+    const result: LoadedConfig = overlay
+      ? deepFreeze({
+          ...base,
+          // An environment has a data directory of its own, unless its overlay names one.
+          dataDir: validated.ownDataDir ? base.dataDir : `${base.dataDir}-${overlay.name}`,
+          environment: { name: overlay.name, file: overlay.file },
+        })
+      : base;
+    if (!cached) writeCachedConfig(source, validated, result.dataDir);
     return result;
   } catch (error) {
     if (error instanceof CutoverError) throw error;

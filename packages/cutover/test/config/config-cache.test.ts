@@ -115,3 +115,42 @@ test('env files are read on every load, never cached', () => {
   assert.equal(loadConfig(dir).env.GREETING, 'changed');
   assert.doesNotMatch(readFileSync(join(dir, '.cutover', CONFIG_CACHE_FILE), 'utf8'), /hello|changed/);
 });
+
+test('an environment is cached in its own data directory, keyed by the overlay too; an edited overlay is validated again', () => {
+  const dir = project(MINIMAL, false);
+  const stagingDir = join(dir, '.cutover-staging');
+  mkdirSync(stagingDir, { mode: 0o700 });
+  writeFileSync(join(dir, 'cutover.staging.yml'), 'processes:\n  web: { instances: 3 }\n');
+  const staging = { name: 'staging', from: 'test' };
+  const fresh = loadConfig(dir, undefined, staging);
+  assert.equal(fresh.dataDir, stagingDir);
+  assert.equal(fresh.config.processes.web.instances, 3);
+  const path = join(stagingDir, CONFIG_CACHE_FILE);
+  assert.ok(existsSync(path), 'the environment has its cache');
+  assert.equal(statSync(path).mode & 0o777, 0o600);
+  assert.equal(existsSync(join(dir, '.cutover')), false, 'the base data directory is not created');
+  assert.deepEqual(loadConfig(dir, undefined, staging), fresh, 'read back equal');
+
+  // The cache is what is read: an entry changed by hand shows (the key covers base and overlay texts).
+  const cache = JSON.parse(readFileSync(path, 'utf8')) as { entries: { config: { service: string } }[] };
+  cache.entries[0].config.service = 'from-the-cache';
+  writeFileSync(path, JSON.stringify(cache), { mode: 0o600 });
+  assert.equal(loadConfig(dir, undefined, staging).config.service, 'from-the-cache');
+
+  // Another overlay text: validated again, and an invalid one is reported.
+  writeFileSync(join(dir, 'cutover.staging.yml'), 'processes:\n  web: { instances: 4 }\n');
+  assert.equal(loadConfig(dir, undefined, staging).config.processes.web.instances, 4);
+  writeFileSync(join(dir, 'cutover.staging.yml'), 'processes:\n  web: { instances: -1 }\n');
+  assert.throws(() => loadConfig(dir, undefined, staging), { code: 'CUT_ERR_CONFIG_INVALID' });
+});
+
+test('an overlay that names its own agent.dataDir keeps it when read back from the cache', () => {
+  const dir = project(MINIMAL, false);
+  mkdirSync(join(dir, '.cutover-qa'), { mode: 0o700 });
+  writeFileSync(join(dir, 'cutover.qa.yml'), 'agent: { dataDir: .cutover-qa }\n');
+  const qa = { name: 'qa', from: 'test' };
+  const fresh = loadConfig(dir, undefined, qa);
+  assert.equal(fresh.dataDir, join(dir, '.cutover-qa'));
+  assert.ok(existsSync(join(dir, '.cutover-qa', CONFIG_CACHE_FILE)));
+  assert.deepEqual(loadConfig(dir, undefined, qa), fresh);
+});
