@@ -14,6 +14,8 @@ import type { HealthCheckConfig, RestartPolicyConfig } from '../../../src/config
  *   SPAM_BYTES      write this many bytes of numbered lines at start
  *   TICK_LOG_MS     write a numbered "tick N" line this often
  *   DOWN_FILE       /up answers 503 while this file exists
+ *   SIGTERM_FILE    on SIGTERM, write "held=N" (requests to /hold still unanswered) to this file
+ * Its /hold requests stay unanswered until a request to /release; /held answers how many wait.
  */
 const APP = `
 import { createServer } from 'node:http';
@@ -29,8 +31,10 @@ if (env.TICK_LOG_MS) {
   let tick = 0;
   setInterval(() => console.log('tick ' + (tick++) + ' ' + 'y'.repeat(40)), Number(env.TICK_LOG_MS));
 }
+const held = [];
 process.on('SIGTERM', () => {
   console.log('got SIGTERM');
+  if (env.SIGTERM_FILE) writeFileSync(env.SIGTERM_FILE, 'held=' + held.length);
   if (env.IGNORE_SIGTERM === '1') return;
   setTimeout(() => process.exit(0), 50);
 });
@@ -48,6 +52,9 @@ if (env.APP_MODE === 'http') {
       return res.end('ok');
     }
     if (req.url === '/teapot') { res.statusCode = 418; return res.end(); }
+    if (req.url === '/hold') return void held.push(res);
+    if (req.url === '/held') return res.end(String(held.length));
+    if (req.url === '/release') { for (const waiting of held.splice(0)) waiting.end('released'); return res.end(); }
     res.end('hello from ' + env.CUTOVER_INSTANCE_ID);
   }).listen(Number(env.PORT), '127.0.0.1');
 } else if (env.APP_MODE === 'tcp') {
