@@ -259,4 +259,32 @@ agent: { httpPort: ${port}, portRange: [${ports[0]}, ${ports[1]}] }
       ['r2', 'r2'],
     );
   });
+
+  test('a throw after a new instance started (a batch of two, one port free) stops that instance in the restore', async () => {
+    // The running agent keeps the three ports it started with, two of them r2's: r3's batch of two
+    // starts one instance on the third, and the second finds none. (The config names a wider range,
+    // as a batch of two needs, so that its validation lets the deploy in.)
+    const wider = await reservePortRange(4);
+    writeFileSync(box.config, config('new', 2, wider)(box.httpPort).replace('strategy: rolling,', 'strategy: rolling, batchSize: 2,'));
+    const result = await box.cli(['deploy', 'r3', '--json']);
+    assert.equal(result.code, 1, result.stdout + result.stderr);
+    const record = parseRecord(result.stdout);
+    assert.ok(record);
+    assert.equal(record.state, 'rolled_back', record.reason ?? '');
+    assert.equal(record.steps.find((s) => s.name === 'restore previous release')?.outcome, 'ok');
+    const restored = record.events.filter((e) => e.type === 'rollout:restored').map((e) => e.data.stopped as string[]);
+    assert.equal(restored.length, 1);
+    assert.equal(restored[0].length, 1, `one r3 instance had started, and the restore stopped it: ${JSON.stringify(restored)}`);
+    assert.match(restored[0][0], /^r3\./);
+    const status = JSON.parse((await box.cli(['status', '--json'])).stdout) as {
+      serving: string;
+      instances: { spec: { release: string } }[];
+    };
+    assert.equal(status.serving, 'r2');
+    assert.deepEqual(
+      status.instances.map((i) => i.spec.release),
+      ['r2', 'r2'],
+      'the r3 instance that had started does not keep serving beside r2',
+    );
+  });
 });

@@ -88,8 +88,10 @@ agent: { httpPort: ${port} }
     assertNoFailures(load);
     assert.equal(load.byRelease.v3 ?? 0, 0, 'v3 served nothing');
     assert.deepEqual(Object.keys(load.byRelease), ['v2']);
-    const record = JSON.parse(cli.stdout).deployment;
-    assert.match(record.reason, /not healthy within \d+ ms|failed/);
+    const { deployment: record, error } = JSON.parse(cli.stdout);
+    assert.equal(error?.code, 'CUT_ERR_DEPLOY_FAILED', 'a --json failure carries the error object');
+    assert.match(record.reason, /not healthy within \d+ ms/);
+    assert.doesNotMatch(record.reason, /healthy within \d+ ms: not healthy within/, 'the reason says it once');
     const status = JSON.parse((await box.cli(['status', '--json'])).stdout);
     assert.equal(status.serving, 'v2');
     assert.equal(status.instances.filter((i: { spec: { release: string } }) => i.spec.release === 'v3').length, 0, 'no v3 instance left');

@@ -55,21 +55,32 @@ test('a build that writes nothing fails, and an existing directory without a fin
 });
 
 test('a build longer than the deploy lease keeps the lease: the heartbeat fires and a second deploy is refused', async () => {
-  const { root, loaded, releasesDir } = project('  source: build\n  command: sleep 1.5; echo done > "$CUTOVER_RELEASE_DIR/app"');
+  // The build runs until the test lets it finish, and the test does so only after asking for the
+  // lock three lease times into the build: a build that blocked the event loop would never end.
+  const { root, loaded, releasesDir } = project(
+    '  source: build\n  command: echo started; while [ ! -e "$CUTOVER_RELEASE_DIR/../go" ]; do sleep 0.05; done; echo done > "$CUTOVER_RELEASE_DIR/app"',
+  );
   const store = new DeploymentStore(join(root, 'cutover.db'));
-  const lock = new DeployLock(store, { ttlMs: 400, heartbeatMs: 100 });
+  const ttlMs = 400;
+  const lock = new DeployLock(store, { ttlMs, heartbeatMs: 100 });
   const held = lock.acquire('deploy:shop');
   assert.ok(held.acquired);
   let building = true;
   const during: { whileBuilding: boolean; secondAcquired: boolean }[] = [];
-  const probe = setTimeout(() => {
-    const other = new DeploymentStore(join(root, 'cutover.db'));
-    during.push({ whileBuilding: building, secondAcquired: new DeployLock(other).acquire('deploy:shop').acquired });
-    other.close();
-  }, 1000);
-  await resolveRelease(loaded, 'v1', releasesDir, { onOutput() {} });
+  let probing: NodeJS.Timeout | undefined;
+  await resolveRelease(loaded, 'v1', releasesDir, {
+    onOutput(text) {
+      if (!text.includes('started') || probing) return;
+      // Past three lease times without a heartbeat the lease would have expired.
+      probing = setTimeout(() => {
+        const other = new DeploymentStore(join(root, 'cutover.db'));
+        during.push({ whileBuilding: building, secondAcquired: new DeployLock(other).acquire('deploy:shop').acquired });
+        other.close();
+        writeFileSync(join(releasesDir, 'shop', 'go'), '');
+      }, 3 * ttlMs);
+    },
+  });
   building = false;
-  clearTimeout(probe);
   held.lease.release();
   store.close();
   assert.deepEqual(during, [{ whileBuilding: true, secondAcquired: false }]);

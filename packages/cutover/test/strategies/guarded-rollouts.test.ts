@@ -25,14 +25,14 @@ const DEMO_APP = fileURLToPath(new URL('../../../../examples/demo/demo-app.js', 
 const TEST = { timeout: 60_000 };
 
 const dir = mkdtempSync(join(tmpdir(), 'cutover-guarded-'));
-const base = (rollout: string, proxy = '') => `service: guarded
+const base = (rollout: string, proxy = '', drainTimeout = '2s') => `service: guarded
 processes:
   web:
     command: ${JSON.stringify(`${process.execPath} server.js`)}
     instances: 2
     health: { type: http, path: /up, startTimeoutMs: 5s, intervalMs: 200ms }
     stopTimeoutMs: 2s
-proxy: { drainTimeoutMs: 2s, websocketGraceMs: 100ms${proxy} }
+proxy: { drainTimeoutMs: ${drainTimeout}, websocketGraceMs: 100ms${proxy} }
 rollout:
 ${rollout}
 `;
@@ -56,17 +56,22 @@ const backend = agentBackend(client);
 let serving: ReleasePlan;
 let deploymentId = 0;
 
-function loadedWith(rollout: string, proxy = '') {
-  return { ...parseConfigText(base(rollout, proxy), join(dir, 'cutover.yml')), dataDir: join(dir, 'data') };
+function loadedWith(rollout: string, proxy = '', drainTimeout?: string) {
+  return { ...parseConfigText(base(rollout, proxy, drainTimeout), join(dir, 'cutover.yml')), dataDir: join(dir, 'data') };
 }
 
 /** Runs one rollout from what serves to `name`; returns the result and the recorded events. */
 async function roll(
   name: string,
   rollout: string,
-  options: { proxy?: string; onEvent?: (type: string, data: Record<string, unknown>) => void; watchIntervalMs?: number } = {},
+  options: {
+    proxy?: string;
+    drainTimeout?: string;
+    onEvent?: (type: string, data: Record<string, unknown>) => void;
+    watchIntervalMs?: number;
+  } = {},
 ) {
-  const loaded = loadedWith(rollout, options.proxy);
+  const loaded = loadedWith(rollout, options.proxy, options.drainTimeout);
   await client.setRoute(buildRouteSpec(loaded));
   const plan = buildReleasePlan(loaded, name, join(dir, 'releases', name), process.env);
   const events: { type: string; data: Record<string, unknown> }[] = [];
@@ -226,6 +231,57 @@ describe('canary and blue-green against a real agent', () => {
     assert.deepEqual(await releasesRunning(), ['v1', 'v1']);
   });
 
+  test(
+    'rolling: a new instance that crashes while an old one drains fails the rollout at once; no more old capacity goes, v1 is back in full',
+    TEST,
+    async () => {
+      // Every v1 instance holds a request: the drain of the first one retired lasts until the test lets go.
+      const held = new AbortController();
+      const holds: Promise<unknown>[] = [];
+      const v1Busy = async () => {
+        const targets = (await client.state('guarded')).services[0]!.targets.filter((t) => t.release === 'v1');
+        return targets.length === 2 && targets.every((t) => t.inFlight > 0);
+      };
+      for (let sent = 0; !(await v1Busy()); ) {
+        assert.ok(sent < 20, 'the held requests never covered both v1 instances');
+        holds.push(fetch(`http://127.0.0.1:${httpPort}/slow?ms=120000`, { signal: held.signal }).catch(() => undefined));
+        sent++;
+        const inFlight = async () =>
+          (await client.state('guarded')).services[0]!.targets.reduce((sum, t) => sum + (t.release === 'v1' ? t.inFlight : 0), 0);
+        while ((await inFlight()) < sent) await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      let drainingAtFailure: Promise<boolean> = Promise.resolve(false);
+      let atFailure: Promise<AgentInstance[]> = Promise.resolve([]);
+      const { result, of } = await roll('v-crash', '  strategy: rolling', {
+        drainTimeout: '120s',
+        // Slower than the supervisor's restart: a crashed instance restarted into traffic would be seen so.
+        watchIntervalMs: 1500,
+        onEvent: (type) => {
+          if (type !== 'rollout:failed') return;
+          drainingAtFailure = client
+            .state('guarded')
+            .then(({ services }) => services[0]!.targets.some((t) => t.release === 'v1' && t.draining && t.inFlight > 0));
+          atFailure = backend.instances('guarded');
+        },
+      });
+      try {
+        assert.equal(result.outcome, 'failed');
+        assert.match(result.reason ?? '', /^instance v-crash\.web\.d\d+\.\d+ crashed/);
+        // The held request can only end when the test lets go: the rollout did not wait for that drain.
+        assert.equal(await drainingAtFailure, true, 'the rollout failed while the old instance was still draining');
+        assert.equal(of('instance:retiring').filter((e) => e.data.release === 'v1').length, 1, 'one old instance went, not the second');
+        assertFailedNotRestarted(await atFailure, 'v-crash');
+      } finally {
+        held.abort();
+        await Promise.all(holds);
+      }
+      // The instance that was draining stops now; v1 must still run two instances (the restore counted it as gone).
+      const settled = async () => (await backend.instances('guarded')).every((i) => i.state === 'healthy');
+      while (!(await settled())) await new Promise((resolve) => setTimeout(resolve, 50));
+      assert.deepEqual(await releasesRunning(), ['v1', 'v1']);
+    },
+  );
+
   test('a canary instance that crashes during a pause aborts the rollout; the agent does not restart it into traffic', TEST, async () => {
     const atAbort = listAtAbort();
     const { result, of } = await roll(
@@ -321,16 +377,30 @@ describe('canary and blue-green against a real agent', () => {
   );
 
   test('blue-green: an abort while blue is kept warm switches back in one call', TEST, async () => {
+    // A request that green holds past the drain timeout (2 s) while the abort comes: green's drain
+    // then lasts the whole drain timeout after the switch, so the two figures must differ by that much.
+    let slow: Promise<unknown> = Promise.resolve();
     const { result, of } = await roll(
       'v5',
       `  strategy: blueGreen
   scaleDownDelayMs: 20s`,
       {
         onEvent: (type) => {
-          if (type === 'rollout:keeping-warm') signals.send(deploymentId, 'abort', 'ops');
+          if (type !== 'rollout:keeping-warm') return;
+          slow = fetch(`http://127.0.0.1:${httpPort}/slow?ms=60000`).then(
+            (r) => r.text(),
+            () => undefined,
+          );
+          void (async () => {
+            const greenInFlight = async () =>
+              (await client.state('guarded')).services[0]!.targets.some((t) => t.release === 'v5' && t.inFlight > 0);
+            while (!(await greenInFlight())) await new Promise((resolve) => setTimeout(resolve, 20));
+            signals.send(deploymentId, 'abort', 'ops');
+          })();
         },
       },
     );
+    await slow;
     assert.equal(result.outcome, 'failed');
     assert.equal(result.reason, 'aborted by ops (cutover abort)');
     assert.deepEqual(
@@ -338,9 +408,12 @@ describe('canary and blue-green against a real agent', () => {
       [{ v4: 100 }, { v5: 100 }, { v4: 100 }, null],
     );
     const aborted = of('rollout:aborted')[0].data;
-    assert.ok((aborted.abortToSwitchMs as number) < 1000, `switch back took ${aborted.abortToSwitchMs} ms`);
-    assert.equal(typeof aborted.abortToDrainedMs, 'number', 'the time until green drained and stopped is its own figure');
-    assert.ok((aborted.abortToDrainedMs as number) >= (aborted.abortToSwitchMs as number));
+    const { abortToSwitchMs, abortToDrainedMs } = aborted as { abortToSwitchMs: number; abortToDrainedMs: number };
+    assert.ok(abortToSwitchMs >= 0, `abortToSwitchMs ${abortToSwitchMs}`);
+    assert.ok(
+      abortToDrainedMs - abortToSwitchMs >= 2000,
+      `the switch (${abortToSwitchMs} ms) is not the end of green's drain (${abortToDrainedMs} ms), which waited for the held request`,
+    );
     assert.deepEqual(await releasesRunning(), ['v4', 'v4']);
   });
 

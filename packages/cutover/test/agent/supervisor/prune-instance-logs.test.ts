@@ -3,7 +3,10 @@ import { mkdtempSync, readdirSync, rmSync, utimesSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { reservePortRange } from '@cutover/service-kit/testing';
+import { ProcessSupervisor } from '../../../src/agent/supervisor/process-supervisor.ts';
 import { planInstanceLogPruning, pruneInstanceLogs } from '../../../src/agent/supervisor/prune-instance-logs.ts';
+import { health, killAll, makeSandbox, spec, trackPids } from './test-apps.ts';
 
 test('planInstanceLogPruning deletes the logs (and rotations) of finished instances beyond the newest `keep`', () => {
   const files = [
@@ -30,4 +33,39 @@ test('pruneInstanceLogs deletes in the service log directory', (t) => {
   assert.deepEqual(pruneInstanceLogs(dir, new Set(['a']), 1), ['b.log']);
   assert.deepEqual(readdirSync(dir).sort(), ['a.log', 'c.log']);
   assert.deepEqual(pruneInstanceLogs(join(dir, 'missing'), new Set(), 1), []);
+});
+
+test('the supervisor prunes when an instance stops: the running ones and the newest `keepInstanceLogs` finished ones keep their logs', async (t) => {
+  const box = await makeSandbox();
+  const supervisor = new ProcessSupervisor({
+    logDir: box.logDir,
+    portRange: await reservePortRange(),
+    logMaxBytes: 1024 * 1024,
+    logKeepFiles: 1,
+    keepInstanceLogs: 1,
+  });
+  const pids = new Set<number>();
+  trackPids(supervisor, pids);
+  t.after(async () => {
+    await supervisor.shutdown({ stopInstances: true }).catch(() => undefined);
+    killAll(pids);
+    await box.cleanup();
+  });
+  const ids: string[] = [];
+  for (let i = 0; i < 3; i++) {
+    const worker = spec(box, { health: health('process'), portEnv: undefined, appEnv: { APP_MODE: 'worker' } });
+    await supervisor.start(worker);
+    ids.push(worker.id);
+  }
+  const logs = () =>
+    readdirSync(join(box.logDir, 'shop'))
+      .filter((name) => name.endsWith('.log'))
+      .sort();
+  assert.deepEqual(logs(), ids.map((id) => `${id}.log`).sort(), 'every running instance has its log');
+  await supervisor.stop(ids[0]);
+  assert.deepEqual(logs(), ids.map((id) => `${id}.log`).sort(), 'one finished log is within keepInstanceLogs');
+  await supervisor.stop(ids[1]);
+  assert.deepEqual(logs(), [`${ids[1]}.log`, `${ids[2]}.log`].sort(), 'the older finished log is gone, the running one stays');
+  await supervisor.stop(ids[2]);
+  assert.deepEqual(logs(), [`${ids[2]}.log`], 'the newest finished log is kept');
 });
