@@ -83,7 +83,11 @@ export function writeCachedConfig(source: ConfigSource, validated: CachedConfig,
   } catch {
     // No cache yet, or one from another cutover: start a new one.
   }
-  const next: CacheFile = { version: 1, fingerprint, entries: [{ key, config, ...(ownDataDir && { ownDataDir: true }) }, ...entries].slice(0, CONFIG_CACHE_ENTRIES) };
+  const next: CacheFile = {
+    version: 1,
+    fingerprint,
+    entries: [{ key, config, ...(ownDataDir && { ownDataDir: true }) }, ...entries].slice(0, CONFIG_CACHE_ENTRIES),
+  };
   try {
     writeFileAtomic(path, JSON.stringify(next));
   } catch {
