@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { createJwtSigner, generateSigningKey } from '@cutover/service-kit';
-import { requestJson } from './support/http-json.ts';
+import { requestJson } from '@cutover/service-kit/testing';
 import { type RunningService, startAuth, startPayments } from './support/in-process.ts';
 import { redisPrefix } from './support/redis-prefix.ts';
 import { authEnv, paymentsEnv, signingKeysFile, TEST_AUDIENCE, TEST_ISSUER } from './support/service-env.ts';

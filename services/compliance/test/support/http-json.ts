@@ -1,30 +1,9 @@
-export interface JsonResponse {
-  status: number;
-  headers: Headers;
-  // biome-ignore lint/suspicious/noExplicitAny: test responses are inspected field by field
-  body: any;
-  text: string;
-}
+import { type JsonResponse, type RequestJsonOptions, requestJson } from '@cutover/service-kit/testing';
+
+export type { JsonResponse };
 
 /** A JSON request with an optional bearer token; the body is parsed when it is JSON. */
-export async function api(
-  url: string,
-  options: { method?: string; token?: string; body?: unknown; headers?: Record<string, string> } = {},
-): Promise<JsonResponse> {
-  const headers: Record<string, string> = { ...options.headers };
-  if (options.token) headers.authorization = `Bearer ${options.token}`;
-  if (options.body !== undefined) headers['content-type'] = 'application/json';
-  const response = await fetch(url, {
-    method: options.method ?? (options.body === undefined ? 'GET' : 'POST'),
-    headers,
-    body: options.body === undefined ? undefined : JSON.stringify(options.body),
-    signal: AbortSignal.timeout(15_000),
-  });
-  const text = await response.text();
-  let body: unknown = text;
-  if ((response.headers.get('content-type') ?? '').includes('json') && text) body = JSON.parse(text);
-  return { status: response.status, headers: response.headers, body, text };
-}
+export const api = (url: string, options: RequestJsonOptions = {}): Promise<JsonResponse> => requestJson(url, options);
 
 /** A venue submission as the API takes it. */
 export function venueBody(overrides: Record<string, unknown> = {}) {

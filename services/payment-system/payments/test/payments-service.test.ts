@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import { createJwtSigner, generateSigningKey, type JwtSigner } from '@cutover/service-kit';
-import { requestJson } from '../../test/support/http-json.ts';
+import { requestJson } from '@cutover/service-kit/testing';
 import { type RunningService, startPayments } from '../../test/support/in-process.ts';
 import { paymentsEnv, TEST_AUDIENCE, TEST_ISSUER } from '../../test/support/service-env.ts';
 import { createTestDatabase, migrate, type TestDatabase } from '../../test/support/test-database.ts';

@@ -4,7 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import { after, before, describe, test } from 'node:test';
 import { createJwtSigner, generateSigningKey } from '@cutover/service-kit';
-import { requestJson } from '../../test/support/http-json.ts';
+import { requestJson } from '@cutover/service-kit/testing';
 import { paymentsEnv, TEST_AUDIENCE, TEST_ISSUER } from '../../test/support/service-env.ts';
 import { type ServiceProcess, startServiceProcess } from '../../test/support/service-process.ts';
 import { createTestDatabase, migrate, type TestDatabase } from '../../test/support/test-database.ts';

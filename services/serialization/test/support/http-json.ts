@@ -1,21 +1,10 @@
-export interface JsonResponse {
-  status: number;
-  headers: Headers;
-  // biome-ignore lint/suspicious/noExplicitAny: test responses are inspected field by field
-  body: any;
-}
+import { type JsonResponse, requestJson } from '@cutover/service-kit/testing';
+
+export type { JsonResponse };
 
 /** A JSON request; the body is parsed when the response has one. */
-export async function httpJson(method: string, url: string, body?: unknown, headers: Record<string, string> = {}): Promise<JsonResponse> {
-  const response = await fetch(url, {
-    method,
-    headers: body === undefined ? headers : { 'content-type': 'application/json', ...headers },
-    body: body === undefined ? undefined : JSON.stringify(body),
-    signal: AbortSignal.timeout(15_000),
-  });
-  const text = await response.text();
-  return { status: response.status, headers: response.headers, body: text ? JSON.parse(text) : undefined };
-}
+export const httpJson = (method: string, url: string, body?: unknown, headers: Record<string, string> = {}): Promise<JsonResponse> =>
+  requestJson(url, { method, body, headers, timeoutMs: 15_000 });
 
 /** An authorized JSON request. */
 export const authed = (token: string) => (method: string, url: string, body?: unknown) =>
