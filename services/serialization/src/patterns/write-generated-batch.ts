@@ -55,7 +55,11 @@ SELECT true, clash.id, clash.ord, clash.serial_number, clash.part_id, clash.scop
 ORDER BY 1 DESC, 3, 8`;
 
 /** Writes one batch in the caller's transaction; nothing is written when any of it clashes. */
-export async function writeGeneratedBatch(client: Queryable, batch: readonly RenderedBatchSerial[], context: BatchContext): Promise<BatchResult> {
+export async function writeGeneratedBatch(
+  client: Queryable,
+  batch: readonly RenderedBatchSerial[],
+  context: BatchContext,
+): Promise<BatchResult> {
   const normalized = batch.map((serial) => serial.normalized);
   await lockSerialValues(client, normalized);
   const { rows } = await client.query<{
