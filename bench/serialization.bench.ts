@@ -311,7 +311,7 @@ try {
     `| made-of, 50 levels, ${sample.nodes.length} nodes (registry of 110,001 serials) | p50 ${f(pct(madeOf, 0.5))} ms, p99 ${f(pct(madeOf, 0.99))} ms; CPU per query: node ${f(madeOfCpu.node * 1000)} ms + PostgreSQL ${f(madeOfCpu.server * 1000)} ms | where-used from a leaf (50 rows): p50 ${f(pct(whereUsed, 0.5))} ms, p99 ${f(pct(whereUsed, 0.99))} ms | p99 < 20 ms |`,
   );
   console.log(
-    `| made-of again, genealogy unchanged (listing kept in memory; one version read) | p50 ${f(pct(kept, 0.5))} ms, p99 ${f(pct(kept, 0.99))} ms; node CPU per query ${f(((keptNodeCpu.user + keptNodeCpu.system) / 1e3) / 50)} ms | the uncached made-of above (every first read after a change) | p99 < 20 ms |`,
+    `| made-of again, genealogy unchanged (listing kept in memory; one version read) | p50 ${f(pct(kept, 0.5))} ms, p99 ${f(pct(kept, 0.99))} ms; node CPU per query ${f((keptNodeCpu.user + keptNodeCpu.system) / 1e3 / 50)} ms | the uncached made-of above (every first read after a change) | p99 < 20 ms |`,
   );
   console.log(
     `| audit write per request | +${f(mean(withAudit) - mean(without))} ms mean (${f(mean(withAudit))} vs ${f(mean(without))} ms; p99 ${f(pct(withAudit, 0.99))} vs ${f(pct(without, 0.99))} ms) | the same transaction without its audit event | — |`,
