@@ -1,3 +1,4 @@
+import { GENERATED_BATCH_EVENT } from '../audit/generated-batch-event.ts';
 import type { UniquenessScope } from '../config/serialization-config.ts';
 import type { Queryable } from '../db/with-transaction.ts';
 import { CLASHING_SERIAL_SQL, type ConflictingSerial, lockSerialValues, scopeKey } from '../uniqueness/serial-registry.ts';
@@ -23,9 +24,8 @@ export type BatchResult = { ok: true; ids: string[] } | { ok: false; conflict: C
 /**
  * One statement for a batch of generated serials, after their values' advisory locks: the clash
  * check against the registry, and only when nothing clashes the registry rows, the
- * system_generated_serials rows and one audit event per serial (its after state built here from the
- * inserted rows, in sequence order, so the hash chain trigger runs in one INSERT). It returns the
- * clashes, or the new ids in the batch's order.
+ * system_generated_serials rows and the batch's audit event (built here from the inserted rows).
+ * It returns the clashes, or the new ids in the batch's order.
  */
 const BATCH_SQL = `WITH c AS (
   SELECT t.*, $5::text AS part_id, NULL::text AS vendor_key, $6::text AS scope_type
@@ -43,9 +43,11 @@ const BATCH_SQL = `WITH c AS (
   RETURNING id, serial_number, part_id, sequence_value
 ), audited AS (
   INSERT INTO audit_events (event_type, entity_type, entity_id, serial_number, part_id, performed_by, after_state, request_id)
-  SELECT 'system_serial:generated', 'system_serial', g.id::text, g.serial_number, g.part_id, $11,
-         jsonb_build_object('patternId', $8::text, 'counterScope', $9::text, 'sequence', g.sequence_value, 'scope', $6::text), $12
-    FROM generated g ORDER BY g.sequence_value
+  SELECT '${GENERATED_BATCH_EVENT}', 'system_serial', NULL, NULL, $5, $11,
+         jsonb_build_object('patternId', $8::text, 'counterScope', $9::text, 'scope', $6::text, 'count', count(*),
+           'firstSequence', min(g.sequence_value), 'lastSequence', max(g.sequence_value),
+           'serials', jsonb_agg(jsonb_build_object('id', g.id, 'serialNumber', g.serial_number, 'sequence', g.sequence_value) ORDER BY g.sequence_value)), $12
+    FROM generated g HAVING count(*) > 0
   RETURNING 1
 )
 SELECT false AS clash, g.id, NULL::bigint AS ord, NULL AS serial_number, NULL AS part_id, NULL AS scope_type, NULL AS source, g.sequence_value
