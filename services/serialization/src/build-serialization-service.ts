@@ -140,7 +140,10 @@ export function buildSerializationService(
       auditBatchSize: config.AUDIT_BATCH_WRITE_SIZE,
       maxCount: config.SERIAL_MAX_GENERATE_COUNT,
     }),
-    genealogy: createGenealogyStore(pool, { depthLimit: config.SERIAL_PROPAGATION_DEPTH_LIMIT }),
+    genealogy: createGenealogyStore(pool, {
+      depthLimit: config.SERIAL_PROPAGATION_DEPTH_LIMIT,
+      cacheNodes: config.SERIAL_GENEALOGY_CACHE_NODES,
+    }),
   });
   registerRecordRoutes(app, { ...common, pool, uniqueness: createUniquenessStore(pool, cache) });
   registerLabelRoutes(app, { ...common, pool });

@@ -171,6 +171,25 @@ describe('serialization API (in process)', () => {
     assert.deepEqual(replay.body, first.body);
     const next = await call('POST', `${api}/patterns/unit/generate`, { partId: 'P-GEN', count: 1 });
     assert.equal(next.body.serials[0].sequenceValue, 4, 'the replay took no values');
+    // One audit event per generated batch, listing its serials; a serial number finds it.
+    const second = first.body.serials[1];
+    const audit = await call('GET', `${api}/audit/events?serialNumber=${encodeURIComponent(second.serialNumber)}`);
+    assert.equal(audit.body.events.length, 1, JSON.stringify(audit.body));
+    assert.equal(audit.body.events[0].eventType, 'system_serials:generated');
+    assert.deepEqual(
+      audit.body.events[0].after.serials,
+      first.body.serials.map((s: { id: string; serialNumber: string; sequenceValue: number }) => ({
+        id: s.id,
+        serialNumber: s.serialNumber,
+        sequence: s.sequenceValue,
+      })),
+    );
+    const fourth = await call('GET', `${api}/audit/events?serialNumber=${encodeURIComponent(next.body.serials[0].serialNumber)}`);
+    assert.deepEqual(
+      fourth.body.events.map((e: { after: { serials: { sequence: number }[] } }) => e.after.serials.map((s) => s.sequence)),
+      [[4]],
+      'only the batch that holds the serial',
+    );
     const refused = await call('POST', `${api}/patterns`, {
       id: 'bad',
       name: 'bad',

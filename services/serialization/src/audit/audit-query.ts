@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import { GENERATED_BATCH_EVENT } from './generated-batch-event.ts';
 
 export interface AuditEventRow {
   id: string;
@@ -33,11 +34,20 @@ export interface AuditFilter {
   limit: number;
 }
 
-/** Newest first, paged by chain position (stable while new events arrive). */
+/**
+ * Newest first, paged by chain position (stable while new events arrive). A serial number matches
+ * the events about that serial and the batch event that generated it (which lists its serials):
+ * that one is found by the part and time of the serial's system_generated_serials row, both set in
+ * the transaction that wrote the event.
+ */
 export async function queryAuditEvents(pool: pg.Pool, filter: AuditFilter): Promise<AuditPage> {
   const { rows } = await pool.query(
     `SELECT * FROM audit_events
-      WHERE ($1::text IS NULL OR part_id = $1) AND ($2::text IS NULL OR serial_number = $2)
+      WHERE ($1::text IS NULL OR part_id = $1)
+        AND ($2::text IS NULL OR serial_number = $2
+          OR (event_type = '${GENERATED_BATCH_EVENT}'
+              AND (part_id, performed_at) IN (SELECT g.part_id, g.created_at FROM system_generated_serials g WHERE g.serial_number = $2)
+              AND after_state->'serials' @> jsonb_build_array(jsonb_build_object('serialNumber', $2::text))))
         AND ($3::text IS NULL OR event_type = $3) AND ($4::bigint IS NULL OR chain_seq < $4)
       ORDER BY chain_seq DESC LIMIT $5`,
     [filter.partId ?? null, filter.serialNumber ?? null, filter.eventType ?? null, filter.beforeSequence ?? null, filter.limit + 1],

@@ -68,6 +68,8 @@ export const serializationEnvSchema = z
     /** Seconds a "taken" answer stays in the Redis cache in front of the database check. */
     SERIAL_UNIQUENESS_CACHE_TTL: envInt({ min: 1, max: 86_400 * 30, default: 3600 }),
     SERIAL_PROPAGATION_DEPTH_LIMIT: envInt({ min: 1, max: 1000, default: 50 }),
+    /** Nodes of recent made-of and where-used listings kept in memory, in all; 0 keeps none. */
+    SERIAL_GENEALOGY_CACHE_NODES: envInt({ min: 0, max: 10_000_000, default: 200_000 }),
     SERIAL_DEFAULT_SCOPE: z.enum(UNIQUENESS_SCOPES).default('part'),
     /** Largest count of one generation request. */
     SERIAL_MAX_GENERATE_COUNT: envInt({ min: 1, max: 100_000, default: 10_000 }),

@@ -3,6 +3,7 @@ import { writeAudit } from '../audit/audit-writer.ts';
 import { type Queryable, withTransaction } from '../db/with-transaction.ts';
 import { type Result, refuse } from '../http/domain-result.ts';
 import { transitionVendorSerial } from '../vendor/vendor-serial-store.ts';
+import { createTraversalCache } from './traversal-cache.ts';
 
 /**
  * Genealogy: edges "parent is made of child" (ISA-95 AssembledFrom), each Physical or Logical and
@@ -123,6 +124,7 @@ export async function traverse(db: Queryable, serialId: string, direction: 'down
 }
 
 export interface GenealogyStore {
+  /** made-of and where-used answers may be shared between callers: read them, never change them. */
   link(input: LinkInput, actor: { subject: string; requestId: string }): Promise<Result<{ link: GenealogyLink; chainDepth: number }>>;
   unlink(linkId: string, reason: string, actor: { subject: string; requestId: string }): Promise<Result<{ link: GenealogyLink }>>;
   madeOf(serialId: string): Promise<Traversal>;
@@ -140,8 +142,13 @@ const linkFromRow = (row: Record<string, unknown>): GenealogyLink => ({
   validTo: (row.valid_to as Date | null) ?? null,
 });
 
-export function createGenealogyStore(pool: pg.Pool, options: { depthLimit: number }): GenealogyStore {
+/**
+ * `cacheNodes`: how many listed nodes the made-of and where-used listings kept in memory may hold
+ * in all (SERIAL_GENEALOGY_CACHE_NODES; 0 reads every listing from the database).
+ */
+export function createGenealogyStore(pool: pg.Pool, options: { depthLimit: number; cacheNodes?: number }): GenealogyStore {
   const limit = options.depthLimit;
+  const cache = createTraversalCache({ maxNodes: options.cacheNodes ?? 0 });
   return {
     link: (input, actor) =>
       withTransaction(pool, async (client) => {
@@ -248,7 +255,7 @@ export function createGenealogyStore(pool: pg.Pool, options: { depthLimit: numbe
         ]);
         return { ok: true, link };
       }),
-    madeOf: (serialId) => traverse(pool, serialId, 'down', limit),
-    whereUsed: (serialId) => traverse(pool, serialId, 'up', limit),
+    madeOf: (serialId) => cache.get(pool, `down:${serialId}`, () => traverse(pool, serialId, 'down', limit)),
+    whereUsed: (serialId) => cache.get(pool, `up:${serialId}`, () => traverse(pool, serialId, 'up', limit)),
   };
 }

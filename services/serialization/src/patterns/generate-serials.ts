@@ -1,12 +1,12 @@
-import { type AuditEvent, writeAudit } from '../audit/audit-writer.ts';
 import type { UniquenessScope } from '../config/serialization-config.ts';
 import type { Queryable } from '../db/with-transaction.ts';
 import { type Result, refuse } from '../http/domain-result.ts';
 import { normalizeSerial } from '../serials/normalize-serial.ts';
-import { type ConflictingSerial, registerSerials } from '../uniqueness/serial-registry.ts';
+import type { ConflictingSerial } from '../uniqueness/serial-registry.ts';
 import { MAX_PART_IN_SERIAL } from './parse-pattern.ts';
 import type { SerialPattern } from './pattern-store.ts';
 import { counterScope, renderSerial } from './render-serial.ts';
+import { type RenderedBatchSerial, writeGeneratedBatch } from './write-generated-batch.ts';
 
 export interface GeneratedSerial {
   id: string;
@@ -24,6 +24,7 @@ export interface GenerateRequest {
   date?: Date;
   actor: { subject: string; requestId: string };
   batchSize: number;
+  /** Not used by generation (its audit events are written with each batch); kept for callers. */
   auditBatchSize: number;
   /** Set on the generated rows, e.g. 'assigned' when a placeholder takes the serial at once. */
   status?: 'generated' | 'assigned';
@@ -33,6 +34,22 @@ export type GenerateResult = Result<{ serials: GeneratedSerial[]; counterScope: 
 
 const PART_IN_SERIAL = /^[A-Z0-9\-./_]+$/;
 
+/** Two serials of one batch with the same normalized value (a pattern that repeats itself). */
+function findDuplicateInBatch(
+  batch: readonly RenderedBatchSerial[],
+  partId: string,
+  scope: UniquenessScope,
+): { ok: false; conflict: ConflictingSerial } | null {
+  const seen = new Map<string, number>();
+  for (const [index, serial] of batch.entries()) {
+    const first = seen.get(serial.normalized);
+    if (first !== undefined)
+      return { ok: false, conflict: { index, id: '', serialNumber: batch[first].serialNumber, partId, scope, source: 'batch' } };
+    seen.set(serial.normalized, index);
+  }
+  return null;
+}
+
 /**
  * Generates `count` serials from a pattern in the caller's transaction.
  *
@@ -41,7 +58,8 @@ const PART_IN_SERIAL = /^[A-Z0-9\-./_]+$/;
  * UPDATE's row lock orders concurrent generators of one scope; it is held to the commit, so the
  * values a request takes are never visible to another before it commits, and a rollback returns
  * them to the counter: the committed sequence has no gaps and no value is used twice. Rows are
- * written SERIAL_BATCH_SIZE at a time (registry, serials, audit).
+ * written SERIAL_BATCH_SIZE at a time, each batch in two statements: its values' advisory locks,
+ * then the clash check, registry, serial and audit rows together (write-generated-batch.ts).
  */
 export async function generateSerials(client: Queryable, request: GenerateRequest): Promise<GenerateResult> {
   const { pattern, partId, count } = request;
@@ -57,18 +75,18 @@ export async function generateSerials(client: Queryable, request: GenerateReques
   }
   const date = request.date ?? new Date();
   const scope = counterScope(pattern, partId, date);
-  await client.query('INSERT INTO serial_counters (pattern_id, scope_key, next_value) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING', [
-    pattern.id,
-    scope,
-    pattern.sequenceMin,
-  ]);
   const step = pattern.incrementBy;
-  const allocated = await client.query<{ first: string }>(
-    `UPDATE serial_counters SET next_value = next_value + $3::bigint * $4::bigint, updated_at = now()
-      WHERE pattern_id = $1 AND scope_key = $2 AND next_value + ($3::bigint - 1) * $4::bigint <= $5::bigint
-      RETURNING next_value - $3::bigint * $4::bigint AS first`,
-    [pattern.id, scope, count, step, pattern.sequenceMax],
-  );
+  // Creates the counter at its first use and advances it in one statement; no row when the
+  // pattern has fewer than `count` values left (a new counter included).
+  const allocated = await client.query<{ first: string }>({
+    name: 'serials-advance-counter',
+    text: `INSERT INTO serial_counters AS k (pattern_id, scope_key, next_value)
+      SELECT $1, $2, $6::bigint + $3::bigint * $4::bigint WHERE $6::bigint + ($3::bigint - 1) * $4::bigint <= $5::bigint
+      ON CONFLICT (pattern_id, scope_key) DO UPDATE SET next_value = k.next_value + $3::bigint * $4::bigint, updated_at = now()
+       WHERE k.next_value + ($3::bigint - 1) * $4::bigint <= $5::bigint
+      RETURNING k.next_value - $3::bigint * $4::bigint AS first`,
+    values: [pattern.id, scope, count, step, pattern.sequenceMax, pattern.sequenceMin],
+  });
   if (allocated.rows.length === 0) {
     const { rows } = await client.query<{ next_value: string }>(
       'SELECT next_value FROM serial_counters WHERE pattern_id = $1 AND scope_key = $2',
@@ -88,25 +106,25 @@ export async function generateSerials(client: Queryable, request: GenerateReques
   }
   const first = Number(allocated.rows[0].first);
   const serials: GeneratedSerial[] = [];
+  const context = {
+    patternId: pattern.id,
+    partId,
+    counterScope: scope,
+    scope: request.scope,
+    status: request.status ?? 'generated',
+    actor: request.actor,
+  };
   for (let start = 0; start < count; start += request.batchSize) {
-    const rendered = [];
+    const rendered: RenderedBatchSerial[] = [];
     for (let i = start; i < Math.min(count, start + request.batchSize); i++) {
       const sequenceValue = first + i * step;
-      rendered.push({ sequenceValue, ...renderSerial(pattern, { partId, date, sequence: sequenceValue }) });
+      const { serialNumber, checkCharacter } = renderSerial(pattern, { partId, date, sequence: sequenceValue });
+      rendered.push({ serialNumber, normalized: normalizeSerial(serialNumber), sequenceValue, checkCharacter });
     }
-    const registered = await registerSerials(
-      client,
-      rendered.map((serial) => ({
-        source: 'system' as const,
-        serialNumber: serial.serialNumber,
-        normalized: normalizeSerial(serial.serialNumber),
-        partId,
-        vendorKey: null,
-        scope: request.scope,
-      })),
-    );
-    if (!registered.ok) {
-      const conflict = registered.conflicts[0];
+    const clash = findDuplicateInBatch(rendered, partId, request.scope);
+    const written = clash ?? (await writeGeneratedBatch(client, rendered, context));
+    if (!written.ok) {
+      const conflict = written.conflict;
       return {
         ...refuse(
           409,
@@ -119,37 +137,13 @@ export async function generateSerials(client: Queryable, request: GenerateReques
         conflict,
       };
     }
-    const batch = rendered.map((serial, index) => ({ ...serial, id: registered.serials[index].id }));
-    await client.query(
-      `INSERT INTO system_generated_serials (id, serial_number, part_id, pattern_id, counter_scope, sequence_value, check_character, status, generated_by)
-       SELECT id, serial_number, $3, $4, $5, sequence_value, check_character, $6, $7
-         FROM unnest($1::uuid[], $2::text[], $8::bigint[], $9::text[]) AS t (id, serial_number, sequence_value, check_character)`,
-      [
-        batch.map((s) => s.id),
-        batch.map((s) => s.serialNumber),
-        partId,
-        pattern.id,
-        scope,
-        request.status ?? 'generated',
-        request.actor.subject,
-        batch.map((s) => s.sequenceValue),
-        batch.map((s) => s.checkCharacter),
-      ],
-    );
-    serials.push(
-      ...batch.map(({ id, serialNumber, sequenceValue, checkCharacter }) => ({ id, serialNumber, sequenceValue, checkCharacter })),
-    );
+    for (const [index, serial] of rendered.entries())
+      serials.push({
+        id: written.ids[index],
+        serialNumber: serial.serialNumber,
+        sequenceValue: serial.sequenceValue,
+        checkCharacter: serial.checkCharacter,
+      });
   }
-  const audit: AuditEvent[] = serials.map((serial) => ({
-    eventType: 'system_serial:generated',
-    entityType: 'system_serial',
-    entityId: serial.id,
-    serialNumber: serial.serialNumber,
-    partId,
-    performedBy: request.actor.subject,
-    after: { patternId: pattern.id, counterScope: scope, sequence: serial.sequenceValue, scope: request.scope },
-    requestId: request.actor.requestId,
-  }));
-  await writeAudit(client, audit, request.auditBatchSize);
   return { ok: true, serials, counterScope: scope };
 }

@@ -47,6 +47,35 @@ export function scopeKey(scope: UniquenessScope, partId: string, vendorKey: stri
 /** Vendor names compare trimmed and case-folded. */
 export const vendorKeyOf = (vendorName: string) => vendorName.trim().toLowerCase();
 
+/**
+ * Takes the transaction advisory lock of each normalized value, sorted, so that two batches sharing
+ * values take their locks in the same order (no deadlock). Run it as a statement of its own before
+ * the check: a statement's snapshot is taken when it starts, so a check in the statement that waited
+ * for the lock would not see what the holder committed meanwhile.
+ */
+export async function lockSerialValues(client: Queryable, normalized: readonly string[]): Promise<void> {
+  await client.query({
+    name: 'serials-lock-values',
+    text: 'SELECT pg_advisory_xact_lock(hashtext(n)) FROM (SELECT DISTINCT n FROM unnest($1::text[]) AS n ORDER BY n) AS v',
+    values: [normalized],
+  });
+}
+
+/**
+ * The live serials a registration of (normalized value, part, vendor, scope) would clash with: SQL
+ * of a lateral lookup by normalized value, `c` being the candidate row. Lateral, so that each value
+ * is looked up by index however stale the table's statistics are (a join let the planner scan the
+ * whole registry of a newly filled table: bench/serialization.bench.ts). OFFSET 0 keeps the planner
+ * from pulling the subquery up into that same join.
+ */
+export const CLASHING_SERIAL_SQL = `SELECT s.id, s.serial_number, s.part_id, s.scope_type, s.source
+  FROM serials s
+ WHERE s.normalized_serial = c.normalized AND s.retired_at IS NULL
+   AND (s.scope_type = 'global' OR c.scope_type = 'global'
+     OR (s.part_id = c.part_id AND (s.scope_type = 'part' OR c.scope_type = 'part'))
+     OR (s.scope_type = 'vendor' AND c.scope_type = 'vendor' AND s.part_id = c.part_id AND s.vendor_key = c.vendor_key))
+OFFSET 0`;
+
 /** Registers a batch in the caller's transaction; nothing is written when any of it conflicts. */
 export async function registerSerials(client: Queryable, items: readonly SerialRegistration[]): Promise<RegistrationResult> {
   if (items.length === 0) return { ok: true, serials: [] };
@@ -65,10 +94,7 @@ export async function registerSerials(client: Queryable, items: readonly SerialR
   const parts = items.map((item) => item.partId);
   const vendors = items.map((item) => item.vendorKey);
   const scopes = items.map((item) => item.scope);
-  // Sorted, so that two batches sharing values take their locks in the same order (no deadlock).
-  await client.query('SELECT pg_advisory_xact_lock(hashtext(n)) FROM (SELECT DISTINCT n FROM unnest($1::text[]) AS n ORDER BY n) AS v', [
-    normalized,
-  ]);
+  await lockSerialValues(client, normalized);
   const found = await client.query<{
     ord: string;
     id: string;
@@ -79,10 +105,7 @@ export async function registerSerials(client: Queryable, items: readonly SerialR
   }>(
     `SELECT c.ord, s.id, s.serial_number, s.part_id, s.scope_type, s.source
        FROM unnest($1::text[], $2::text[], $3::text[], $4::text[]) WITH ORDINALITY AS c (normalized, part_id, vendor_key, scope_type, ord)
-       JOIN serials s ON s.normalized_serial = c.normalized AND s.retired_at IS NULL
-      WHERE s.scope_type = 'global' OR c.scope_type = 'global'
-         OR (s.part_id = c.part_id AND (s.scope_type = 'part' OR c.scope_type = 'part'))
-         OR (s.scope_type = 'vendor' AND c.scope_type = 'vendor' AND s.part_id = c.part_id AND s.vendor_key = c.vendor_key)
+      CROSS JOIN LATERAL (${CLASHING_SERIAL_SQL}) AS s
       ORDER BY c.ord`,
     [normalized, parts, vendors, scopes],
   );
