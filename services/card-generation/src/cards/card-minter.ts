@@ -59,8 +59,8 @@ export class CardMinter {
     return ff1;
   }
 
-  /** The PANs of the given counters (no randomness: the same counters always give the same PANs). */
-  pans(bin: SandboxBin, counters: ArrayLike<number>): string[] {
+  /** The account numbers (the digits between BIN and check digit, as numbers) of the given counters. */
+  accounts(bin: SandboxBin, counters: ArrayLike<number>): Float64Array {
     const count = counters.length;
     const accounts = new Float64Array(count);
     for (let k = 0; k < count; k++) {
@@ -68,7 +68,13 @@ export class CardMinter {
       if (!(c >= 0 && c < bin.capacity)) throw new Error(`counter ${c} outside BIN ${bin.bin}'s capacity ${bin.capacity}`);
       accounts[k] = c;
     }
-    this.permutation(bin).encryptInPlace(accounts);
+    return this.permutation(bin).encryptInPlace(accounts);
+  }
+
+  /** The PANs of the given counters (no randomness: the same counters always give the same PANs). */
+  pans(bin: SandboxBin, counters: ArrayLike<number>): string[] {
+    const count = counters.length;
+    const accounts = this.accounts(bin, counters);
     const out = new Array<string>(count);
     for (let k = 0; k < count; k++) out[k] = withLuhnCheckDigit(bin.bin + String(accounts[k]).padStart(bin.accountDigits, '0'));
     return out;
