@@ -77,6 +77,11 @@ export class CardCrypto {
     this.indexCipher.update(blocks).copy(out);
   }
 
+  /** pan_ciphertext of packed cards laid end to end (16 bytes each), fresh random IVs: 44 bytes each, end to end. */
+  sealPacked(plain: Buffer): Buffer {
+    return this.gcm.sealBlocks(plain, randomBytes((plain.length / 16) * GCM_IV_BYTES));
+  }
+
   /** Opens pan_ciphertext values laid end to end (see GcmSingleBlock.openInto). */
   openInto(sealed: Buffer, present: Uint8Array, plain: Buffer): Uint8Array {
     return this.gcm.openInto(sealed, present, plain);

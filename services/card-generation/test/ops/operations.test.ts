@@ -120,12 +120,17 @@ describe('operations', () => {
   test('migrate:rollback takes the migrations down and up again', async () => {
     const scratch = await createMigratedDatabase('ops_rollback');
     try {
+      const index = async () => (await scratch.pool.query(`SELECT to_regclass('cards_bin_counter_key') AS idx`)).rows[0].idx;
+      assert.equal(await index(), null, '0006 dropped UNIQUE (bin, counter)');
+      await migrate(scratch.url, ['down', '--steps', '1']);
+      assert.equal(await index(), 'cards_bin_counter_key', 'its down builds the index again');
       await migrate(scratch.url, ['down', '--steps', '5']);
       const { rows } = await scratch.pool.query(`SELECT to_regclass('cards') AS cards, to_regclass('card_bins') AS bins`);
       assert.deepEqual(rows[0], { cards: null, bins: null });
       await migrate(scratch.url, ['up']);
       const { rows: again } = await scratch.pool.query(`SELECT to_regclass('cards_lookup_bloom_idx') AS idx`);
       assert.equal(again[0].idx, 'cards_lookup_bloom_idx');
+      assert.equal(await index(), null);
     } finally {
       await scratch.drop();
     }
