@@ -78,8 +78,8 @@ export class CardCrypto {
   }
 
   /** pan_ciphertext of packed cards laid end to end (16 bytes each), fresh random IVs: 44 bytes each, end to end. */
-  sealPacked(plain: Buffer): Buffer {
-    return this.gcm.sealBlocks(plain, randomBytes((plain.length / 16) * GCM_IV_BYTES));
+  sealPacked(plain: Buffer, ivs: Buffer = randomBytes((plain.length / 16) * GCM_IV_BYTES)): Buffer {
+    return this.gcm.sealBlocks(plain, ivs);
   }
 
   /** Opens pan_ciphertext values laid end to end (see GcmSingleBlock.openInto). */

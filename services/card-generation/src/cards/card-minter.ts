@@ -12,6 +12,10 @@ import type { SandboxBin } from './sandbox-bins.ts';
 import { uuidText, uuidV7Bytes } from './uuid-v7.ts';
 
 const DIGIT = '0123456789';
+/** Counters whose FF1 outputs are computed together when only a few are asked for. */
+export const FF1_WINDOW = 256;
+/** Random bytes a card needs: expiry and CVC (6), GCM IV (12), UUID (16). */
+const RANDOM_BYTES_PER_CARD = 6 + 12 + 16;
 
 /** Expiry years are this many years ahead and up to EXPIRY_SPREAD_YEARS - 1 more. */
 export const EXPIRY_MIN_YEARS_AHEAD = 2;
@@ -61,6 +65,8 @@ export function binTweak(bin: SandboxBin): Buffer {
 
 export class CardMinter {
   private readonly permutations = new Map<string, Ff1Decimal>();
+  /** Per BIN, the last window of FF1 outputs computed for the synchronous path. */
+  private readonly windows = new Map<string, { start: number; accounts: Float64Array }>();
   private readonly keys: CardKeys;
   private readonly now: () => Date;
   readonly crypto: CardCrypto;
@@ -86,10 +92,25 @@ export class CardMinter {
     const accounts = new Float64Array(count);
     for (let k = 0; k < count; k++) {
       const c = counters[k];
-      if (!(c >= 0 && c < bin.capacity)) throw new Error(`counter ${c} outside BIN ${bin.bin}'s capacity ${bin.capacity}`);
+      if (!(c >= 0 && c < bin.capacity && Number.isInteger(c)))
+        throw new Error(`counter ${c} outside BIN ${bin.bin}'s capacity ${bin.capacity}`);
       accounts[k] = c;
     }
-    return this.permutation(bin).encryptInPlace(accounts);
+    if (count > FF1_WINDOW / 16) return this.permutation(bin).encryptInPlace(accounts);
+    // A few counters (a synchronous request): from the window of FF1_WINDOW counters around them,
+    // computed in one batch when first needed. An instance hands out its block's counters in order,
+    // so the next requests find theirs in the same window.
+    for (let k = 0; k < count; k++) {
+      const c = accounts[k];
+      const start = c - (c % FF1_WINDOW);
+      let window = this.windows.get(bin.bin);
+      if (!window || window.start !== start) {
+        window = { start, accounts: this.permutation(bin).encryptRange(start, Math.min(FF1_WINDOW, bin.capacity - start)) };
+        this.windows.set(bin.bin, window);
+      }
+      accounts[k] = window.accounts[c - start];
+    }
+    return accounts;
   }
 
   /** The PANs of the given counters (no randomness: the same counters always give the same PANs). */
@@ -124,7 +145,9 @@ export class CardMinter {
     const luhnDigit = (d: number, position: number) => (position % 2 === 1 ? (d * 2 > 9 ? d * 2 - 9 : d * 2) : d);
     let binSum = 0;
     for (let i = 0; i < binLength; i++) binSum += luhnDigit(binDigits[i], length - 1 - i);
-    const random = randomBytes(count * 6);
+    // One call to the CSPRNG for the whole batch: expiry and CVC, then the IVs, then the ids.
+    const randomness = randomBytes(count * RANDOM_BYTES_PER_CARD);
+    const random = randomness.subarray(0, count * 6);
     const cvcs = new Uint8Array(count * 4);
     const expiryMonths = new Uint8Array(count);
     const expiryYears = new Uint16Array(count);
@@ -168,9 +191,9 @@ export class CardMinter {
       count,
       counters,
       digits,
-      idBytes: uuidV7Bytes(count),
+      idBytes: uuidV7Bytes(count, Date.now(), randomness.subarray(count * 18)),
       panHashes,
-      sealed: this.crypto.sealPacked(plain),
+      sealed: this.crypto.sealPacked(plain, randomness.subarray(count * 6, count * 18)),
       cvcs,
       expiryMonths,
       expiryYears,

@@ -27,9 +27,12 @@ export function uuidV7BatchWithBytes(count: number, nowMs: number = Date.now()):
   return { ids: Array.from({ length: count }, (_, k) => uuidText(bytes, k * 16)), bytes };
 }
 
-/** `count` v7 UUIDs as 16 bytes each, end to end (`bytes[16k .. 16k+16)` is id k). */
-export function uuidV7Bytes(count: number, nowMs: number = Date.now()): Buffer {
-  const bytes = randomBytes(count * 16);
+/**
+ * `count` v7 UUIDs as 16 bytes each, end to end (`bytes[16k .. 16k+16)` is id k), written over
+ * `bytes` when given (16 random bytes a UUID, from the caller's CSPRNG call).
+ */
+export function uuidV7Bytes(count: number, nowMs: number = Date.now(), bytes: Buffer = randomBytes(count * 16)): Buffer {
+  if (bytes.length !== count * 16) throw new Error('uuidV7Bytes: 16 random bytes per id');
   if (nowMs > lastMs) {
     lastMs = nowMs;
     nextSequence = 0;

@@ -130,3 +130,16 @@ test('UUID v7: ids of this process only grow, within a batch, across batches of 
   assert.equal(msOf(ids[ids.length - 1]), ms + 100);
   for (const id of ids.slice(-100)) assert.match(id, /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
 });
+
+test('a few counters (the synchronous path, from a cached FF1 window) give what a whole batch gives', () => {
+  const parsed = parseSandboxBins('diners:360000,visa:400000');
+  assert.ok(parsed.ok);
+  const minter = new CardMinter(deriveCardKeys('05'.repeat(32)));
+  for (const bin of parsed.bins) {
+    const counters = [0, 1, 255, 256, 257, 1_000, 999, bin.capacity - 2, bin.capacity - 1, 3];
+    const batch = new CardMinter(deriveCardKeys('05'.repeat(32))).accounts(bin, [...counters, ...CardMinter.range(5_000, 40)]);
+    counters.forEach((c, k) => assert.equal(minter.accounts(bin, [c])[0], batch[k], `counter ${c} of ${bin.bin}`));
+    assert.deepEqual(minter.accounts(bin, [256, 0, 257]), Float64Array.of(batch[3], batch[0], batch[4]));
+    assert.throws(() => minter.accounts(bin, [bin.capacity]), /outside/);
+  }
+});
