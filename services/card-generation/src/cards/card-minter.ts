@@ -3,8 +3,8 @@
 // that domain, so distinct counters of one BIN give distinct PANs, and BINs are prefix-free, so PANs
 // of different BINs differ too: uniqueness is a property of the construction, not a lookup.
 // The order of issued PANs is unpredictable without the key. Expiry and CVC are random.
-import { randomBytes } from 'node:crypto';
 import { Ff1Decimal } from '../crypto/ff1-decimal.ts';
+import { randomSlice } from '../crypto/random-pool.ts';
 import { CardCrypto, SEALED_BLOCK_BYTES } from './card-crypto.ts';
 import type { CardKeys } from './card-keys.ts';
 import { withLuhnCheckDigit } from './luhn.ts';
@@ -146,7 +146,7 @@ export class CardMinter {
     let binSum = 0;
     for (let i = 0; i < binLength; i++) binSum += luhnDigit(binDigits[i], length - 1 - i);
     // One call to the CSPRNG for the whole batch: expiry and CVC, then the IVs, then the ids.
-    const randomness = randomBytes(count * RANDOM_BYTES_PER_CARD);
+    const randomness = randomSlice(count * RANDOM_BYTES_PER_CARD);
     const random = randomness.subarray(0, count * 6);
     const cvcs = new Uint8Array(count * 4);
     const expiryMonths = new Uint8Array(count);
