@@ -143,7 +143,7 @@ describe('cards API', () => {
     assert.equal(bulk.status, 409);
   });
 
-  test('search by any two of bin, last4, expiry, status (a B-tree on last4), masked results', async () => {
+  test('search by any two of bin, last4, expiry, status (a hash index on last4), masked results', async () => {
     const created = (await postJson(`${api.url}/api/v1/cards`, { network: 'discover', count: 5 })).body.cards;
     const card = created[0];
     const found = await getJson(`${api.url}/api/v1/cards?bin=${card.bin}&last4=${card.pan.slice(-4)}`);

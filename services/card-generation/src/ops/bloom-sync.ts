@@ -1,7 +1,7 @@
 // npm run bloom:sync [-- --json]: the guide's weekly "bloom filter sync" (the name its crontab uses),
-// for the card search index that exists: since migration 0007 a B-tree on last4, no longer the bloom
-// index of 0005. REINDEX CONCURRENTLY rebuilds it compactly from the rows (random insertions leave
-// B-tree pages part empty); then its size and validity are reported.
+// for the card search index that exists: since migration 0007 a hash index on last4, no longer the bloom
+// index of 0005. REINDEX CONCURRENTLY rebuilds it compactly from the rows (an index keeps the entries
+// of deleted rows, and its overflow pages, until then); then its size and validity are reported.
 import { opsContext } from './ops-context.ts';
 
 const INDEX = 'cards_last4_idx';

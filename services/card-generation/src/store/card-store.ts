@@ -99,7 +99,7 @@ export interface CardSearch {
   status?: 'active' | 'revoked';
 }
 
-/** Equality search on any combination of the fields (with last4: the B-tree of migration 0007; without: a scan). */
+/** Equality search on any combination of the fields (with last4: the hash index of migration 0007; without: a scan). */
 export async function searchCards(pool: pg.Pool, search: CardSearch, limit: number): Promise<StoredCard[]> {
   const columns: [string, unknown][] = [
     ['c.bin', search.bin],
