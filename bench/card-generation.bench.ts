@@ -12,6 +12,7 @@
  * Load average is printed before and after each part (other work on the machine shows in it).
  * Run: node bench/card-generation.bench.ts [--cards 1000000] [--rate 500] [--duration 20] [--only bulk,validate,proxy]
  *      [--worker-node-options "--cpu-prof --cpu-prof-dir=/tmp/prof"] (NODE_OPTIONS of the bulk workers, to profile them)
+ *      [--validate-node-options "--cpu-prof --cpu-prof-dir=/tmp/prof"] (NODE_OPTIONS of validate:uniqueness)
  */
 import { execFile } from 'node:child_process';
 import { loadavg } from 'node:os';
@@ -54,6 +55,9 @@ if (ONLY.includes('bulk') || ONLY.includes('validate')) {
       await startServiceProcess({ serviceDir: SERVICE_DIR, kind: 'worker', env: workerEnv }),
     );
     const api = processes[0].url;
+    const workerCpu = () => processes.slice(1).reduce((sum, p) => sum + (processCpuSeconds(p.child.pid ?? 0) ?? 0), 0);
+    // What the workers spent starting up (module loading, connections) is not the job's.
+    const workerCpuAtStart = workerCpu();
     const loadBefore = load();
     const startedAt = performance.now();
     const created = await fetch(`${api}/api/v1/cards/bulk`, {
@@ -72,13 +76,14 @@ if (ONLY.includes('bulk') || ONLY.includes('validate')) {
       50,
     );
     const bulkMs = Math.round(performance.now() - startedAt);
-    // CPU the job cost, whatever else the machine runs: the two worker processes and the PostgreSQL
-    // backends of their pools (cumulative since they started; WAL writer and checkpointer not counted).
+    // CPU the job cost, whatever else the machine runs: the two worker processes since the POST and
+    // the PostgreSQL backends of their pools (opened for the job; WAL writer and checkpointer not counted).
     const { rows: backends } = await db.pool.query<{ pid: number }>(
       `SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND application_name LIKE 'card-generation-worker%'`,
     );
     const cpuSeconds = {
-      workers: processes.slice(1).reduce((sum, p) => sum + (processCpuSeconds(p.child.pid ?? 0) ?? 0), 0),
+      workers: workerCpu() - workerCpuAtStart,
+      workersStartUp: workerCpuAtStart,
       postgresBackends: backends.reduce((sum, b) => sum + (processCpuSeconds(b.pid) ?? 0), 0),
     };
     const { rows } = await db.pool.query('SELECT count(*)::int AS cards, count(DISTINCT pan_hash)::int AS distinct_pans FROM cards');
@@ -95,16 +100,17 @@ if (ONLY.includes('bulk') || ONLY.includes('validate')) {
     };
     results.bulk = bulk;
     console.log(
-      `bulk: ${CARDS} cards in ${bulkMs} ms (${bulk.cardsPerSecond}/s), state ${job.state}, duplicates ${bulk.duplicates}; CPU s: workers ${cpuSeconds.workers.toFixed(1)}, their postgres backends ${cpuSeconds.postgresBackends.toFixed(1)}; load ${loadBefore} -> ${bulk.loadAfter}`,
+      `bulk: ${CARDS} cards in ${bulkMs} ms (${bulk.cardsPerSecond}/s), state ${job.state}, duplicates ${bulk.duplicates}; CPU s: workers ${cpuSeconds.workers.toFixed(1)} (start-up before it ${cpuSeconds.workersStartUp.toFixed(1)}), their postgres backends ${cpuSeconds.postgresBackends.toFixed(1)}; load ${loadBefore} -> ${bulk.loadAfter}`,
     );
     await Promise.all(processes.map((p) => p.stop()));
     processes.length = 0;
     if (ONLY.includes('validate')) {
+      const validateNodeOptions = arg('validate-node-options', '');
       const validateLoadBefore = load();
       const validateStartedAt = performance.now();
       const { stdout } = await exec(process.execPath, ['src/ops/validate-uniqueness.ts', '--json'], {
         cwd: SERVICE_DIR,
-        env: { PATH: process.env.PATH ?? '', ...env },
+        env: { PATH: process.env.PATH ?? '', ...env, ...(validateNodeOptions ? { NODE_OPTIONS: validateNodeOptions } : {}) },
         timeout: 600_000,
         maxBuffer: 16 * 1024 * 1024,
       });

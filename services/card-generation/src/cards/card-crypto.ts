@@ -66,6 +66,27 @@ export class CardCrypto {
     return pans.map((_, k) => out.subarray(k * 16, k * 16 + 16));
   }
 
+  /**
+   * pan_hash of opened blocks: `plain` holds 16-byte packed cards (packCard's layout); the hash of
+   * each is written to `out` (16 bytes a card). The PAN part (length and BCD) is what is hashed.
+   */
+  hashPacked(plain: Buffer, out: Buffer): void {
+    const count = plain.length / 16;
+    const blocks = Buffer.alloc(count * 16);
+    for (let k = 0; k < count; k++) plain.copy(blocks, k * 16, k * 16, k * 16 + 11);
+    this.indexCipher.update(blocks).copy(out);
+  }
+
+  /** pan_ciphertext of packed cards laid end to end (16 bytes each), fresh random IVs: 44 bytes each, end to end. */
+  sealPacked(plain: Buffer, ivs: Buffer = randomBytes((plain.length / 16) * GCM_IV_BYTES)): Buffer {
+    return this.gcm.sealBlocks(plain, ivs);
+  }
+
+  /** Opens pan_ciphertext values laid end to end (see GcmSingleBlock.openInto). */
+  openInto(sealed: Buffer, present: Uint8Array, plain: Buffer): Uint8Array {
+    return this.gcm.openInto(sealed, present, plain);
+  }
+
   hashPan(pan: string): Buffer {
     return this.hashPans([pan])[0];
   }

@@ -120,39 +120,50 @@ export class GcmSingleBlock {
     return out;
   }
 
-  /** Opens sealBlocks' output; a message whose tag does not verify yields undefined. */
+  /** Opens sealBlocks' output; a message whose tag does not verify (or of the wrong length) yields undefined. */
   openBlocks(sealed: readonly Buffer[]): (Buffer | undefined)[] {
     const count = sealed.length;
+    const joined = Buffer.alloc(count * SEALED_BLOCK_BYTES);
+    const present = new Uint8Array(count);
+    for (let k = 0; k < count; k++) {
+      if (sealed[k].length !== SEALED_BLOCK_BYTES) continue;
+      sealed[k].copy(joined, k * SEALED_BLOCK_BYTES);
+      present[k] = 1;
+    }
+    const plain = Buffer.alloc(count * 16);
+    const ok = this.openInto(joined, present, plain);
+    return Array.from(ok, (opened, k) => (opened ? plain.subarray(k * 16, k * 16 + 16) : undefined));
+  }
+
+  /**
+   * Opens `present.length` messages laid end to end in `sealed` (44 bytes each; those whose
+   * `present` flag is 0 are skipped) into `plain` (16 bytes each). Returns 1 per message that opened.
+   */
+  openInto(sealed: Buffer, present: Uint8Array, plain: Buffer): Uint8Array {
+    const count = present.length;
     const counters = Buffer.alloc(count * 32);
     for (let k = 0; k < count; k++) {
-      const s = sealed[k];
-      if (s.length !== SEALED_BLOCK_BYTES) continue;
-      s.copy(counters, k * 32, 0, 12);
+      const s = k * SEALED_BLOCK_BYTES;
+      sealed.copy(counters, k * 32, s, s + 12);
       counters[k * 32 + 15] = 1;
-      s.copy(counters, k * 32 + 16, 0, 12);
+      sealed.copy(counters, k * 32 + 16, s, s + 12);
       counters[k * 32 + 31] = 2;
     }
     const stream = this.cipher.update(counters);
     const tag = Buffer.alloc(16);
-    const result: (Buffer | undefined)[] = new Array(count);
+    const ok = new Uint8Array(count);
     for (let k = 0; k < count; k++) {
-      const s = sealed[k];
-      if (s.length !== SEALED_BLOCK_BYTES) {
-        result[k] = undefined;
-        continue;
-      }
+      if (!present[k]) continue;
+      const s = k * SEALED_BLOCK_BYTES;
       stream.copy(tag, 0, k * 32, k * 32 + 16);
-      this.ghashInto(s, GCM_IV_BYTES + GCM_TAG_BYTES, tag, 0);
+      this.ghashInto(sealed, s + GCM_IV_BYTES + GCM_TAG_BYTES, tag, 0);
       let diff = 0;
-      for (let j = 0; j < 16; j++) diff |= tag[j] ^ s[GCM_IV_BYTES + j];
-      if (diff !== 0) {
-        result[k] = undefined;
-        continue;
-      }
-      const plain = Buffer.allocUnsafe(16);
-      for (let j = 0; j < 16; j++) plain[j] = s[GCM_IV_BYTES + GCM_TAG_BYTES + j] ^ stream[k * 32 + 16 + j];
-      result[k] = plain;
+      for (let j = 0; j < 16; j++) diff |= tag[j] ^ sealed[s + GCM_IV_BYTES + j];
+      if (diff !== 0) continue;
+      const c = s + GCM_IV_BYTES + GCM_TAG_BYTES;
+      for (let j = 0; j < 16; j++) plain[k * 16 + j] = sealed[c + j] ^ stream[k * 32 + 16 + j];
+      ok[k] = 1;
     }
-    return result;
+    return ok;
   }
 }

@@ -39,7 +39,7 @@ export async function writeChunk(
   const { start, end } = chunkRange(job, chunkIndex);
   if (end <= start) throw new Error(`chunk ${chunkIndex} is outside job ${jobId}`);
   // CPU work before the transaction: no locks held while minting.
-  const cards = options.minter.mint(bin, Minter.range(start, end - start));
+  const batch = options.minter.mintBatch(bin, Minter.range(start, end - start));
   signal?.throwIfAborted();
   const client = await options.pool.connect();
   let broken = false;
@@ -50,13 +50,13 @@ export async function writeChunk(
     await client.query('SET LOCAL synchronous_commit = off');
     const claimed = await client.query(
       'INSERT INTO bulk_job_chunks (job_id, chunk_index, cards, worker) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING RETURNING chunk_index',
-      [jobId, chunkIndex, cards.length, options.workerName],
+      [jobId, chunkIndex, batch.count, options.workerName],
     );
     if (claimed.rowCount === 0) {
       await client.query('ROLLBACK');
       return { outcome: 'duplicate' };
     }
-    await copyCards(client, cards, jobId);
+    await copyCards(client, batch, jobId);
     signal?.throwIfAborted();
     const progress = await client.query<{ done: string; total: string; state: BulkJobState }>(
       `UPDATE bulk_jobs
@@ -66,7 +66,7 @@ export async function writeChunk(
               finished_at = CASE WHEN done + $2 = total THEN now() END
         WHERE id = $1 AND state IN ('queued', 'running')
        RETURNING done, total, state`,
-      [jobId, cards.length],
+      [jobId, batch.count],
     );
     if (progress.rowCount === 0) {
       await client.query('ROLLBACK');
@@ -76,7 +76,7 @@ export async function writeChunk(
     const row = progress.rows[0];
     return {
       outcome: 'written',
-      cards: cards.length,
+      cards: batch.count,
       network: bin.network,
       done: Number(row.done),
       total: Number(row.total),

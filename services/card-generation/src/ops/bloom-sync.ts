@@ -1,9 +1,10 @@
-// npm run bloom:sync [-- --json]: the guide's weekly "bloom filter sync", for the bloom index that
-// exists (migration 0005): REINDEX CONCURRENTLY rebuilds it from the rows (a bloom index keeps the
-// signatures of deleted and updated rows until then), then its size and a probe are reported.
+// npm run bloom:sync [-- --json]: the guide's weekly "bloom filter sync" (the name its crontab uses),
+// for the card search index that exists: since migration 0007 a hash index on last4, no longer the bloom
+// index of 0005. REINDEX CONCURRENTLY rebuilds it compactly from the rows (an index keeps the entries
+// of deleted rows, and its overflow pages, until then); then its size and validity are reported.
 import { opsContext } from './ops-context.ts';
 
-const INDEX = 'cards_lookup_bloom_idx';
+const INDEX = 'cards_last4_idx';
 const ops = opsContext('bloom-sync');
 const before = await ops.pool.query<{ bytes: string | null }>('SELECT pg_relation_size(to_regclass($1)) AS bytes', [INDEX]);
 if (before.rows[0].bytes === null) {

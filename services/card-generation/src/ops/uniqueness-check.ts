@@ -1,22 +1,16 @@
-// The proof behind `npm run validate:uniqueness`, over every row of `cards`, read in keyset pages
-// of (bin, counter): each ciphertext opens (AES-GCM tag), the PAN is Luhn-valid, has its BIN's length
-// and sits in a configured sandbox BIN (its row's), it is the PAN its (BIN, counter) constructs,
-// its index matches, and no PAN appears twice. The last is checked here over the keyed hashes this
-// check computes from the decrypted PANs (AES of the packed PAN: a permutation, so equal hashes mean
-// equal PANs), not by trusting the UNIQUE constraint: the 16-byte hashes are kept in one buffer, their
-// first 48 bits sorted as numbers, and only rows whose prefix repeats are compared in full (no set of
-// a million strings). PostgreSQL's own count of repeated pan_hash values is reported beside it.
+// The proof behind `npm run validate:uniqueness`, over every row of `cards`, read with one binary
+// COPY in batches of contiguous buffers (card-row-batches.ts): each ciphertext opens (AES-GCM tag),
+// the PAN is Luhn-valid, has its BIN's length and sits in a configured sandbox BIN (its row's), it is
+// the PAN its (BIN, counter) constructs, its index matches, and no PAN appears twice. Every check
+// works on the opened BCD bytes and on numbers, never on a string per card. The last is checked here
+// over the keyed hashes this check computes from the decrypted PANs (AES of the packed PAN: a
+// permutation, so equal hashes mean equal PANs), not by trusting the UNIQUE constraint: the 16-byte
+// hashes are kept in one buffer per batch, their first 48 bits sorted as numbers, and only rows whose
+// prefix repeats are compared in full. PostgreSQL's own count of repeated pan_hash values is reported beside it.
+import type pg from 'pg';
 import type { CardMinter } from '../cards/card-minter.ts';
-import { isLuhnValid } from '../cards/luhn.ts';
 import type { SandboxBin } from '../cards/sandbox-bins.ts';
-
-export interface CardRowForCheck {
-  id: string;
-  bin: string;
-  counter: number;
-  pan_hash: Buffer;
-  pan_ciphertext: Buffer;
-}
+import { type CardRowBatch, readCardRowBatches } from './card-row-batches.ts';
 
 export type ProblemKind = 'unreadable' | 'luhn' | 'not-sandbox' | 'not-constructed' | 'index-mismatch' | 'duplicate';
 
@@ -27,12 +21,17 @@ export interface UniquenessReport {
   examples: { id: string; kind: ProblemKind }[];
 }
 
+/** A UUID's 16 bytes at `offset` in its text form. */
+function uuidText(bytes: Buffer, offset: number): string {
+  const hex = bytes.toString('hex', offset, offset + 16);
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+}
+
 export class UniquenessCheck {
   private readonly minter: CardMinter;
   private readonly bins: Map<string, SandboxBin>;
-  private readonly binIds: string[] = [];
-  /** Per page: the computed hashes (16 bytes a row), their 48-bit prefixes, BIN index and counter of each row. */
-  private readonly pages: { hashes: Buffer; prefixes: Float64Array; bins: Uint16Array; counters: Float64Array }[] = [];
+  /** Per batch: the ids, computed hashes (16 bytes a row) and 48-bit prefixes of the rows that opened. */
+  private readonly pages: { ids: Buffer; hashes: Buffer; prefixes: Float64Array }[] = [];
   readonly report: UniquenessReport = {
     cards: 0,
     problems: { unreadable: 0, luhn: 0, 'not-sandbox': 0, 'not-constructed': 0, 'index-mismatch': 0, duplicate: 0 },
@@ -44,80 +43,95 @@ export class UniquenessCheck {
     this.bins = new Map(bins.map((b) => [b.bin, b]));
   }
 
-  private binIndex(bin: string): number {
-    let at = this.binIds.indexOf(bin);
-    if (at < 0) at = this.binIds.push(bin) - 1;
-    return at;
-  }
-
-  private flag(id: string, kind: ProblemKind): void {
+  private flag(ids: Buffer, k: number, kind: ProblemKind): void {
     this.report.problems[kind]++;
-    if (this.report.examples.length < 20) this.report.examples.push({ id, kind });
+    if (this.report.examples.length < 20) this.report.examples.push({ id: uuidText(ids, k * 16), kind });
   }
 
-  /** Checks one page of rows, all of one BIN or several. */
-  add(rows: readonly CardRowForCheck[]): void {
-    const opened = this.minter.crypto.open(rows.map((r) => r.pan_ciphertext));
-    const byBin = new Map<string, number[]>();
-    rows.forEach((row, k) => {
-      const list = byBin.get(row.bin) ?? [];
-      list.push(k);
-      byBin.set(row.bin, list);
-    });
-    const constructed = new Array<string | undefined>(rows.length);
-    for (const [binId, indexes] of byBin) {
+  /** The account numbers the rows' counters construct, NaN where the BIN is unknown or the counter outside it. */
+  private constructedAccounts(batch: CardRowBatch): Float64Array {
+    const constructed = new Float64Array(batch.count).fill(Number.NaN);
+    batch.binIds.forEach((binId, binIndex) => {
       const bin = this.bins.get(binId);
-      if (!bin) continue;
-      const valid = indexes.filter((k) => rows[k].counter >= 0 && rows[k].counter < bin.capacity);
-      const pans = this.minter.pans(
+      if (!bin) return;
+      const rows: number[] = [];
+      for (let k = 0; k < batch.count; k++) {
+        const c = batch.counters[k];
+        if (batch.binIndex[k] === binIndex && c >= 0 && c < bin.capacity && Number.isInteger(c)) rows.push(k);
+      }
+      if (rows.length === 0) return;
+      const accounts = this.minter.accounts(
         bin,
-        valid.map((k) => rows[k].counter),
+        rows.map((k) => batch.counters[k]),
       );
-      valid.forEach((k, i) => {
-        constructed[k] = pans[i];
-      });
-    }
-    const readable = opened.map((o) => o?.pan);
-    const hashes = this.minter.crypto.hashPans(readable.map((p) => p ?? '0000000000000'));
-    const page = {
-      hashes: Buffer.allocUnsafe(rows.length * 16),
-      prefixes: new Float64Array(rows.length),
-      bins: new Uint16Array(rows.length),
-      counters: new Float64Array(rows.length),
-    };
+      for (let i = 0; i < rows.length; i++) constructed[rows[i]] = accounts[i];
+    });
+    return constructed;
+  }
+
+  /** Checks one batch of rows (of one BIN or several). */
+  addBatch(batch: CardRowBatch): void {
+    const count = batch.count;
+    const plain = Buffer.alloc(count * 16);
+    const opened = this.minter.crypto.openInto(batch.sealed.subarray(0, count * 44), batch.sealedOk.subarray(0, count), plain);
+    const constructed = this.constructedAccounts(batch);
+    const hashes = Buffer.allocUnsafe(count * 16);
+    this.minter.crypto.hashPacked(plain, hashes);
+    const binOf = batch.binIds.map((id) => this.bins.get(id));
+    const page = { ids: batch.ids, hashes: Buffer.allocUnsafe(count * 16), prefixes: new Float64Array(count) };
+    const digits = new Uint8Array(32);
     let kept = 0;
-    for (let k = 0; k < rows.length; k++) {
-      const row = rows[k];
-      this.report.cards++;
-      const pan = readable[k];
-      if (pan === undefined) {
-        this.flag(row.id, 'unreadable');
+    this.report.cards += count;
+    for (let k = 0; k < count; k++) {
+      const p = k * 16;
+      const length = plain[p];
+      const cvcLength = plain[p + 11];
+      if (!opened[k] || length < 12 || length > 19 || cvcLength < 3 || cvcLength > 4) {
+        this.flag(batch.ids, k, 'unreadable');
         continue;
       }
-      if (!isLuhnValid(pan)) this.flag(row.id, 'luhn');
-      const bin = this.bins.get(row.bin);
-      if (!bin || !pan.startsWith(bin.bin) || pan.length !== bin.panLength) this.flag(row.id, 'not-sandbox');
-      else if (constructed[k] !== pan) this.flag(row.id, 'not-constructed');
-      if (!hashes[k].equals(row.pan_hash)) this.flag(row.id, 'index-mismatch');
-      hashes[k].copy(page.hashes, kept * 16);
-      page.prefixes[kept] = hashes[k].readUIntBE(0, 6);
-      page.bins[kept] = this.binIndex(row.bin);
-      page.counters[kept] = row.counter;
+      // The PAN's digits from its BCD (a nibble above 9 is no digit: it fails Luhn), then Luhn from the right.
+      let allDigits = true;
+      for (let i = 0; i < length; i++) {
+        const byte = plain[p + 1 + (i >> 1)];
+        const d = i % 2 === 0 ? byte >> 4 : byte & 15;
+        if (d > 9) allDigits = false;
+        digits[i] = d;
+      }
+      let sum = 0;
+      for (let i = length - 1, double = false; i >= 0; i--, double = !double) {
+        let d = digits[i];
+        if (double) {
+          d *= 2;
+          if (d > 9) d -= 9;
+        }
+        sum += d;
+      }
+      if (!allDigits || sum % 10 !== 0) this.flag(batch.ids, k, 'luhn');
+      const bin = binOf[batch.binIndex[k]];
+      let inBin = bin !== undefined && length === bin.panLength;
+      if (bin && inBin) for (let i = 0; i < bin.bin.length; i++) if (digits[i] !== bin.bin.charCodeAt(i) - 48) inBin = false;
+      if (!bin || !inBin) this.flag(batch.ids, k, 'not-sandbox');
+      else {
+        let account = 0;
+        for (let i = bin.bin.length; i < length - 1; i++) account = account * 10 + digits[i];
+        if (!allDigits || account !== constructed[k]) this.flag(batch.ids, k, 'not-constructed');
+      }
+      if (!batch.hashOk[k] || hashes.compare(batch.hashes, p, p + 16, p, p + 16) !== 0) this.flag(batch.ids, k, 'index-mismatch');
+      hashes.copy(page.hashes, kept * 16, p, p + 16);
+      page.prefixes[kept] = hashes.readUIntBE(p, 6);
+      if (kept !== k) batch.ids.copy(page.ids, kept * 16, k * 16, k * 16 + 16);
       kept++;
     }
     this.pages.push({
+      ids: page.ids.subarray(0, kept * 16),
       hashes: page.hashes.subarray(0, kept * 16),
       prefixes: page.prefixes.subarray(0, kept),
-      bins: page.bins.subarray(0, kept),
-      counters: page.counters.subarray(0, kept),
     });
   }
 
-  /**
-   * Counts PANs seen more than once (every occurrence after the first) and returns the (BIN,
-   * counter) of those occurrences, at most 20, for the caller to name by card id.
-   */
-  finishDuplicates(): { bin: string; counter: number }[] {
+  /** Counts PANs seen more than once (every occurrence after the first), naming the first 20 by card id. */
+  finishDuplicates(): void {
     const total = this.pages.reduce((n, p) => n + p.prefixes.length, 0);
     const sorted = new Float64Array(total);
     let at = 0;
@@ -128,8 +142,7 @@ export class UniquenessCheck {
     sorted.sort();
     const repeated = new Set<number>();
     for (let i = 1; i < total; i++) if (sorted[i] === sorted[i - 1]) repeated.add(sorted[i]);
-    const found: { bin: string; counter: number }[] = [];
-    if (repeated.size === 0) return found;
+    if (repeated.size === 0) return;
     const first = new Set<string>();
     for (const p of this.pages) {
       for (let k = 0; k < p.prefixes.length; k++) {
@@ -139,11 +152,9 @@ export class UniquenessCheck {
           first.add(hex);
           continue;
         }
-        this.report.problems.duplicate++;
-        if (found.length < 20) found.push({ bin: this.binIds[p.bins[k]], counter: p.counters[k] });
+        this.flag(p.ids, k, 'duplicate');
       }
     }
-    return found;
   }
 
   get ok(): boolean {
@@ -158,38 +169,26 @@ export interface UniquenessRun extends UniquenessReport {
   durationMs: number;
 }
 
-/** Reads every card in keyset pages of (bin, counter) and checks them; yields between pages. */
+/** Reads every card (one COPY) and checks it, batch by batch; yields to the event loop between batches. */
 export async function runUniquenessCheck(
-  pool: import('pg').Pool,
+  pool: pg.Pool,
   minter: CardMinter,
   bins: readonly SandboxBin[],
   options: { pageSize?: number; onPage?: (checked: number) => void } = {},
 ): Promise<UniquenessRun> {
   const check = new UniquenessCheck(minter, bins);
   const startedAt = performance.now();
-  const readPage = (after: [string, number]) =>
-    pool.query<Omit<CardRowForCheck, 'counter'> & { counter: string }>(
-      'SELECT id, bin, counter, pan_hash, pan_ciphertext FROM cards WHERE (bin, counter) > ($1, $2) ORDER BY bin, counter LIMIT $3',
-      [after[0], after[1], options.pageSize ?? 50_000],
-    );
-  // PostgreSQL's count runs beside the pages (another pool connection); the next page is asked for
-  // as soon as the current one arrives, so reading and checking overlap.
+  // PostgreSQL's count runs beside the read (another pool connection).
   const databaseDuplicates = pool.query<{ n: number }>(
     'SELECT count(*)::int AS n FROM (SELECT pan_hash FROM cards GROUP BY pan_hash HAVING count(*) > 1) d',
   );
-  let next = readPage(['', -1]);
-  for (;;) {
-    const { rows } = await next;
-    if (rows.length === 0) break;
-    const last = rows[rows.length - 1];
-    next = readPage([last.bin, Number(last.counter)]);
-    check.add(rows.map((r) => ({ ...r, counter: Number(r.counter) })));
+  databaseDuplicates.catch(() => undefined);
+  for await (const batch of readCardRowBatches(pool, options.pageSize ?? 50_000)) {
+    check.addBatch(batch);
     options.onPage?.(check.report.cards);
+    await new Promise<void>((resolve) => setImmediate(resolve));
   }
-  for (const { bin, counter } of check.finishDuplicates()) {
-    const { rows } = await pool.query<{ id: string }>('SELECT id FROM cards WHERE bin = $1 AND counter = $2', [bin, counter]);
-    if (check.report.examples.length < 20) check.report.examples.push({ id: rows[0]?.id ?? `${bin}/${counter}`, kind: 'duplicate' });
-  }
+  check.finishDuplicates();
   const { rows: dupes } = await databaseDuplicates;
   return {
     ...check.report,

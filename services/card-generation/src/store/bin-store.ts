@@ -84,7 +84,7 @@ export async function reserveExactly(
   return { ok: false, left: Number(left.rows[0]?.left ?? 0) };
 }
 
-/** Cards written per BIN (a count over the (bin, counter) index: cached by the caller). */
+/** Cards written per BIN (a scan of the table: cached by the caller, BIN_STATS_TTL_MS). */
 export async function issuedPerBin(pool: pg.Pool): Promise<Map<string, number>> {
   const { rows } = await pool.query<{ bin: string; issued: string }>('SELECT bin, count(*) AS issued FROM cards GROUP BY bin');
   return new Map(rows.map((r) => [r.bin, Number(r.issued)]));

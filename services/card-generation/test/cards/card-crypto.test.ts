@@ -72,7 +72,16 @@ test('minting: PANs of a BIN are BIN || FF1(counter) || Luhn, distinct, and open
     cards.forEach((card, k) => {
       assert.ok(isLuhnValid(card.pan) && card.pan.startsWith(bin.bin) && card.pan.length === bin.panLength);
       assert.deepEqual(opened[k], { pan: card.pan, cvc: card.cvc });
+      assert.match(card.cvc, new RegExp(`^\\d{${bin.cvcLength}}$`));
+      assert.equal(card.last4, card.pan.slice(-4));
+      assert.ok(card.expiryMonth >= 1 && card.expiryMonth <= 12);
     });
+    // The batch construction (digits, BCD, one AES call for all hashes) agrees with the one-PAN forms.
+    assert.deepEqual(
+      cards.map((c) => c.pan),
+      minter.pans(bin, CardMinter.range(1_000, 5_000)),
+    );
+    for (const card of cards.slice(0, 200)) assert.deepEqual(card.panHash, minter.crypto.hashPan(card.pan));
     // Deterministic in the counter: the same counters always give the same PANs (a replay never mints new ones).
     assert.deepEqual(minter.pans(bin, [1_000, 1_001]), [cards[0].pan, cards[1].pan]);
   }
@@ -102,9 +111,35 @@ test('sandbox BIN lists: networks, ranges, lengths, capacity and prefix overlaps
 
 test('UUID v7: version and variant bits, the timestamp in front, distinct ids', async () => {
   const { uuidV7Batch } = await import('../../src/cards/uuid-v7.ts');
-  const ids = uuidV7Batch(10_000, 0x0123456789ab);
+  // A time after every id this process minted so far (ids never go back in time).
+  const ids = uuidV7Batch(10_000, 0x0f23456789ab);
   assert.equal(new Set(ids).size, ids.length);
   for (const id of ids.slice(0, 100)) {
-    assert.match(id, /^01234567-89ab-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    assert.match(id, /^0f234567-89ab-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+  }
+});
+
+test('UUID v7: ids of this process only grow, within a batch, across batches of one millisecond and past the counter', async () => {
+  const { uuidV7Batch } = await import('../../src/cards/uuid-v7.ts');
+  const ms = 0x0f2345678aff;
+  const ids = [...uuidV7Batch(1_000, ms), ...uuidV7Batch(300_000, ms), ...uuidV7Batch(10, ms - 5), ...uuidV7Batch(10, ms + 100)];
+  for (let i = 1; i < ids.length; i++) assert.ok(ids[i] > ids[i - 1], `id ${i} follows id ${i - 1}`);
+  const msOf = (id: string) => Number.parseInt(id.replace(/-/g, '').slice(0, 12), 16);
+  assert.equal(msOf(ids[0]), ms);
+  assert.equal(msOf(ids[ids.length - 11]), ms + 1, 'the counter ran over: the timestamp moved on by 1 ms');
+  assert.equal(msOf(ids[ids.length - 1]), ms + 100);
+  for (const id of ids.slice(-100)) assert.match(id, /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+});
+
+test('a few counters (the synchronous path, from a cached FF1 window) give what a whole batch gives', () => {
+  const parsed = parseSandboxBins('diners:360000,visa:400000');
+  assert.ok(parsed.ok);
+  const minter = new CardMinter(deriveCardKeys('05'.repeat(32)));
+  for (const bin of parsed.bins) {
+    const counters = [0, 1, 255, 256, 257, 1_000, 999, bin.capacity - 2, bin.capacity - 1, 3];
+    const batch = new CardMinter(deriveCardKeys('05'.repeat(32))).accounts(bin, [...counters, ...CardMinter.range(5_000, 40)]);
+    for (const [k, c] of counters.entries()) assert.equal(minter.accounts(bin, [c])[0], batch[k], `counter ${c} of ${bin.bin}`);
+    assert.deepEqual(minter.accounts(bin, [256, 0, 257]), Float64Array.of(batch[3], batch[0], batch[4]));
+    assert.throws(() => minter.accounts(bin, [bin.capacity]), /outside/);
   }
 });

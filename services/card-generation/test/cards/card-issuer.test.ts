@@ -15,8 +15,8 @@ test('a shared INSERT the database refuses for one request is retried per reques
   const statements: string[][] = [];
   const committed: string[] = [];
   const pool = {
-    async query(_sql: string, params: unknown[]) {
-      const ids = params[0] as string[];
+    async query(statement: { values: unknown[] }) {
+      const ids = statement.values[0] as string[];
       statements.push(ids);
       if (ids.includes(refusedId)) throw Object.assign(new Error('duplicate key'), { code: '23505', constraint: 'cards_pan_hash_key' });
       committed.push(...ids);

@@ -1,6 +1,6 @@
 // The guide's operations, run as the npm scripts run them (node src/ops/<name>.ts) against a real
 // database: validate:uniqueness proves uniqueness and fails on a planted duplicate or a foreign
-// PAN, migrate:data raises counters a restore put behind, bloom:sync rebuilds the bloom index,
+// PAN, migrate:data raises counters a restore put behind, bloom:sync rebuilds the search index,
 // uniqueness:cleanup and cache:warm do their part, and the migrations roll back and forward.
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
@@ -102,7 +102,7 @@ describe('operations', () => {
     assert.deepEqual(again.result.raised, []);
   });
 
-  test('bloom:sync rebuilds the bloom index; uniqueness:cleanup and cache:warm succeed', async () => {
+  test('bloom:sync rebuilds the search index; uniqueness:cleanup and cache:warm succeed', async () => {
     const bloom = await runOp('bloom-sync');
     assert.equal(bloom.code, 0, JSON.stringify(bloom.result));
     assert.equal(bloom.result.valid, true);
@@ -120,12 +120,22 @@ describe('operations', () => {
   test('migrate:rollback takes the migrations down and up again', async () => {
     const scratch = await createMigratedDatabase('ops_rollback');
     try {
+      const index = async (name: string) => (await scratch.pool.query(`SELECT to_regclass($1) AS idx`, [name])).rows[0].idx;
+      assert.equal(await index('cards_bin_counter_key'), null, '0006 dropped UNIQUE (bin, counter)');
+      assert.equal(await index('cards_lookup_bloom_idx'), null, '0007 dropped the bloom index');
+      assert.equal(await index('cards_last4_idx'), 'cards_last4_idx');
+      await migrate(scratch.url, ['down', '--steps', '1']);
+      assert.equal(await index('cards_lookup_bloom_idx'), 'cards_lookup_bloom_idx', "0007's down builds the bloom index again");
+      assert.equal(await index('cards_last4_idx'), null);
+      await migrate(scratch.url, ['down', '--steps', '1']);
+      assert.equal(await index('cards_bin_counter_key'), 'cards_bin_counter_key', "0006's down builds the index again");
       await migrate(scratch.url, ['down', '--steps', '5']);
       const { rows } = await scratch.pool.query(`SELECT to_regclass('cards') AS cards, to_regclass('card_bins') AS bins`);
       assert.deepEqual(rows[0], { cards: null, bins: null });
       await migrate(scratch.url, ['up']);
-      const { rows: again } = await scratch.pool.query(`SELECT to_regclass('cards_lookup_bloom_idx') AS idx`);
-      assert.equal(again[0].idx, 'cards_lookup_bloom_idx');
+      assert.equal(await index('cards_last4_idx'), 'cards_last4_idx');
+      assert.equal(await index('cards_lookup_bloom_idx'), null);
+      assert.equal(await index('cards_bin_counter_key'), null);
     } finally {
       await scratch.drop();
     }
