@@ -45,7 +45,7 @@ const slices = Number(values.slices);
 interface Target {
   name: string;
   url: string;
-  /** The proxy's own process (the agent, the nginx worker): its CPU time per request is measured. */
+  /** The proxy's own process (the agent, the nginx worker; for direct, the app): its CPU time per request is measured. */
   pid?: number;
   /** CPU time of `pid` per request in the max-throughput turns (µs, user + system, and system alone). */
   cpuPerRequestUs?: { total: number; system: number };
@@ -139,8 +139,11 @@ await runBench(120_000 + 3 * (2 * durationSec + warmupSec + slices * 30) * 1000,
   await cutover.start('v1');
   await new AgentClient(join(cutover.box.dir, '.cutover')).setWeights('bench', { v1: 99, v2: 1 });
   const [appPort] = await cutover.instancePorts();
+  // For direct, the CPU measured is the app's: a node:http server answering by itself, the floor of
+  // one HTTP exchange in Node (a proxy in Node does one such exchange with the client, one with the app).
+  const [appPid] = await cutover.instancePids();
   const targets: Target[] = [
-    { name: 'direct', url: `http://127.0.0.1:${appPort}/` },
+    { name: 'direct', url: `http://127.0.0.1:${appPort}/`, pid: appPid },
     { name: 'cutover', url: cutover.url, pid: cutover.agentPid() },
   ];
   const nginxBin = findNginx();
@@ -208,7 +211,7 @@ await runBench(120_000 + 3 * (2 * durationSec + warmupSec + slices * 30) * 1000,
   const after = machine();
   console.log(`\nADDED = target − direct; ratios are target / reference; GEN LAG = the load generator's event-loop delay p99/max in ms.`);
   console.log(
-    `PROXY CPU = CPU time of the proxy's own process (agent, nginx worker) per request in the max-throughput turns: less sensitive to the machine's load than req/s.`,
+    `PROXY CPU = CPU time of the proxy's own process (agent, nginx worker) per request in the max-throughput turns: less sensitive to the machine's load than req/s; for direct, the app's own CPU (Node's floor for one HTTP exchange).`,
   );
   console.log(`Load average at the end ${after.loadAverage.join(' ')}`);
   console.log('(2 cores shared by the load generator, the proxy and the app, and by anything else running on the machine)');

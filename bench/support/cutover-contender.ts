@@ -128,6 +128,13 @@ ${this.extraConfig}`,
     return (JSON.parse(status.stdout).instances as { port: number | null }[]).map((i) => i.port).filter((p): p is number => p !== null);
   }
 
+  /** The pids of the app's instances (what `cutover status` shows), for their CPU time. */
+  async instancePids(): Promise<number[]> {
+    const status = await this.box.cli(['status', '--json'], { timeoutMs: 10_000 });
+    if (status.code !== 0) throw new Error(`cutover status exited ${status.code}: ${status.stderr}`);
+    return (JSON.parse(status.stdout).instances as { pid: number | null }[]).map((i) => i.pid).filter((p): p is number => p !== null);
+  }
+
   async stop(): Promise<void> {
     // Should `down` fail or hang, the agent and its instances are stopped by pid (if still ours).
     const pids = await this.runningPids();
