@@ -1,8 +1,9 @@
 import { readFileSync } from 'node:fs';
-import { type IncomingMessage, request } from 'node:http';
+import type { IncomingMessage } from 'node:http';
 import { type AgentPaths, agentPaths } from '../agent/agent-paths.ts';
 import { CutoverError } from '../errors/cutover-error.ts';
 import type { ErrorCode } from '../errors/registry.ts';
+import { request } from '../shared/http-request.ts';
 import type { DeploymentRecord } from '../store/deployment-store.ts';
 import type { FollowLine } from './api/deployment-routes.ts';
 import type { TaskRunLine } from './api/task-routes.ts';

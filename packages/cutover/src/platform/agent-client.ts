@@ -1,5 +1,4 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { request } from 'node:http';
 import { type AgentPaths, agentPaths } from '../agent/agent-paths.ts';
 import type { StopReport } from '../agent/instance-routing.ts';
 import type { CountersSnapshot, DrainReport, LatencySample, RouteSpec, TargetState } from '../agent/proxy/proxy-server.ts';
@@ -7,6 +6,7 @@ import type { InstanceInfo, InstanceSpec, InstanceState } from '../agent/supervi
 import { selectedEnvironment } from '../config/environment-selection.ts';
 import { CutoverError } from '../errors/cutover-error.ts';
 import type { ErrorCode } from '../errors/registry.ts';
+import { request } from '../shared/http-request.ts';
 
 export interface AgentInstance extends InstanceInfo {
   inPool: boolean;

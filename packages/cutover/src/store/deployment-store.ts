@@ -129,7 +129,10 @@ export interface LockRow {
 /** The controller's records: releases, deployments with their steps and events, and deploy locks. */
 export class DeploymentStore {
   readonly db: DatabaseSync;
-  /** Told of every event this process records, after it is written (a dashboard pushes it at once). */
+  /**
+   * Told of every event this process records and of every deployment it ends, after the write (a
+   * dashboard pushes the event at once, a follow stream sends it and the end without waiting for its poll).
+   */
   readonly #eventListeners = new Set<(deploymentId: number) => void>();
 
   constructor(file: string) {
@@ -260,6 +263,7 @@ export class DeploymentStore {
     this.db
       .prepare('UPDATE deployments SET state = ?, reason = ?, rolled_back_to = ?, ended_at = ? WHERE id = ?')
       .run(state, reason, rolledBackTo, Date.now(), id);
+    this.#tell(id);
   }
 
   /** Merges facts (backup id, restore command, timings...) into the deployment record. */
@@ -288,6 +292,10 @@ export class DeploymentStore {
     this.db
       .prepare('INSERT INTO events (deployment_id, at, type, data_json) VALUES (?, ?, ?, ?)')
       .run(deploymentId, Date.now(), type, JSON.stringify(data));
+    this.#tell(deploymentId);
+  }
+
+  #tell(deploymentId: number): void {
     for (const listener of this.#eventListeners) {
       try {
         listener(deploymentId);
@@ -297,7 +305,7 @@ export class DeploymentStore {
     }
   }
 
-  /** Listens for events recorded through this store object (other processes' events are found by eventsSince). */
+  /** Listens for events and ends recorded through this store object (other processes' are found by polling). */
   onEventAdded(listener: (deploymentId: number) => void): () => void {
     this.#eventListeners.add(listener);
     return () => this.#eventListeners.delete(listener);

@@ -7,6 +7,7 @@ import { createSecureContext } from 'node:tls';
 import { CutoverError } from '../../errors/cutover-error.ts';
 import { buildUpstreamHeaders } from './forward-headers.ts';
 import { HttpExchange } from './http-exchange.ts';
+import { listenGroup } from './listen-port.ts';
 import { writeProxyError, writeRawProxyError } from './proxy-responses.ts';
 import { ProxyService } from './proxy-service.ts';
 import type {
@@ -100,17 +101,21 @@ export class ProxyServer extends EventEmitter<ProxyServerEvents> {
     const host = this.#options.listenHost ?? DEFAULT_LISTEN_HOST;
     const { httpsPort, tls } = this.#options;
     const credentials = httpsPort !== undefined && tls !== undefined ? await readCredentials(tls) : null;
-    const plain = http.createServer(this.#onHttpRequest);
-    plain.on('upgrade', this.#onHttpUpgrade);
-    const httpPort = await listenOn(plain, this.#options.httpPort, host);
-    this.#adopt(plain, httpPort);
-    if (credentials === null || httpsPort === undefined) return { httpPort };
-    const secure = https.createServer(credentials, this.#onHttpsRequest);
-    secure.on('upgrade', this.#onHttpsUpgrade);
+    const plain = await listenGroup(
+      () => http.createServer(this.#onHttpRequest).on('upgrade', this.#onHttpUpgrade),
+      this.#options.httpPort,
+      host,
+    );
+    for (const server of plain.servers) this.#adopt(server as http.Server, plain.port);
+    if (credentials === null || httpsPort === undefined) return { httpPort: plain.port };
     try {
-      const boundHttpsPort = await listenOn(secure, httpsPort, host);
-      this.#adopt(secure, boundHttpsPort);
-      return { httpPort, httpsPort: boundHttpsPort };
+      const secure = await listenGroup(
+        () => https.createServer(credentials, this.#onHttpsRequest).on('upgrade', this.#onHttpsUpgrade),
+        httpsPort,
+        host,
+      );
+      for (const server of secure.servers) this.#adopt(server as http.Server, secure.port);
+      return { httpPort: plain.port, httpsPort: secure.port };
     } catch (error) {
       await this.#closeListeners();
       throw error;
@@ -361,38 +366,4 @@ async function readCredentials(tls: { certFile: string; keyFile: string }): Prom
     );
   }
   return { cert, key };
-}
-
-function listenOn(server: http.Server, port: number, host: string): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const onError = (error: NodeJS.ErrnoException): void => {
-      if (error.code === 'EADDRINUSE') {
-        reject(
-          new CutoverError('CUT_ERR_AGENT_PORT_IN_USE', `port ${port} on ${host} is already in use`, {
-            where: `${host}:${port}`,
-            hint: `find the process with \`ss -ltnp 'sport = :${port}'\` and stop it, or set agent.httpPort / agent.httpsPort in cutover.yml to a free port`,
-            details: { port, host },
-            cause: error,
-          }),
-        );
-      } else if (error.code === 'EACCES') {
-        reject(
-          new CutoverError('CUT_ERR_AGENT_PORT_DENIED', `the agent may not listen on port ${port} on ${host}`, {
-            where: `${host}:${port}`,
-            hint: 'use a port above 1023, or grant the node binary CAP_NET_BIND_SERVICE (setcap cap_net_bind_service=+ep)',
-            details: { port, host },
-            cause: error,
-          }),
-        );
-      } else {
-        reject(error);
-      }
-    };
-    server.once('error', onError);
-    server.listen(port, host, () => {
-      server.off('error', onError);
-      const address = server.address();
-      resolve(typeof address === 'object' && address !== null ? address.port : port);
-    });
-  });
 }

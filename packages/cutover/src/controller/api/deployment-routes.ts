@@ -5,12 +5,17 @@ import type { DeploymentReconciler } from '../deployment-reconciler.ts';
 import { submissionSchema } from '../deployment-submission.ts';
 import type { RouteModule } from './controller-api.ts';
 
-/** How often a follow stream looks for new steps and events. */
+/**
+ * How often a follow stream looks for new steps and events that no write of this process announced
+ * (a deployment another process runs); the controller's own writes wake it at once.
+ */
 export const FOLLOW_POLL_MS = 50;
 
 export interface DeploymentRoutesContext {
   store: DeploymentStore;
   deployments: DeploymentReconciler;
+  /** Default FOLLOW_POLL_MS. */
+  followPollMs?: number;
 }
 
 /** A step boundary becomes a step line (with the step as recorded then), any other event an event line. */
@@ -36,7 +41,7 @@ export type FollowLine =
  */
 export const deploymentRoutes: RouteModule<DeploymentRoutesContext> = {
   name: 'deployments',
-  register(app: FastifyInstance, { store, deployments }) {
+  register(app: FastifyInstance, { store, deployments, followPollMs = FOLLOW_POLL_MS }) {
     app.post('/v1/deployments', async (request, reply) => {
       const parsed = submissionSchema.safeParse(request.body);
       if (!parsed.success) {
@@ -83,10 +88,22 @@ export const deploymentRoutes: RouteModule<DeploymentRoutesContext> = {
           res.end();
           return;
         }
-        timer = setTimeout(tick, FOLLOW_POLL_MS);
+        timer = setTimeout(tick, followPollMs);
       };
       let timer = setTimeout(tick, 0);
+      // One wake per burst of writes: the tick reads every new event.
+      let waking = false;
+      const unhook = store.onEventAdded((deploymentId) => {
+        if (deploymentId !== id || ended || waking) return;
+        waking = true;
+        setImmediate(() => {
+          waking = false;
+          clearTimeout(timer);
+          tick();
+        });
+      });
       res.on('close', () => {
+        unhook();
         clearTimeout(timer);
         if (ended) return;
         ended = true;
