@@ -23,10 +23,18 @@ export function slotWeights(slots: readonly WeightedSlot[], weights: Readonly<Re
     if (slot.eligible && (weights[slot.release] ?? 0) > 0) counts.set(slot.release, (counts.get(slot.release) ?? 0) + 1);
   if (counts.size === 0) return even;
   const perSlot = (release: string) => (weights[release] ?? 0) / counts.get(release)!;
-  const largest = Math.max(...[...counts.keys()].map(perSlot));
-  return slots.map((slot) =>
-    slot.eligible && counts.has(slot.release) ? Math.max(1, Math.round((perSlot(slot.release) * MAX_HAPROXY_WEIGHT) / largest)) : 0,
-  );
+  const shares = [...counts.keys()].map(perSlot);
+  const largest = Math.max(...shares);
+  // Whole shares that fit are kept as they are, divided by their common divisor (75/25 → 3/1): exact splits over short windows.
+  const exact = shares.every((share) => Number.isInteger(share)) && largest <= MAX_HAPROXY_WEIGHT;
+  const divisor = exact ? shares.reduce(gcd) : 1;
+  const weightOf = (release: string) =>
+    exact ? perSlot(release) / divisor : Math.max(1, Math.round((perSlot(release) * MAX_HAPROXY_WEIGHT) / largest));
+  return slots.map((slot) => (slot.eligible && counts.has(slot.release) ? weightOf(slot.release) : 0));
+}
+
+function gcd(a: number, b: number): number {
+  return b === 0 ? a : gcd(b, a % b);
 }
 
 /**
@@ -51,9 +59,9 @@ export function orderCommands(commands: readonly string[]): string[] {
 }
 
 /** Answers of the runtime API that mean a command was refused (success is silent or informative). */
-const REFUSED = /^(No such|Unknown command|Invalid|Require|Unexpected|.*not allowed|.*expects|.*cannot|.*failed)/im;
+const REFUSED = /^(No such|Unknown command|Invalid|Require|Unexpected|Can't|Cannot|Failed|Permission denied|'set server' expects)/im;
 
-/** The refusal in a runtime API answer, or null. */
+/** The refusal in the answer to `set …` commands, or null (not for `show …` answers, whose data may contain anything). */
 export function runtimeRefusal(output: string): string | null {
   const match = REFUSED.exec(output);
   if (!match) return null;

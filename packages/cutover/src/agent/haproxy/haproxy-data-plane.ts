@@ -14,7 +14,7 @@ import { orderCommands, parseLogLine, parseServerStats, slotCommands, slotWeight
 import { DEFAULT_SLOTS_PER_BACKEND, EMPTY_SLOT, LOG_PREFIX, renderHaproxyConfig, type SlotConfig } from './haproxy-config.ts';
 import { backendName, slotIndex, slotName } from './haproxy-names.ts';
 import { HaproxyProcess } from './haproxy-process.ts';
-import { runtimeCommands } from './haproxy-runtime.ts';
+import { runtimeCommands, runtimeExchange } from './haproxy-runtime.ts';
 
 /** How often a drain asks HAProxy whether the server still has sessions. */
 export const DRAIN_POLL_MS = 25;
@@ -108,8 +108,19 @@ export class HaproxyDataPlane implements DataPlane {
     return this.#configFile;
   }
 
+  /** The HAProxy master process. */
   get pid(): number | undefined {
     return this.#process.pid;
+  }
+
+  /** The current HAProxy worker (it changes on a reload only). */
+  workerPid(): Promise<number | null> {
+    return this.#process.workerPid();
+  }
+
+  /** Resolves once HAProxy has every change made so far (the runtime commands are sent in the background). */
+  async applied(): Promise<void> {
+    await (this.#loop ?? Promise.resolve());
   }
 
   async listen(): Promise<{ httpPort: number }> {
@@ -336,7 +347,7 @@ export class HaproxyDataPlane implements DataPlane {
   async #sessions(backend: string, server: string): Promise<number> {
     if (!this.#running) return 0;
     try {
-      const stats = parseServerStats(await runtimeCommands(this.#socketPath, ['show stat -1 4 -1']));
+      const stats = parseServerStats(await runtimeExchange(this.#socketPath, ['show stat -1 4 -1']));
       return stats.find((s) => s.backend === backend && s.server === server)?.inFlight ?? 0;
     } catch {
       return 0;
@@ -345,7 +356,7 @@ export class HaproxyDataPlane implements DataPlane {
 
   async #refreshStats(): Promise<void> {
     if (!this.#running) return;
-    const stats = parseServerStats(await runtimeCommands(this.#socketPath, ['show stat -1 4 -1']));
+    const stats = parseServerStats(await runtimeExchange(this.#socketPath, ['show stat -1 4 -1']));
     for (const stat of stats) {
       const target = this.#byBackend.get(stat.backend)?.slots[slotIndex(stat.server)]?.target;
       if (target) {
