@@ -50,7 +50,19 @@ export class HaproxyProcess {
         resolve();
       }),
     );
-    createInterface({ input: child.stdout! }).on('line', this.#options.onLine);
+    // The request log: one line per request, so lines are cut from the chunks by hand (cheaper than readline).
+    let rest = '';
+    child.stdout!.setEncoding('utf8');
+    child.stdout!.on('data', (chunk: string) => {
+      let text = rest === '' ? chunk : rest + chunk;
+      let start = 0;
+      for (let end = text.indexOf('\n'); end !== -1; end = text.indexOf('\n', start)) {
+        this.#options.onLine(text.slice(start, end));
+        start = end + 1;
+      }
+      text = text.slice(start);
+      rest = text;
+    });
     createInterface({ input: child.stderr! }).on('line', (line) => {
       this.#stderr.push(line);
       if (this.#stderr.length > STDERR_TAIL_LINES) this.#stderr.shift();
