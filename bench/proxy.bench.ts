@@ -2,7 +2,9 @@
  * What a proxy costs, in one run: the demo app's trivial endpoint (GET /) reached directly, through
  * cutover's proxy (agent started by `cutover up`, with sticky cookie, split release weights, retries
  * and counters on) and through nginx (where installed; keep-alive
- * upstream, one worker), all three in front of the same single app instance on 127.0.0.1.
+ * upstream, one worker), all three in front of the same single app instance on 127.0.0.1; where
+ * HAProxy is installed, also through a plain HAProxy (one thread) in front of that instance and
+ * through a second cutover agent with `proxy.dataPlane: haproxy` (its own instance of the same app).
  *   1. fixed rate: open-loop keep-alive load at `--rate` req/s: p50/p99 and the latency added vs direct;
  *   2. max throughput: autocannon with `--connections` keep-alive connections: req/s.
  * Each target is measured in `--slices` turns, round robin, so that other work on the machine hits all alike.
@@ -20,6 +22,7 @@ import { freePort } from '../test/e2e/support/sandbox.ts';
 import { measureThroughput, type ThroughputResult } from './support/autocannon.ts';
 import { runBench } from './support/cleanup.ts';
 import { CutoverContender } from './support/cutover-contender.ts';
+import { agentHaproxyWorker, findHaproxy, Haproxy } from './support/haproxy.ts';
 import { type LatencySummary, ms, ratio, summarize } from './support/latency-summary.ts';
 import { findNginx, Nginx } from './support/nginx.ts';
 import { type LoadResult, startOpenLoopLoad } from './support/open-loop-load.ts';
@@ -47,6 +50,8 @@ interface Target {
   url: string;
   /** The proxy's own process (the agent, the nginx worker; for direct, the app): its CPU time per request is measured. */
   pid?: number;
+  /** More processes whose CPU time counts for this target (cutover with HAProxy: the agent reading HAProxy's request log). */
+  extraPids?: number[];
   /** CPU time of `pid` per request in the max-throughput turns (µs, user + system, and system alone). */
   cpuPerRequestUs?: { total: number; system: number };
   fixedRate?: LatencySummary & { generatorLagMs: { p99: number; max: number } };
@@ -86,14 +91,26 @@ async function fixedRate(targets: Target[]): Promise<void> {
   }
 }
 
+/** CPU time so far of a target's proxy process and of its extra processes. */
+function cpuOf(target: Target): { userMs: number; systemMs: number } | null {
+  const total = { userMs: 0, systemMs: 0 };
+  for (const pid of [target.pid!, ...(target.extraPids ?? [])]) {
+    const cpu = processCpuMs(pid);
+    if (cpu === null) return null;
+    total.userMs += cpu.userMs;
+    total.systemMs += cpu.systemMs;
+  }
+  return total;
+}
+
 /** Closed-loop max throughput: mean req/s over the slices, median p50/p99 of the slices. */
 async function maxThroughput(targets: Target[]): Promise<void> {
   const results: ThroughputResult[][] = targets.map(() => []);
   const cpu = targets.map(() => ({ userMs: 0, systemMs: 0, requests: 0 }));
   await roundRobin(targets, async (target, index) => {
-    const before = target.pid === undefined ? null : processCpuMs(target.pid);
+    const before = target.pid === undefined ? null : cpuOf(target);
     const result = await measureThroughput(target.url, connections, durationSec / slices);
-    const after = target.pid === undefined ? null : processCpuMs(target.pid);
+    const after = target.pid === undefined ? null : cpuOf(target);
     if (before !== null && after !== null) {
       cpu[index].userMs += after.userMs - before.userMs;
       cpu[index].systemMs += after.systemMs - before.systemMs;
@@ -157,6 +174,25 @@ await runBench(120_000 + 3 * (2 * durationSec + warmupSec + slices * 30) * 1000,
     await nginx.start([appPort]);
     targets.push({ name: 'nginx', url: nginx.url, pid: nginx.workerPid() });
   } else console.log('nginx not installed: skipped');
+  const haproxyBin = findHaproxy();
+  if (haproxyBin) {
+    const dir = mkdtempSync(join(tmpdir(), 'cutover-bench-haproxy-'));
+    const haproxy = new Haproxy(haproxyBin, dir, await freePort());
+    cleanup.add('haproxy', async () => {
+      await haproxy.stop();
+      rmSync(dir, { recursive: true, force: true });
+    });
+    await haproxy.start([appPort]);
+    targets.push({ name: 'haproxy', url: haproxy.url, pid: haproxy.workerPid() });
+    // cutover with HAProxy as its data plane: the same split weights (no sticky cookie, which HAProxy mode refuses).
+    const viaHaproxy = new CutoverContender({ instances: 1, bootDelayMs: 0, releases: ['v1'] }, 'proxy: { dataPlane: haproxy }\n');
+    cleanup.add('cutover-haproxy', () => viaHaproxy.stop());
+    await viaHaproxy.start('v1');
+    await new AgentClient(join(viaHaproxy.box.dir, '.cutover')).setWeights('bench', { v1: 99, v2: 1 });
+    const agentPid = viaHaproxy.agentPid();
+    const worker = agentPid === undefined ? undefined : agentHaproxyWorker(agentPid);
+    targets.push({ name: 'cutover+haproxy', url: viaHaproxy.url, pid: worker, extraPids: agentPid === undefined ? [] : [agentPid] });
+  } else console.log('haproxy not installed: skipped (apt-get install haproxy)');
 
   console.log(
     `\n1. Fixed rate: ${rate} req/s open loop on keep-alive connections, ${durationSec} s per target in ${slices} turns, after ${warmupSec} s of warm-up`,
@@ -211,7 +247,7 @@ await runBench(120_000 + 3 * (2 * durationSec + warmupSec + slices * 30) * 1000,
   const after = machine();
   console.log(`\nADDED = target − direct; ratios are target / reference; GEN LAG = the load generator's event-loop delay p99/max in ms.`);
   console.log(
-    `PROXY CPU = CPU time of the proxy's own process (agent, nginx worker) per request in the max-throughput turns: less sensitive to the machine's load than req/s; for direct, the app's own CPU (Node's floor for one HTTP exchange).`,
+    `PROXY CPU = CPU time of the proxy's own process (agent, nginx worker, haproxy worker; for cutover+haproxy the haproxy worker plus the agent) per request in the max-throughput turns: less sensitive to the machine's load than req/s; for direct, the app's own CPU (Node's floor for one HTTP exchange).`,
   );
   console.log(`Load average at the end ${after.loadAverage.join(' ')}`);
   console.log('(2 cores shared by the load generator, the proxy and the app, and by anything else running on the machine)');

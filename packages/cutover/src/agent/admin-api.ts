@@ -69,7 +69,7 @@ export function createAdminApi({ agent, token }: { agent: Agent; token: string }
   app.put<{ Params: { service: string } }>('/v1/routes/:service', async (request) => {
     const body = parseBody(routeBodySchema, request.body, 'PUT /v1/routes/:service');
     const spec: RouteSpec = { ...body, service: request.params.service };
-    agent.proxy.setRoute(spec);
+    await agent.proxy.setRoute(spec);
     agent.store.saveRoute(spec);
     return { route: spec };
   });

@@ -15,6 +15,8 @@ export function agentPaths(dataDir: string) {
     controllerSocket: join(dataDir, 'controller.sock'),
     controllerPidFile: join(dataDir, 'controller.pid'),
     controllerLog: join(dataDir, 'controller.log'),
+    /** HAProxy's generated config and runtime socket, when it is the data plane. */
+    haproxyDir: join(dataDir, 'haproxy'),
   };
 }
 

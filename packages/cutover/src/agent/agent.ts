@@ -8,6 +8,9 @@ import { type AdminApi, createAdminApi } from './admin-api.ts';
 import { type AgentPaths, agentPaths } from './agent-paths.ts';
 import { AgentStateStore } from './agent-state-store.ts';
 import { ControllerSupervisor } from './controller-supervisor.ts';
+import type { DataPlane, DataPlaneKind } from './data-plane.ts';
+import { requireHaproxy } from './haproxy/haproxy-binary.ts';
+import { HaproxyDataPlane } from './haproxy/haproxy-data-plane.ts';
 import { InstanceRouting } from './instance-routing.ts';
 import { MetricsServer } from './metrics-server.ts';
 import { ProxyServer } from './proxy/proxy-server.ts';
@@ -35,6 +38,10 @@ export interface AgentOptions {
    * stopped with the agent). None: no controller (an agent embedded in a test or a tool).
    */
   controllerCommand?: readonly string[];
+  /** What forwards the traffic (default the built-in Node proxy); `haproxy` needs the haproxy binary (checked before anything starts). */
+  dataPlane?: DataPlaneKind;
+  /** The haproxy binary (default /usr/sbin/haproxy, then PATH). */
+  haproxyBinary?: string;
 }
 
 export interface AgentAddress {
@@ -53,7 +60,7 @@ export interface AgentAddress {
  */
 export class Agent {
   readonly paths: AgentPaths;
-  readonly proxy: ProxyServer;
+  readonly proxy: DataPlane;
   readonly supervisor: ProcessSupervisor;
   readonly store: AgentStateStore;
   readonly routing: InstanceRouting;
@@ -67,15 +74,20 @@ export class Agent {
   constructor(options: AgentOptions) {
     this.options = options;
     this.paths = agentPaths(options.dataDir);
+    // Checked first: a missing or too old haproxy starts nothing.
+    const haproxy = options.dataPlane === 'haproxy' ? requireHaproxy(options.haproxyBinary) : null;
     ensurePrivateDir(this.paths.dataDir);
     this.refuseSecondAgent();
     this.store = new AgentStateStore(this.paths.stateDb);
-    this.proxy = new ProxyServer({
-      httpPort: options.httpPort,
-      httpsPort: options.httpsPort,
-      tls: options.tls,
-      listenHost: options.listenHost,
-    });
+    this.proxy =
+      haproxy === null
+        ? new ProxyServer({ httpPort: options.httpPort, httpsPort: options.httpsPort, tls: options.tls, listenHost: options.listenHost })
+        : new HaproxyDataPlane({
+            binary: haproxy.path,
+            dir: this.paths.haproxyDir,
+            httpPort: options.httpPort,
+            listenHost: options.listenHost,
+          });
     this.supervisor = new ProcessSupervisor({
       logDir: this.paths.logDir,
       portRange: options.portRange,
@@ -130,7 +142,13 @@ export class Agent {
   }
 
   status() {
-    return { pid: process.pid, startedAt: this.startedAt, dataDir: this.paths.dataDir, controller: this.controller?.status() ?? null };
+    return {
+      pid: process.pid,
+      startedAt: this.startedAt,
+      dataDir: this.paths.dataDir,
+      dataPlane: this.proxy.kind,
+      controller: this.controller?.status() ?? null,
+    };
   }
 
   /** Stops serving. With stopInstances the apps are stopped too (cutover down); without, they keep running for the next agent to adopt. */

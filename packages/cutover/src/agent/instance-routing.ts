@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { CutoverError } from '../errors/cutover-error.ts';
 import type { AgentStateStore } from './agent-state-store.ts';
-import type { DrainReport, ProxyServer } from './proxy/proxy-server.ts';
+import type { DataPlane } from './data-plane.ts';
+import type { DrainReport } from './proxy/proxy-types.ts';
 import { isSameProcess, type ProcessIdentity, processStartTicks } from './supervisor/process-identity.ts';
 import type { InstanceInfo, InstanceSpec, ProcessSupervisor } from './supervisor/process-supervisor.ts';
 
@@ -25,10 +26,10 @@ export class InstanceRouting {
   readonly joinedPoolMs = new Map<string, number>();
 
   private readonly supervisor: ProcessSupervisor;
-  private readonly proxy: ProxyServer;
+  private readonly proxy: DataPlane;
   private readonly store: AgentStateStore;
 
-  constructor(supervisor: ProcessSupervisor, proxy: ProxyServer, store: AgentStateStore) {
+  constructor(supervisor: ProcessSupervisor, proxy: DataPlane, store: AgentStateStore) {
     this.supervisor = supervisor;
     this.proxy = proxy;
     this.store = store;
@@ -105,7 +106,7 @@ export class InstanceRouting {
   /** Re-creates routes and instances after an agent restart: adopts live processes, restarts the rest. */
   async restore(): Promise<void> {
     for (const route of this.store.routes()) {
-      this.proxy.setRoute(route.spec);
+      await this.proxy.setRoute(route.spec);
       if (route.weights) this.proxy.setReleaseWeights(route.spec.service, route.weights);
     }
     for (const stored of this.store.instances()) {

@@ -1,8 +1,8 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { CutoverError } from '../errors/cutover-error.ts';
+import type { DataPlane } from './data-plane.ts';
 import { buildPrometheusText, PROMETHEUS_CONTENT_TYPE } from './proxy/prometheus-text.ts';
-import type { ProxyServer } from './proxy/proxy-server.ts';
 import type { InstanceInfo } from './supervisor/instance-spec.ts';
 
 /** How long a scrape waits for the controller's own metrics before answering without them. */
@@ -21,11 +21,11 @@ export interface MetricsSources {
  * Read-only and loopback-only, so it needs no token; anything else answers 404.
  */
 export class MetricsServer {
-  readonly #proxy: ProxyServer;
+  readonly #proxy: DataPlane;
   readonly #sources: MetricsSources | undefined;
   readonly #server: http.Server;
 
-  constructor(proxy: ProxyServer, sources?: MetricsSources) {
+  constructor(proxy: DataPlane, sources?: MetricsSources) {
     this.#proxy = proxy;
     this.#sources = sources;
     this.#server = http.createServer((req, res) => {

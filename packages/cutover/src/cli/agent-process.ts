@@ -31,6 +31,7 @@ export function createAgent(loaded: LoadedConfig): Agent {
     logMaxBytes: agent.logMaxBytes,
     logKeepFiles: agent.logKeepFiles,
     keepInstanceLogs: agent.keepInstanceLogs,
+    dataPlane: loaded.config.proxy.dataPlane,
     controllerCommand: [process.execPath, CLI_BIN, 'controller', '--data-dir', loaded.dataDir],
   });
 }

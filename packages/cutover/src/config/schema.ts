@@ -107,6 +107,8 @@ const releaseSource = z.discriminatedUnion('source', [
 const tls = z.strictObject({ certFile: z.string(), keyFile: z.string() });
 
 const proxy = z.strictObject({
+  /** What forwards the traffic: the agent's built-in Node proxy (default) or Debian's HAProxy driven over its runtime API. */
+  dataPlane: z.enum(['node', 'haproxy']).default('node'),
   /** Host names this service answers for (default: any host). */
   hosts: z.array(z.string().min(1)).default([]),
   /** Path prefix this service answers for. */
@@ -211,6 +213,7 @@ export const configSchema = z
     if (config.agent.portRange[0] > config.agent.portRange[1]) {
       ctx.addIssue({ code: 'custom', path: ['agent', 'portRange'], message: 'the first port must not be above the second' });
     }
+    refineHaproxyDataPlane(config, ctx);
     if (config.agent.httpsPort !== undefined && !config.agent.tls) {
       ctx.addIssue({ code: 'custom', path: ['agent', 'tls'], message: 'httpsPort needs tls.certFile and tls.keyFile' });
     }
@@ -222,6 +225,23 @@ export type ProcessTypeConfig = ParsedConfig['processes'][string];
 export type HealthCheckConfig = NonNullable<ProcessTypeConfig['health']>;
 export type RestartPolicyConfig = ProcessTypeConfig['restart'];
 export type ProxyConfig = ParsedConfig['proxy'];
+
+/** What HAProxy mode cannot honour is refused here, before anything starts (docs/agent.md, "Data plane"). */
+function refineHaproxyDataPlane(
+  config: { proxy: { dataPlane: string; sticky?: unknown; forceReleaseHeader?: string }; agent: { httpsPort?: number } },
+  ctx: z.RefinementCtx,
+): void {
+  if (config.proxy.dataPlane !== 'haproxy') return;
+  const refuse = (path: (string | number)[], what: string) =>
+    ctx.addIssue({
+      code: 'custom',
+      path,
+      message: `${what} is not available with proxy.dataPlane: haproxy (use dataPlane: node, or remove it)`,
+    });
+  if (config.proxy.sticky !== undefined) refuse(['proxy', 'sticky'], 'a sticky release cookie or header');
+  if (config.proxy.forceReleaseHeader !== undefined) refuse(['proxy', 'forceReleaseHeader'], 'a header that forces the release');
+  if (config.agent.httpsPort !== undefined) refuse(['agent', 'httpsPort'], 'TLS termination by the agent');
+}
 
 /** The cluster section names only process types the file declares, and target: kubernetes needs it. */
 function refineKubernetes(

@@ -25,4 +25,16 @@ export const AGENT_ERRORS = {
   CUT_ERR_AGENT_UNIT_PRIVILEGED_PORT: { exitCode: 2, title: 'A user unit cannot bind a listener port below 1024.' },
   CUT_ERR_AGENT_UNIT_WRITE: { exitCode: 1, title: 'The systemd unit file cannot be written.' },
   CUT_ERR_AGENT_SUPERVISOR_CLOSED: { exitCode: 3, title: 'The process supervisor is shutting down and accepts no new instances.' },
+  CUT_ERR_AGENT_HAPROXY_MISSING: { exitCode: 3, title: 'proxy.dataPlane is haproxy but no haproxy binary is installed.' },
+  CUT_ERR_AGENT_HAPROXY_TOO_OLD: {
+    exitCode: 3,
+    title: 'proxy.dataPlane is haproxy but the installed HAProxy is older than the runtime API cutover needs (2.4).',
+  },
+  CUT_ERR_AGENT_HAPROXY_START: { exitCode: 3, title: "HAProxy, the agent's data plane, did not start or its runtime API did not answer." },
+  CUT_ERR_AGENT_HAPROXY_RUNTIME: { exitCode: 3, title: "HAProxy's runtime API refused a command of the agent." },
+  CUT_ERR_AGENT_HAPROXY_SLOTS: { exitCode: 3, title: 'Every pre-declared HAProxy server slot of the service is in use.' },
+  CUT_ERR_AGENT_DATA_PLANE_UNSUPPORTED: {
+    exitCode: 2,
+    title: "A route asks for a proxy feature the agent's data plane (HAProxy) cannot honour.",
+  },
 } as const;

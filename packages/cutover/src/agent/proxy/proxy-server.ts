@@ -5,6 +5,7 @@ import https from 'node:https';
 import type { Socket } from 'node:net';
 import { createSecureContext } from 'node:tls';
 import { CutoverError } from '../../errors/cutover-error.ts';
+import type { DataPlane } from '../data-plane.ts';
 import { buildUpstreamHeaders } from './forward-headers.ts';
 import { HttpExchange } from './http-exchange.ts';
 import { listenGroup } from './listen-port.ts';
@@ -71,7 +72,8 @@ export interface ProxyServerEvents {
  * Route and target changes take effect for the next request, synchronously; removing a target drains
  * it (see Target). The control plane (admin API, instance routing) is the only caller of the setters.
  */
-export class ProxyServer extends EventEmitter<ProxyServerEvents> {
+export class ProxyServer extends EventEmitter<ProxyServerEvents> implements DataPlane {
+  readonly kind = 'node' as const;
   readonly #options: ProxyServerOptions;
   readonly #services = new Map<string, ProxyService>();
   #router = new Router<ProxyService>([]);

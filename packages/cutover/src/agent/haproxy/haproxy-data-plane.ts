@@ -1,0 +1,528 @@
+import { chmodSync } from 'node:fs';
+import { join } from 'node:path';
+import { CutoverError } from '../../errors/cutover-error.ts';
+import { findFreePort } from '../../shared/free-port.ts';
+import { ensurePrivateDir } from '../../shared/private-files.ts';
+import { writeFileAtomic } from '../../shared/write-file-atomic.ts';
+import type { DataPlane } from '../data-plane.ts';
+import { PathFilter } from '../proxy/path-filter.ts';
+import { RETIRED_COUNTERS_KEEP_MS } from '../proxy/proxy-service.ts';
+import type { CountersSnapshot, DrainReport, LatencySample, RouteSpec, TargetSpec, TargetState } from '../proxy/proxy-types.ts';
+import { ReleaseCounters } from '../proxy/release-counters.ts';
+import { Router } from '../proxy/router.ts';
+import { orderCommands, parseLogLine, parseServerStats, slotCommands, slotWeights } from './haproxy-commands.ts';
+import { DEFAULT_SLOTS_PER_BACKEND, EMPTY_SLOT, LOG_PREFIX, renderHaproxyConfig, type SlotConfig } from './haproxy-config.ts';
+import { backendName, slotIndex, slotName } from './haproxy-names.ts';
+import { HaproxyProcess } from './haproxy-process.ts';
+import { runtimeCommands, runtimeExchange } from './haproxy-runtime.ts';
+
+/** How often a drain asks HAProxy whether the server still has sessions. */
+export const DRAIN_POLL_MS = 25;
+/** How often in-flight and request counts of the targets are refreshed from `show stat` (for status and /metrics). */
+export const STAT_POLL_MS = 1000;
+/** Pause before HAProxy is started again after it exited on its own. */
+export const RESTART_DELAY_MS = 1000;
+
+export interface HaproxyDataPlaneOptions {
+  binary: string;
+  /** Where the generated config and the runtime socket live (made 0700; the files are 0600). */
+  dir: string;
+  httpPort: number;
+  listenHost?: string;
+  slotsPerBackend?: number;
+  retiredCountersKeepMs?: number;
+}
+
+interface HaTarget {
+  spec: TargetSpec;
+  healthy: boolean;
+  draining: boolean;
+  inFlight: number;
+  requests: number;
+  drain: Promise<DrainReport> | null;
+  requestsDrained: PromiseWithResolvers<void>;
+}
+
+interface Slot {
+  target: HaTarget | null;
+  /** The release the slot last served: a log line that arrives after its target left still counts there. */
+  lastRelease: string | null;
+  /** When the slot was last emptied (epoch ms): the longest empty one is reused first. */
+  freedAtMs: number;
+  /** What HAProxy has; null when unknown (after a restart, a failed batch). */
+  applied: SlotConfig | null;
+}
+
+interface HaService {
+  spec: RouteSpec;
+  backend: string;
+  slots: Slot[];
+  weights: Record<string, number> | null;
+  metricsFilter: PathFilter | null;
+  counters: Map<string, ReleaseCounters>;
+  retiredAtMs: Map<string, number>;
+}
+
+/**
+ * The agent's data plane when `proxy.dataPlane: haproxy`: HAProxy as a supervised child process
+ * with a generated config, driven over its runtime API. Instances take a pre-declared server slot
+ * (`set server … addr … port …`, `set weight`, `state ready|drain|maint`), so that they join and
+ * leave without a reload; only a route change (a new service, other hosts or prefix) reloads, with
+ * the current slots written into the new config. Counters come from HAProxy's request log, which
+ * it writes to its stdout, one line per request.
+ */
+export class HaproxyDataPlane implements DataPlane {
+  readonly kind = 'haproxy' as const;
+  readonly #options: HaproxyDataPlaneOptions;
+  readonly #services = new Map<string, HaService>();
+  readonly #byBackend = new Map<string, HaService>();
+  readonly #configFile: string;
+  readonly #socketPath: string;
+  readonly #process: HaproxyProcess;
+  readonly #slotCount: number;
+  #port = 0;
+  #running = false;
+  #closing = false;
+  /** The routing part of the config HAProxy runs (without slot state): a change of it needs a reload. */
+  #appliedRouting: string | null = null;
+  #dirty = false;
+  #loop: Promise<void> | null = null;
+  #statTimer: NodeJS.Timeout | null = null;
+
+  constructor(options: HaproxyDataPlaneOptions) {
+    this.#options = options;
+    this.#slotCount = options.slotsPerBackend ?? DEFAULT_SLOTS_PER_BACKEND;
+    this.#configFile = join(options.dir, 'haproxy.cfg');
+    this.#socketPath = join(options.dir, 'runtime.sock');
+    this.#process = new HaproxyProcess({
+      binary: options.binary,
+      configFile: this.#configFile,
+      socketPath: this.#socketPath,
+      onLine: (line) => this.#onLine(line),
+      onUnexpectedExit: (code, signal) => this.#onUnexpectedExit(code, signal),
+    });
+  }
+
+  /** The generated config file (for docs and debugging). */
+  get configFile(): string {
+    return this.#configFile;
+  }
+
+  /** The HAProxy master process. */
+  get pid(): number | undefined {
+    return this.#process.pid;
+  }
+
+  /** The current HAProxy worker (it changes on a reload only). */
+  workerPid(): Promise<number | null> {
+    return this.#process.workerPid();
+  }
+
+  /** Resolves once HAProxy has every change made so far (the runtime commands are sent in the background). */
+  async applied(): Promise<void> {
+    await (this.#loop ?? Promise.resolve());
+  }
+
+  async listen(): Promise<{ httpPort: number }> {
+    ensurePrivateDir(this.#options.dir);
+    this.#port = this.#options.httpPort === 0 ? await findFreePort() : this.#options.httpPort;
+    await this.#startProcess();
+    this.#statTimer = setInterval(() => void this.#refreshStats().catch(() => undefined), STAT_POLL_MS);
+    this.#statTimer.unref();
+    return { httpPort: this.#port };
+  }
+
+  async close(): Promise<void> {
+    if (this.#closing) return;
+    this.#closing = true;
+    if (this.#statTimer) clearInterval(this.#statTimer);
+    const drains: Promise<unknown>[] = [];
+    for (const service of this.#services.values())
+      for (const slot of service.slots) if (slot.target) drains.push(this.#remove(service, slot.target).catch(() => undefined));
+    await Promise.all(drains);
+    this.#running = false;
+    await this.#process.stop();
+  }
+
+  setRoute(spec: RouteSpec): Promise<void> {
+    for (const key of ['stickyCookie', 'stickyHeader', 'forceReleaseHeader'] as const) {
+      if (spec[key] !== undefined) {
+        throw new CutoverError(
+          'CUT_ERR_AGENT_DATA_PLANE_UNSUPPORTED',
+          `service ${spec.service} sets ${key}, which the HAProxy data plane cannot honour`,
+          {
+            where: `proxy route ${spec.service}`,
+            hint: 'remove proxy.sticky / proxy.forceReleaseHeader from cutover.yml, or run the agent with proxy.dataPlane: node',
+            details: { service: spec.service, key },
+          },
+        );
+      }
+    }
+    const frozen: RouteSpec = Object.freeze({ ...spec, hosts: Object.freeze([...spec.hosts]) as string[] });
+    const existing = this.#services.get(spec.service);
+    const service: HaService = existing ?? {
+      spec: frozen,
+      backend: backendName(spec.service),
+      slots: Array.from({ length: this.#slotCount }, () => ({ target: null, lastRelease: null, freedAtMs: 0, applied: null })),
+      weights: null,
+      metricsFilter: null,
+      counters: new Map(),
+      retiredAtMs: new Map(),
+    };
+    // Refuses a bad or clashing route before it is taken (the same checks as the Node proxy's router).
+    const specs = [...this.routes().filter((route) => route.service !== spec.service), frozen];
+    new Router(specs.map((s) => ({ hosts: s.hosts, pathPrefix: s.pathPrefix, value: s.service, name: s.service })));
+    service.spec = frozen;
+    service.metricsFilter = PathFilter.of(frozen.metricsPaths);
+    this.#services.set(spec.service, service);
+    this.#byBackend.set(service.backend, service);
+    return this.#sync();
+  }
+
+  async removeRoute(name: string): Promise<void> {
+    const service = this.#service(name);
+    await Promise.all(service.slots.filter((slot) => slot.target).map((slot) => this.#remove(service, slot.target!)));
+    this.#services.delete(name);
+    await this.#sync();
+    this.#byBackend.delete(service.backend);
+  }
+
+  addTarget(name: string, spec: TargetSpec): void {
+    const service = this.#service(name);
+    const existing = this.#find(service, spec.id);
+    if (existing) {
+      const target = existing.target!;
+      if (!target.draining && target.spec.release === spec.release && target.spec.host === spec.host && target.spec.port === spec.port)
+        return;
+      throw new CutoverError(
+        'CUT_ERR_AGENT_TARGET_EXISTS',
+        `service ${name} already has a target ${spec.id}${target.draining ? ' (still draining)' : ''}`,
+        {
+          where: `proxy service ${name}`,
+          hint: target.draining
+            ? 'wait for its removal to finish, or add the instance under a new id'
+            : 'remove the target first, or use a new id',
+          details: { service: name, id: spec.id },
+        },
+      );
+    }
+    const free = service.slots.filter((slot) => slot.target === null).sort((a, b) => a.freedAtMs - b.freedAtMs)[0];
+    if (free === undefined) {
+      throw new CutoverError('CUT_ERR_AGENT_HAPROXY_SLOTS', `service ${name} has no free HAProxy server slot (${this.#slotCount} in use)`, {
+        where: `proxy service ${name}`,
+        hint: 'run fewer instances of the service at once, or use proxy.dataPlane: node',
+        details: { service: name, slots: this.#slotCount },
+      });
+    }
+    free.target = {
+      spec: { ...spec },
+      healthy: true,
+      draining: false,
+      inFlight: 0,
+      requests: 0,
+      drain: null,
+      requestsDrained: Promise.withResolvers<void>(),
+    };
+    free.lastRelease = spec.release;
+    service.retiredAtMs.delete(spec.release);
+    void this.#sync().catch(() => undefined);
+  }
+
+  removeTarget(name: string, id: string): Promise<DrainReport> {
+    try {
+      const service = this.#service(name);
+      return this.#remove(service, this.#get(service, id).target!);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  requestsDrained(name: string, id: string): Promise<void> {
+    const service = this.#services.get(name);
+    const target = service === undefined ? undefined : this.#find(service, id)?.target;
+    if (!target?.draining) return Promise.resolve();
+    return target.requestsDrained.promise;
+  }
+
+  setTargetHealthy(name: string, id: string, healthy: boolean): void {
+    const target = this.#get(this.#service(name), id).target!;
+    if (target.healthy === healthy) return;
+    target.healthy = healthy;
+    void this.#sync().catch(() => undefined);
+  }
+
+  setReleaseWeights(name: string, weights: Record<string, number> | null): void {
+    const service = this.#service(name);
+    if (weights !== null) {
+      const values = Object.values(weights);
+      if (values.some((w) => typeof w !== 'number' || !(w >= 0 && w <= 100)) || !values.some((w) => w > 0)) {
+        throw new CutoverError('CUT_ERR_AGENT_WEIGHTS_INVALID', `invalid release weights for service ${name}: ${JSON.stringify(weights)}`, {
+          where: `proxy service ${name}`,
+          hint: 'give each release a number from 0 to 100, at least one above 0, or null to spread traffic evenly',
+          details: { weights },
+        });
+      }
+    }
+    service.weights = weights === null ? null : Object.fromEntries(Object.entries(weights).filter(([, w]) => w > 0));
+    void this.#sync().catch(() => undefined);
+  }
+
+  releaseWeights(name: string): Record<string, number> | null {
+    const weights = this.#service(name).weights;
+    return weights === null ? null : { ...weights };
+  }
+
+  routes(): RouteSpec[] {
+    return [...this.#services.values()].map((service) => service.spec);
+  }
+
+  targets(name: string): TargetState[] {
+    return this.#service(name)
+      .slots.filter((slot) => slot.target !== null)
+      .map(({ target }) => ({
+        id: target!.spec.id,
+        release: target!.spec.release,
+        healthy: target!.healthy,
+        draining: target!.draining,
+        inFlight: target!.inFlight,
+        websockets: 0,
+        requests: target!.requests,
+        ejectedUntil: null,
+      }));
+  }
+
+  counters(name: string): Record<string, CountersSnapshot> {
+    const service = this.#service(name);
+    this.#forgetRetired(service);
+    return Object.fromEntries([...service.counters].map(([release, counters]) => [release, counters.snapshot()]));
+  }
+
+  /** Finished requests only: HAProxy logs a request when it ends, so requests still in flight are not among them. */
+  samples(name: string, release: string, sinceMs = 0): LatencySample[] {
+    return this.#service(name).counters.get(release)?.samples(sinceMs) ?? [];
+  }
+
+  async #remove(service: HaService, target: HaTarget): Promise<DrainReport> {
+    if (target.drain !== null) return target.drain;
+    target.draining = true;
+    target.drain = this.#drain(service, target);
+    return target.drain;
+  }
+
+  /** `state drain`, then wait until HAProxy reports no session on the server (or the drain timeout), then `maint`. */
+  async #drain(service: HaService, target: HaTarget): Promise<DrainReport> {
+    const startedMs = performance.now();
+    const slot = service.slots.find((s) => s.target === target)!;
+    const server = slotName(service.slots.indexOf(slot));
+    await this.#sync().catch(() => undefined);
+    let inFlight = await this.#sessions(service.backend, server);
+    const inFlightAtStart = inFlight;
+    const deadline = startedMs + service.spec.drainTimeoutMs;
+    while (inFlight > 0 && performance.now() < deadline && this.#running) {
+      await new Promise((resolve) => setTimeout(resolve, DRAIN_POLL_MS));
+      inFlight = await this.#sessions(service.backend, server);
+    }
+    let cancelled = 0;
+    if (inFlight > 0 && this.#running) {
+      cancelled = inFlight;
+      await runtimeCommands(this.#socketPath, [`shutdown sessions server ${service.backend}/${server}`]).catch(() => undefined);
+    }
+    target.requestsDrained.resolve();
+    slot.target = null;
+    slot.freedAtMs = Date.now();
+    if (!service.slots.some((s) => s.target?.spec.release === target.spec.release))
+      service.retiredAtMs.set(target.spec.release, Date.now());
+    this.#forgetRetired(service);
+    await this.#sync().catch(() => undefined);
+    return {
+      targetId: target.spec.id,
+      drainedMs: Math.round(performance.now() - startedMs),
+      inFlightAtStart,
+      cancelled,
+      websocketsClosed: 0,
+    };
+  }
+
+  /** Sessions (and queued requests) HAProxy has on one server; 0 when HAProxy does not answer. */
+  async #sessions(backend: string, server: string): Promise<number> {
+    if (!this.#running) return 0;
+    try {
+      const stats = parseServerStats(await runtimeExchange(this.#socketPath, ['show stat -1 4 -1']));
+      return stats.find((s) => s.backend === backend && s.server === server)?.inFlight ?? 0;
+    } catch {
+      return 0;
+    }
+  }
+
+  async #refreshStats(): Promise<void> {
+    if (!this.#running) return;
+    const stats = parseServerStats(await runtimeExchange(this.#socketPath, ['show stat -1 4 -1']));
+    for (const stat of stats) {
+      const target = this.#byBackend.get(stat.backend)?.slots[slotIndex(stat.server)]?.target;
+      if (target) {
+        target.inFlight = stat.inFlight;
+        target.requests = stat.total;
+      }
+    }
+  }
+
+  /** Brings HAProxy to the wanted state; calls made while a pass runs are covered by the next pass of the same loop. */
+  #sync(): Promise<void> {
+    this.#dirty = true;
+    this.#loop ??= this.#runLoop().finally(() => {
+      this.#loop = null;
+    });
+    return this.#loop;
+  }
+
+  async #runLoop(): Promise<void> {
+    while (this.#dirty) {
+      this.#dirty = false;
+      if (!this.#running) return;
+      try {
+        await this.#reconcile();
+      } catch (error) {
+        for (const service of this.#services.values()) for (const slot of service.slots) slot.applied = null;
+        process.stderr.write(`haproxy data plane: ${(error as Error).message}\n`);
+        throw error;
+      }
+    }
+  }
+
+  async #reconcile(): Promise<void> {
+    const routing = this.#render(false);
+    if (routing !== this.#appliedRouting) {
+      this.#writeConfig();
+      await this.#process.reload();
+      this.#appliedRouting = routing;
+      return;
+    }
+    const commands: string[] = [];
+    const updates: [Slot, SlotConfig][] = [];
+    for (const service of this.#services.values()) {
+      this.#wanted(service).forEach((wanted, index) => {
+        const slot = service.slots[index];
+        const batch = slotCommands(service.backend, slotName(index), slot.applied, wanted);
+        if (batch.length === 0) return;
+        commands.push(...batch);
+        updates.push([slot, wanted]);
+      });
+    }
+    if (commands.length === 0) return;
+    await runtimeCommands(this.#socketPath, orderCommands(commands));
+    for (const [slot, wanted] of updates) slot.applied = wanted;
+  }
+
+  /** Each slot as HAProxy should have it now. */
+  #wanted(service: HaService): SlotConfig[] {
+    const weights = slotWeights(
+      service.slots.map((slot) => ({
+        release: slot.target?.spec.release ?? '',
+        eligible: slot.target?.healthy === true && !slot.target.draining,
+      })),
+      service.weights,
+    );
+    return service.slots.map((slot, index) => {
+      const target = slot.target;
+      if (target === null) return slot.applied === null ? EMPTY_SLOT : { ...slot.applied, state: 'maint' };
+      const eligible = target.healthy && !target.draining;
+      // A slot out of selection keeps its last weight: only its state changes.
+      const weight = eligible ? weights[index] : (slot.applied?.weight ?? 1);
+      return { host: target.spec.host, port: target.spec.port, state: eligible ? 'ready' : 'drain', weight };
+    });
+  }
+
+  /** The config with the current slots (`withSlots`), or its routing part alone. */
+  #render(withSlots: boolean): string {
+    return renderHaproxyConfig({
+      listenHost: this.#options.listenHost ?? '0.0.0.0',
+      listenPort: this.#port,
+      socketPath: this.#socketPath,
+      services: [...this.#services.values()].map((service) => ({ spec: service.spec, slots: withSlots ? this.#wanted(service) : [] })),
+    });
+  }
+
+  #writeConfig(): void {
+    const services = [...this.#services.values()];
+    const wanted = services.map((service) => this.#wanted(service));
+    writeFileAtomic(this.#configFile, this.#render(true));
+    chmodSync(this.#configFile, 0o600);
+    for (const [s, service] of services.entries()) for (const [i, slot] of service.slots.entries()) slot.applied = wanted[s][i];
+  }
+
+  async #startProcess(): Promise<void> {
+    this.#writeConfig();
+    await this.#process.start();
+    this.#appliedRouting = this.#render(false);
+    this.#running = true;
+  }
+
+  #onUnexpectedExit(code: number | null, signal: NodeJS.Signals | null): void {
+    this.#running = false;
+    if (this.#closing) return;
+    process.stderr.write(`haproxy data plane: HAProxy exited (${signal ?? `code ${code}`}); starting it again in ${RESTART_DELAY_MS} ms\n`);
+    setTimeout(() => {
+      if (this.#closing) return;
+      this.#startProcess().catch((error: Error) => {
+        process.stderr.write(`haproxy data plane: ${error.message}\n`);
+        this.#onUnexpectedExit(null, null);
+      });
+    }, RESTART_DELAY_MS).unref();
+  }
+
+  #onLine(line: string): void {
+    const record = parseLogLine(line, LOG_PREFIX);
+    // HAProxy's own notices come on stderr too (forwarded to the agent log there): stdout is read for the request log only.
+    if (record === null) return;
+    const service = this.#byBackend.get(record.backend);
+    if (service === undefined || record.status <= 0) return;
+    const slot = service.slots[slotIndex(record.server)];
+    const release = slot?.target?.spec.release ?? slot?.lastRelease;
+    if (!release) return;
+    if (service.metricsFilter !== null && !service.metricsFilter.counts(record.path)) return;
+    let counters = service.counters.get(release);
+    if (counters === undefined) {
+      counters = new ReleaseCounters();
+      service.counters.set(release, counters);
+    }
+    counters.record(record.status, record.latencyMs, Date.now(), record.proxyError, record.timedOut);
+  }
+
+  #forgetRetired(service: HaService): void {
+    const keepMs = this.#options.retiredCountersKeepMs ?? RETIRED_COUNTERS_KEEP_MS;
+    const nowMs = Date.now();
+    for (const [release, atMs] of service.retiredAtMs) {
+      if (nowMs - atMs < keepMs || (service.weights?.[release] ?? 0) > 0) continue;
+      service.retiredAtMs.delete(release);
+      service.counters.delete(release);
+    }
+  }
+
+  #service(name: string): HaService {
+    const service = this.#services.get(name);
+    if (!service) {
+      throw new CutoverError('CUT_ERR_AGENT_UNKNOWN_SERVICE', `the proxy has no route for service ${name}`, {
+        where: `proxy service ${name}`,
+        hint: 'set the route first (cutover deploy does), then add targets',
+        details: { service: name, known: [...this.#services.keys()] },
+      });
+    }
+    return service;
+  }
+
+  #find(service: HaService, id: string): Slot | undefined {
+    return service.slots.find((slot) => slot.target?.spec.id === id);
+  }
+
+  #get(service: HaService, id: string): Slot {
+    const slot = this.#find(service, id);
+    if (!slot) {
+      throw new CutoverError('CUT_ERR_AGENT_UNKNOWN_TARGET', `service ${service.spec.service} has no proxy target ${id}`, {
+        where: `proxy service ${service.spec.service}`,
+        hint: 'list the targets with "cutover status"; a removed target is gone once its drain finished',
+        details: { service: service.spec.service, id },
+      });
+    }
+    return slot;
+  }
+}

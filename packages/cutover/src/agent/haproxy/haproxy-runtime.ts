@@ -1,0 +1,55 @@
+import { connect } from 'node:net';
+import { CutoverError } from '../../errors/cutover-error.ts';
+import { runtimeRefusal } from './haproxy-commands.ts';
+
+/** How long one runtime API exchange may take. */
+export const RUNTIME_TIMEOUT_MS = 5000;
+
+/**
+ * Sends commands to HAProxy's runtime API (the stats socket) on one connection, `;`-separated as
+ * the API allows, and resolves with the whole answer once HAProxy closes the connection.
+ */
+export function runtimeExchange(socketPath: string, commands: readonly string[]): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = connect(socketPath);
+    const chunks: Buffer[] = [];
+    const timer = setTimeout(() => socket.destroy(new Error(`no answer within ${RUNTIME_TIMEOUT_MS} ms`)), RUNTIME_TIMEOUT_MS);
+    socket.on('connect', () => socket.end(`${commands.join('; ')}\n`));
+    socket.on('data', (chunk: Buffer) => chunks.push(chunk));
+    socket.on('error', (error) => {
+      clearTimeout(timer);
+      reject(error);
+    });
+    socket.on('close', (hadError) => {
+      clearTimeout(timer);
+      if (!hadError) resolve(Buffer.concat(chunks).toString('utf8'));
+    });
+  });
+}
+
+/** Like runtimeExchange, but a refused command is an error (CUT_ERR_AGENT_HAPROXY_RUNTIME). */
+export async function runtimeCommands(socketPath: string, commands: readonly string[]): Promise<string> {
+  let output: string;
+  try {
+    output = await runtimeExchange(socketPath, commands);
+  } catch (error) {
+    throw new CutoverError(
+      'CUT_ERR_AGENT_HAPROXY_RUNTIME',
+      `HAProxy's runtime API (${socketPath}) did not answer: ${(error as Error).message}`,
+      {
+        where: socketPath,
+        hint: 'the agent restarts HAProxy when it exits; see the agent log for why it stopped',
+        cause: error,
+      },
+    );
+  }
+  const refusal = runtimeRefusal(output);
+  if (refusal !== null) {
+    throw new CutoverError('CUT_ERR_AGENT_HAPROXY_RUNTIME', `HAProxy refused a runtime command: ${refusal}`, {
+      where: socketPath,
+      hint: 'this is a bug of the driver or an HAProxy it does not support: report it with the agent log',
+      details: { commands, answer: output.slice(0, 2000) },
+    });
+  }
+  return output;
+}
