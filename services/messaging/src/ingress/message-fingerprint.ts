@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import type { MessageInput } from './message-input.ts';
 
 /**
@@ -12,5 +12,6 @@ import type { MessageInput } from './message-input.ts';
 export function messageFingerprint(input: MessageInput): string {
   const recipients = input.recipientIds.map((id) => JSON.stringify(id)).join(',');
   const canonical = `{"clientMessageId":${JSON.stringify(input.clientMessageId)},"content":${JSON.stringify(input.content)},"contentType":${JSON.stringify(input.contentType)},"conversationId":${JSON.stringify(input.conversationId)},"recipientIds":[${recipients}],"senderId":${JSON.stringify(input.senderId)}}`;
-  return createHash('sha256').update(canonical).digest('hex');
+  // One-shot hash: no Hash object per message.
+  return hash('sha256', canonical, 'hex');
 }

@@ -4,7 +4,7 @@ import type { Redis } from 'ioredis';
 import type pg from 'pg';
 import { buildInsertMessages, buildSelectByIdempotencyKeys } from '../message-sql.ts';
 import type { MessagingMetrics } from '../messaging-metrics.ts';
-import { encodeEnvelope, type MessageEnvelope } from '../streams/message-envelope.ts';
+import { ENVELOPE_FIELD, encodeEnvelopeJson, type MessageEnvelope } from '../streams/message-envelope.ts';
 import { partitionFor } from '../streams/partition-for.ts';
 import type { StreamKeys } from '../streams/stream-keys.ts';
 import { messageFingerprint } from './message-fingerprint.ts';
@@ -83,6 +83,7 @@ export function createMessageIngress(options: MessageIngressOptions): MessageIng
 
   async function claim(requests: Request[]): Promise<IngressOutcome[]> {
     const owners = new Map<string, { index: number; envelope: MessageEnvelope }>();
+    const acceptedAt = new Date().toISOString();
     requests.forEach((request, index) => {
       const key = keyOf(request.input);
       if (owners.has(key)) return;
@@ -100,13 +101,22 @@ export function createMessageIngress(options: MessageIngressOptions): MessageIng
           correlationId: request.correlationId,
           fingerprint: request.fingerprint,
           partition: partitionFor(input.conversationId, keys.partitions),
-          acceptedAt: new Date().toISOString(),
+          acceptedAt,
         },
       });
     });
-    const candidates = [...owners.values()].map((o) => o.envelope).sort((a, b) => (keyOf(a) < keyOf(b) ? -1 : keyOf(a) > keyOf(b) ? 1 : 0));
+    // Key order, so two batches holding the same keys cannot deadlock. Each envelope is serialised
+    // once: the same text is the INSERT's row and the stream entry.
+    const sortedKeys = [...owners.keys()].sort();
+    const candidates: MessageEnvelope[] = [];
+    const encoded = new Map<string, string>();
+    for (const key of sortedKeys) {
+      const envelope = (owners.get(key) as { envelope: MessageEnvelope }).envelope;
+      candidates.push(envelope);
+      encoded.set(key, encodeEnvelopeJson(envelope));
+    }
 
-    const insert = await pool.query<{ id: string }>(buildInsertMessages(candidates));
+    const insert = await pool.query<{ id: string }>(buildInsertMessages(candidates, [...encoded.values()]));
     const inserted = new Set(insert.rows.map((r) => r.id));
     const taken = candidates.filter((c) => !inserted.has(c.messageId));
     const existing = new Map<string, ExistingRow>();
@@ -116,26 +126,29 @@ export function createMessageIngress(options: MessageIngressOptions): MessageIng
     }
 
     // What goes to the streams, by key: new messages, and pending ones a same-payload retry names.
-    const toEnqueue = new Map<string, MessageEnvelope>();
-    for (const candidate of candidates) {
-      const key = keyOf(candidate);
-      if (inserted.has(candidate.messageId)) toEnqueue.set(key, candidate);
+    const toEnqueue = new Map<string, { partition: number; json: string }>();
+    for (const [i, candidate] of candidates.entries()) {
+      const key = sortedKeys[i];
+      if (inserted.has(candidate.messageId)) toEnqueue.set(key, { partition: candidate.partition, json: encoded.get(key) as string });
       else {
         const row = existing.get(key);
         if (row && row.state === 'pending' && row.fingerprint === candidate.fingerprint)
           toEnqueue.set(key, {
-            ...candidate,
-            messageId: row.id,
-            acceptedAt: row.accepted_at.toISOString(),
-            correlationId: row.correlation_id,
             partition: row.partition,
+            json: encodeEnvelopeJson({
+              ...candidate,
+              messageId: row.id,
+              acceptedAt: row.accepted_at.toISOString(),
+              correlationId: row.correlation_id,
+              partition: row.partition,
+            }),
           });
       }
     }
     const enqueueErrors = new Map<string, unknown>();
     if (toEnqueue.size > 0) {
       const pipeline = redis.pipeline();
-      for (const envelope of toEnqueue.values()) pipeline.xadd(keys.stream(envelope.partition), '*', ...encodeEnvelope(envelope));
+      for (const entry of toEnqueue.values()) pipeline.xadd(keys.stream(entry.partition), '*', ENVELOPE_FIELD, entry.json);
       const results = (await pipeline.exec()) ?? [];
       [...toEnqueue.entries()].forEach(([key, envelope], i) => {
         const error = results[i]?.[0] ?? (results[i] ? null : new Error('no reply from Redis'));

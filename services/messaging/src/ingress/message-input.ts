@@ -10,11 +10,14 @@ export const MAX_RECIPIENTS = 500;
 /** The content types a message may declare (README, API); any other is refused with 400. */
 export const CONTENT_TYPES = ['text', 'markdown', 'image/png', 'image/jpeg', 'image/gif', 'image/webp', 'application/json'] as const;
 
+const WELL_FORMED = 'must be well-formed Unicode (no lone surrogate)';
+
 const id = z
   .string()
   .min(1)
   .max(MAX_ID_LENGTH)
-  .regex(/^[^\u0000-\u001f]+$/, 'must not contain control characters');
+  .regex(/^[^\u0000-\u001f]+$/, 'must not contain control characters')
+  .refine((text) => text.isWellFormed(), WELL_FORMED);
 
 /** The body of `POST /api/messages`. */
 export const messageInputSchema = z.strictObject({
@@ -24,7 +27,9 @@ export const messageInputSchema = z.strictObject({
     .string()
     .min(1)
     .max(MAX_CONTENT_LENGTH)
-    .refine((text) => !text.includes('\u0000'), 'must not contain NUL characters'),
+    .refine((text) => !text.includes('\u0000'), 'must not contain NUL characters')
+    // The message travels as JSON to PostgreSQL, whose json type refuses a lone surrogate escape.
+    .refine((text) => text.isWellFormed(), WELL_FORMED),
   contentType: z.enum(CONTENT_TYPES, { error: `must be one of ${CONTENT_TYPES.join(', ')}` }).default('text'),
   /** The sender's own id for this message: retries carry the same one. */
   clientMessageId: id,

@@ -33,9 +33,9 @@ const envelopeSchema = z.strictObject({
   acceptedAt: z.iso.datetime({ offset: true }),
 });
 
-/** The XADD field/value list of an envelope. */
-export function encodeEnvelope(envelope: MessageEnvelope): [string, string] {
-  return [ENVELOPE_FIELD, JSON.stringify(envelope)];
+/** The value of an entry's ENVELOPE_FIELD: the envelope's JSON (also the row the INSERT reads). */
+export function encodeEnvelopeJson(envelope: MessageEnvelope): string {
+  return JSON.stringify(envelope);
 }
 
 export type DecodedEntry = { ok: true; envelope: MessageEnvelope } | { ok: false; reason: string };

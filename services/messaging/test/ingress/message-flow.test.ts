@@ -188,12 +188,32 @@ describe('message flow: ingress, stream, consumer, database', () => {
     });
   });
 
+  test('content and ids with quotes, backslashes, newlines, commas, braces and emoji are stored as sent', async () => {
+    const body = messageBody({
+      clientMessageId: 'awkward-1',
+      conversationId: 'conv "a", {b}',
+      content: 'line 1\nline "2" \\ tab\t , {x} é 😀',
+      recipientIds: ['r"1', 'r,2', 'r{3}', 'r\\4', 'NULL'],
+    });
+    const sent = await post(body);
+    assert.equal(sent.status, 201, JSON.stringify(sent.body));
+    const { rows } = await db.pool.query('SELECT conversation_id, content, recipient_ids FROM messages WHERE id = $1', [
+      sent.body.messageId,
+    ]);
+    assert.deepEqual(rows[0], { conversation_id: body.conversationId, content: body.content, recipient_ids: body.recipientIds });
+  });
+
   test('bad requests are refused with 400 and the field at fault', async () => {
     const missing = await post({ ...messageBody(), recipientIds: [] });
     assert.equal(missing.status, 400);
     assert.equal(missing.body.issues[0].path, 'recipientIds');
     assert.equal((await post({ ...messageBody(), extra: 1 })).status, 400);
     assert.equal((await post({ ...messageBody(), content: 'a\u0000b' })).status, 400);
+    // A lone surrogate cannot travel as JSON to PostgreSQL: refused up front, naming the field.
+    const lone = await post({ ...messageBody(), clientMessageId: 'lone-1', content: 'a\ud800b' });
+    assert.equal(lone.status, 400);
+    assert.equal(lone.body.issues[0].path, 'content');
+    assert.equal((await post({ ...messageBody(), clientMessageId: 'lone-2', recipientIds: ['r\udc00'] })).status, 400);
     const unknownType = await post({ ...messageBody(), clientMessageId: 'type-1', contentType: 'video/x-unknown' });
     assert.equal(unknownType.status, 400);
     assert.match(JSON.stringify(unknownType.body), /contentType/);

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { judgeLoad, type LoadFigures, percentile } from './load-report.ts';
+import { type Criterion, formatLoadReport, judgeLoad, type LoadFigures, percentile } from './load-report.ts';
 
 const figures: LoadFigures = {
   targetRate: 5000,
@@ -46,5 +46,39 @@ describe('load report', () => {
     const short = judgeLoad({ ...figures, enqueueRate: 4999 }).targets[0];
     assert.equal(short.limit, '>= 5000 msg/s');
     assert.equal(short.pass, false);
+  });
+
+  test('PASS/MISS compares the figure as printed with the limit as printed, in both directions', () => {
+    const consistent = (c: Criterion) => {
+      const measured = Number.parseFloat(c.measured);
+      const [, op, limit] = /^(>=|<|)\s*([\d.]+)/.exec(c.limit) ?? [];
+      const expected = op === '>=' ? measured >= Number(limit) : op === '<' ? measured < Number(limit) : measured === Number(limit);
+      assert.equal(c.pass, expected, `${c.name}: ${c.measured} against ${c.limit}`);
+    };
+    for (const rate of [4999.2, 4999.6, 4999.99, 5000, 5000.4])
+      for (const p95 of [19.9, 19.91, 19.94, 19.96, 19.99, 20, 20.04]) {
+        const judged = judgeLoad({ ...figures, enqueueRate: rate, latencyMs: { ...figures.latencyMs, p95 } });
+        for (const c of [...judged.guide, ...judged.targets, ...judged.correctness]) consistent(c);
+      }
+    // A rate just under the limit is never printed as the limit; a p95 just under 20 ms is printed rounded up.
+    assert.equal(judgeLoad({ ...figures, enqueueRate: 4999.6 }).targets[0].measured, '4999 msg/s');
+    const p95 = judgeLoad({ ...figures, latencyMs: { ...figures.latencyMs, p95: 19.94 } }).targets[1];
+    assert.deepEqual([p95.measured, p95.pass], ['20.0 ms', false]);
+  });
+
+  test('the 5,000 msg/s target is judged only when offered; the report carries its command, start and load', () => {
+    const at500 = judgeLoad({ ...figures, targetRate: 500, enqueueRate: 499.9 });
+    assert.deepEqual(
+      at500.targets.map((c) => c.name),
+      ['ingress latency p95', 'partition lag'],
+    );
+    const text = formatLoadReport(
+      { ...figures, targetRate: 500 },
+      { api: 2 },
+      { command: 'npm run load -w services/messaging -- --rate 500', startedAt: '2026-12-03T09:00:00.000Z' },
+    );
+    assert.match(text, /command: npm run load -w services\/messaging -- --rate 500/);
+    assert.match(text, /started 2026-12-03T09:00:00.000Z/);
+    assert.match(text, /1-minute load average 1\.0 before, 2\.0 after/);
   });
 });

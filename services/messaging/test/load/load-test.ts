@@ -23,7 +23,7 @@ const { values: args } = parseArgs({
     duration: { type: 'string', default: '20' },
     warmup: { type: 'string', default: '3' },
     connections: { type: 'string', default: '64' },
-    api: { type: 'string', default: '1' },
+    api: { type: 'string', default: '2' },
     consumers: { type: 'string', default: '1' },
     'batch-size': { type: 'string', default: '100' },
     conversations: { type: 'string', default: '1000' },
@@ -56,6 +56,8 @@ const hardStop = setTimeout(() => {
 hardStop.unref();
 
 const loadBefore = loadavg()[0];
+const startedAt = new Date().toISOString();
+const command = `npm run load -w services/messaging${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}`;
 const db = await createMigratedDatabase('load');
 const prefix = redisPrefix('load');
 const processes: ServiceProcess[] = [];
@@ -214,11 +216,12 @@ try {
     postgres: args['pg-socket'] ? `unix socket ${args['pg-socket']}` : 'tcp',
     ...extraEnv,
   };
-  process.stdout.write(`${formatLoadReport(figures, settings)}\n`);
+  process.stdout.write(`${formatLoadReport(figures, settings, { command, startedAt })}\n`);
   if (unacknowledged > 0)
     process.stdout.write(`  ${unacknowledged} messages were stored although their request failed (the client would retry them)\n`);
   if (errorSamples.length > 0) process.stdout.write(`  first errors: ${errorSamples.join(' | ')}\n`);
-  if (args.json) writeFileSync(args.json, `${JSON.stringify({ figures, settings, judged: judgeLoad(figures) }, null, 2)}\n`);
+  if (args.json)
+    writeFileSync(args.json, `${JSON.stringify({ command, startedAt, figures, settings, judged: judgeLoad(figures) }, null, 2)}\n`);
   if (figures.lost > 0 || figures.duplicated > 0) exitCode = 1;
 } catch (error) {
   process.stderr.write(`load test failed: ${error instanceof Error ? error.stack : String(error)}\n`);
