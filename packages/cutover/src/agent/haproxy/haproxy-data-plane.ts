@@ -5,14 +5,14 @@ import { findFreePort } from '../../shared/free-port.ts';
 import { ensurePrivateDir } from '../../shared/private-files.ts';
 import { writeFileAtomic } from '../../shared/write-file-atomic.ts';
 import type { DataPlane } from '../data-plane.ts';
-import { PathFilter } from '../proxy/path-filter.ts';
+import { checkReleaseWeights, unknownService } from '../data-plane-errors.ts';
 import { RETIRED_COUNTERS_KEEP_MS } from '../proxy/proxy-service.ts';
 import type { CountersSnapshot, DrainReport, LatencySample, RouteSpec, TargetSpec, TargetState } from '../proxy/proxy-types.ts';
-import { ReleaseCounters } from '../proxy/release-counters.ts';
 import { Router } from '../proxy/router.ts';
-import { orderCommands, parseLogLine, parseServerStats, slotCommands, slotWeights } from './haproxy-commands.ts';
-import { DEFAULT_SLOTS_PER_BACKEND, EMPTY_SLOT, LOG_PREFIX, renderHaproxyConfig, type SlotConfig } from './haproxy-config.ts';
-import { backendName, slotIndex, slotName } from './haproxy-names.ts';
+import { HaproxyBackend, type HaTarget, type Slot } from './haproxy-backend.ts';
+import { orderCommands, parseLogLine, parseServerStats, slotCommands } from './haproxy-commands.ts';
+import { DEFAULT_SLOTS_PER_BACKEND, LOG_PREFIX, renderHaproxyConfig, type SlotConfig } from './haproxy-config.ts';
+import { slotIndex, slotName } from './haproxy-names.ts';
 import { HaproxyProcess } from './haproxy-process.ts';
 import { runtimeCommands, runtimeExchange } from './haproxy-runtime.ts';
 
@@ -33,36 +33,6 @@ export interface HaproxyDataPlaneOptions {
   retiredCountersKeepMs?: number;
 }
 
-interface HaTarget {
-  spec: TargetSpec;
-  healthy: boolean;
-  draining: boolean;
-  inFlight: number;
-  requests: number;
-  drain: Promise<DrainReport> | null;
-  requestsDrained: PromiseWithResolvers<void>;
-}
-
-interface Slot {
-  target: HaTarget | null;
-  /** The release the slot last served: a log line that arrives after its target left still counts there. */
-  lastRelease: string | null;
-  /** When the slot was last emptied (epoch ms): the longest empty one is reused first. */
-  freedAtMs: number;
-  /** What HAProxy has; null when unknown (after a restart, a failed batch). */
-  applied: SlotConfig | null;
-}
-
-interface HaService {
-  spec: RouteSpec;
-  backend: string;
-  slots: Slot[];
-  weights: Record<string, number> | null;
-  metricsFilter: PathFilter | null;
-  counters: Map<string, ReleaseCounters>;
-  retiredAtMs: Map<string, number>;
-}
-
 /**
  * The agent's data plane when `proxy.dataPlane: haproxy`: HAProxy as a supervised child process
  * with a generated config, driven over its runtime API. Instances take a pre-declared server slot
@@ -74,8 +44,8 @@ interface HaService {
 export class HaproxyDataPlane implements DataPlane {
   readonly kind = 'haproxy' as const;
   readonly #options: HaproxyDataPlaneOptions;
-  readonly #services = new Map<string, HaService>();
-  readonly #byBackend = new Map<string, HaService>();
+  readonly #services = new Map<string, HaproxyBackend>();
+  readonly #byBackend = new Map<string, HaproxyBackend>();
   readonly #configFile: string;
   readonly #socketPath: string;
   readonly #process: HaproxyProcess;
@@ -159,21 +129,11 @@ export class HaproxyDataPlane implements DataPlane {
       }
     }
     const frozen: RouteSpec = Object.freeze({ ...spec, hosts: Object.freeze([...spec.hosts]) as string[] });
-    const existing = this.#services.get(spec.service);
-    const service: HaService = existing ?? {
-      spec: frozen,
-      backend: backendName(spec.service),
-      slots: Array.from({ length: this.#slotCount }, () => ({ target: null, lastRelease: null, freedAtMs: 0, applied: null })),
-      weights: null,
-      metricsFilter: null,
-      counters: new Map(),
-      retiredAtMs: new Map(),
-    };
     // Refuses a bad or clashing route before it is taken (the same checks as the Node proxy's router).
     const specs = [...this.routes().filter((route) => route.service !== spec.service), frozen];
     new Router(specs.map((s) => ({ hosts: s.hosts, pathPrefix: s.pathPrefix, value: s.service, name: s.service })));
-    service.spec = frozen;
-    service.metricsFilter = PathFilter.of(frozen.metricsPaths);
+    const service = this.#services.get(spec.service) ?? new HaproxyBackend(frozen, this.#slotCount);
+    service.setSpec(frozen);
     this.#services.set(spec.service, service);
     this.#byBackend.set(service.backend, service);
     return this.#sync();
@@ -188,64 +148,35 @@ export class HaproxyDataPlane implements DataPlane {
   }
 
   addTarget(name: string, spec: TargetSpec): void {
-    const service = this.#service(name);
-    const existing = this.#find(service, spec.id);
-    if (existing) {
-      const target = existing.target!;
-      if (!target.draining && target.spec.release === spec.release && target.spec.host === spec.host && target.spec.port === spec.port)
-        return;
-      throw new CutoverError(
-        'CUT_ERR_AGENT_TARGET_EXISTS',
-        `service ${name} already has a target ${spec.id}${target.draining ? ' (still draining)' : ''}`,
-        {
-          where: `proxy service ${name}`,
-          hint: target.draining
-            ? 'wait for its removal to finish, or add the instance under a new id'
-            : 'remove the target first, or use a new id',
-          details: { service: name, id: spec.id },
-        },
-      );
-    }
-    const free = service.slots.filter((slot) => slot.target === null).sort((a, b) => a.freedAtMs - b.freedAtMs)[0];
-    if (free === undefined) {
+    const added = this.#service(name).add(spec);
+    if (added === false) return;
+    if (added === undefined) {
       throw new CutoverError('CUT_ERR_AGENT_HAPROXY_SLOTS', `service ${name} has no free HAProxy server slot (${this.#slotCount} in use)`, {
         where: `proxy service ${name}`,
         hint: 'run fewer instances of the service at once, or use proxy.dataPlane: node',
         details: { service: name, slots: this.#slotCount },
       });
     }
-    free.target = {
-      spec: { ...spec },
-      healthy: true,
-      draining: false,
-      inFlight: 0,
-      requests: 0,
-      drain: null,
-      requestsDrained: Promise.withResolvers<void>(),
-    };
-    free.lastRelease = spec.release;
-    service.retiredAtMs.delete(spec.release);
     void this.#sync().catch(() => undefined);
   }
 
   removeTarget(name: string, id: string): Promise<DrainReport> {
     try {
       const service = this.#service(name);
-      return this.#remove(service, this.#get(service, id).target!);
+      return this.#remove(service, service.get(id).target!);
     } catch (error) {
       return Promise.reject(error);
     }
   }
 
   requestsDrained(name: string, id: string): Promise<void> {
-    const service = this.#services.get(name);
-    const target = service === undefined ? undefined : this.#find(service, id)?.target;
+    const target = this.#services.get(name)?.find(id)?.target;
     if (!target?.draining) return Promise.resolve();
     return target.requestsDrained.promise;
   }
 
   setTargetHealthy(name: string, id: string, healthy: boolean): void {
-    const target = this.#get(this.#service(name), id).target!;
+    const target = this.#service(name).get(id).target!;
     if (target.healthy === healthy) return;
     target.healthy = healthy;
     void this.#sync().catch(() => undefined);
@@ -253,16 +184,7 @@ export class HaproxyDataPlane implements DataPlane {
 
   setReleaseWeights(name: string, weights: Record<string, number> | null): void {
     const service = this.#service(name);
-    if (weights !== null) {
-      const values = Object.values(weights);
-      if (values.some((w) => typeof w !== 'number' || !(w >= 0 && w <= 100)) || !values.some((w) => w > 0)) {
-        throw new CutoverError('CUT_ERR_AGENT_WEIGHTS_INVALID', `invalid release weights for service ${name}: ${JSON.stringify(weights)}`, {
-          where: `proxy service ${name}`,
-          hint: 'give each release a number from 0 to 100, at least one above 0, or null to spread traffic evenly',
-          details: { weights },
-        });
-      }
-    }
+    checkReleaseWeights(name, weights);
     service.weights = weights === null ? null : Object.fromEntries(Object.entries(weights).filter(([, w]) => w > 0));
     void this.#sync().catch(() => undefined);
   }
@@ -277,23 +199,12 @@ export class HaproxyDataPlane implements DataPlane {
   }
 
   targets(name: string): TargetState[] {
-    return this.#service(name)
-      .slots.filter((slot) => slot.target !== null)
-      .map(({ target }) => ({
-        id: target!.spec.id,
-        release: target!.spec.release,
-        healthy: target!.healthy,
-        draining: target!.draining,
-        inFlight: target!.inFlight,
-        websockets: 0,
-        requests: target!.requests,
-        ejectedUntil: null,
-      }));
+    return this.#service(name).targets();
   }
 
   counters(name: string): Record<string, CountersSnapshot> {
     const service = this.#service(name);
-    this.#forgetRetired(service);
+    service.forgetRetired(this.#retiredKeepMs);
     return Object.fromEntries([...service.counters].map(([release, counters]) => [release, counters.snapshot()]));
   }
 
@@ -302,7 +213,7 @@ export class HaproxyDataPlane implements DataPlane {
     return this.#service(name).counters.get(release)?.samples(sinceMs) ?? [];
   }
 
-  async #remove(service: HaService, target: HaTarget): Promise<DrainReport> {
+  async #remove(service: HaproxyBackend, target: HaTarget): Promise<DrainReport> {
     if (target.drain !== null) return target.drain;
     target.draining = true;
     target.drain = this.#drain(service, target);
@@ -310,7 +221,7 @@ export class HaproxyDataPlane implements DataPlane {
   }
 
   /** `state drain`, then wait until HAProxy reports no session on the server (or the drain timeout), then `maint`. */
-  async #drain(service: HaService, target: HaTarget): Promise<DrainReport> {
+  async #drain(service: HaproxyBackend, target: HaTarget): Promise<DrainReport> {
     const startedMs = performance.now();
     const slot = service.slots.find((s) => s.target === target)!;
     const server = slotName(service.slots.indexOf(slot));
@@ -328,11 +239,7 @@ export class HaproxyDataPlane implements DataPlane {
       await runtimeCommands(this.#socketPath, [`shutdown sessions server ${service.backend}/${server}`]).catch(() => undefined);
     }
     target.requestsDrained.resolve();
-    slot.target = null;
-    slot.freedAtMs = Date.now();
-    if (!service.slots.some((s) => s.target?.spec.release === target.spec.release))
-      service.retiredAtMs.set(target.spec.release, Date.now());
-    this.#forgetRetired(service);
+    service.free(slot, this.#retiredKeepMs);
     await this.#sync().catch(() => undefined);
     return {
       targetId: target.spec.id,
@@ -400,7 +307,7 @@ export class HaproxyDataPlane implements DataPlane {
     const commands: string[] = [];
     const updates: [Slot, SlotConfig][] = [];
     for (const service of this.#services.values()) {
-      this.#wanted(service).forEach((wanted, index) => {
+      service.wanted().forEach((wanted, index) => {
         const slot = service.slots[index];
         const batch = slotCommands(service.backend, slotName(index), slot.applied, wanted);
         if (batch.length === 0) return;
@@ -413,38 +320,19 @@ export class HaproxyDataPlane implements DataPlane {
     for (const [slot, wanted] of updates) slot.applied = wanted;
   }
 
-  /** Each slot as HAProxy should have it now. */
-  #wanted(service: HaService): SlotConfig[] {
-    const weights = slotWeights(
-      service.slots.map((slot) => ({
-        release: slot.target?.spec.release ?? '',
-        eligible: slot.target?.healthy === true && !slot.target.draining,
-      })),
-      service.weights,
-    );
-    return service.slots.map((slot, index) => {
-      const target = slot.target;
-      if (target === null) return slot.applied === null ? EMPTY_SLOT : { ...slot.applied, state: 'maint' };
-      const eligible = target.healthy && !target.draining;
-      // A slot out of selection keeps its last weight: only its state changes.
-      const weight = eligible ? weights[index] : (slot.applied?.weight ?? 1);
-      return { host: target.spec.host, port: target.spec.port, state: eligible ? 'ready' : 'drain', weight };
-    });
-  }
-
   /** The config with the current slots (`withSlots`), or its routing part alone. */
   #render(withSlots: boolean): string {
     return renderHaproxyConfig({
       listenHost: this.#options.listenHost ?? '0.0.0.0',
       listenPort: this.#port,
       socketPath: this.#socketPath,
-      services: [...this.#services.values()].map((service) => ({ spec: service.spec, slots: withSlots ? this.#wanted(service) : [] })),
+      services: [...this.#services.values()].map((service) => ({ spec: service.spec, slots: withSlots ? service.wanted() : [] })),
     });
   }
 
   #writeConfig(): void {
     const services = [...this.#services.values()];
-    const wanted = services.map((service) => this.#wanted(service));
+    const wanted = services.map((service) => service.wanted());
     writeFileAtomic(this.#configFile, this.#render(true));
     chmodSync(this.#configFile, 0o600);
     for (const [s, service] of services.entries()) for (const [i, slot] of service.slots.entries()) slot.applied = wanted[s][i];
@@ -475,54 +363,16 @@ export class HaproxyDataPlane implements DataPlane {
     // HAProxy's own notices come on stderr too (forwarded to the agent log there): stdout is read for the request log only.
     if (record === null) return;
     const service = this.#byBackend.get(record.backend);
-    if (service === undefined || record.status <= 0) return;
-    const slot = service.slots[slotIndex(record.server)];
-    const release = slot?.target?.spec.release ?? slot?.lastRelease;
-    if (!release) return;
-    if (service.metricsFilter !== null && !service.metricsFilter.counts(record.path)) return;
-    let counters = service.counters.get(release);
-    if (counters === undefined) {
-      counters = new ReleaseCounters();
-      service.counters.set(release, counters);
-    }
-    counters.record(record.status, record.latencyMs, Date.now(), record.proxyError, record.timedOut);
+    service?.count(record, service.slots[slotIndex(record.server)]);
   }
 
-  #forgetRetired(service: HaService): void {
-    const keepMs = this.#options.retiredCountersKeepMs ?? RETIRED_COUNTERS_KEEP_MS;
-    const nowMs = Date.now();
-    for (const [release, atMs] of service.retiredAtMs) {
-      if (nowMs - atMs < keepMs || (service.weights?.[release] ?? 0) > 0) continue;
-      service.retiredAtMs.delete(release);
-      service.counters.delete(release);
-    }
+  get #retiredKeepMs(): number {
+    return this.#options.retiredCountersKeepMs ?? RETIRED_COUNTERS_KEEP_MS;
   }
 
-  #service(name: string): HaService {
+  #service(name: string): HaproxyBackend {
     const service = this.#services.get(name);
-    if (!service) {
-      throw new CutoverError('CUT_ERR_AGENT_UNKNOWN_SERVICE', `the proxy has no route for service ${name}`, {
-        where: `proxy service ${name}`,
-        hint: 'set the route first (cutover deploy does), then add targets',
-        details: { service: name, known: [...this.#services.keys()] },
-      });
-    }
+    if (!service) throw unknownService(name, this.#services.keys());
     return service;
-  }
-
-  #find(service: HaService, id: string): Slot | undefined {
-    return service.slots.find((slot) => slot.target?.spec.id === id);
-  }
-
-  #get(service: HaService, id: string): Slot {
-    const slot = this.#find(service, id);
-    if (!slot) {
-      throw new CutoverError('CUT_ERR_AGENT_UNKNOWN_TARGET', `service ${service.spec.service} has no proxy target ${id}`, {
-        where: `proxy service ${service.spec.service}`,
-        hint: 'list the targets with "cutover status"; a removed target is gone once its drain finished',
-        details: { service: service.spec.service, id },
-      });
-    }
-    return slot;
   }
 }

@@ -6,6 +6,7 @@ import type { Socket } from 'node:net';
 import { createSecureContext } from 'node:tls';
 import { CutoverError } from '../../errors/cutover-error.ts';
 import type { DataPlane } from '../data-plane.ts';
+import { checkReleaseWeights, unknownService } from '../data-plane-errors.ts';
 import { buildUpstreamHeaders } from './forward-headers.ts';
 import { HttpExchange } from './http-exchange.ts';
 import { listenGroup } from './listen-port.ts';
@@ -202,20 +203,7 @@ export class ProxyServer extends EventEmitter<ProxyServerEvents> implements Data
   /** Canary split: share of new requests per release (0-100); null spreads over all healthy targets. */
   setReleaseWeights(service: string, weights: Record<string, number> | null): void {
     const target = this.#service(service);
-    if (weights !== null) {
-      const values = Object.values(weights);
-      if (values.some((w) => typeof w !== 'number' || !(w >= 0 && w <= 100)) || !values.some((w) => w > 0)) {
-        throw new CutoverError(
-          'CUT_ERR_AGENT_WEIGHTS_INVALID',
-          `invalid release weights for service ${service}: ${JSON.stringify(weights)}`,
-          {
-            where: `proxy service ${service}`,
-            hint: 'give each release a number from 0 to 100, at least one above 0, or null to spread traffic evenly',
-            details: { weights },
-          },
-        );
-      }
-    }
+    checkReleaseWeights(service, weights);
     target.balancer.setWeights(weights === null ? null : { ...weights });
   }
 
@@ -293,13 +281,7 @@ export class ProxyServer extends EventEmitter<ProxyServerEvents> implements Data
 
   #service(name: string): ProxyService {
     const service = this.#services.get(name);
-    if (!service) {
-      throw new CutoverError('CUT_ERR_AGENT_UNKNOWN_SERVICE', `the proxy has no route for service ${name}`, {
-        where: `proxy service ${name}`,
-        hint: 'set the route first (cutover deploy does), then add targets',
-        details: { service: name, known: [...this.#services.keys()] },
-      });
-    }
+    if (!service) throw unknownService(name, this.#services.keys());
     return service;
   }
 

@@ -1,4 +1,4 @@
-import { CutoverError } from '../../errors/cutover-error.ts';
+import { isSameTarget, unknownTarget } from '../data-plane-errors.ts';
 import { LoadBalancer } from './load-balancer.ts';
 import { PathFilter } from './path-filter.ts';
 import type {
@@ -94,20 +94,7 @@ export class ProxyService {
 
   add(spec: TargetSpec): void {
     const existing = this.#byId.get(spec.id);
-    if (existing) {
-      if (!existing.draining && existing.release === spec.release && existing.host === spec.host && existing.port === spec.port) return;
-      throw new CutoverError(
-        'CUT_ERR_AGENT_TARGET_EXISTS',
-        `service ${this.name} already has a target ${spec.id}${existing.draining ? ' (still draining)' : ''}`,
-        {
-          where: `proxy service ${this.name}`,
-          hint: existing.draining
-            ? 'wait for its removal to finish, or add the instance under a new id'
-            : 'remove the target first, or use a new id',
-          details: { service: this.name, id: spec.id },
-        },
-      );
-    }
+    if (existing && isSameTarget(this.name, existing, spec)) return;
     const target = new Target(spec);
     this.#byId.set(spec.id, target);
     this.targets.push(target);
@@ -134,13 +121,7 @@ export class ProxyService {
 
   get(id: string): Target {
     const target = this.#byId.get(id);
-    if (!target) {
-      throw new CutoverError('CUT_ERR_AGENT_UNKNOWN_TARGET', `service ${this.name} has no proxy target ${id}`, {
-        where: `proxy service ${this.name}`,
-        hint: 'list the targets with "cutover status"; a removed target is gone once its drain finished',
-        details: { service: this.name, id },
-      });
-    }
+    if (!target) throw unknownTarget(this.name, id);
     return target;
   }
 
