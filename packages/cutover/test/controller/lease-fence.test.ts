@@ -5,14 +5,14 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { reservePortRange } from '@cutover/service-kit/testing';
-import { Agent } from '../../src/agent/agent.ts';
+import type { Agent } from '../../src/agent/agent.ts';
 import { parseConfigText } from '../../src/config/load-config.ts';
 import { SILENT_OBSERVER } from '../../src/controller/deployment-recorder.ts';
 import { deployLockName } from '../../src/controller/deployment-state.ts';
 import { runDeployment } from '../../src/controller/run-deployment.ts';
 import { AgentClient } from '../../src/platform/agent-client.ts';
 import { DeploymentStore } from '../../src/store/deployment-store.ts';
+import { startTestAgent } from '../helpers/test-agent.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'cutover-fence-'));
 const dataDir = join(dir, 'data');
@@ -21,15 +21,7 @@ let agent: Agent;
 before(async () => {
   mkdirSync(join(dir, 'releases', 'v1'), { recursive: true });
   writeFileSync(join(dir, 'releases', 'v1', 'server.js'), 'setInterval(() => {}, 1000);\n');
-  agent = new Agent({
-    dataDir,
-    httpPort: 0,
-    listenHost: '127.0.0.1',
-    portRange: await reservePortRange(),
-    logMaxBytes: 1 << 20,
-    logKeepFiles: 1,
-  });
-  await agent.start();
+  agent = await startTestAgent(dataDir);
 });
 after(async () => {
   await agent.stop({ stopInstances: true });

@@ -5,27 +5,19 @@ import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { reservePortRange } from '@cutover/service-kit/testing';
-import { Agent } from '../../src/agent/agent.ts';
+import type { Agent } from '../../src/agent/agent.ts';
 import { parseConfigText } from '../../src/config/load-config.ts';
 import { SILENT_OBSERVER } from '../../src/controller/deployment-recorder.ts';
 import { runDeployment } from '../../src/controller/run-deployment.ts';
 import { DeploymentStore } from '../../src/store/deployment-store.ts';
+import { startTestAgent } from '../helpers/test-agent.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'cutover-prune-'));
 const dataDir = join(dir, 'data');
 let agent: Agent;
 
 before(async () => {
-  agent = new Agent({
-    dataDir,
-    httpPort: 0,
-    listenHost: '127.0.0.1',
-    portRange: await reservePortRange(),
-    logMaxBytes: 1 << 20,
-    logKeepFiles: 1,
-  });
-  await agent.start();
+  agent = await startTestAgent(dataDir);
 });
 after(async () => {
   await agent.stop({ stopInstances: true });
