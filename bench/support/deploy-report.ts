@@ -52,7 +52,9 @@ export function analyse(run: ContenderRun, app: AppShape): ContenderResult {
     const index = windows.findLastIndex((w) => w.start <= sample.sentAt);
     const round = run.rounds[index];
     const afterSwitch = round && !round.error && sample.sentAt > round.window.end;
-    if (afterSwitch && sample.outcome === 'ok' && sample.release !== round.release) {
+    // Older only: a slow answer from the next round's newer release is not a stale one.
+    const older = sample.release !== null && app.releases.indexOf(sample.release) < app.releases.indexOf(round?.release ?? '');
+    if (afterSwitch && sample.outcome === 'ok' && older) {
       oldReleaseAfterSwitch++;
       if (oldAfterDetails.length < MAX_FAILURE_DETAILS)
         oldAfterDetails.push({
