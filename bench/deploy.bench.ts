@@ -10,6 +10,8 @@
  * Prints a table and writes the raw results to bench/results/deploy-<time>.json.
  */
 import { parseArgs } from 'node:util';
+import { percentile } from '../test/e2e/support/load-generator.ts';
+import { measureAppBoot } from './support/app-boot.ts';
 import { runBench } from './support/cleanup.ts';
 import type { AppShape, Contender } from './support/contender.ts';
 import { CutoverContender } from './support/cutover-contender.ts';
@@ -78,6 +80,9 @@ await runBench(maxMs, async (cleanup) => {
     else skipped.push('nginx not installed: skipped');
   }
 
+  // The app's real boot, before and after the contenders (no load running): subtracted from the wall time.
+  const BOOT_SAMPLES = 5;
+  const boots = await measureAppBoot(app.bootDelayMs, BOOT_SAMPLES);
   const results: ContenderResult[] = [];
   for (const make of contenders) {
     const contender = make();
@@ -87,11 +92,17 @@ await runBench(maxMs, async (cleanup) => {
     await stop();
     results.push(analyse(run, app));
   }
+  boots.push(...(await measureAppBoot(app.bootDelayMs, BOOT_SAMPLES)));
+  app.measuredBootMs = percentile(boots, 0.5);
+  for (const result of results) result.overheadPerInstanceMs = (result.medianWallMs - app.instances * app.measuredBootMs) / app.instances;
+  console.log(
+    `\napp boot (spawn → 200 on /up, no load): p50 ${Math.round(app.measuredBootMs)} ms over ${boots.length} boots (${boots.map(Math.round).join(', ')})`,
+  );
 
   const after = machine();
   console.log();
   printReport(results, skipped, app);
   console.log(`\nload average at the end ${after.loadAverage.join(' ')} (a shared machine makes these figures noisy)`);
-  const file = writeResults('deploy', { options: { app, load, rounds }, machine: { before, after }, skipped, results });
+  const file = writeResults('deploy', { options: { app, load, rounds }, appBootMs: boots, machine: { before, after }, skipped, results });
   console.log(`raw results: ${file}`);
 });

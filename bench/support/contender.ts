@@ -20,6 +20,8 @@ export interface AppShape {
   bootDelayMs: number;
   /** Every release the bench will deploy, created up front. */
   releases: string[];
+  /** Spawn → ready of one instance measured in this run (app-boot.ts): Node's start and imports on top of bootDelayMs. */
+  measuredBootMs?: number;
 }
 
 /** What a deploy may add to its timing: when the tool reported the end, if not when deploy() resolved, and anything odd. */

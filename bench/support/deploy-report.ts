@@ -86,7 +86,7 @@ export function analyse(run: ContenderRun, app: AppShape): ContenderResult {
     outside: summarize(outside),
     wallMs,
     medianWallMs,
-    overheadPerInstanceMs: (medianWallMs - app.instances * app.bootDelayMs) / app.instances,
+    overheadPerInstanceMs: (medianWallMs - app.instances * bootOf(app)) / app.instances,
     oldReleaseAfterSwitch,
     oldAfterDetails,
     failures,
@@ -94,6 +94,11 @@ export function analyse(run: ContenderRun, app: AppShape): ContenderResult {
     warnings: run.rounds.flatMap((r, i) => (r.warning ? [`round ${i + 1} (${r.release}): ${r.warning}`] : [])),
     details: run.details,
   };
+}
+
+/** What one instance's boot takes: as measured in this run when it was, else the configured delay. */
+function bootOf(app: AppShape): number {
+  return app.measuredBootMs ?? app.bootDelayMs;
 }
 
 export function printReport(results: ContenderResult[], skipped: string[], app: AppShape): void {
@@ -135,8 +140,13 @@ export function printReport(results: ContenderResult[], skipped: string[], app: 
   );
   console.log('latencies in ms, successful requests only; IN = sent while a deploy ran; WALL = deploy wall time in ms;');
   console.log(
-    'OVERHEAD/INST = (WALL p50 − instances × boot delay) / instances; OLD AFTER = 200s from an older release after the deploy returned;',
+    `OVERHEAD/INST = (WALL p50 − instances × app boot) / instances, app boot = ${
+      app.measuredBootMs === undefined
+        ? `the configured ${app.bootDelayMs} ms`
+        : `${Math.round(app.measuredBootMs)} ms, spawn → ready measured in this run (configured delay ${app.bootDelayMs} ms)`
+    };`,
   );
+  console.log('OLD AFTER = 200s from an older release after the deploy returned;');
   console.log(
     "GEN LAG = the load generator's event-loop delay p99/max in ms (high: the machine was too busy for the figures to mean much).",
   );
@@ -201,7 +211,7 @@ function printCutoverDetails(result: ContenderResult, app: AppShape): void {
   console.log(
     `  deploy time in the record (start → end, no CLI start-up): p50 ${ms(percentile(recorded, 0.5), 0)} ms; CLI wall time p50 ${ms(result.medianWallMs, 0)} ms`,
   );
-  const recordOverhead = (percentile(recorded, 0.5) - app.instances * app.bootDelayMs) / app.instances;
+  const recordOverhead = (percentile(recorded, 0.5) - app.instances * bootOf(app)) / app.instances;
   console.log(
     `  overhead beyond boot per instance: ${ms(result.overheadPerInstanceMs, 0)} ms by wall time, ${ms(recordOverhead, 0)} ms by record`,
   );
