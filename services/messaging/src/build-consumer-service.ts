@@ -35,7 +35,7 @@ export async function buildConsumerService(
   config: MessagingConfig,
   options: ServiceOptions = {},
 ): Promise<ConsumerService & { start(): Promise<{ url: string }> }> {
-  const keys = buildStreamKeys(config.STREAM_KEY_PREFIX, config.STREAM_PARTITIONS);
+  const keys = buildStreamKeys(config.STREAM_KEY_PREFIX, config.STREAM_PARTITIONS, config.REDIS_CLUSTER_ENABLED ? 'cluster' : 'single');
   const pool = new pg.Pool({
     connectionString: config.DATABASE_URL,
     max: config.PG_POOL_MAX,
