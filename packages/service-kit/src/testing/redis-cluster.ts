@@ -20,6 +20,8 @@ export interface RedisCluster {
   nodesEnv: string;
   /** The master serving each slot range, from CLUSTER SLOTS: `[first, last, port]`. */
   slotRanges: [number, number, number][];
+  /** The redis-server processes' pids (for CPU accounting). */
+  pids: number[];
   stop(): Promise<void>;
 }
 
@@ -125,7 +127,8 @@ export async function startRedisCluster(options: RedisClusterOptions = {}): Prom
     }
     const slotRanges = await readSlotRanges(ports[0] as number);
     const nodes = ports.map((port) => ({ host: '127.0.0.1', port }));
-    return { nodes, nodesEnv: nodes.map((n) => `${n.host}:${n.port}`).join(','), slotRanges, stop };
+    const pids = children.map((child) => child.pid ?? 0);
+    return { nodes, nodesEnv: nodes.map((n) => `${n.host}:${n.port}`).join(','), slotRanges, pids, stop };
   } catch (error) {
     await stop();
     throw error;
