@@ -213,4 +213,31 @@ END $$`);
     assert.equal((await httpJson('GET', `${api.url}/api/dead-letters`, undefined, auth)).body.total, 0);
     assert.equal((await httpJson('POST', `${api.url}/api/dead-letters/${letter.id}/replay`, undefined, auth)).status, 404);
   });
+
+  test('dead letters of several partitions list in (id, partition) order and page without skipping equal ids', async () => {
+    const keys = api.keys;
+    const poisoned = partitionFor('dlq-conv', 16);
+    // Two partitions whose dead-letter streams are still empty (explicit ids must exceed a stream's last one).
+    const [a, b] = partitionList(16).filter((p) => p !== poisoned);
+    const ids = ['1000-1', '1000-2', '2000-1'];
+    for (const p of [b, a])
+      for (const id of ids) await client.xadd(keys.dlq(p), id, 'partition', String(p), 'streamId', '1-0', 'error', 'test');
+    const seen: string[] = [];
+    let after: string | undefined;
+    for (let page = 0; page < 10; page++) {
+      const listed = await httpJson('GET', `${api.url}/api/dead-letters?limit=2${after ? `&after=${after}` : ''}`, undefined, auth);
+      assert.equal(listed.status, 200, JSON.stringify(listed.body));
+      assert.equal(listed.body.total, 6);
+      seen.push(...listed.body.items.map((item: { id: string }) => item.id));
+      if (!listed.body.next) break;
+      after = listed.body.next;
+    }
+    assert.deepEqual(seen, [`${a}:1000-1`, `${b}:1000-1`, `${a}:1000-2`, `${b}:1000-2`, `${a}:2000-1`, `${b}:2000-1`]);
+    assert.equal(
+      (await httpJson('POST', `${api.url}/api/dead-letters/1000-1/replay`, undefined, auth)).status,
+      404,
+      'an id without its partition names nothing on a cluster',
+    );
+    for (const p of [a, b]) await client.xdel(keys.dlq(p), ...ids);
+  });
 });
