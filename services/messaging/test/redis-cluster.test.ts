@@ -4,7 +4,7 @@
 // its partition's dead-letter stream and back.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { type RedisCluster, startRedisCluster } from '@cutover/service-kit/testing';
+import { freePort, type RedisCluster, startRedisCluster } from '@cutover/service-kit/testing';
 import { Cluster } from 'ioredis';
 import { partitionFor } from '../src/streams/partition-for.ts';
 import { PERSISTENCE_GROUP, partitionList } from '../src/streams/stream-keys.ts';
@@ -239,5 +239,14 @@ END $$`);
       'an id without its partition names nothing on a cluster',
     );
     for (const p of [a, b]) await client.xdel(keys.dlq(p), ...ids);
+  });
+
+  test('cluster nodes that do not answer fail the start-up of the api and the consumer instead of hanging it', async () => {
+    const env = messagingEnv(db.url, 'msg-cluster-none:', {
+      REDIS_CLUSTER_ENABLED: 'true',
+      REDIS_CLUSTER_NODES: `127.0.0.1:${await freePort()}`,
+    });
+    await assert.rejects(startApi(env), /startup nodes/);
+    await assert.rejects(startConsumer(env), /startup nodes/);
   });
 });
