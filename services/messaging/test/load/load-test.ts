@@ -75,7 +75,11 @@ let cluster: RedisCluster | undefined;
 let redis: RedisClient | undefined;
 let exitCode = 0;
 try {
-  if (args['redis-cluster']) cluster = await startRedisCluster();
+  if (args['redis-cluster']) {
+    cluster = await startRedisCluster();
+    // Interrupted: exit, so the cluster's servers go with this process (startRedisCluster kills them on exit).
+    for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => process.exit(1));
+  }
   redis = cluster
     ? new Cluster(cluster.nodes, { redisOptions: { protocol: 2, maxRetriesPerRequest: 1 } })
     : new Redis(TEST_REDIS_URL, { maxRetriesPerRequest: 1 });
