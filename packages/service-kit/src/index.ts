@@ -32,7 +32,7 @@ export {
   type BulkheadResult,
   createBulkhead,
 } from './bulkhead/bulkhead.ts';
-export { envBool, envInt, envUrl, SERVICE_ENV_SHAPE } from './config/env-schemas.ts';
+export { envBool, envHostPorts, envInt, envUrl, SERVICE_ENV_SHAPE } from './config/env-schemas.ts';
 export {
   type EnvConfigIssue,
   type EnvConfigResult,

@@ -1,4 +1,4 @@
-import { envBool, envInt, envUrl, SERVICE_ENV_SHAPE } from '@cutover/service-kit';
+import { envBool, envHostPorts, envInt, envUrl, SERVICE_ENV_SHAPE } from '@cutover/service-kit';
 import { z } from 'zod';
 import { DEFAULT_SANDBOX_BINS, parseSandboxBins } from './cards/sandbox-bins.ts';
 
@@ -11,27 +11,6 @@ export const DEFAULT_COUNTER_BLOCK_SIZE = 1_000;
 /** Counters written by one bulk chunk (one COPY, one transaction). */
 export const DEFAULT_BULK_CHUNK_SIZE = 10_000;
 
-/** Comma-separated host:port list, e.g. "node1:6379,node2:6379,node3:6379". */
-const clusterNodes = z
-  .string()
-  .default('')
-  .transform((value, ctx) => {
-    const nodes: { host: string; port: number }[] = [];
-    for (const item of value
-      .split(',')
-      .map((s) => s.trim())
-      .filter(Boolean)) {
-      const match = /^([^:\s]+):(\d{1,5})$/.exec(item);
-      const port = Number(match?.[2]);
-      if (!match || port < 1 || port > 65_535) {
-        ctx.addIssue({ code: 'custom', message: `"${item}" is not host:port` });
-        return z.NEVER;
-      }
-      nodes.push({ host: match[1], port });
-    }
-    return nodes;
-  });
-
 /** Both processes (api and worker) read this environment; each ignores what it does not use. */
 export const cardEnvSchema = z
   .object({
@@ -41,7 +20,8 @@ export const cardEnvSchema = z
     /** Single Redis (ignored when REDIS_CLUSTER_ENABLED). */
     REDIS_URL: envUrl(['redis:', 'rediss:']).default('redis://127.0.0.1:6379/0'),
     REDIS_CLUSTER_ENABLED: envBool({ default: false }),
-    REDIS_CLUSTER_NODES: clusterNodes,
+    /** Comma-separated host:port list, e.g. "node1:6379,node2:6379,node3:6379". */
+    REDIS_CLUSTER_NODES: envHostPorts(),
     /** Prepended to every Redis key and channel; tests use one per test. Default empty. */
     REDIS_KEY_PREFIX: z
       .string()

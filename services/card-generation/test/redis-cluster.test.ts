@@ -3,11 +3,10 @@
 // slot (the hash-tagged prefix), and the cache invalidates across two api instances.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { waitFor } from '@cutover/service-kit/testing';
+import { type RedisCluster, startRedisCluster, waitFor } from '@cutover/service-kit/testing';
 import { Cluster } from 'ioredis';
 import { cardEnv } from './support/card-env.ts';
 import { getJson, type InProcessApi, type InProcessWorker, postJson, startApi, startWorker } from './support/in-process.ts';
-import { type RedisCluster, startRedisCluster } from './support/redis-cluster.ts';
 import { createMigratedDatabase, type TestDatabase } from './support/test-database.ts';
 
 describe('Redis Cluster', () => {

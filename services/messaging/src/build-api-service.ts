@@ -47,7 +47,7 @@ export function labelMetrics(service: Service, config: MessagingConfig): void {
  * is ever enqueued to a stream whose persistence group could start after it.
  */
 export async function buildApiService(config: MessagingConfig, options: ServiceOptions = {}): Promise<ApiService> {
-  const keys = buildStreamKeys(config.STREAM_KEY_PREFIX, config.STREAM_PARTITIONS);
+  const keys = buildStreamKeys(config.STREAM_KEY_PREFIX, config.STREAM_PARTITIONS, config.REDIS_CLUSTER_ENABLED ? 'cluster' : 'single');
   const pool = new pg.Pool({ connectionString: config.DATABASE_URL, max: config.PG_POOL_MAX, application_name: 'messaging-api' });
   // Producer side fails fast: a request must not wait in an offline queue while Redis is away.
   const redis = createRedis(config, 'messaging-api', { enableOfflineQueue: false, lazyConnect: true, maxRetriesPerRequest: 1 });

@@ -35,7 +35,7 @@ export async function buildConsumerService(
   config: MessagingConfig,
   options: ServiceOptions = {},
 ): Promise<ConsumerService & { start(): Promise<{ url: string }> }> {
-  const keys = buildStreamKeys(config.STREAM_KEY_PREFIX, config.STREAM_PARTITIONS);
+  const keys = buildStreamKeys(config.STREAM_KEY_PREFIX, config.STREAM_PARTITIONS, config.REDIS_CLUSTER_ENABLED ? 'cluster' : 'single');
   const pool = new pg.Pool({
     connectionString: config.DATABASE_URL,
     max: config.PG_POOL_MAX,
@@ -43,7 +43,9 @@ export async function buildConsumerService(
     // The handler's time limit: a batch that runs longer is cancelled and retried later.
     statement_timeout: config.STREAM_HANDLER_TIMEOUT_MS,
   });
-  const redis = createRedis(config, 'messaging-consumer', { maxRetriesPerRequest: 2 });
+  // A cluster client queues commands until it has the slot map, however long that takes: connect
+  // first, so unreachable nodes fail the start-up instead of hanging it.
+  const redis = createRedis(config, 'messaging-consumer', { maxRetriesPerRequest: 2, lazyConnect: config.REDIS_CLUSTER_ENABLED });
   const consumerName = consumerNameFor(config);
   const service = createService({
     name: MESSAGING_SERVICE_NAME,
@@ -65,6 +67,7 @@ export async function buildConsumerService(
   const metrics = createMessagingMetrics(service.metrics);
   const shadow = config.STREAM_CONSUMER_MODE === 'shadow';
   try {
+    if (config.REDIS_CLUSTER_ENABLED) await redis.connect();
     await ensureConsumerGroups(redis, keys, shadow ? [{ group: SHADOW_GROUP, startId: '$' }] : []);
     for (const warning of await checkRedisDurability(redis))
       service.logger.warn({ warning }, 'Redis is not configured for a durable queue');

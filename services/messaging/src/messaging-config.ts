@@ -1,4 +1,4 @@
-import { envBool, envInt, envUrl, SERVICE_ENV_SHAPE } from '@cutover/service-kit';
+import { envBool, envHostPorts, envInt, envUrl, SERVICE_ENV_SHAPE } from '@cutover/service-kit';
 import { z } from 'zod';
 
 /** Partition streams `msg:stream:0..N-1`; fixed at design time (changing it moves conversations). */
@@ -39,7 +39,14 @@ export const messagingEnvSchema = z
     REDIS_PORT: envInt({ min: 1, max: 65_535, default: 6379 }),
     REDIS_PASSWORD: z.string().optional(),
     REDIS_STREAM_DB: envInt({ min: 0, max: 15, default: 0 }),
-    /** Prepended to every Redis key (`<prefix>msg:stream:3`); default empty. Tests use one per test. */
+    /** A Redis Cluster instead of one Redis: REDIS_URL and REDIS_HOST/PORT/STREAM_DB are then ignored. */
+    REDIS_CLUSTER_ENABLED: envBool({ default: false }),
+    /** The cluster's seed nodes, comma-separated host:port, e.g. "node1:6379,node2:6379,node3:6379". */
+    REDIS_CLUSTER_NODES: envHostPorts(),
+    /**
+     * Prepended to every Redis key (`<prefix>msg:stream:3`, on a cluster `<prefix>{msg:3}:stream`);
+     * default empty. Tests use one per test.
+     */
     STREAM_KEY_PREFIX: z.string().default(''),
     STREAM_PARTITIONS: envInt({ min: 1, max: 1024, default: DEFAULT_STREAM_PARTITIONS }),
     STREAM_MAX_RETRIES: envInt({ min: 1, max: 100, default: DEFAULT_STREAM_MAX_RETRIES }),
@@ -63,6 +70,26 @@ export const messagingEnvSchema = z
     CUTOVER_INSTANCE_ID: z.string().optional(),
   })
   .superRefine((env, ctx) => {
+    if (env.REDIS_CLUSTER_ENABLED) {
+      if (env.REDIS_CLUSTER_NODES.length === 0)
+        ctx.addIssue({
+          code: 'custom',
+          path: ['REDIS_CLUSTER_NODES'],
+          message: 'must list host:port nodes when REDIS_CLUSTER_ENABLED=true',
+        });
+      if (/[{}]/.test(env.STREAM_KEY_PREFIX))
+        ctx.addIssue({
+          code: 'custom',
+          path: ['STREAM_KEY_PREFIX'],
+          message: 'must not contain { or } with REDIS_CLUSTER_ENABLED=true: the keys carry their own hash tags',
+        });
+      if (env.REDIS_STREAM_DB !== 0)
+        ctx.addIssue({
+          code: 'custom',
+          path: ['REDIS_STREAM_DB'],
+          message: 'must be 0 with REDIS_CLUSTER_ENABLED=true (a cluster has database 0 only)',
+        });
+    }
     if (env.STREAM_CLAIM_MIN_IDLE_MS <= env.STREAM_HANDLER_TIMEOUT_MS) {
       ctx.addIssue({
         code: 'custom',

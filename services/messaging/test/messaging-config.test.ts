@@ -44,4 +44,24 @@ describe('messaging environment', () => {
       ['STREAM_CLAIM_MIN_IDLE_MS'],
     );
   });
+
+  test('Redis Cluster: the nodes are parsed, and a cluster without nodes, a braced prefix or a database other than 0 is refused by name', () => {
+    const ok = parseEnvConfig(messagingEnvSchema, { ...base, REDIS_CLUSTER_ENABLED: 'true', REDIS_CLUSTER_NODES: 'a:7000, b:7001' });
+    assert.ok(ok.ok);
+    assert.deepEqual(ok.config.REDIS_CLUSTER_NODES, [
+      { host: 'a', port: 7000 },
+      { host: 'b', port: 7001 },
+    ]);
+    const bad = parseEnvConfig(messagingEnvSchema, {
+      ...base,
+      REDIS_CLUSTER_ENABLED: 'true',
+      STREAM_KEY_PREFIX: '{t}:',
+      REDIS_STREAM_DB: '2',
+    });
+    assert.ok(!bad.ok);
+    assert.deepEqual(bad.issues.map((i) => i.variable).sort(), ['REDIS_CLUSTER_NODES', 'REDIS_STREAM_DB', 'STREAM_KEY_PREFIX']);
+    const badNode = parseEnvConfig(messagingEnvSchema, { ...base, REDIS_CLUSTER_ENABLED: 'true', REDIS_CLUSTER_NODES: 'a:7000,nope' });
+    assert.ok(!badNode.ok);
+    assert.match(badNode.issues.map((i) => `${i.variable}: ${i.message}`).join('\n'), /REDIS_CLUSTER_NODES: "nope" is not host:port/);
+  });
 });

@@ -37,6 +37,33 @@ export function envUrl(protocols: readonly string[]) {
 }
 
 /**
+ * A comma-separated `host:port` list, e.g. `node1:6379,node2:6379,node3:6379` (REDIS_CLUSTER_NODES),
+ * as `{ host, port }` objects; '' (the default) is []. An item that is not host:port is an error
+ * naming it.
+ */
+export function envHostPorts() {
+  return z
+    .string()
+    .default('')
+    .transform((value, ctx) => {
+      const nodes: { host: string; port: number }[] = [];
+      for (const item of value
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean)) {
+        const match = /^([^:\s]+):(\d{1,5})$/.exec(item);
+        const port = Number(match?.[2]);
+        if (!match || port < 1 || port > 65_535) {
+          ctx.addIssue({ code: 'custom', message: `"${item}" is not host:port` });
+          return z.NEVER;
+        }
+        nodes.push({ host: match[1] as string, port });
+      }
+      return nodes;
+    });
+}
+
+/**
  * Variables every reference service reads; spread into a service's own schema:
  * `z.object({ ...SERVICE_ENV_SHAPE, DATABASE_URL: envUrl(['postgres:']) })`.
  */

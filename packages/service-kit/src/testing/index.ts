@@ -2,6 +2,7 @@
 export { processCpuSeconds } from '../process-cpu.ts';
 export { BLOCK_SIZE, freePort, reservePortRange } from './ports.ts';
 export { promqlMetricNames } from './promql-metric-names.ts';
+export { type RedisCluster, type RedisClusterOptions, startRedisCluster } from './redis-cluster.ts';
 export { type RedisPrefix, redisPrefix } from './redis-prefix.ts';
 export { type JsonResponse, type RequestJsonOptions, requestJson } from './request-json.ts';
 export { type CliResult, CUTOVER_CLI, JSON_EXIT_GRACE_MS, pathWithRepoBin, REPO_ROOT, runCutover } from './run-cli.ts';

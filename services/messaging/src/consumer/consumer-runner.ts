@@ -1,6 +1,6 @@
 import type { Service } from '@cutover/service-kit';
-import type { Redis } from 'ioredis';
 import type { MessagingMetrics } from '../messaging-metrics.ts';
+import type { RedisClient } from '../redis/create-redis.ts';
 import { partitionList, type StreamKeys } from '../streams/stream-keys.ts';
 import type { EntryHandler } from './message-persister.ts';
 import { leaseHolderId, PartitionLeaseManager } from './partition-lease-manager.ts';
@@ -70,7 +70,7 @@ export function createConsumerRunner(options: ConsumerRunnerOptions): ConsumerRu
  * Deletes this consumer's name from the group on every partition where it holds nothing pending
  * (XGROUP DELCONSUMER would drop pending entries, so those names stay until someone claims them).
  */
-async function leaveGroup(redis: Redis, keys: StreamKeys, group: string, consumer: string): Promise<void> {
+async function leaveGroup(redis: RedisClient, keys: StreamKeys, group: string, consumer: string): Promise<void> {
   for (const partition of partitionList(keys.partitions)) {
     const stream = keys.stream(partition);
     const pending = (await redis.xpending(stream, group, '-', '+', 1, consumer)) as unknown[];

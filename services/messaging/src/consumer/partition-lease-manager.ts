@@ -13,12 +13,18 @@
  * and the survivors take the partitions over on their next renewal.
  */
 import { EventEmitter } from 'node:events';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis/create-redis.ts';
+import { execBySlot, type SlotCommand } from '../redis/pipeline-by-slot.ts';
 import { partitionList, type StreamKeys } from '../streams/stream-keys.ts';
 import { planLeases } from './plan-leases.ts';
 
 const RENEW = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end return 0`;
 const RELEASE = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0`;
+
+/** EVAL of a one-key script, as a pipeline command. */
+function evalOnKey(script: string, key: string, ...args: (string | number)[]): SlotCommand {
+  return { key, command: 'EVAL', args: [script, 1, key, ...args] };
+}
 
 /**
  * What a lease key holds: the consumer's name and its mode (`vm.123/write`), so that anyone reading
@@ -42,7 +48,7 @@ export interface LeaseEvents {
 }
 
 export interface PartitionLeaseManagerOptions {
-  redis: Redis;
+  redis: RedisClient;
   keys: StreamKeys;
   /** What the lease keys hold for this process: `leaseHolderId(name, mode)`. */
   consumerId: string;
@@ -98,10 +104,10 @@ export class PartitionLeaseManager extends EventEmitter<LeaseEvents> {
     const partitions = [...this.#held.keys()];
     await Promise.all(partitions.map((p) => this.#o.onStopping(p)));
     const { redis, keys, consumerId } = this.#o;
-    const pipeline = redis.pipeline();
-    for (const p of partitions) pipeline.eval(RELEASE, 1, keys.lease(p), consumerId);
-    pipeline.zrem(keys.consumers, consumerId);
-    await pipeline.exec();
+    await execBySlot(redis, [
+      ...partitions.map((p) => evalOnKey(RELEASE, keys.lease(p), consumerId)),
+      { key: keys.consumers, command: 'ZREM', args: [keys.consumers, consumerId] },
+    ]);
     for (const p of partitions) {
       this.#held.delete(p);
       this.emit('lease:released', { partition: p });
@@ -123,21 +129,22 @@ export class PartitionLeaseManager extends EventEmitter<LeaseEvents> {
     const { redis, keys, consumerId, leaseMs } = this.#o;
     const now = Date.now();
     const held = [...this.#held.keys()];
-    const pipeline = redis.pipeline();
-    pipeline.zadd(keys.consumers, now + leaseMs, consumerId);
-    pipeline.zremrangebyscore(keys.consumers, '-inf', now);
-    pipeline.zcard(keys.consumers);
-    for (const p of held) pipeline.eval(RENEW, 1, keys.lease(p), consumerId, leaseMs);
-    pipeline.mget(...partitionList(keys.partitions).map((p) => keys.lease(p)));
-    const results = (await pipeline.exec()) ?? [];
+    // One pipeline (one per slot on a cluster, where the lease keys are in their partitions' slots).
+    const results = await execBySlot(redis, [
+      { key: keys.consumers, command: 'ZADD', args: [keys.consumers, now + leaseMs, consumerId] },
+      { key: keys.consumers, command: 'ZREMRANGEBYSCORE', args: [keys.consumers, '-inf', now] },
+      { key: keys.consumers, command: 'ZCARD', args: [keys.consumers] },
+      ...held.map((p) => evalOnKey(RENEW, keys.lease(p), consumerId, leaseMs)),
+      ...partitionList(keys.partitions).map((p): SlotCommand => ({ key: keys.lease(p), command: 'GET', args: [keys.lease(p)] })),
+    ]);
     const failed = results.find(([error]) => error);
     if (failed) throw failed[0];
     this.#renewedAt = now;
-    const live = Number(results[2][1]);
-    const owners = results[3 + held.length][1] as (string | null)[];
+    const live = Number(results[2]?.[1]);
+    const owners = results.slice(3 + held.length).map(([, owner]) => (owner as string | null) ?? null);
 
     for (const [i, p] of held.entries()) {
-      if (Number(results[3 + i][1]) === 1 || this.#stopped) continue;
+      if (Number(results[3 + i]?.[1]) === 1 || this.#stopped) continue;
       const wasReleasing = this.#held.get(p) === 'releasing';
       this.#held.delete(p);
       if (!wasReleasing) {

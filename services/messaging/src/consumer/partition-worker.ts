@@ -21,8 +21,8 @@
  */
 import { EventEmitter } from 'node:events';
 import type { Service } from '@cutover/service-kit';
-import type { Redis } from 'ioredis';
 import type { MessagingMetrics } from '../messaging-metrics.ts';
+import { duplicateRedis, type RedisClient } from '../redis/create-redis.ts';
 import { moveToDeadLetter } from '../streams/dead-letter-queue.ts';
 import { decodeEnvelope, type MessageEnvelope } from '../streams/message-envelope.ts';
 import type { StreamKeys } from '../streams/stream-keys.ts';
@@ -52,7 +52,7 @@ export interface PartitionWorkerOptions {
   group: string;
   consumerName: string;
   /** Shared connection for non-blocking commands; the worker duplicates it for its blocking reads. */
-  redis: Redis;
+  redis: RedisClient;
   handler: EntryHandler;
   metrics: MessagingMetrics;
   logger: Service['logger'];
@@ -79,7 +79,7 @@ export class PartitionWorker extends EventEmitter<PartitionWorkerEvents> {
   readonly #stream: string;
   /** Last failure per pending entry, carried into its dead letter. */
   readonly #lastErrors = new Map<string, string>();
-  #blocking: Redis | undefined;
+  #blocking: RedisClient | undefined;
   #loop: Promise<void> | undefined;
   /** Entries were left pending out of order: read this consumer's backlog from 0 before anything new. */
   #resync = false;
@@ -123,7 +123,7 @@ export class PartitionWorker extends EventEmitter<PartitionWorkerEvents> {
 
   async #run(): Promise<void> {
     const o = this.#options;
-    const blocking = o.redis.duplicate({ connectionName: `${o.consumerName}:p${o.partition}`, maxRetriesPerRequest: null });
+    const blocking = duplicateRedis(o.redis, { connectionName: `${o.consumerName}:p${o.partition}`, maxRetriesPerRequest: null });
     this.#blocking = blocking;
     blocking.on('error', () => undefined); // reported through the failed reads
     try {
@@ -186,7 +186,7 @@ export class PartitionWorker extends EventEmitter<PartitionWorkerEvents> {
     }
   }
 
-  async #read(connection: Redis, id: string, blockMs?: number): Promise<RawEntry[]> {
+  async #read(connection: RedisClient, id: string, blockMs?: number): Promise<RawEntry[]> {
     const o = this.#options;
     const args: (string | number)[] = ['GROUP', o.group, o.consumerName, 'COUNT', o.batchSize];
     if (blockMs !== undefined) args.push('BLOCK', blockMs);

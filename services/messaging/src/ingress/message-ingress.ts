@@ -1,9 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { createMicroBatcher } from '@cutover/service-kit';
-import type { Redis } from 'ioredis';
 import type pg from 'pg';
 import { buildInsertMessages, buildSelectByIdempotencyKeys } from '../message-sql.ts';
 import type { MessagingMetrics } from '../messaging-metrics.ts';
+import type { RedisClient } from '../redis/create-redis.ts';
+import { execBySlot } from '../redis/pipeline-by-slot.ts';
 import { ENVELOPE_FIELD, encodeEnvelopeJson, type MessageEnvelope } from '../streams/message-envelope.ts';
 import { partitionFor } from '../streams/partition-for.ts';
 import type { StreamKeys } from '../streams/stream-keys.ts';
@@ -38,7 +39,7 @@ export interface MessageIngress {
 
 export interface MessageIngressOptions {
   pool: pg.Pool;
-  redis: Redis;
+  redis: RedisClient;
   keys: StreamKeys;
   metrics: MessagingMetrics;
   maxBatch: number;
@@ -70,7 +71,8 @@ const keyOf = (input: { senderId: string; clientMessageId: string }) => `${input
  *      (sender, clientMessageId) key decides which request owns a key, across batches, processes
  *      and hosts; rows go in key order so two batches holding the same keys cannot deadlock;
  *   2. one SELECT of the rows whose key was already taken (only when some were);
- *   3. one XADD pipeline: every new message, and every still-pending message that a retry names;
+ *   3. one XADD pipeline (on a cluster one per partition): every new message, and every still-pending
+ *      message that a retry names;
  *   4. answers. A request is acknowledged only once its message's entry is in the stream.
  * Why a retry of a pending message enqueues it again: its first attempt may have committed the
  * row and died (or lost Redis) before its XADD, and the sender, having no answer, retries. The
@@ -147,11 +149,15 @@ export function createMessageIngress(options: MessageIngressOptions): MessageIng
     }
     const enqueueErrors = new Map<string, unknown>();
     if (toEnqueue.size > 0) {
-      const pipeline = redis.pipeline();
-      for (const entry of toEnqueue.values()) pipeline.xadd(keys.stream(entry.partition), '*', ENVELOPE_FIELD, entry.json);
-      const results = (await pipeline.exec()) ?? [];
+      const results = await execBySlot(
+        redis,
+        [...toEnqueue.values()].map((entry) => {
+          const stream = keys.stream(entry.partition);
+          return { key: stream, command: 'XADD', args: [stream, '*', ENVELOPE_FIELD, entry.json] };
+        }),
+      );
       [...toEnqueue.entries()].forEach(([key, envelope], i) => {
-        const error = results[i]?.[0] ?? (results[i] ? null : new Error('no reply from Redis'));
+        const error = results[i]?.[0] ?? null;
         if (error) enqueueErrors.set(key, error);
         else metrics.enqueued.inc({ partition: String(envelope.partition) });
       });

@@ -1,12 +1,12 @@
-import type { Redis } from 'ioredis';
-import { flatToObject } from '../redis/create-redis.ts';
+import { flatToObject, type RedisClient } from '../redis/create-redis.ts';
 import { decodeEnvelope, ENVELOPE_FIELD, type MessageEnvelope } from './message-envelope.ts';
-import { streamIdTimeMs } from './stream-id.ts';
+import { compareStreamIds, streamIdTimeMs } from './stream-id.ts';
 import { DLQ_GROUP, type StreamKeys } from './stream-keys.ts';
 
 // XACK first: if the entry is no longer pending (another owner handled it), nothing is added.
 // XADD to the dead-letter stream, XACK and the optional XDEL happen in one script: no moment where
-// the entry is in both places or in neither.
+// the entry is in both places or in neither. On a cluster both keys carry the partition's hash tag
+// (keys.dlq(partition)), so the script stays within one slot.
 const MOVE_TO_DLQ = `
 local acked = redis.call('XACK', KEYS[1], ARGV[1], ARGV[2])
 if acked == 0 then return false end
@@ -44,7 +44,7 @@ export interface DeadLetterInput {
 }
 
 /** Moves one pending entry to the dead-letter stream; null when it was no longer pending. */
-export async function moveToDeadLetter(redis: Redis, keys: StreamKeys, input: DeadLetterInput): Promise<string | null> {
+export async function moveToDeadLetter(redis: RedisClient, keys: StreamKeys, input: DeadLetterInput): Promise<string | null> {
   const original = flatToObject([...input.fields]);
   const payload = typeof original[ENVELOPE_FIELD] === 'string' ? original[ENVELOPE_FIELD] : null;
   const fields = [
@@ -64,7 +64,7 @@ export async function moveToDeadLetter(redis: Redis, keys: StreamKeys, input: De
     MOVE_TO_DLQ,
     2,
     keys.stream(input.partition),
-    keys.dlq,
+    keys.dlq(input.partition),
     input.group,
     input.streamId,
     input.deleteOriginal ? '1' : '0',
@@ -74,7 +74,11 @@ export async function moveToDeadLetter(redis: Redis, keys: StreamKeys, input: De
 }
 
 export interface DeadLetter {
-  /** Id in the dead-letter stream (what replay takes). */
+  /**
+   * What replay takes: the entry's id in its dead-letter stream, `<ms>-<seq>`; with one dead-letter
+   * stream per partition (cluster layout) `<partition>:<ms>-<seq>`, since two partitions' streams
+   * may hand out the same id.
+   */
   id: string;
   deadAt: string;
   partition: number;
@@ -87,13 +91,33 @@ export interface DeadLetter {
   raw?: string;
 }
 
-function toDeadLetter(id: string, flat: unknown): DeadLetter {
+/** A dead letter's place: which dead-letter stream (by a partition it holds) and the entry id there. */
+interface DeadLetterRef {
+  partition: number | null;
+  streamId: string;
+}
+
+/** `<ms>-<seq>` or `<partition>:<ms>-<seq>`; null for anything else. */
+export function parseDeadLetterId(id: string): DeadLetterRef | null {
+  const match = /^(?:(\d{1,4}):)?(\d{1,20}-\d{1,20})$/.exec(id);
+  if (!match) return null;
+  return { partition: match[1] === undefined ? null : Number(match[1]), streamId: match[2] as string };
+}
+
+/** The dead-letter stream a ref points at, or null when it names none of this layout's. */
+function streamOf(keys: StreamKeys, ref: DeadLetterRef): { key: string; partition: number | null } | null {
+  if (keys.deadLetterStreams.length === 1) return ref.partition === null ? { key: keys.dlq(0), partition: null } : null;
+  if (ref.partition === null || ref.partition >= keys.partitions) return null;
+  return { key: keys.dlq(ref.partition), partition: ref.partition };
+}
+
+function toDeadLetter(id: string, flat: unknown, streamId: string = id): DeadLetter {
   const f = flatToObject(flat);
   const payload = typeof f[ENVELOPE_FIELD] === 'string' ? (f[ENVELOPE_FIELD] as string) : null;
   const decoded = payload === null ? null : decodeEnvelope([ENVELOPE_FIELD, payload]);
   return {
     id,
-    deadAt: new Date(streamIdTimeMs(id)).toISOString(),
+    deadAt: new Date(streamIdTimeMs(streamId)).toISOString(),
     partition: Number(f.partition),
     streamId: String(f.streamId ?? ''),
     group: String(f.group ?? ''),
@@ -104,15 +128,36 @@ function toDeadLetter(id: string, flat: unknown): DeadLetter {
   };
 }
 
-/** Dead letters oldest first, `limit` of them after `afterId` (exclusive), and the stream's length. */
+/**
+ * Dead letters oldest first, `limit` of them after `afterId` (exclusive), and how many there are in
+ * all. With one dead-letter stream per partition the streams are read side by side and merged by
+ * (entry id, partition), which is also the order `afterId` continues from.
+ */
 export async function listDeadLetters(
-  redis: Redis,
+  redis: RedisClient,
   keys: StreamKeys,
   options: { limit: number; afterId?: string },
 ): Promise<{ total: number; items: DeadLetter[] }> {
-  const start = options.afterId ? `(${options.afterId}` : '-';
-  const [entries, total] = await Promise.all([redis.xrange(keys.dlq, start, '+', 'COUNT', options.limit), redis.xlen(keys.dlq)]);
-  return { total, items: entries.map(([id, fields]) => toDeadLetter(id, fields)) };
+  const after = options.afterId === undefined ? null : parseDeadLetterId(options.afterId);
+  if (options.afterId !== undefined && (after === null || streamOf(keys, after) === null)) return { total: 0, items: [] };
+  const single = keys.deadLetterStreams.length === 1;
+  const pages = await Promise.all(
+    keys.deadLetterStreams.map(async ({ key, partitions }) => {
+      const partition = partitions[0] as number;
+      // Past the cursor: exclusive in its own stream and those before it, inclusive in the later ones.
+      const start = after === null ? '-' : single || partition <= (after.partition ?? 0) ? `(${after.streamId}` : after.streamId;
+      const [entries, length] = await Promise.all([redis.xrange(key, start, '+', 'COUNT', options.limit), redis.xlen(key)]);
+      return { partition, entries, length };
+    }),
+  );
+  const merged = pages
+    .flatMap(({ partition, entries }) => entries.map(([streamId, fields]) => ({ partition, streamId, fields })))
+    .sort((a, b) => compareStreamIds(a.streamId, b.streamId) || a.partition - b.partition)
+    .slice(0, options.limit);
+  return {
+    total: pages.reduce((sum, page) => sum + page.length, 0),
+    items: merged.map((e) => toDeadLetter(single ? e.streamId : `${e.partition}:${e.streamId}`, e.fields, e.streamId)),
+  };
 }
 
 export type ReplayOutcome =
@@ -121,16 +166,26 @@ export type ReplayOutcome =
   | { kind: 'not-replayable'; id: string; reason: string };
 
 /** Puts one dead letter back on its partition stream (a new entry at the end) and removes it from the DLQ. */
-export async function replayDeadLetter(redis: Redis, keys: StreamKeys, id: string): Promise<ReplayOutcome> {
-  const found = await redis.xrange(keys.dlq, id, id);
+export async function replayDeadLetter(redis: RedisClient, keys: StreamKeys, id: string): Promise<ReplayOutcome> {
+  const ref = parseDeadLetterId(id);
+  const dlq = ref && streamOf(keys, ref);
+  if (!ref || !dlq) return { kind: 'not-found', id };
+  const found = await redis.xrange(dlq.key, ref.streamId, ref.streamId);
   if (found.length === 0) return { kind: 'not-found', id };
-  const letter = toDeadLetter(found[0][0], found[0][1]);
+  const letter = toDeadLetter(id, found[0][1], ref.streamId);
   if (!letter.message) return { kind: 'not-replayable', id, reason: 'the dead letter holds no decodable message' };
   if (!Number.isInteger(letter.partition) || letter.partition < 0 || letter.partition >= keys.partitions) {
     return { kind: 'not-replayable', id, reason: `partition ${letter.partition} does not exist (STREAM_PARTITIONS=${keys.partitions})` };
   }
+  if (dlq.partition !== null && dlq.partition !== letter.partition) {
+    return {
+      kind: 'not-replayable',
+      id,
+      reason: `the dead letter names partition ${letter.partition}, not ${dlq.partition} whose stream holds it`,
+    };
+  }
   try {
-    const streamId = await redis.eval(REPLAY_FROM_DLQ, 2, keys.dlq, keys.stream(letter.partition), id, DLQ_GROUP, ENVELOPE_FIELD);
+    const streamId = await redis.eval(REPLAY_FROM_DLQ, 2, dlq.key, keys.stream(letter.partition), ref.streamId, DLQ_GROUP, ENVELOPE_FIELD);
     if (typeof streamId !== 'string') return { kind: 'not-found', id };
     return { kind: 'replayed', id, partition: letter.partition, streamId };
   } catch (error) {

@@ -1,25 +1,27 @@
 import { timingSafeEqual } from 'node:crypto';
 import { sendProblem } from '@cutover/service-kit';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { Redis } from 'ioredis';
 import { z } from 'zod';
 import type { MessagingMetrics } from '../messaging-metrics.ts';
-import { listDeadLetters, replayDeadLetter } from './dead-letter-queue.ts';
+import type { RedisClient } from '../redis/create-redis.ts';
+import { listDeadLetters, parseDeadLetterId, replayDeadLetter } from './dead-letter-queue.ts';
 import type { StreamKeys } from './stream-keys.ts';
 
 export const MAX_DEAD_LETTER_PAGE = 500;
 /** Most dead letters one replay-all call puts back. */
 export const MAX_REPLAY_ALL = 1_000;
 
-const streamId = z.string().regex(/^\d+-\d+$/, 'must be a stream id such as 1700000000000-0');
+const deadLetterId = z
+  .string()
+  .refine((id) => parseDeadLetterId(id) !== null, 'must be a dead-letter id such as 1700000000000-0 (on a cluster 7:1700000000000-0)');
 const listQuery = z.object({
   limit: z.coerce.number().int().min(1).max(MAX_DEAD_LETTER_PAGE).default(50),
-  after: streamId.optional(),
+  after: deadLetterId.optional(),
 });
 const replayAllBody = z.strictObject({ limit: z.number().int().min(1).max(MAX_REPLAY_ALL).default(100) }).default({ limit: 100 });
 
 export interface DeadLetterRoutesOptions {
-  redis: Redis;
+  redis: RedisClient;
   keys: StreamKeys;
   metrics: MessagingMetrics;
   /** When set, callers must send `Authorization: Bearer <adminToken>`. */
@@ -52,8 +54,8 @@ export function registerDeadLetterRoutes(app: FastifyInstance, options: DeadLett
 
   app.post('/api/dead-letters/:id/replay', async (request, reply) => {
     if (!authorized(request, reply)) return reply;
-    const id = streamId.safeParse((request.params as { id: string }).id);
-    if (!id.success) return sendProblem(reply, 400, 'the dead-letter id must be a stream id');
+    const id = deadLetterId.safeParse((request.params as { id: string }).id);
+    if (!id.success) return sendProblem(reply, 400, 'the dead-letter id must be a stream id (on a cluster <partition>:<stream id>)');
     const outcome = await replayDeadLetter(redis, keys, id.data);
     if (outcome.kind === 'not-found') return sendProblem(reply, 404, `no dead letter ${id.data}`);
     if (outcome.kind === 'not-replayable') return sendProblem(reply, 409, outcome.reason);

@@ -1,7 +1,7 @@
-import type { Redis } from 'ioredis';
 import { leaseHolderMode } from '../consumer/partition-lease-manager.ts';
 import type { MessagingMetrics } from '../messaging-metrics.ts';
-import { flatToObject } from '../redis/create-redis.ts';
+import { flatToObject, type RedisClient } from '../redis/create-redis.ts';
+import { execBySlot, type SlotCommand } from '../redis/pipeline-by-slot.ts';
 import { PERSISTENCE_GROUP, partitionList, type StreamKeys } from './stream-keys.ts';
 
 export interface PartitionQueueState {
@@ -34,20 +34,21 @@ export interface QueueState {
 }
 
 /**
- * Reads every partition's position in one pipeline: XINFO GROUPS gives `lag` (Redis 7.0+) and
+ * Reads every partition's position in one pipeline (one per slot on a cluster): XINFO GROUPS gives `lag` (Redis 7.0+) and
  * `pending` of the persistence group; XLEN the retention and the stand-in when `lag` is null; the
  * lease keys who consumes each partition, and in which mode.
  */
-export async function readQueueState(redis: Redis, keys: StreamKeys): Promise<QueueState> {
-  const pipeline = redis.pipeline();
+export async function readQueueState(redis: RedisClient, keys: StreamKeys): Promise<QueueState> {
+  const commands: SlotCommand[] = [];
   for (const partition of partitionList(keys.partitions)) {
-    pipeline.xinfo('GROUPS', keys.stream(partition));
-    pipeline.xlen(keys.stream(partition));
+    const stream = keys.stream(partition);
+    commands.push({ key: stream, command: 'XINFO', args: ['GROUPS', stream] }, { key: stream, command: 'XLEN', args: [stream] });
   }
-  pipeline.xlen(keys.dlq);
-  pipeline.mget(...partitionList(keys.partitions).map((p) => keys.lease(p)));
-  const results = (await pipeline.exec()) ?? [];
-  const holders = (results[keys.partitions * 2 + 1]?.[1] as (string | null)[] | undefined) ?? [];
+  for (const partition of partitionList(keys.partitions))
+    commands.push({ key: keys.lease(partition), command: 'GET', args: [keys.lease(partition)] });
+  for (const { key } of keys.deadLetterStreams) commands.push({ key, command: 'XLEN', args: [key] });
+  const results = await execBySlot(redis, commands);
+  const holders = results.slice(keys.partitions * 2, keys.partitions * 3).map(([, holder]) => (holder as string | null) ?? null);
   const partitions = partitionList(keys.partitions).map((partition): PartitionQueueState => {
     const [infoError, info] = results[partition * 2] ?? [];
     const length = Number(results[partition * 2 + 1]?.[1] ?? 0);
@@ -58,7 +59,7 @@ export async function readQueueState(redis: Redis, keys: StreamKeys): Promise<Qu
     const lag = group.lag === null || group.lag === undefined ? null : Number(group.lag);
     return { partition, lag: lag ?? length, lagEstimated: lag === null, pending: Number(group.pending ?? 0), length, holder, persisting };
   });
-  const deadLetters = Number(results[keys.partitions * 2]?.[1] ?? 0);
+  const deadLetters = results.slice(keys.partitions * 3).reduce((total, [, length]) => total + Number(length ?? 0), 0);
   const sum = (list: PartitionQueueState[], pick: (p: PartitionQueueState) => number) => list.reduce((total, p) => total + pick(p), 0);
   return {
     partitions,
@@ -80,7 +81,7 @@ export async function readQueueState(redis: Redis, keys: StreamKeys): Promise<Qu
 
 /** Samples the queue state into the lag, pending and DLQ gauges every `intervalMs`; returns a stop function. */
 export function startLagSampler(
-  redis: Redis,
+  redis: RedisClient,
   keys: StreamKeys,
   metrics: MessagingMetrics,
   intervalMs: number,

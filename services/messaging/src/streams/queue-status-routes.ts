@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
-import type { Redis } from 'ioredis';
 import { z } from 'zod';
+import type { RedisClient } from '../redis/create-redis.ts';
 import { readQueueState } from './lag-sampler.ts';
 import type { StreamKeys } from './stream-keys.ts';
 
@@ -18,7 +18,7 @@ const query = z.object({
  * hold: whether persistence keeps up. Entries waiting on partitions nobody persists (consumers
  * disabled or shadowing, the first stages of the rollout) are reported as `unownedLag`, not judged.
  */
-export function registerQueueStatusRoutes(app: FastifyInstance, options: { redis: Redis; keys: StreamKeys }): void {
+export function registerQueueStatusRoutes(app: FastifyInstance, options: { redis: RedisClient; keys: StreamKeys }): void {
   app.get('/api/queue/status', { logLevel: 'warn' }, async (request, reply) => {
     const q = query.safeParse(request.query);
     if (!q.success) return reply.code(400).send({ error: 'maxLag and maxDeadLetters must be non-negative integers' });

@@ -1,5 +1,4 @@
-import type { Redis } from 'ioredis';
-import { flatToObject } from '../redis/create-redis.ts';
+import { flatToObject, type RedisClient } from '../redis/create-redis.ts';
 import { compareStreamIds } from './stream-id.ts';
 
 export interface GroupPosition {
@@ -31,7 +30,7 @@ export function trimThreshold(groups: readonly GroupPosition[], ignoreGroups: re
 }
 
 /** Every group's position on a stream (XINFO GROUPS, then XPENDING's summary per group); [] when the stream is missing. */
-export async function readGroupPositions(redis: Redis, stream: string): Promise<GroupPosition[]> {
+export async function readGroupPositions(redis: RedisClient, stream: string): Promise<GroupPosition[]> {
   let raw: unknown[];
   try {
     raw = (await redis.xinfo('GROUPS', stream)) as unknown[];
@@ -56,7 +55,7 @@ export async function readGroupPositions(redis: Redis, stream: string): Promise<
  * Trims one partition stream below its safe threshold (`MINID ~`: whole macro nodes only, cheap,
  * and never past the threshold). Returns how many entries went.
  */
-export async function trimStream(redis: Redis, stream: string, ignoreGroups: readonly string[] = []): Promise<number> {
+export async function trimStream(redis: RedisClient, stream: string, ignoreGroups: readonly string[] = []): Promise<number> {
   const threshold = trimThreshold(await readGroupPositions(redis, stream), ignoreGroups);
   if (threshold === null) return 0;
   return Number(await redis.xtrim(stream, 'MINID', '~', threshold));

@@ -21,7 +21,15 @@ export interface LoadFigures {
   /** From the end of sending until every accepted message was persisted. */
   drainMs: number | null;
   /** CPU (user + system) of the api and consumer processes over the run and the drain, and per accepted message. */
-  cpu?: { apiSeconds: number; consumerSeconds: number; apiUsPerMessage: number; consumerUsPerMessage: number };
+  cpu?: {
+    apiSeconds: number;
+    consumerSeconds: number;
+    apiUsPerMessage: number;
+    consumerUsPerMessage: number;
+    /** The Redis Cluster's own servers, when the run started them (a shared Redis's CPU is not the run's). */
+    redisSeconds?: number;
+    redisUsPerMessage?: number;
+  };
   /** 1-minute load average of the machine before and after the run, and its CPU count: the machine is shared. */
   machine: { loadBefore: number; loadAfter: number; cpus: number };
 }
@@ -109,7 +117,11 @@ export function formatLoadReport(
     `  partition lag: worst partition ${f.maxPartitionLag}, worst total ${f.maxTotalLag}; dead letters ${f.deadLetters}`,
     ...(f.cpu
       ? [
-          `  CPU (user+sys): api ${f.cpu.apiSeconds.toFixed(2)} s = ${f.cpu.apiUsPerMessage.toFixed(0)} us/message, consumer ${f.cpu.consumerSeconds.toFixed(2)} s = ${f.cpu.consumerUsPerMessage.toFixed(0)} us/message`,
+          `  CPU (user+sys): api ${f.cpu.apiSeconds.toFixed(2)} s = ${f.cpu.apiUsPerMessage.toFixed(0)} us/message, consumer ${f.cpu.consumerSeconds.toFixed(2)} s = ${f.cpu.consumerUsPerMessage.toFixed(0)} us/message${
+            f.cpu.redisSeconds === undefined
+              ? ''
+              : `, redis cluster ${f.cpu.redisSeconds.toFixed(2)} s = ${(f.cpu.redisUsPerMessage ?? 0).toFixed(0)} us/message`
+          }`,
         ]
       : []),
     `  machine: ${f.machine.cpus} CPUs, 1-minute load average ${f.machine.loadBefore.toFixed(1)} before, ${f.machine.loadAfter.toFixed(1)} after (other work shares them)`,

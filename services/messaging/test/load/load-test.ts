@@ -1,15 +1,23 @@
 // `npm run load -w services/messaging [-- --rate 5000 --duration 20 ...]`: starts the api and the
-// consumer as real processes on loopback (own database, own Redis prefix), offers messages at a
+// consumer as real processes on loopback (own database, own Redis prefix; with --redis-cluster a
+// three-master Redis Cluster of its own, stopped at the end), offers messages at a
 // fixed rate, samples partition lag while it runs, waits for the consumers to drain, then counts
 // rows against accepted ids. Prints the figures against the guide's criteria and our targets;
 // exits 1 when a message was lost or duplicated (performance misses are reported, not fatal).
 import { writeFileSync } from 'node:fs';
 import { availableParallelism, loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
-import { processCpuSeconds, type ServiceProcess, startServiceProcess } from '@cutover/service-kit/testing';
-import { Redis } from 'ioredis';
-import { flatToObject } from '../../src/redis/create-redis.ts';
-import { PERSISTENCE_GROUP, partitionList } from '../../src/streams/stream-keys.ts';
+import {
+  processCpuSeconds,
+  type RedisCluster,
+  type ServiceProcess,
+  startRedisCluster,
+  startServiceProcess,
+} from '@cutover/service-kit/testing';
+import { Cluster, Redis } from 'ioredis';
+import { flatToObject, type RedisClient } from '../../src/redis/create-redis.ts';
+import { execBySlot } from '../../src/redis/pipeline-by-slot.ts';
+import { buildStreamKeys, PERSISTENCE_GROUP, partitionList } from '../../src/streams/stream-keys.ts';
 import { SERVICE_DIR } from '../support/paths.ts';
 import { redisPrefix, TEST_REDIS_URL } from '../support/redis-prefix.ts';
 import { createMigratedDatabase } from '../support/test-database.ts';
@@ -33,6 +41,8 @@ const { values: args } = parseArgs({
     /** Extra service environment, KEY=VALUE, repeatable (e.g. --env INGRESS_FLUSH_CONCURRENCY=8). */
     env: { type: 'string', multiple: true, default: [] },
     json: { type: 'string' },
+    /** Start a local three-master Redis Cluster (redis-server on reserved ports) and run against it. */
+    'redis-cluster': { type: 'boolean', default: false },
   },
 });
 const extraEnv = Object.fromEntries(
@@ -61,14 +71,26 @@ const command = `npm run load -w services/messaging${process.argv.length > 2 ? `
 const db = await createMigratedDatabase('load');
 const prefix = redisPrefix('load');
 const processes: ServiceProcess[] = [];
-const redis = new Redis(TEST_REDIS_URL, { maxRetriesPerRequest: 1 });
+let cluster: RedisCluster | undefined;
+let redis: RedisClient | undefined;
 let exitCode = 0;
 try {
+  if (args['redis-cluster']) {
+    cluster = await startRedisCluster();
+    // Interrupted: exit, so the cluster's servers go with this process (startRedisCluster kills them on exit).
+    for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => process.exit(1));
+  }
+  redis = cluster
+    ? new Cluster(cluster.nodes, { redisOptions: { protocol: 2, maxRetriesPerRequest: 1 } })
+    : new Redis(TEST_REDIS_URL, { maxRetriesPerRequest: 1 });
+  const client = redis;
+  const keys = buildStreamKeys(prefix.prefix, 16, cluster ? 'cluster' : 'single');
   const databaseUrl = new URL(db.url);
   if (args['pg-socket']) databaseUrl.searchParams.set('host', args['pg-socket']);
   const env = {
     DATABASE_URL: databaseUrl.toString(),
     REDIS_URL: TEST_REDIS_URL,
+    ...(cluster ? { REDIS_CLUSTER_ENABLED: 'true', REDIS_CLUSTER_NODES: cluster.nodesEnv } : {}),
     STREAM_KEY_PREFIX: prefix.prefix,
     LOG_LEVEL: 'warn',
     STREAM_BATCH_SIZE: String(args['batch-size']),
@@ -125,9 +147,11 @@ try {
   let sampling = true;
   const sampler = (async () => {
     while (sampling) {
-      const pipeline = redis.pipeline();
-      for (const p of partitionList(16)) pipeline.xinfo('GROUPS', `${prefix.prefix}msg:stream:${p}`);
-      const lags = ((await pipeline.exec()) ?? []).map(([error, groups]) => {
+      const infos = await execBySlot(
+        client,
+        partitionList(16).map((p) => ({ key: keys.stream(p), command: 'XINFO', args: ['GROUPS', keys.stream(p)] })),
+      );
+      const lags = infos.map(([error, groups]) => {
         if (error) return 0;
         const group = (groups as unknown[]).map(flatToObject).find((g) => g.name === PERSISTENCE_GROUP);
         return Number(group?.lag ?? 0);
@@ -142,7 +166,8 @@ try {
   })();
   const consumers = processes.slice(apis.length);
   const cpuOf = (list: ServiceProcess[]) => list.reduce((sum, p) => sum + (processCpuSeconds(p.child.pid ?? 0) ?? 0), 0);
-  const cpuBefore = { api: cpuOf(apis), consumer: cpuOf(consumers) };
+  const redisCpu = () => (cluster ? cluster.pids.reduce((sum, pid) => sum + (processCpuSeconds(pid) ?? 0), 0) : 0);
+  const cpuBefore = { api: cpuOf(apis), consumer: cpuOf(consumers), redis: redisCpu() };
   const acceptedBefore = accepted.size;
   const run = await send('run', rate, durationS);
   const sendEndedAt = Date.now();
@@ -162,7 +187,11 @@ try {
   sampling = false;
   await sampler;
   // CPU the run cost the service's own processes (user + system, from /proc), whatever else the machine runs.
-  const cpuSeconds = { api: cpuOf(apis) - cpuBefore.api, consumer: cpuOf(consumers) - cpuBefore.consumer };
+  const cpuSeconds = {
+    api: cpuOf(apis) - cpuBefore.api,
+    consumer: cpuOf(consumers) - cpuBefore.consumer,
+    redis: redisCpu() - cpuBefore.redis,
+  };
 
   const { rows } = await db.pool.query<{ id: string; client_message_id: string; state: string }>(
     'SELECT id, client_message_id, state FROM messages',
@@ -195,7 +224,7 @@ try {
     },
     maxPartitionLag,
     maxTotalLag,
-    deadLetters: await redis.xlen(`${prefix.prefix}msg:dlq`),
+    deadLetters: (await Promise.all(keys.deadLetterStreams.map(({ key }) => client.xlen(key)))).reduce((a, b) => a + b, 0),
     lost: accepted.size - persistedOk,
     duplicated: mismatched + unexpected,
     drainMs,
@@ -204,6 +233,9 @@ try {
       consumerSeconds: cpuSeconds.consumer,
       apiUsPerMessage: acceptedInRun > 0 ? (cpuSeconds.api * 1e6) / acceptedInRun : 0,
       consumerUsPerMessage: acceptedInRun > 0 ? (cpuSeconds.consumer * 1e6) / acceptedInRun : 0,
+      ...(cluster
+        ? { redisSeconds: cpuSeconds.redis, redisUsPerMessage: acceptedInRun > 0 ? (cpuSeconds.redis * 1e6) / acceptedInRun : 0 }
+        : {}),
     },
     machine: { loadBefore, loadAfter: loadavg()[0], cpus: availableParallelism() },
   };
@@ -214,6 +246,7 @@ try {
     connections: Number(args.connections),
     conversations,
     postgres: args['pg-socket'] ? `unix socket ${args['pg-socket']}` : 'tcp',
+    redis: cluster ? 'cluster of 3 masters' : 'single',
     ...extraEnv,
   };
   process.stdout.write(`${formatLoadReport(figures, settings, { command, startedAt })}\n`);
@@ -229,8 +262,9 @@ try {
   exitCode = 1;
 } finally {
   await Promise.all(processes.map((p) => p.stop(15_000)));
-  redis.disconnect();
+  redis?.disconnect();
   await db.drop().catch(() => undefined);
   await prefix.cleanup().catch(() => undefined);
+  await cluster?.stop();
 }
 process.exit(exitCode);
