@@ -25,7 +25,10 @@ export interface LoadResult {
   /** The release of the last responses, oldest first. */
   lastReleases: string[];
   latenciesMs: number[];
-  /** Every successful response: when its request was sent (epoch ms) and the release that answered. */
+  /**
+   * Every successful response: when its request was written to a socket (epoch ms; a request that
+   * waited for a free keep-alive socket counts from then) and the release that answered.
+   */
   answered: { sentAtMs: number; release: string }[];
 }
 
@@ -64,7 +67,7 @@ export function runLoad(options: LoadOptions, signal?: AbortSignal): Promise<Loa
       const path = slow ? `/slow?ms=${1000 + Math.floor(Math.random() * 4000)}` : '/';
       const fresh = Math.random() < options.newConnectionShare;
       const t0 = performance.now();
-      const sentAtMs = Date.now();
+      let sentAtMs = Date.now();
       const req = request(`${options.url}${path}`, { agent: fresh ? false : keepAlive, timeout: 30_000 }, (res) => {
         res.resume();
         res.on('end', () => {
@@ -92,6 +95,9 @@ export function runLoad(options: LoadOptions, signal?: AbortSignal): Promise<Loa
         const kind = error.code ?? error.message;
         result.failures[kind] = (result.failures[kind] ?? 0) + 1;
         done();
+      });
+      req.on('finish', () => {
+        sentAtMs = Date.now();
       });
       req.end();
     };
