@@ -249,7 +249,8 @@ for (const { dataPlane, skip } of dataPlanes())
     }, async () => {
       const before = JSON.parse((await box.cli(['status', '--json'])).stdout);
       useConfig(PAUSED_CONFIG(dataPlane, true));
-      const refused = await box.cli(['deploy', 'v4', '--json']);
+      // The valid config is back whatever happens, so that the cleanup can stop the agent.
+      const refused = await box.cli(['deploy', 'v4', '--json']).finally(() => useConfig(PAUSED_CONFIG(dataPlane, false)));
       assert.notEqual(refused.code, 0, refused.stdout + refused.stderr);
       const { error } = JSON.parse(refused.stdout) as {
         error: { code: string; message: string; details: { problems: { path: string }[] } };
@@ -260,7 +261,6 @@ for (const { dataPlane, skip } of dataPlanes())
         ['proxy.sticky', 'proxy.forceReleaseHeader'],
         refused.stdout,
       );
-      useConfig(PAUSED_CONFIG(dataPlane, false));
       const status = JSON.parse((await box.cli(['status', '--json'])).stdout);
       assert.equal(status.serving, before.serving, 'the refused deploy changed nothing');
       assert.equal(status.lastDeployment?.id, before.lastDeployment?.id, 'and recorded no deployment');
