@@ -5,21 +5,12 @@ import { execFileSync } from 'node:child_process';
 import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { requireHaproxy } from '../../packages/cutover/src/agent/haproxy/haproxy-binary.ts';
+import { haproxyMissing } from './support/data-planes.ts';
 import { type LoadResult, runLoad } from './support/load-generator.ts';
 import { collect, Sandbox } from './support/sandbox.ts';
 
 const LOAD_RATE_PER_SEC = 500;
 const MIN_LOAD_MS = 10_000;
-
-function haproxyMissing(): string | false {
-  try {
-    requireHaproxy();
-    return false;
-  } catch (error) {
-    return `skipped: ${(error as Error).message} (apt-get install haproxy)`;
-  }
-}
 
 describe('rolling deploys under load with HAProxy as the data plane', { skip: haproxyMissing() }, () => {
   const box = new Sandbox();

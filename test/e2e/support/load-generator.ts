@@ -25,6 +25,11 @@ export interface LoadResult {
   /** The release of the last responses, oldest first. */
   lastReleases: string[];
   latenciesMs: number[];
+  /**
+   * Every successful response: when its request was written to a socket (epoch ms; a request that
+   * waited for a free keep-alive socket counts from then) and the release that answered.
+   */
+  answered: { sentAtMs: number; release: string }[];
 }
 
 /**
@@ -42,6 +47,7 @@ export function runLoad(options: LoadOptions, signal?: AbortSignal): Promise<Loa
     failedByRelease: {},
     lastReleases: [],
     latenciesMs: [],
+    answered: [],
   };
   const started = Date.now();
   const intervalMs = 1000 / options.ratePerSec;
@@ -61,6 +67,7 @@ export function runLoad(options: LoadOptions, signal?: AbortSignal): Promise<Loa
       const path = slow ? `/slow?ms=${1000 + Math.floor(Math.random() * 4000)}` : '/';
       const fresh = Math.random() < options.newConnectionShare;
       const t0 = performance.now();
+      let sentAtMs = Date.now();
       const req = request(`${options.url}${path}`, { agent: fresh ? false : keepAlive, timeout: 30_000 }, (res) => {
         res.resume();
         res.on('end', () => {
@@ -72,6 +79,7 @@ export function runLoad(options: LoadOptions, signal?: AbortSignal): Promise<Loa
             result.lastReleases.push(release);
             if (result.lastReleases.length > 50) result.lastReleases.shift();
             result.latenciesMs.push(performance.now() - t0);
+            result.answered.push({ sentAtMs, release });
           } else {
             result.failed++;
             result.failures[String(res.statusCode)] = (result.failures[String(res.statusCode)] ?? 0) + 1;
@@ -87,6 +95,9 @@ export function runLoad(options: LoadOptions, signal?: AbortSignal): Promise<Loa
         const kind = error.code ?? error.message;
         result.failures[kind] = (result.failures[kind] ?? 0) + 1;
         done();
+      });
+      req.on('finish', () => {
+        sentAtMs = Date.now();
       });
       req.end();
     };

@@ -23,6 +23,7 @@ export class Sandbox {
   readonly dir: string;
   readonly config: string;
   httpPort = 0;
+  #portRange: Awaited<ReturnType<typeof reservePortRange>> | null = null;
 
   constructor(prefix = 'cutover-e2e-') {
     this.dir = mkdtempSync(join(tmpdir(), prefix));
@@ -44,13 +45,20 @@ export class Sandbox {
    */
   async writeConfig(body: (port: number) => string): Promise<void> {
     this.httpPort = await freePort();
+    const doc = parseDocument(body(this.httpPort));
+    if (doc.errors.length === 0 && !doc.hasIn(['agent', 'portRange'])) this.#portRange ??= await reservePortRange();
+    this.rewriteConfig(body);
+  }
+
+  /** Writes another cutover.yml for the same agent: the same proxy port and the same reserved port range. */
+  rewriteConfig(body: (port: number) => string): void {
     const text = body(this.httpPort);
     const doc = parseDocument(text);
-    if (doc.errors.length > 0 || doc.hasIn(['agent', 'portRange'])) {
+    if (doc.errors.length > 0 || doc.hasIn(['agent', 'portRange']) || this.#portRange === null) {
       writeFileSync(this.config, text);
       return;
     }
-    const range = doc.createNode(await reservePortRange());
+    const range = doc.createNode(this.#portRange);
     range.flow = true;
     doc.setIn(['agent', 'portRange'], range);
     writeFileSync(this.config, doc.toString());

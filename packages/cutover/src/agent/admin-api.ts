@@ -78,6 +78,8 @@ export function createAdminApi({ agent, token }: { agent: Agent; token: string }
     const { weights } = parseBody(weightsBodySchema, request.body, 'PUT /v1/routes/:service/weights');
     agent.proxy.setReleaseWeights(request.params.service, weights);
     agent.store.saveWeights(request.params.service, weights);
+    // The answer means the next request is split this way, with HAProxy too (an abort relies on it).
+    await agent.proxy.applied();
     return { weights };
   });
 

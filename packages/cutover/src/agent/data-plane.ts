@@ -25,6 +25,12 @@ export interface DataPlane {
   /** Share of new requests per release (0-100); null spreads over all healthy targets. */
   setReleaseWeights(service: string, weights: Record<string, number> | null): void;
   releaseWeights(service: string): Record<string, number> | null;
+  /**
+   * Resolves once the program that forwards has every change made so far (the Node proxy at once;
+   * HAProxy once its runtime API took the commands), so that a caller told "weights set" can rely
+   * on the next request; rejects when HAProxy refused them.
+   */
+  applied(): Promise<void>;
   routes(): RouteSpec[];
   targets(service: string): TargetState[];
   counters(service: string): Record<string, CountersSnapshot>;

@@ -11,9 +11,14 @@ export interface WeightedSlot {
 
 /**
  * Per-slot weights that give each release its share of new requests: a release's weight is split
- * evenly over its eligible slots, scaled so that the largest slot weight is MAX_HAPROXY_WEIGHT.
- * Without release weights, or when no weighted release has an eligible slot (the Node proxy then
- * uses any eligible target too), every eligible slot weighs 1. Ineligible slots weigh 0.
+ * evenly over its eligible slots. Whole shares that fit HAProxy's 0-256 scale are kept as they are,
+ * over their common divisor (75/25 over one slot each → 3 and 1). Others are scaled so that the
+ * largest slot weight is MAX_HAPROXY_WEIGHT, and each release's scaled total is rounded once and
+ * dealt over its slots (some get one more), never below a total of 1: a light release over many
+ * slots keeps its share by leaving some of them at 0 instead of rounding each up to 1 (5 % over 64
+ * slots beside 95 % on one is 13 slots at 1, not 64). Without release weights, or when no weighted
+ * release has an eligible slot (the Node proxy then uses any eligible target too), every eligible
+ * slot weighs 1. Ineligible slots weigh 0.
  */
 export function slotWeights(slots: readonly WeightedSlot[], weights: Readonly<Record<string, number>> | null): number[] {
   const even = slots.map((slot) => (slot.eligible ? 1 : 0));
@@ -25,12 +30,23 @@ export function slotWeights(slots: readonly WeightedSlot[], weights: Readonly<Re
   const perSlot = (release: string) => (weights[release] ?? 0) / counts.get(release)!;
   const shares = [...counts.keys()].map(perSlot);
   const largest = Math.max(...shares);
-  // Whole shares that fit are kept as they are, divided by their common divisor (75/25 → 3/1): exact splits over short windows.
   const exact = shares.every((share) => Number.isInteger(share)) && largest <= MAX_HAPROXY_WEIGHT;
   const divisor = exact ? shares.reduce(gcd) : 1;
-  const weightOf = (release: string) =>
-    exact ? perSlot(release) / divisor : Math.max(1, Math.round((perSlot(release) * MAX_HAPROXY_WEIGHT) / largest));
-  return slots.map((slot) => (slot.eligible && counts.has(slot.release) ? weightOf(slot.release) : 0));
+  const totals = new Map(
+    [...counts].map(([release, count]) => [
+      release,
+      exact ? (perSlot(release) / divisor) * count : Math.max(1, Math.round(((perSlot(release) * MAX_HAPROXY_WEIGHT) / largest) * count)),
+    ]),
+  );
+  const dealt = new Map<string, number>();
+  return slots.map((slot) => {
+    if (!slot.eligible || !counts.has(slot.release)) return 0;
+    const count = counts.get(slot.release)!;
+    const total = totals.get(slot.release)!;
+    const nth = dealt.get(slot.release) ?? 0;
+    dealt.set(slot.release, nth + 1);
+    return Math.floor(total / count) + (nth < total % count ? 1 : 0);
+  });
 }
 
 function gcd(a: number, b: number): number {

@@ -68,6 +68,7 @@ export class HaproxyDataPlane implements DataPlane {
       binary: options.binary,
       configFile: this.#configFile,
       socketPath: this.#socketPath,
+      pidFile: join(options.dir, 'haproxy.pid'),
       onLine: (line) => this.#onLine(line),
       onUnexpectedExit: (code, signal) => this.#onUnexpectedExit(code, signal),
     });

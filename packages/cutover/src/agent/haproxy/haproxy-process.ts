@@ -2,6 +2,7 @@ import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { CutoverError } from '../../errors/cutover-error.ts';
+import { findOrphanMaster, removeMasterPid, stopOrphanMaster, writeMasterPid } from './haproxy-orphan.ts';
 import { runtimeExchange } from './haproxy-runtime.ts';
 
 /** How long HAProxy may take to start (or reload) before its runtime API answers with a new worker. */
@@ -13,6 +14,8 @@ export interface HaproxyProcessOptions {
   binary: string;
   configFile: string;
   socketPath: string;
+  /** Holds the master's pid while it runs, for the next agent when this one is killed. */
+  pidFile: string;
   /** Every line HAProxy writes to stdout (its request log and notices). */
   onLine: (line: string) => void;
   /** HAProxy exited without being asked to. */
@@ -37,7 +40,13 @@ export class HaproxyProcess {
     return this.#child?.pid;
   }
 
+  /** Starts HAProxy; one that a killed agent of this data directory left running is stopped first. */
   async start(): Promise<void> {
+    const orphan = findOrphanMaster(this.#options.pidFile, this.#options.configFile);
+    if (orphan !== null) {
+      process.stderr.write(`haproxy data plane: stopping the HAProxy a previous agent left running (master ${orphan})\n`);
+      await stopOrphanMaster(orphan);
+    }
     rmSync(this.#options.socketPath, { force: true });
     this.#stopping = false;
     this.#stderr.length = 0;
@@ -77,7 +86,10 @@ export class HaproxyProcess {
     const deadline = performance.now() + HAPROXY_START_TIMEOUT_MS;
     while (performance.now() < deadline) {
       if (exited !== null) break;
-      if ((await this.workerPid()) !== null) return;
+      if ((await this.workerPid()) !== null) {
+        writeMasterPid(this.#options.pidFile, child.pid!);
+        return;
+      }
       await sleep(POLL_MS);
     }
     const tail = this.#stderr.join('\n');
@@ -151,6 +163,7 @@ export class HaproxyProcess {
     const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
     await exited;
     clearTimeout(timer);
+    removeMasterPid(this.#options.pidFile);
   }
 }
 

@@ -211,6 +211,11 @@ export class ProxyServer extends EventEmitter<ProxyServerEvents> implements Data
     return this.#service(service).balancer.weights;
   }
 
+  /** Every setter takes effect at once in this process. */
+  applied(): Promise<void> {
+    return Promise.resolve();
+  }
+
   routes(): RouteSpec[] {
     return [...this.#services.values()].map((service) => service.spec);
   }

@@ -39,7 +39,8 @@ describe('slotWeights', () => {
       { v1: 90, v2: 10 },
     );
     assert.deepEqual(weights, [3, 3, 3, 1, 0]);
-    // Shares that are not whole (v2: 7.5 per slot) are scaled so that the largest is HAProxy's maximum: 256 and 256 * 7.5 / 90.
+    // Shares that are not whole (v2: 7.5 per slot) are scaled so that the largest is HAProxy's maximum: 256, and
+    // v2's total 2 * 256 * 7.5 / 90 = 42.7 → 43 dealt over its two slots.
     assert.deepEqual(
       slotWeights(
         [
@@ -49,10 +50,28 @@ describe('slotWeights', () => {
         ],
         { v1: 90, v2: 15 },
       ),
-      [256, 21, 21],
+      [256, 22, 21],
     );
     const v1 = weights[0] * 3;
     assert.ok(Math.abs(v1 / (v1 + weights[3]) - 0.9) < 0.01);
+  });
+
+  test('a light release over many slots keeps its share: some of its slots at 0 rather than each rounded up to 1', () => {
+    const slots = [...Array.from({ length: 64 }, () => ({ release: 'v1', eligible: true })), { release: 'v2', eligible: true }];
+    const weights = slotWeights(slots, { v1: 5, v2: 95 });
+    assert.ok(weights.every((w) => Number.isInteger(w) && w >= 0 && w <= 256));
+    assert.equal(weights[64], 256);
+    const v1 = weights.slice(0, 64).reduce((a, b) => a + b, 0);
+    assert.equal(v1, 13, '64 × 256 × (5 / 64) / 95 = 13.47 → 13');
+    assert.ok(Math.abs(v1 / (v1 + 256) - 0.05) < 0.005, `v1 gets ${v1 / (v1 + 256)}`);
+    // 1 % over five slots beside 99 % on one: v1's total 5 × 256 × 0.2 / 99 = 2.6 → 3, three slots at 1 and two at 0.
+    const dealt = slotWeights(
+      [...Array.from({ length: 5 }, () => ({ release: 'v1', eligible: true })), { release: 'v2', eligible: true }],
+      { v1: 1, v2: 99 },
+    );
+    assert.deepEqual(dealt, [1, 1, 1, 0, 0, 256]);
+    const light = dealt.slice(0, 5).reduce((a, b) => a + b, 0);
+    assert.ok(Math.abs(light / (light + dealt[5]) - 0.01) < 0.002, JSON.stringify(dealt));
   });
 
   test('a tiny share keeps weight 1; a weighted release without eligible slot falls back to all eligible ones', () => {
