@@ -1,0 +1,479 @@
+import type { IncomingMessage } from 'node:http';
+import net from 'node:net';
+import { ResponseParser, type ResponseSink } from './response-parser.ts';
+
+/**
+ * The proxy's HTTP/1.1 client to one app instance: keep-alive sockets (unlimited, idle ones reused
+ * last in, first out), one request at a time per socket. It does what the proxy needs and no more:
+ * the request line and headers as the proxy built them, a body streamed from the client's request
+ * (as is with Content-Length, chunked otherwise), the response parsed by ResponseParser and handed
+ * to the handler as it arrives, backpressure both ways, three timeouts, and errors for the handler
+ * to map to retries and 502/504. Upgrades do not come here (Node's agent serves the WebSocket path).
+ */
+
+/** Error codes of the three timeouts and of an app that closed the connection mid-response. */
+export const CONNECT_TIMEOUT = 'UPSTREAM_CONNECT_TIMEOUT';
+export const HEADERS_TIMEOUT = 'UPSTREAM_HEADERS_TIMEOUT';
+export const BODY_TIMEOUT = 'UPSTREAM_BODY_TIMEOUT';
+export const UPSTREAM_CLOSED = 'UPSTREAM_CLOSED';
+
+export interface UpstreamRequest {
+  method: string;
+  path: string;
+  /** Flat `[name, value, …]`, hop-by-hop headers already removed. */
+  headers: readonly string[];
+  body: IncomingMessage | null;
+  connectMs: number;
+  /** Bound on waiting for the response head once the request is sent. */
+  headersMs: number;
+  /** Bound on silence between two reads of the response body. */
+  bodyIdleMs: number;
+}
+
+/** What the handler can do to its request while it runs. */
+export interface UpstreamController {
+  pause(): void;
+  resume(): void;
+  /** Stops the request and closes its socket; the handler hears nothing more. */
+  abort(): void;
+}
+
+/** The life of one request, in order: started (on a connected socket), head, data…, end; or error at any point. */
+export interface UpstreamHandler {
+  onRequestStart(controller: UpstreamController): void;
+  onResponseStart(controller: UpstreamController, status: number, headers: string[], statusMessage: string): void;
+  onResponseData(controller: UpstreamController, chunk: Buffer): void;
+  onResponseEnd(): void;
+  onResponseError(error: NodeJS.ErrnoException): void;
+}
+
+export interface UpstreamClientOptions {
+  host: string;
+  port: number;
+  /** Idle sockets are closed after this long, or 1 s before the app's `Keep-Alive: timeout=N` when shorter. */
+  idleTimeoutMs: number;
+  keepAliveHintMarginMs: number;
+}
+
+const PAYLOAD_METHODS = new Set(['POST', 'PUT', 'PATCH']);
+
+/**
+ * Socket event handlers are module functions that find their connection through this symbol: no
+ * closures per socket or request.
+ */
+const kConnection = Symbol('cutover.upstreamConnection');
+type TaggedSocket = net.Socket & { [kConnection]?: Connection };
+
+export class UpstreamClient {
+  readonly options: UpstreamClientOptions;
+  /** Host header for a request that came without one. */
+  readonly hostHeader: string;
+  readonly #idle: Connection[] = [];
+  readonly #all = new Set<Connection>();
+  #closed = false;
+  #sweep: NodeJS.Timeout | null = null;
+
+  constructor(options: UpstreamClientOptions) {
+    this.options = options;
+    this.hostHeader = `${options.host.includes(':') ? `[${options.host}]` : options.host}:${options.port}`;
+  }
+
+  get connections(): number {
+    return this.#all.size;
+  }
+
+  get idleConnections(): number {
+    return this.#idle.length;
+  }
+
+  dispatch(request: UpstreamRequest, handler: UpstreamHandler): void {
+    const now = performance.now();
+    let connection = this.#idle.pop();
+    while (connection !== undefined && now - connection.idleSinceMs >= connection.idleLimitMs) {
+      connection.destroy();
+      connection = this.#idle.pop();
+    }
+    if (connection === undefined) {
+      connection = new Connection(this);
+      this.#all.add(connection);
+      connection.connect(request, handler);
+    } else connection.reuse(request, handler);
+  }
+
+  /** Closes idle sockets now and each busy one once its response is done. */
+  close(): void {
+    this.#closed = true;
+    for (const connection of this.#idle.splice(0)) connection.destroy();
+    this.#stopSweep();
+  }
+
+  /** Closes every socket, busy or not. */
+  destroy(): void {
+    this.close();
+    for (const connection of [...this.#all]) connection.destroy();
+  }
+
+  /** A connection finished its response and may carry another request. */
+  release(connection: Connection): void {
+    if (this.#closed) {
+      connection.destroy();
+      return;
+    }
+    connection.idleSinceMs = performance.now();
+    this.#idle.push(connection);
+    if (this.#sweep === null) {
+      this.#sweep = setInterval(sweepIdle, Math.max(100, Math.min(1000, this.options.idleTimeoutMs / 4)), this);
+      this.#sweep.unref();
+    }
+  }
+
+  forget(connection: Connection): void {
+    this.#all.delete(connection);
+    const index = this.#idle.lastIndexOf(connection);
+    if (index !== -1) this.#idle.splice(index, 1);
+  }
+
+  /** Closes idle sockets past their limit (a reuse checks the limit too: this only frees them sooner). */
+  sweep(): void {
+    const now = performance.now();
+    for (const connection of this.#idle.filter((c) => now - c.idleSinceMs >= c.idleLimitMs)) connection.destroy();
+    if (this.#idle.length === 0) this.#stopSweep();
+  }
+
+  #stopSweep(): void {
+    if (this.#sweep !== null) clearInterval(this.#sweep);
+    this.#sweep = null;
+  }
+}
+
+function sweepIdle(client: UpstreamClient): void {
+  client.sweep();
+}
+
+/** One socket to the app and the request it carries, if any. Also the controller of that request. */
+class Connection implements ResponseSink, UpstreamController {
+  readonly #client: UpstreamClient;
+  readonly #parser: ResponseParser;
+  #socket: net.Socket | null = null;
+  #handler: UpstreamHandler | null = null;
+  #request: UpstreamRequest | null = null;
+  /** The request (its body included) is written. */
+  #requestSent = false;
+  #timer: NodeJS.Timeout | null = null;
+  #timerCode = '';
+  #paused = false;
+  #destroyed = false;
+  idleSinceMs = 0;
+  idleLimitMs: number;
+
+  constructor(client: UpstreamClient) {
+    this.#client = client;
+    this.#parser = new ResponseParser(this);
+    this.idleLimitMs = client.options.idleTimeoutMs;
+  }
+
+  connect(request: UpstreamRequest, handler: UpstreamHandler): void {
+    this.#start(request, handler);
+    const { host, port } = this.#client.options;
+    const socket: TaggedSocket = net.connect({ host, port, noDelay: true });
+    socket[kConnection] = this;
+    this.#socket = socket;
+    socket.on('connect', onSocketConnect);
+    socket.on('data', onSocketData);
+    socket.on('end', onSocketEnd);
+    socket.on('error', onSocketError);
+    socket.on('close', onSocketClose);
+    this.#arm(CONNECT_TIMEOUT, request.connectMs);
+  }
+
+  reuse(request: UpstreamRequest, handler: UpstreamHandler): void {
+    this.#start(request, handler);
+    this.#socket!.ref();
+    this.#send();
+  }
+
+  #start(request: UpstreamRequest, handler: UpstreamHandler): void {
+    this.#request = request;
+    this.#handler = handler;
+    this.#requestSent = false;
+    this.#paused = false;
+    this.#parser.expect(request.method);
+  }
+
+  onConnect(): void {
+    this.#clearTimer();
+    if (this.#handler !== null) this.#send();
+  }
+
+  /** Tells the handler its request is on a socket, then writes the request. */
+  #send(): void {
+    const handler = this.#handler!;
+    handler.onRequestStart(this);
+    if (this.#handler !== handler) return; // aborted from onRequestStart
+    const request = this.#request!;
+    const { method, path, headers, body } = request;
+    let head = `${method} ${path} HTTP/1.1\r\n`;
+    let hasHost = false;
+    let hasLength = false;
+    for (let i = 0; i < headers.length; i += 2) {
+      const name = headers[i];
+      const n = name.length;
+      if (n === 4 && name.toLowerCase() === 'host') hasHost = true;
+      else if (n === 14 && name.toLowerCase() === 'content-length') hasLength = true;
+      head += `${name}: ${headers[i + 1]}\r\n`;
+    }
+    if (!hasHost) head += `Host: ${this.#client.hostHeader}\r\n`;
+    const socket = this.#socket!;
+    if (body === null) {
+      if (!hasLength && PAYLOAD_METHODS.has(method)) head += 'Content-Length: 0\r\n';
+      socket.write(`${head}\r\n`, 'latin1');
+      this.#requestWritten();
+      return;
+    }
+    const chunked = !hasLength;
+    if (chunked) head += 'Transfer-Encoding: chunked\r\n';
+    socket.write(`${head}\r\n`, 'latin1');
+    new BodyPump(this, socket, body, chunked).start();
+  }
+
+  #requestWritten(): void {
+    this.#requestSent = true;
+    if (!this.#parser.headSeen && this.#handler !== null) this.#arm(HEADERS_TIMEOUT, this.#request!.headersMs);
+  }
+
+  /** From BodyPump: the request body is written (or the pump stopped because the request ended). */
+  bodySent(pump: BodyPump): void {
+    if (this.#socket === pump.socket && this.#handler !== null) this.#requestWritten();
+  }
+
+  onData(data: Buffer): void {
+    if (this.#handler === null) {
+      // Bytes nobody asked for (on an idle socket, or after a complete response): the socket is unusable.
+      this.destroy();
+      return;
+    }
+    let used: number;
+    try {
+      used = this.#parser.execute(data);
+    } catch (error) {
+      this.#fail(error as NodeJS.ErrnoException);
+      return;
+    }
+    if (this.#handler === null) {
+      // Aborted by the handler during a callback.
+      return;
+    }
+    if (this.#parser.complete) this.#done(used < data.length);
+    else if (this.#parser.headSeen) {
+      if (this.#timerCode === BODY_TIMEOUT) this.#timer!.refresh();
+      else if (!this.#paused) this.#arm(BODY_TIMEOUT, this.#request!.bodyIdleMs);
+    }
+  }
+
+  // --- ResponseSink (called from inside execute).
+
+  onHead(status: number, statusMessage: string, headers: string[]): void {
+    this.#clearTimer();
+    this.#handler!.onResponseStart(this, status, headers, statusMessage);
+  }
+
+  onBody(chunk: Buffer): void {
+    this.#handler?.onResponseData(this, chunk);
+  }
+
+  onComplete(): void {
+    // Delivered by #done once execute has returned, so that the socket is free when the handler hears of it.
+  }
+
+  /** The response is complete; `extra`: bytes followed it. */
+  #done(extra: boolean): void {
+    const handler = this.#handler!;
+    const parser = this.#parser;
+    const reusable = !extra && parser.keepAlive && this.#requestSent && !this.#destroyed;
+    this.#clearTimer();
+    this.#handler = null;
+    this.#request = null;
+    if (reusable) {
+      const hint = parser.keepAliveHintMs;
+      const { idleTimeoutMs, keepAliveHintMarginMs } = this.#client.options;
+      this.idleLimitMs = hint === -1 ? idleTimeoutMs : Math.min(idleTimeoutMs, hint - keepAliveHintMarginMs);
+      if (this.idleLimitMs <= 0) this.destroy();
+      else {
+        if (this.#paused) this.#socket!.resume();
+        this.#paused = false;
+        this.#socket!.unref();
+        this.#client.release(this);
+      }
+    } else this.destroy();
+    handler.onResponseEnd();
+  }
+
+  onEnd(): void {
+    if (this.#handler !== null && this.#parser.readsUntilClose) {
+      this.#parser.finish();
+      this.#done(false);
+      return;
+    }
+    this.#closed();
+  }
+
+  onError(error: NodeJS.ErrnoException): void {
+    this.#fail(error);
+  }
+
+  /** The socket closed (or ended) while a request may still be waiting on it. */
+  #closed(): void {
+    if (this.#handler === null) {
+      this.destroy();
+      return;
+    }
+    const error = new Error(
+      this.#parser.headSeen ? 'the app closed the connection during the response' : 'the app closed the connection before responding',
+    ) as NodeJS.ErrnoException;
+    error.code = UPSTREAM_CLOSED;
+    this.#fail(error);
+  }
+
+  onClose(): void {
+    if (this.#handler !== null) this.#closed();
+    this.#destroyed = true;
+    this.#client.forget(this);
+  }
+
+  onTimer(): void {
+    const code = this.#timerCode;
+    this.#timer = null;
+    this.#timerCode = '';
+    const error = new Error(`upstream ${code}`) as NodeJS.ErrnoException;
+    error.code = code;
+    this.#fail(error);
+  }
+
+  #fail(error: NodeJS.ErrnoException): void {
+    const handler = this.#handler;
+    this.#handler = null;
+    this.#request = null;
+    this.destroy();
+    handler?.onResponseError(error);
+  }
+
+  #arm(code: string, ms: number): void {
+    if (this.#timer !== null) clearTimeout(this.#timer);
+    this.#timerCode = code;
+    this.#timer = setTimeout(onConnectionTimer, ms, this);
+  }
+
+  #clearTimer(): void {
+    if (this.#timer !== null) {
+      clearTimeout(this.#timer);
+      this.#timer = null;
+      this.#timerCode = '';
+    }
+  }
+
+  // --- UpstreamController.
+
+  pause(): void {
+    if (this.#paused || this.#handler === null) return;
+    this.#paused = true;
+    // Waiting on the client is not the app's silence.
+    if (this.#timerCode === BODY_TIMEOUT) this.#clearTimer();
+    this.#socket?.pause();
+  }
+
+  resume(): void {
+    if (!this.#paused || this.#handler === null) return;
+    this.#paused = false;
+    this.#socket?.resume();
+    if (this.#parser.headSeen && this.#timer === null) this.#arm(BODY_TIMEOUT, this.#request!.bodyIdleMs);
+  }
+
+  abort(): void {
+    if (this.#handler === null) return;
+    this.#handler = null;
+    this.#request = null;
+    this.destroy();
+  }
+
+  destroy(): void {
+    this.#clearTimer();
+    if (!this.#destroyed) {
+      this.#destroyed = true;
+      this.#socket?.destroy();
+    }
+    this.#client.forget(this);
+  }
+}
+
+/** Streams a client's request body to the app socket, chunk-encoded when it has no Content-Length. */
+class BodyPump {
+  readonly #connection: Connection;
+  readonly socket: net.Socket;
+  readonly #body: IncomingMessage;
+  readonly #chunked: boolean;
+
+  constructor(connection: Connection, socket: net.Socket, body: IncomingMessage, chunked: boolean) {
+    this.#connection = connection;
+    this.socket = socket;
+    this.#body = body;
+    this.#chunked = chunked;
+  }
+
+  start(): void {
+    const body = this.#body;
+    const onData = (chunk: Buffer): void => this.#write(chunk);
+    const onDrain = (): void => {
+      body.resume();
+    };
+    const onEnd = (): void => {
+      stop();
+      if (this.socket.destroyed) return;
+      if (this.#chunked) this.socket.write('0\r\n\r\n', 'latin1');
+      this.#connection.bodySent(this);
+    };
+    const stop = (): void => {
+      body.off('data', onData);
+      body.off('end', onEnd);
+      this.socket.off('drain', onDrain);
+      this.socket.off('close', stop);
+    };
+    body.on('data', onData);
+    body.on('end', onEnd);
+    this.socket.on('drain', onDrain);
+    this.socket.on('close', stop);
+    if (body.readableEnded) onEnd();
+  }
+
+  #write(chunk: Buffer): void {
+    const socket = this.socket;
+    if (socket.destroyed || chunk.length === 0) return;
+    let ok: boolean;
+    if (this.#chunked) {
+      socket.cork();
+      socket.write(`${chunk.length.toString(16)}\r\n`, 'latin1');
+      socket.write(chunk);
+      ok = socket.write('\r\n', 'latin1');
+      socket.uncork();
+    } else ok = socket.write(chunk);
+    if (!ok) this.#body.pause();
+  }
+}
+
+function onSocketConnect(this: TaggedSocket): void {
+  this[kConnection]!.onConnect();
+}
+function onSocketData(this: TaggedSocket, data: Buffer): void {
+  this[kConnection]!.onData(data);
+}
+function onSocketEnd(this: TaggedSocket): void {
+  this[kConnection]!.onEnd();
+}
+function onSocketError(this: TaggedSocket, error: Error): void {
+  this[kConnection]!.onError(error);
+}
+function onSocketClose(this: TaggedSocket): void {
+  this[kConnection]!.onClose();
+}
+function onConnectionTimer(connection: Connection): void {
+  connection.onTimer();
+}
