@@ -172,21 +172,29 @@ export class ResponseParser {
   }
 
   #parseHead(text: string): void {
-    const lines = text.split('\r\n');
-    const match = STATUS_LINE.exec(lines[0]);
-    if (match === null) throw new ResponseParseError(INVALID_RESPONSE, `invalid status line ${JSON.stringify(lines[0].slice(0, 100))}`);
+    let lineEnd = text.indexOf('\r\n');
+    if (lineEnd === -1) lineEnd = text.length;
+    const statusLine = text.slice(0, lineEnd);
+    const match = STATUS_LINE.exec(statusLine);
+    if (match === null) throw new ResponseParseError(INVALID_RESPONSE, `invalid status line ${JSON.stringify(statusLine.slice(0, 100))}`);
     const status = Number(match[2]);
     const headers: string[] = [];
     let contentLength = -1;
     let chunked = false;
     let transferEncoding = false;
     let close = match[1] === '0';
-    for (let i = 1; i < lines.length; i++) {
-      const line = lines[i];
-      const colon = line.indexOf(':');
-      const name = colon > 0 ? line.slice(0, colon) : '';
-      if (!TOKEN.test(name)) throw new ResponseParseError(INVALID_RESPONSE, `invalid header line ${JSON.stringify(line.slice(0, 100))}`);
-      const value = line.slice(colon + 1).trim();
+    while (lineEnd < text.length) {
+      const start = lineEnd + 2;
+      lineEnd = text.indexOf('\r\n', start);
+      if (lineEnd === -1) lineEnd = text.length;
+      const colon = text.indexOf(':', start);
+      const name = colon > start && colon < lineEnd ? text.slice(start, colon) : '';
+      if (!TOKEN.test(name))
+        throw new ResponseParseError(
+          INVALID_RESPONSE,
+          `invalid header line ${JSON.stringify(text.slice(start, Math.min(lineEnd, start + 100)))}`,
+        );
+      const value = text.slice(colon + 1, lineEnd).trim();
       headers.push(name, value);
       const n = name.length;
       if (n === 14 && name.toLowerCase() === 'content-length') {

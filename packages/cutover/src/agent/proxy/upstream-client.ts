@@ -159,7 +159,16 @@ class Connection implements ResponseSink, UpstreamController {
   #request: UpstreamRequest | null = null;
   /** The request (its body included) is written. */
   #requestSent = false;
+  /**
+   * Timeouts are deadlines checked by one unref'd timer per socket that outlives requests: arming,
+   * moving and clearing a deadline sets fields, a timer is only created when none would fire in time.
+   */
   #timer: NodeJS.Timeout | null = null;
+  /** performance.now() when #timer fires. */
+  #timerDueMs = 0;
+  /** performance.now() by which the app must have answered, 0 for none. */
+  #deadlineMs = 0;
+  /** What the deadline bounds (a timeout error code), '' for none. */
   #timerCode = '';
   #paused = false;
   #destroyed = false;
@@ -265,7 +274,7 @@ class Connection implements ResponseSink, UpstreamController {
     }
     if (this.#parser.complete) this.#done(used < data.length);
     else if (this.#parser.headSeen) {
-      if (this.#timerCode === BODY_TIMEOUT) this.#timer!.refresh();
+      if (this.#timerCode === BODY_TIMEOUT) this.#deadlineMs = performance.now() + this.#request!.bodyIdleMs;
       else if (!this.#paused) this.#arm(BODY_TIMEOUT, this.#request!.bodyIdleMs);
     }
   }
@@ -341,9 +350,15 @@ class Connection implements ResponseSink, UpstreamController {
   }
 
   onTimer(): void {
-    const code = this.#timerCode;
     this.#timer = null;
-    this.#timerCode = '';
+    if (this.#timerCode === '') return;
+    const remaining = this.#deadlineMs - performance.now();
+    if (remaining >= 1) {
+      this.#startTimer(remaining);
+      return;
+    }
+    const code = this.#timerCode;
+    this.#clearTimer();
     const error = new Error(`upstream ${code}`) as NodeJS.ErrnoException;
     error.code = code;
     this.#fail(error);
@@ -358,17 +373,23 @@ class Connection implements ResponseSink, UpstreamController {
   }
 
   #arm(code: string, ms: number): void {
-    if (this.#timer !== null) clearTimeout(this.#timer);
+    const deadline = performance.now() + ms;
     this.#timerCode = code;
+    this.#deadlineMs = deadline;
+    // A timer due later than the deadline would fire too late; one due earlier re-arms itself.
+    if (this.#timer === null || this.#timerDueMs > deadline + 1) this.#startTimer(ms);
+  }
+
+  #startTimer(ms: number): void {
+    if (this.#timer !== null) clearTimeout(this.#timer);
+    this.#timerDueMs = performance.now() + ms;
     this.#timer = setTimeout(onConnectionTimer, ms, this);
+    this.#timer.unref();
   }
 
   #clearTimer(): void {
-    if (this.#timer !== null) {
-      clearTimeout(this.#timer);
-      this.#timer = null;
-      this.#timerCode = '';
-    }
+    this.#timerCode = '';
+    this.#deadlineMs = 0;
   }
 
   // --- UpstreamController.
@@ -385,7 +406,7 @@ class Connection implements ResponseSink, UpstreamController {
     if (!this.#paused || this.#handler === null) return;
     this.#paused = false;
     this.#socket?.resume();
-    if (this.#parser.headSeen && this.#timer === null) this.#arm(BODY_TIMEOUT, this.#request!.bodyIdleMs);
+    if (this.#parser.headSeen && this.#timerCode === '') this.#arm(BODY_TIMEOUT, this.#request!.bodyIdleMs);
   }
 
   abort(): void {
@@ -397,6 +418,10 @@ class Connection implements ResponseSink, UpstreamController {
 
   destroy(): void {
     this.#clearTimer();
+    if (this.#timer !== null) {
+      clearTimeout(this.#timer);
+      this.#timer = null;
+    }
     if (!this.#destroyed) {
       this.#destroyed = true;
       this.#socket?.destroy();
