@@ -88,8 +88,8 @@ export function buildUpstreamHeaders(
 
 /**
  * The upstream response headers for the client: hop-by-hop ones removed (Node frames the body anew).
- * `raw` is Node's (strings, for upgrades) or undici's (Buffers, decoded as latin1 as Node's own
- * parser does, so that the client gets the bytes the app sent).
+ * `raw` is Node's (upgrades) or the upstream client's, both latin1-decoded strings as Node's own
+ * parser does, so that the client gets the bytes the app sent; Buffers are decoded so too.
  */
 export function buildClientResponseHeaders(raw: readonly (string | Buffer)[]): string[] {
   const headers: string[] = [];
