@@ -225,8 +225,9 @@ export class ResponseParser {
     }
     this.headSeen = true;
     this.keepAlive = !close;
-    // Both framings at once is a smuggling pattern: honour Transfer-Encoding, never reuse the socket.
-    if (transferEncoding && contentLength !== -1) this.keepAlive = false;
+    // Both framings at once is a smuggling pattern, and the Content-Length forwarded would not match the body.
+    if (transferEncoding && contentLength !== -1)
+      throw new ResponseParseError(INVALID_RESPONSE, 'both Content-Length and Transfer-Encoding');
     this.#sink.onHead(status, match[3] ?? '', headers);
     if (this.#isHeadRequest || status === 204 || status === 304) this.#complete();
     else if (transferEncoding) {
