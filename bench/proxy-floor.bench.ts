@@ -3,9 +3,10 @@
  *   bare     a node:http server that answers by itself (one HTTP exchange, the server half of a proxy),
  *   raw      node:http server + a hand-written HTTP/1.1 client to the app (the least any Node proxy does),
  *   undici   node:http server + undici's Pool, nothing else (the least a proxy on undici does),
+ *   client   node:http server + cutover's own upstream client, nothing else (the same with the client the proxy uses),
  *   cutover  cutover's ProxyServer with sticky cookie, split weights, retries and counters on,
  * each in front of its own copy of the demo app (bench/support/proxy-floor-server.ts).
- * All four are loaded at the same moments (one autocannon each, in parallel, at a fixed rate), so a
+ * All five are loaded at the same moments (one autocannon each, in parallel, at a fixed rate), so a
  * burst of other work on a shared machine hits all alike; the ratios per turn are the figures to read.
  * Run: node bench/proxy-floor.bench.ts [--rate 1000] [--connections 8] [--turns 10] [--seconds 3]
  */
@@ -32,7 +33,7 @@ const rate = Number(values.rate);
 const connections = Number(values.connections);
 const turns = Number(values.turns);
 const seconds = Number(values.seconds);
-const MODES = ['cutover', 'undici', 'raw', 'bare'] as const;
+const MODES = ['cutover', 'undici', 'client', 'raw', 'bare'] as const;
 const SERVER = join(REPO_ROOT, 'bench/support/proxy-floor-server.ts');
 const AUTOCANNON = join(REPO_ROOT, 'node_modules/autocannon/autocannon.js');
 

@@ -4,6 +4,8 @@
  * - app: the demo app (examples/demo), as in bench:proxy;
  * - bare: a node:http server that writes the demo app's answer itself (no upstream);
  * - undici: node:http server + undici Pool.dispatch, nothing else: the least a proxy built on undici does;
+ * - client: node:http server + cutover's own upstream client (UpstreamClient), nothing else: the same
+ *   as undici with the client the proxy uses;
  * - raw: node:http server + a hand-written HTTP/1.1 client on net sockets (answers framed by
  *   Content-Length or chunked, nothing else: no timeouts, no errors handled, no 1xx): the least any
  *   Node proxy does;
@@ -14,6 +16,7 @@ import http from 'node:http';
 import net from 'node:net';
 import { Pool } from 'undici';
 import { ProxyServer } from '../../packages/cutover/src/agent/proxy/proxy-server.ts';
+import { UpstreamClient, type UpstreamHandler } from '../../packages/cutover/src/agent/proxy/upstream-client.ts';
 
 const mode = process.argv[2];
 const port = Number(process.env.PORT);
@@ -63,6 +66,39 @@ if (mode === 'app') {
           res.destroy(error);
         },
       },
+    );
+  });
+} else if (mode === 'client') {
+  const client = new UpstreamClient({ host: '127.0.0.1', port: appPort, idleTimeoutMs: 4000, keepAliveHintMarginMs: 1000 });
+  serve((req, res) => {
+    const handler: UpstreamHandler = {
+      onRequestStart() {},
+      onResponseStart(_controller, status, raw, message) {
+        const headers: string[] = [];
+        for (let i = 0; i < raw.length; i += 2) if (!HOP_BY_HOP.has(raw[i].toLowerCase())) headers.push(raw[i], raw[i + 1]);
+        res.writeHead(status, message, headers);
+      },
+      onResponseData(_controller, chunk) {
+        res.write(chunk);
+      },
+      onResponseEnd() {
+        res.end();
+      },
+      onResponseError(error) {
+        res.destroy(error);
+      },
+    };
+    client.dispatch(
+      {
+        method: req.method ?? 'GET',
+        path: req.url ?? '/',
+        headers: req.rawHeaders,
+        body: null,
+        connectMs: 10_000,
+        headersMs: 60_000,
+        bodyIdleMs: 60_000,
+      },
+      handler,
     );
   });
 } else if (mode === 'raw') {

@@ -17,6 +17,14 @@ const HOP_BY_HOP = new Set([
   'upgrade',
 ]);
 
+/**
+ * Whether a header name of this length can be one of HOP_BY_HOP, REPLACED_ON_REQUEST, host or
+ * content-length: most names are not, and need no lower-casing.
+ */
+const SPECIAL_LENGTHS = new Uint8Array(32);
+for (const name of [...HOP_BY_HOP, 'x-forwarded-for', 'x-forwarded-proto', 'x-forwarded-host', 'expect', 'host', 'content-length'])
+  SPECIAL_LENGTHS[name.length] = 1;
+
 /** Set by the proxy itself; `expect` is dropped because Node has already answered `100 Continue`. */
 const REPLACED_ON_REQUEST = new Set(['x-forwarded-for', 'x-forwarded-proto', 'x-forwarded-host', 'expect']);
 
@@ -49,6 +57,10 @@ export function buildUpstreamHeaders(
   for (let i = 0; i < raw.length; i += 2) {
     const name = raw[i];
     const value = raw[i + 1];
+    if (name.length >= 32 || SPECIAL_LENGTHS[name.length] === 0) {
+      headers.push(name, value);
+      continue;
+    }
     const lower = name.toLowerCase();
     if (HOP_BY_HOP.has(lower)) {
       if (lower === 'connection') connection = connection === '' ? value : connection + ',' + value;
@@ -76,14 +88,18 @@ export function buildUpstreamHeaders(
 
 /**
  * The upstream response headers for the client: hop-by-hop ones removed (Node frames the body anew).
- * `raw` is Node's (strings, for upgrades) or undici's (Buffers, decoded as latin1 as Node's own
- * parser does, so that the client gets the bytes the app sent).
+ * `raw` is Node's (upgrades) or the upstream client's, both latin1-decoded strings as Node's own
+ * parser does, so that the client gets the bytes the app sent; Buffers are decoded so too.
  */
 export function buildClientResponseHeaders(raw: readonly (string | Buffer)[]): string[] {
   const headers: string[] = [];
   let connection = '';
   for (let i = 0; i < raw.length; i += 2) {
     const name = latin1(raw[i]);
+    if (name.length >= 32 || SPECIAL_LENGTHS[name.length] === 0) {
+      headers.push(name, latin1(raw[i + 1]));
+      continue;
+    }
     const lower = name.toLowerCase();
     if (HOP_BY_HOP.has(lower)) {
       if (lower === 'connection') connection = connection === '' ? latin1(raw[i + 1]) : connection + ',' + latin1(raw[i + 1]);

@@ -1,17 +1,10 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Dispatcher } from 'undici';
 import { buildClientResponseHeaders, type UpstreamHead } from './forward-headers.ts';
 import { writeProxyError } from './proxy-responses.ts';
 import type { ProxyService } from './proxy-service.ts';
 import type { InFlightExchange, Target } from './target.ts';
+import { BODY_TIMEOUT, CONNECT_TIMEOUT, HEADERS_TIMEOUT, type UpstreamController, type UpstreamHandler } from './upstream-client.ts';
 import { classifyUpstreamError, mayRetry } from './upstream-failure.ts';
-
-/** undici's codes for the three upstream timeouts (connect, response head, body idle). */
-const CONNECT_TIMEOUT = 'UND_ERR_CONNECT_TIMEOUT';
-const HEADERS_TIMEOUT = 'UND_ERR_HEADERS_TIMEOUT';
-const BODY_TIMEOUT = 'UND_ERR_BODY_TIMEOUT';
-/** undici refused the request itself (a header or path it will not send): it never left the proxy. */
-const REFUSED = new Set(['UND_ERR_INVALID_ARG', 'UND_ERR_NOT_SUPPORTED']);
 
 /**
  * Event handlers are module functions that find their exchange through this symbol on the emitter:
@@ -24,12 +17,12 @@ type Tagged<T> = T & { [kExchange]?: HttpExchange };
  * One client request on its way through the proxy: sent to a target, retried once on another when
  * that is safe, answered, and recorded once in the counters of the release that answered.
  *
- * The upstream hop is an undici dispatch on the target's Pool, with this object as its handler
+ * The upstream hop is a dispatch on the target's UpstreamClient, with this object as its handler
  * (no streams, no per-request closures). A request body is the client's IncomingMessage itself:
- * undici reads it only once the request is on a connected socket, so a connect failure leaves the
- * body unread and the request can go to another target intact.
+ * the client reads it only once the request is on a connected socket, so a connect failure leaves
+ * the body unread and the request can go to another target intact.
  */
-export class HttpExchange implements InFlightExchange, Dispatcher.DispatchHandler {
+export class HttpExchange implements InFlightExchange, UpstreamHandler {
   readonly service: ProxyService;
   readonly req: IncomingMessage;
   readonly res: ServerResponse;
@@ -37,8 +30,8 @@ export class HttpExchange implements InFlightExchange, Dispatcher.DispatchHandle
   readonly path: string;
   readonly startedMs: number;
   target: Target | null = null;
-  /** The current attempt's controller, from the moment it is on a connected socket. */
-  controller: Dispatcher.DispatchController | null = null;
+  /** The current attempt's controller, from the moment it is on a connected socket until its response ends. */
+  controller: UpstreamController | null = null;
   /** The response head went out to the client. */
   responding = false;
   attempts = 0;
@@ -83,56 +76,52 @@ export class HttpExchange implements InFlightExchange, Dispatcher.DispatchHandle
     this.controller = null;
     target.begin(this);
     const { timeouts } = this.service;
-    try {
-      target.dispatch(
-        {
-          method: this.req.method ?? 'GET',
-          path: this.path,
-          headers: this.head.headers,
-          body: this.head.hasBody ? this.req : null,
-          headersTimeout: timeouts.responseMs,
-          bodyTimeout: timeouts.idleMs,
-        },
-        this,
-        timeouts.connectMs,
-      );
-    } catch (error) {
-      // undici validates the request line and headers; a request it refuses never left the proxy.
-      this.fail(502, `the request cannot be forwarded: ${(error as Error).message}`);
-    }
+    target.dispatch(
+      {
+        method: this.req.method ?? 'GET',
+        path: this.path,
+        headers: this.head.headers,
+        body: this.head.hasBody ? this.req : null,
+        connectMs: timeouts.connectMs,
+        headersMs: timeouts.responseMs,
+        bodyIdleMs: timeouts.idleMs,
+      },
+      this,
+    );
   }
 
-  // --- undici's handler interface: one attempt's life on the upstream connection.
+  // --- UpstreamHandler: one attempt's life on the upstream connection.
 
-  onRequestStart(controller: Dispatcher.DispatchController): void {
+  onRequestStart(controller: UpstreamController): void {
     if (this.done) {
-      controller.abort(new Error('the client left'));
+      controller.abort();
       return;
     }
     this.controller = controller;
     this.connected = true;
   }
 
-  onResponseStart(controller: Dispatcher.DispatchController, statusCode: number, _headers: unknown, statusMessage?: string): void {
+  onResponseStart(controller: UpstreamController, statusCode: number, rawHeaders: string[], statusMessage: string): void {
     if (this.done) {
-      controller.abort(new Error('the client left'));
+      this.controller = null;
+      controller.abort();
       return;
     }
-    const raw = (controller as { rawHeaders?: Buffer[] }).rawHeaders ?? [];
     try {
-      const headers = buildClientResponseHeaders(raw);
+      const headers = buildClientResponseHeaders(rawHeaders);
       if (this.setCookie !== null) headers.push('Set-Cookie', this.setCookie);
       this.res.writeHead(statusCode, statusMessage, headers);
     } catch (error) {
-      // Node rejects what it would not send itself (a status below 100, say): the app's answer is unusable.
-      controller.abort(error as Error);
+      // Node rejects what it would not send itself (a header value with control characters, say): the app's answer is unusable.
+      this.controller = null;
+      controller.abort();
       this.fail(502, `service ${this.service.name} target ${this.target!.id} sent an invalid response: ${(error as Error).message}`);
       return;
     }
     this.responding = true;
   }
 
-  onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
+  onResponseData(controller: UpstreamController, chunk: Buffer): void {
     if (this.done) return;
     if (!this.res.write(chunk) && !this.paused) {
       this.paused = true;
@@ -142,18 +131,17 @@ export class HttpExchange implements InFlightExchange, Dispatcher.DispatchHandle
   }
 
   onResponseEnd(): void {
+    // The socket may carry another exchange's request from now on: never touch it again.
+    this.controller = null;
     if (this.done) return;
     this.res.end();
   }
 
-  onResponseError(_controller: Dispatcher.DispatchController | null, error: NodeJS.ErrnoException): void {
+  onResponseError(error: NodeJS.ErrnoException): void {
+    this.controller = null;
     if (this.done) return;
     const target = this.target!;
     const code = error.code;
-    if (code !== undefined && REFUSED.has(code)) {
-      this.fail(502, `the request cannot be forwarded: ${error.message}`);
-      return;
-    }
     if (code === CONNECT_TIMEOUT || code === HEADERS_TIMEOUT || code === BODY_TIMEOUT) {
       this.onTimeout(code);
       return;
@@ -169,7 +157,7 @@ export class HttpExchange implements InFlightExchange, Dispatcher.DispatchHandle
     this.service.targetFailed(target, failure.reason, failure.ejectNow);
     if (this.attempts === 1 && mayRetry(failure, this.req.method ?? 'GET', this.head.hasBody)) {
       // With no other target, a socket-level failure on a target still in service is tried again on
-      // a fresh connection (undici does not reuse a socket that failed).
+      // another connection (a socket that failed is never reused).
       const stale = this.connected && !failure.ejectNow && target.healthy && !target.draining;
       const next = this.service.pickRetry(target, this.pinnedRelease) ?? (stale ? target : null);
       if (next !== null) {
@@ -226,7 +214,8 @@ export class HttpExchange implements InFlightExchange, Dispatcher.DispatchHandle
   /** Stops the current attempt; one not yet on a socket is aborted when it gets one (onRequestStart). */
   abortUpstream(): void {
     const controller = this.controller;
-    if (controller !== null && !controller.aborted) controller.abort(new Error('the client left'));
+    this.controller = null;
+    controller?.abort();
   }
 
   /**

@@ -1,7 +1,7 @@
 import http from 'node:http';
-import { buildConnector, type Dispatcher, Pool } from 'undici';
 import type { Balanced } from './load-balancer.ts';
 import type { DrainReport, TargetSpec, TargetState } from './proxy-types.ts';
+import { UpstreamClient, type UpstreamHandler, type UpstreamRequest } from './upstream-client.ts';
 
 /**
  * Idle upstream sockets are closed after this long: below Node's default server keep-alive timeout
@@ -9,7 +9,7 @@ import type { DrainReport, TargetSpec, TargetState } from './proxy-types.ts';
  * further when the app announces `Keep-Alive: timeout=N`.
  */
 export const UPSTREAM_IDLE_SOCKET_TIMEOUT_MS = 4000;
-/** How much earlier than the app's own `Keep-Alive: timeout=N` hint the pool drops an idle socket. */
+/** How much earlier than the app's own `Keep-Alive: timeout=N` hint the client drops an idle socket. */
 const KEEP_ALIVE_HINT_MARGIN_MS = 1000;
 /** How long passive ejection keeps a failing target out of selection. */
 export const EJECTION_MS = 2000;
@@ -49,7 +49,7 @@ interface Drain {
 }
 
 /**
- * One upstream instance: its keep-alive pools (undici for requests, Node's agent for upgrades), the exchanges in flight to it and its WebSockets.
+ * One upstream instance: its keep-alive pools (UpstreamClient for requests, Node's agent for upgrades), the exchanges in flight to it and its WebSockets.
  *
  * States: active → draining → drained, changed only by `drain()` and `#settle()`.
  * - active: selectable while `healthy` and not ejected (both flags change freely while active).
@@ -67,9 +67,7 @@ export class Target implements Balanced {
   readonly port: number;
   /** For upgrades (WebSocket handshakes) only; requests go through `dispatch`. */
   readonly agent: http.Agent;
-  readonly #pool: Pool;
-  #connectTimeoutMs = -1;
-  #connector: buildConnector.connector | null = null;
+  readonly #client: UpstreamClient;
   healthy = true;
   ejectedUntilMs = 0;
   inFlight = 0;
@@ -86,26 +84,17 @@ export class Target implements Balanced {
     this.host = spec.host;
     this.port = spec.port;
     this.agent = new http.Agent({ keepAlive: true, timeout: UPSTREAM_IDLE_SOCKET_TIMEOUT_MS, scheduling: 'lifo' });
-    this.#pool = new Pool(`http://${spec.host.includes(':') ? `[${spec.host}]` : spec.host}:${spec.port}`, {
-      connections: null,
-      pipelining: 1,
-      keepAliveTimeout: UPSTREAM_IDLE_SOCKET_TIMEOUT_MS,
-      keepAliveMaxTimeout: UPSTREAM_IDLE_SOCKET_TIMEOUT_MS,
-      keepAliveTimeoutThreshold: KEEP_ALIVE_HINT_MARGIN_MS,
-      connect: (options, callback) => this.#connector!(options, callback),
+    this.#client = new UpstreamClient({
+      host: spec.host,
+      port: spec.port,
+      idleTimeoutMs: UPSTREAM_IDLE_SOCKET_TIMEOUT_MS,
+      keepAliveHintMarginMs: KEEP_ALIVE_HINT_MARGIN_MS,
     });
-    // A pool emits 'error' only without a request to blame; a request's own errors reach its handler.
-    this.#pool.on('connectionError', noop);
-    (this.#pool as unknown as NodeJS.EventEmitter).on('error', noop);
   }
 
-  /** Sends one request to the instance; `connectMs` bounds connecting a new socket (the route's connect timeout). */
-  dispatch(options: Dispatcher.DispatchOptions, handler: Dispatcher.DispatchHandler, connectMs: number): void {
-    if (connectMs !== this.#connectTimeoutMs) {
-      this.#connectTimeoutMs = connectMs;
-      this.#connector = buildConnector({ timeout: connectMs });
-    }
-    this.#pool.dispatch(options, handler);
+  /** Sends one request to the instance on a keep-alive socket (a new one when none is idle). */
+  dispatch(request: UpstreamRequest, handler: UpstreamHandler): void {
+    this.#client.dispatch(request, handler);
   }
 
   get draining(): boolean {
@@ -206,9 +195,9 @@ export class Target implements Balanced {
       graceTimer: null,
     };
     // Idle sockets will never be picked again: close them now rather than when they time out (the
-    // pool closes each socket as soon as its request in flight is answered).
+    // client closes each busy socket as soon as its request in flight is answered).
     for (const sockets of Object.values(this.agent.freeSockets)) for (const socket of sockets ?? []) socket.destroy();
-    this.#pool.close().catch(noop);
+    this.#client.close();
     if (this.inFlight === 0) this.#requestsDone();
     this.#settle();
     return promise;
@@ -252,7 +241,7 @@ export class Target implements Balanced {
     drain.requestsDone = true;
     drain.resolveRequests();
     this.agent.destroy();
-    this.#pool.destroy().catch(noop);
+    this.#client.destroy();
     drain.resolve({
       targetId: this.id,
       drainedMs: Math.round(performance.now() - drain.startedMs),
@@ -262,5 +251,3 @@ export class Target implements Balanced {
     });
   }
 }
-
-function noop(): void {}
