@@ -11,6 +11,17 @@ export const MAX_DECIMAL_DIGITS = 12;
 const ROUNDS = 10;
 const TWO_POW_32 = 2 ** 32;
 
+/**
+ * x mod m for integers 0 <= x < 2^40 (here x < 10^12 + 10^6) and m <= 10^6: the quotient from a
+ * multiplication by the reciprocal is off by at most one, q * m and x - q * m are exact in float64,
+ * and one correction either way makes it exact. FF1 over a batch costs less than half what it did
+ * with the floating-point `%` (which V8 runs as a call to fmod).
+ */
+function reduce(x: number, m: number, inverse: number): number {
+  const r = x - Math.floor(x * inverse) * m;
+  return r < 0 ? r + m : r >= m ? r - m : r;
+}
+
 export class Ff1Decimal {
   readonly digits: number;
   /** Size of the domain: 10^digits. */
@@ -83,10 +94,11 @@ export class Ff1Decimal {
       const r = this.cipher.update(blocks);
       const modulus = 10 ** (i % 2 === 0 ? this.u : this.v);
       const highFactor = TWO_POW_32 % modulus;
+      const inverse = 1 / modulus;
       for (let k = 0, o = 0; k < count; k++, o += 16) {
         const hi = r[o] * 16777216 + ((r[o + 1] << 16) | (r[o + 2] << 8) | r[o + 3]);
         const lo = r[o + 4] * 16777216 + ((r[o + 5] << 16) | (r[o + 6] << 8) | r[o + 7]);
-        const y = ((hi % modulus) * highFactor + (lo % modulus)) % modulus;
+        const y = reduce(reduce(hi, modulus, inverse) * highFactor + reduce(lo, modulus, inverse), modulus, inverse);
         const c = (a[k] + y) % modulus;
         a[k] = b[k];
         b[k] = c;
@@ -128,10 +140,11 @@ export class Ff1Decimal {
       const r = this.cipher.update(blocks);
       const modulus = 10 ** (i % 2 === 0 ? this.u : this.v);
       const highFactor = TWO_POW_32 % modulus;
+      const inverse = 1 / modulus;
       for (let k = 0, o = 0; k < count; k++, o += 16) {
         const hi = r[o] * 16777216 + ((r[o + 1] << 16) | (r[o + 2] << 8) | r[o + 3]);
         const lo = r[o + 4] * 16777216 + ((r[o + 5] << 16) | (r[o + 6] << 8) | r[o + 7]);
-        const y = ((hi % modulus) * highFactor + (lo % modulus)) % modulus;
+        const y = reduce(reduce(hi, modulus, inverse) * highFactor + reduce(lo, modulus, inverse), modulus, inverse);
         const c = (((b[k] - y) % modulus) + modulus) % modulus;
         b[k] = a[k];
         a[k] = c;
