@@ -189,8 +189,10 @@ export class CardMinter {
       let x = accounts[k];
       let sum = binSum;
       for (let i = length - 2; i >= binLength; i--) {
-        const d = x % 10;
-        x = (x - d) / 10;
+        // x is a float64 up to 10^12: floor of a division, not the slower floating-point %.
+        const q = Math.floor(x / 10);
+        const d = x - q * 10;
+        x = q;
         digits[base + i] = d;
         sum += luhnDigit(d, length - 1 - i);
       }

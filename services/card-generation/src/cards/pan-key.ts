@@ -42,8 +42,10 @@ export function writePanKeys(
   for (let k = 0; k < count; k++) {
     let x = accounts[k];
     for (let i = length - 2; i >= binLength; i--) {
-      const d = x % 10;
-      x = (x - d) / 10;
+      // x is a float64 up to 10^12: floor of a division, not the slower floating-point %.
+      const q = Math.floor(x / 10);
+      const d = x - q * 10;
+      x = q;
       keyDigits[i] = d;
     }
     keyDigits[length - 1] = digits[k * length + length - 1];

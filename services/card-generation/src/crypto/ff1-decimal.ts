@@ -99,7 +99,8 @@ export class Ff1Decimal {
         const hi = r[o] * 16777216 + ((r[o + 1] << 16) | (r[o + 2] << 8) | r[o + 3]);
         const lo = r[o + 4] * 16777216 + ((r[o + 5] << 16) | (r[o + 6] << 8) | r[o + 7]);
         const y = reduce(reduce(hi, modulus, inverse) * highFactor + reduce(lo, modulus, inverse), modulus, inverse);
-        const c = (a[k] + y) % modulus;
+        const sum = a[k] + y;
+        const c = sum >= modulus ? sum - modulus : sum;
         a[k] = b[k];
         b[k] = c;
       }
@@ -145,7 +146,8 @@ export class Ff1Decimal {
         const hi = r[o] * 16777216 + ((r[o + 1] << 16) | (r[o + 2] << 8) | r[o + 3]);
         const lo = r[o + 4] * 16777216 + ((r[o + 5] << 16) | (r[o + 6] << 8) | r[o + 7]);
         const y = reduce(reduce(hi, modulus, inverse) * highFactor + reduce(lo, modulus, inverse), modulus, inverse);
-        const c = (((b[k] - y) % modulus) + modulus) % modulus;
+        const difference = b[k] - y;
+        const c = difference < 0 ? difference + modulus : difference;
         b[k] = a[k];
         a[k] = c;
       }

@@ -137,8 +137,10 @@ export class UniquenessCheck {
             keyDigits.set(digits.subarray(0, length));
             let x = batch.counters[k];
             for (let i = length - 2; i >= bin.bin.length; i--) {
-              const d = x % 10;
-              x = (x - d) / 10;
+              // x is a float64 up to 10^12: floor of a division, not the slower floating-point %.
+              const q = Math.floor(x / 10);
+              const d = x - q * 10;
+              x = q;
               keyDigits[i] = d;
             }
             key[0] = length;
