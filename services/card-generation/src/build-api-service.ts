@@ -130,7 +130,7 @@ export async function buildApiService(config: CardConfig, options: ServiceOption
     });
     // Before the pool closes (hooks run in reverse): every shared INSERT finishes and is answered.
     service.onClose(() => issuer.drain());
-    registerCardRoutes(service.app, { pool, issuer, crypto: minter.crypto, bins: config.SANDBOX_BINS, cardCache });
+    registerCardRoutes(service.app, { pool, issuer, minter, bins: config.SANDBOX_BINS, cardCache });
     registerAdminRoutes(service.app, { pool, minter, bins: config.SANDBOX_BINS });
     registerBinRoutes(service.app, { pool, bins: config.SANDBOX_BINS, statsCache, metrics });
     registerJobRoutes(service.app, {

@@ -1,7 +1,8 @@
 // What the card store keeps instead of a PAN, computed for whole batches:
-//   * pan_hash: AES-256 (its own key) of the PAN packed into one block. A keyed permutation, so it is
-//     a keyed hash with no collisions at all: UNIQUE (pan_hash) holds exactly when PANs are unique,
-//     and a PAN is looked up by computing its index. Without the key it reveals nothing.
+//   * the PAN hash: AES-256 (its own key) of the PAN packed into one block, a keyed permutation, so
+//     equal hashes mean equal PANs. It was pan_hash before the index key (pan-key.ts) replaced it:
+//     rows of older releases still carry it (found by `validate`, rewritten by `migrate:data`), and
+//     validate:uniqueness finds repeated PANs by it (random, so its prefixes sort well).
 //   * pan_ciphertext: AES-256-GCM of the packed PAN and CVC (random 96-bit IV, 16-byte tag).
 // Packed block: [PAN length] [PAN as BCD, 10 bytes, padded with F] [CVC length] [CVC BCD, 2 bytes] [0 0].
 import { randomBytes } from 'node:crypto';

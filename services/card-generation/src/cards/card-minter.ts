@@ -8,6 +8,7 @@ import { randomSlice } from '../crypto/random-pool.ts';
 import { CardCrypto, SEALED_BLOCK_BYTES } from './card-crypto.ts';
 import type { CardKeys } from './card-keys.ts';
 import { withLuhnCheckDigit } from './luhn.ts';
+import { PAN_KEY_BYTES, panKeyOf, writePanKeys } from './pan-key.ts';
 import type { SandboxBin } from './sandbox-bins.ts';
 import { uuidText, uuidV7Bytes } from './uuid-v7.ts';
 
@@ -32,7 +33,8 @@ export interface MintedCard {
   expiryMonth: number;
   expiryYear: number;
   last4: string;
-  panHash: Buffer;
+  /** pan_hash: the PAN's index key (pan-key.ts). */
+  panKey: Buffer;
   sealed: Buffer;
 }
 
@@ -45,8 +47,8 @@ export interface MintedBatch {
   digits: Uint8Array;
   /** 16 bytes a card: the UUIDv7 id. */
   idBytes: Buffer;
-  /** 16 bytes a card: pan_hash. */
-  panHashes: Buffer;
+  /** PAN_KEY_BYTES a card: pan_hash, the PANs' index keys (pan-key.ts). */
+  panKeys: Buffer;
   /** 44 bytes a card: pan_ciphertext. */
   sealed: Buffer;
   /** 4 slots a card: the CVC's digits (bin.cvcLength of them), then 15. */
@@ -65,8 +67,12 @@ export function binTweak(bin: SandboxBin): Buffer {
 
 export class CardMinter {
   private readonly permutations = new Map<string, Ff1Decimal>();
-  /** Per BIN, the last window of FF1 outputs computed for the synchronous path. */
-  private readonly windows = new Map<string, { start: number; accounts: Float64Array }>();
+  /**
+   * Per BIN, the last window of FF1 outputs computed for the synchronous path, and the inverse of
+   * FF1 on those outputs (account number -> deciphered value), computed in the same batch for the
+   * index keys of the window's PANs.
+   */
+  private readonly windows = new Map<string, { start: number; accounts: Float64Array; inverse: Map<number, number> }>();
   private readonly keys: CardKeys;
   private readonly now: () => Date;
   readonly crypto: CardCrypto;
@@ -105,12 +111,36 @@ export class CardMinter {
       const start = c - (c % FF1_WINDOW);
       let window = this.windows.get(bin.bin);
       if (!window || window.start !== start) {
-        window = { start, accounts: this.permutation(bin).encryptRange(start, Math.min(FF1_WINDOW, bin.capacity - start)) };
+        const ff1 = this.permutation(bin);
+        const windowAccounts = ff1.encryptRange(start, Math.min(FF1_WINDOW, bin.capacity - start));
+        const deciphered = ff1.decryptInPlace(Float64Array.from(windowAccounts));
+        const inverse = new Map<number, number>();
+        for (let i = 0; i < windowAccounts.length; i++) inverse.set(windowAccounts[i], deciphered[i]);
+        window = { start, accounts: windowAccounts, inverse };
         this.windows.set(bin.bin, window);
       }
       accounts[k] = window.accounts[c - start];
     }
     return accounts;
+  }
+
+  /**
+   * FF1's inverse for a few account numbers (a synchronous request's PANs): from the inverse of the
+   * BIN's current window where it holds the number, by FF1 itself otherwise. Either way the value is
+   * the deciphering of the account number read from the PAN, never the row's counter.
+   */
+  private windowDecipher(bin: SandboxBin): Pick<Ff1Decimal, 'decryptInPlace'> {
+    const ff1 = this.permutation(bin);
+    const inverse = this.windows.get(bin.bin)?.inverse;
+    return {
+      decryptInPlace(values: Float64Array): Float64Array {
+        for (let k = 0; k < values.length; k++) {
+          const known = inverse?.get(values[k]);
+          values[k] = known ?? ff1.decrypt(values[k]);
+        }
+        return values;
+      },
+    };
   }
 
   /** The PANs of the given counters (no randomness: the same counters always give the same PANs). */
@@ -131,8 +161,8 @@ export class CardMinter {
 
   /**
    * A batch of cards, column by column (no object or string per card: what a bulk chunk writes):
-   * the PAN digits are computed from the account numbers, packed to BCD, then hashed and sealed
-   * for the whole batch at once. Same construction as `pans`, which the tests hold it to.
+   * the PAN digits are computed from the account numbers, packed to BCD and sealed, and the index
+   * keys computed back from the digits, for the whole batch at once. Same construction as `pans`, which the tests hold it to.
    */
   mintBatch(bin: SandboxBin, counters: ArrayLike<number>): MintedBatch {
     const count = counters.length;
@@ -159,8 +189,10 @@ export class CardMinter {
       let x = accounts[k];
       let sum = binSum;
       for (let i = length - 2; i >= binLength; i--) {
-        const d = x % 10;
-        x = (x - d) / 10;
+        // x is a float64 up to 10^12: floor of a division, not the slower floating-point %.
+        const q = Math.floor(x / 10);
+        const d = x - q * 10;
+        x = q;
         digits[base + i] = d;
         sum += luhnDigit(d, length - 1 - i);
       }
@@ -184,20 +216,25 @@ export class CardMinter {
       expiryMonths[k] = 1 + (random[k * 6] % 12);
       expiryYears[k] = baseYear + (random[k * 6 + 1] % EXPIRY_SPREAD_YEARS);
     }
-    const panHashes = Buffer.allocUnsafe(count * 16);
-    this.crypto.hashPacked(plain, panHashes);
+    const panKeys = Buffer.allocUnsafe(count * PAN_KEY_BYTES);
+    writePanKeys(bin, count > FF1_WINDOW / 16 ? this.permutation(bin) : this.windowDecipher(bin), digits, count, panKeys);
     return {
       bin,
       count,
       counters,
       digits,
       idBytes: uuidV7Bytes(count, Date.now(), randomness.subarray(count * 18)),
-      panHashes,
+      panKeys,
       sealed: this.crypto.sealPacked(plain, randomness.subarray(count * 6, count * 18)),
       cvcs,
       expiryMonths,
       expiryYears,
     };
+  }
+
+  /** pan_hash of one PAN of `bin`: its index key, computed from its digits (pan-key.ts). */
+  panKey(bin: SandboxBin, pan: string): Buffer {
+    return panKeyOf(bin, this.permutation(bin), pan);
   }
 
   /** Full cards (ids, random expiry and CVC, sealed PAN, PAN hash) for the given counters. */
@@ -227,7 +264,7 @@ export function cardsOf(batch: MintedBatch): MintedCard[] {
       expiryMonth: batch.expiryMonths[k],
       expiryYear: batch.expiryYears[k],
       last4: pan.slice(-4),
-      panHash: batch.panHashes.subarray(k * 16, k * 16 + 16),
+      panKey: batch.panKeys.subarray(k * PAN_KEY_BYTES, (k + 1) * PAN_KEY_BYTES),
       sealed: batch.sealed.subarray(k * SEALED_BLOCK_BYTES, (k + 1) * SEALED_BLOCK_BYTES),
     };
   }

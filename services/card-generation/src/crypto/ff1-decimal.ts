@@ -11,6 +11,17 @@ export const MAX_DECIMAL_DIGITS = 12;
 const ROUNDS = 10;
 const TWO_POW_32 = 2 ** 32;
 
+/**
+ * x mod m for integers 0 <= x < 2^40 (here x < 10^12 + 10^6) and m <= 10^6: the quotient from a
+ * multiplication by the reciprocal is off by at most one, q * m and x - q * m are exact in float64,
+ * and one correction either way makes it exact. FF1 over a batch costs less than half what it did
+ * with the floating-point `%` (which V8 runs as a call to fmod).
+ */
+function reduce(x: number, m: number, inverse: number): number {
+  const r = x - Math.floor(x * inverse) * m;
+  return r < 0 ? r + m : r >= m ? r - m : r;
+}
+
 export class Ff1Decimal {
   readonly digits: number;
   /** Size of the domain: 10^digits. */
@@ -83,13 +94,62 @@ export class Ff1Decimal {
       const r = this.cipher.update(blocks);
       const modulus = 10 ** (i % 2 === 0 ? this.u : this.v);
       const highFactor = TWO_POW_32 % modulus;
+      const inverse = 1 / modulus;
       for (let k = 0, o = 0; k < count; k++, o += 16) {
         const hi = r[o] * 16777216 + ((r[o + 1] << 16) | (r[o + 2] << 8) | r[o + 3]);
         const lo = r[o + 4] * 16777216 + ((r[o + 5] << 16) | (r[o + 6] << 8) | r[o + 7]);
-        const y = ((hi % modulus) * highFactor + (lo % modulus)) % modulus;
-        const c = (a[k] + y) % modulus;
+        const y = reduce(reduce(hi, modulus, inverse) * highFactor + reduce(lo, modulus, inverse), modulus, inverse);
+        const sum = a[k] + y;
+        const c = sum >= modulus ? sum - modulus : sum;
         a[k] = b[k];
         b[k] = c;
+      }
+    }
+    for (let k = 0; k < count; k++) values[k] = a[k] * powV + b[k];
+    return values;
+  }
+
+  /** The inverse of encryptInPlace: each value of `values` (integers in [0, 10^digits)) decrypted in place. */
+  decryptInPlace(values: Float64Array): Float64Array {
+    const count = values.length;
+    if (count === 0) return values;
+    const powV = 10 ** this.v;
+    const a = new Int32Array(count);
+    const b = new Int32Array(count);
+    for (let k = 0; k < count; k++) {
+      const x = values[k];
+      if (!(x >= 0 && x < this.domainSize && Number.isInteger(x))) throw new Error(`value ${x} outside [0, 10^${this.digits})`);
+      const high = Math.floor(x / powV);
+      a[k] = high;
+      b[k] = x - high * powV;
+    }
+    const blocks = Buffer.allocUnsafe(count * 16);
+    const bBytes = this.bBytes;
+    // SP 800-38G algorithm 8: rounds 9 down to 0, Q carries NUM(A), B = A and A = (NUM(B) - y) mod 10^m.
+    for (let i = ROUNDS - 1; i >= 0; i--) {
+      const pattern = this.roundPatterns[i];
+      const p13 = pattern[13];
+      const p14 = pattern[14];
+      const p15 = pattern[15];
+      blocks.fill(pattern);
+      for (let k = 0, end = 15; k < count; k++, end += 16) {
+        const value = a[k];
+        blocks[end] = p15 ^ (value & 255);
+        if (bBytes > 1) blocks[end - 1] = p14 ^ ((value >>> 8) & 255);
+        if (bBytes > 2) blocks[end - 2] = p13 ^ ((value >>> 16) & 255);
+      }
+      const r = this.cipher.update(blocks);
+      const modulus = 10 ** (i % 2 === 0 ? this.u : this.v);
+      const highFactor = TWO_POW_32 % modulus;
+      const inverse = 1 / modulus;
+      for (let k = 0, o = 0; k < count; k++, o += 16) {
+        const hi = r[o] * 16777216 + ((r[o + 1] << 16) | (r[o + 2] << 8) | r[o + 3]);
+        const lo = r[o + 4] * 16777216 + ((r[o + 5] << 16) | (r[o + 6] << 8) | r[o + 7]);
+        const y = reduce(reduce(hi, modulus, inverse) * highFactor + reduce(lo, modulus, inverse), modulus, inverse);
+        const difference = b[k] - y;
+        const c = difference < 0 ? difference + modulus : difference;
+        b[k] = a[k];
+        a[k] = c;
       }
     }
     for (let k = 0; k < count; k++) values[k] = a[k] * powV + b[k];
@@ -105,5 +165,9 @@ export class Ff1Decimal {
 
   encrypt(value: number): number {
     return this.encryptInPlace(Float64Array.of(value))[0];
+  }
+
+  decrypt(value: number): number {
+    return this.decryptInPlace(Float64Array.of(value))[0];
   }
 }

@@ -1,13 +1,14 @@
 // COPY of a chunk's cards in PostgreSQL's binary format: one Buffer built in a single pass from the
 // minted batch's columns (no hex text for the two bytea columns, no object or string per card), so
 // neither this process nor the backend parses text. Measured with 200,000 rows into `cards` with its three indexes: binary 2.6 s against
-// 3.3 s for text; most of what remains is the UNIQUE (pan_hash) index (random keys), which stays.
+// 3.3 s for text.
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
-import { PAN_HASH_BYTES, SEALED_BLOCK_BYTES } from '../cards/card-crypto.ts';
+import { SEALED_BLOCK_BYTES } from '../cards/card-crypto.ts';
 import type { MintedBatch } from '../cards/card-minter.ts';
+import { PAN_KEY_BYTES } from '../cards/pan-key.ts';
 
 export const COPY_CARDS_SQL =
   'COPY cards (id, bin, counter, last4, pan_hash, pan_ciphertext, expiry_month, expiry_year, job_id) FROM STDIN (FORMAT binary)';
@@ -42,9 +43,10 @@ export function writeUuid(id: string, out: Buffer, offset: number): void {
  * The whole COPY payload (header, one tuple per card, trailer) for a minted batch of one job. Every
  * tuple of a batch has the same layout (fixed-length fields, one BIN), so a template tuple with the
  * field count, every length word, the BIN and the job id is copied per card and only the card's own
- * bytes are written into it, straight from the batch's columns.
+ * bytes are written into it, straight from the batch's columns. `keyBytes`: the length of a pan_hash
+ * in `batch.panKeys` (bench/card-index-cost.bench.ts writes the older 16-byte AES hashes with it).
  */
-export function buildCopyPayload(batch: MintedBatch, jobId: string): Buffer {
+export function buildCopyPayload(batch: MintedBatch, jobId: string, keyBytes: number = PAN_KEY_BYTES): Buffer {
   const header = SIGNATURE.length + 8;
   const count = batch.count;
   const bin = batch.bin.bin;
@@ -56,7 +58,7 @@ export function buildCopyPayload(batch: MintedBatch, jobId: string): Buffer {
   const COUNTER = BIN + binLength + 4;
   const LAST4 = COUNTER + 8 + 4;
   const HASH = LAST4 + 4 + 4;
-  const SEALED = HASH + PAN_HASH_BYTES + 4;
+  const SEALED = HASH + keyBytes + 4;
   const MONTH = SEALED + SEALED_BLOCK_BYTES + 4;
   const YEAR = MONTH + 4 + 4;
   const JOB = YEAR + 4 + 4;
@@ -68,7 +70,7 @@ export function buildCopyPayload(batch: MintedBatch, jobId: string): Buffer {
   template.write(bin, BIN, 'latin1');
   template.writeInt32BE(8, COUNTER - 4);
   template.writeInt32BE(4, LAST4 - 4);
-  template.writeInt32BE(PAN_HASH_BYTES, HASH - 4);
+  template.writeInt32BE(keyBytes, HASH - 4);
   template.writeInt32BE(SEALED_BLOCK_BYTES, SEALED - 4);
   template.writeInt32BE(4, MONTH - 4);
   template.writeInt32BE(4, YEAR - 4);
@@ -79,7 +81,7 @@ export function buildCopyPayload(batch: MintedBatch, jobId: string): Buffer {
   SIGNATURE.copy(out, 0);
   out.writeInt32BE(0, SIGNATURE.length);
   out.writeInt32BE(0, SIGNATURE.length + 4);
-  const { counters, digits, idBytes, panHashes, sealed, expiryMonths, expiryYears } = batch;
+  const { counters, digits, idBytes, panKeys, sealed, expiryMonths, expiryYears } = batch;
   let o = header;
   for (let k = 0; k < count; k++) {
     template.copy(out, o);
@@ -94,7 +96,7 @@ export function buildCopyPayload(batch: MintedBatch, jobId: string): Buffer {
     out[o + LAST4 + 1] = 48 + digits[last4 + 1];
     out[o + LAST4 + 2] = 48 + digits[last4 + 2];
     out[o + LAST4 + 3] = 48 + digits[last4 + 3];
-    panHashes.copy(out, o + HASH, k * PAN_HASH_BYTES, (k + 1) * PAN_HASH_BYTES);
+    panKeys.copy(out, o + HASH, k * keyBytes, (k + 1) * keyBytes);
     sealed.copy(out, o + SEALED, k * SEALED_BLOCK_BYTES, (k + 1) * SEALED_BLOCK_BYTES);
     out.writeInt32BE(expiryMonths[k], o + MONTH);
     out.writeInt32BE(expiryYears[k], o + YEAR);

@@ -4,9 +4,11 @@
 // wrong length (a bytea altered at rest) is kept as a flag, so the check reports it.
 import type pg from 'pg';
 import { to as copyTo } from 'pg-copy-streams';
+import { PAN_KEY_BYTES } from '../cards/pan-key.ts';
 
 export const CARD_ROWS_COPY_SQL = 'COPY (SELECT id, bin, counter, pan_hash, pan_ciphertext FROM cards) TO STDOUT (FORMAT binary)';
 
+/** Room for a stored pan_hash: the index key (PAN_KEY_BYTES) or the AES hash of older releases (16). */
 export const ROW_HASH_BYTES = 16;
 export const ROW_SEALED_BYTES = 44;
 
@@ -18,9 +20,9 @@ export interface CardRowBatch {
   binIndex: Uint16Array;
   binIds: string[];
   counters: Float64Array;
-  /** The stored pan_hash, 16 bytes a row (zeros where `hashOk` is 0). */
+  /** The stored pan_hash, ROW_HASH_BYTES a row (zero-padded), of length `hashLength` (0 where NULL or of another length). */
   hashes: Buffer;
-  hashOk: Uint8Array;
+  hashLength: Uint8Array;
   /** The stored pan_ciphertext, 44 bytes a row (zeros where `sealedOk` is 0). */
   sealed: Buffer;
   sealedOk: Uint8Array;
@@ -37,7 +39,7 @@ function newBatch(rows: number, binIds: string[]): CardRowBatch {
     binIds,
     counters: new Float64Array(rows),
     hashes: Buffer.alloc(rows * ROW_HASH_BYTES),
-    hashOk: new Uint8Array(rows),
+    hashLength: new Uint8Array(rows),
     sealed: Buffer.alloc(rows * ROW_SEALED_BYTES),
     sealedOk: new Uint8Array(rows),
   };
@@ -125,9 +127,9 @@ export class CardRowParser {
     b.binIndex[k] = this.binIndexOf(data, binAt, binLength);
     b.counters[k] = data.readUInt32BE(counterAt) * 4294967296 + data.readUInt32BE(counterAt + 4);
     if (data.readInt32BE(counterAt) < 0) b.counters[k] = -1;
-    if (hashLength === ROW_HASH_BYTES) {
-      data.copy(b.hashes, k * ROW_HASH_BYTES, hashAt, hashAt + ROW_HASH_BYTES);
-      b.hashOk[k] = 1;
+    if (hashLength === ROW_HASH_BYTES || hashLength === PAN_KEY_BYTES) {
+      data.copy(b.hashes, k * ROW_HASH_BYTES, hashAt, hashAt + hashLength);
+      b.hashLength[k] = hashLength;
     }
     if (sealedLength === ROW_SEALED_BYTES) {
       data.copy(b.sealed, k * ROW_SEALED_BYTES, sealedAt, sealedAt + ROW_SEALED_BYTES);

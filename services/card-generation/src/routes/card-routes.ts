@@ -4,9 +4,8 @@ import type pg from 'pg';
 import { z } from 'zod';
 import type { TwoTierCache } from '../cache/two-tier-cache.ts';
 import { MAX_CARDS_PER_REQUEST } from '../card-config.ts';
-import type { CardCrypto } from '../cards/card-crypto.ts';
 import type { CardIssuer } from '../cards/card-issuer.ts';
-import type { MintedCard } from '../cards/card-minter.ts';
+import type { CardMinter, MintedCard } from '../cards/card-minter.ts';
 import { isLuhnValid } from '../cards/luhn.ts';
 import { maskPan } from '../cards/mask-pan.ts';
 import { detectNetwork, NETWORK_IDS, networkById } from '../cards/networks.ts';
@@ -17,7 +16,7 @@ import { issueProblem, resolveBins, zodProblem } from './request-problems.ts';
 export interface CardRoutesOptions {
   pool: pg.Pool;
   issuer: CardIssuer;
-  crypto: CardCrypto;
+  minter: CardMinter;
   bins: readonly SandboxBin[];
   cardCache: TwoTierCache<StoredCard>;
 }
@@ -113,8 +112,12 @@ export function registerCardRoutes(app: FastifyInstance, options: CardRoutesOpti
     const lengthValid = network ? networkById(network.id)?.panLengths.includes(pan.length) === true : false;
     const luhn = isLuhnValid(pan);
     const sandbox = sandboxBinOf(bins, pan);
-    // Issued here? Only a sandbox PAN can be; the index lookup is by keyed hash, the PAN never leaves memory.
-    const issued = sandbox && luhn ? await findCardByPanHash(pool, options.crypto.hashPan(pan)) : undefined;
+    // Issued here? Only a sandbox PAN can be; the lookup is by its index key (and by the AES hash rows of
+    // older releases carry until `migrate:data` rewrites them), the PAN never leaves memory.
+    const issued =
+      sandbox && luhn
+        ? await findCardByPanHash(pool, [options.minter.panKey(sandbox, pan), options.minter.crypto.hashPan(pan)])
+        : undefined;
     return reply.send({
       valid: luhn && lengthValid,
       luhn,

@@ -34,7 +34,7 @@ export async function insertCards(
       cards.map((c) => c.bin),
       cards.map((c) => c.counter),
       cards.map((c) => c.last4),
-      cards.map((c) => c.panHash),
+      cards.map((c) => c.panKey),
       cards.map((c) => c.sealed),
       cards.map((c) => c.expiryMonth),
       cards.map((c) => c.expiryYear),
@@ -78,10 +78,12 @@ export async function findCard(pool: pg.Pool, id: string): Promise<StoredCard | 
   return rows[0] ? toCard(rows[0]) : undefined;
 }
 
-export async function findCardByPanHash(pool: pg.Pool, panHash: Buffer): Promise<StoredCard | undefined> {
-  const { rows } = await pool.query<CardRow>(`SELECT ${CARD_COLUMNS} FROM cards c JOIN card_bins b USING (bin) WHERE c.pan_hash = $1`, [
-    panHash,
-  ]);
+/** The card whose pan_hash is one of `panHashes` (the PAN's key, and the AES hash older releases stored). */
+export async function findCardByPanHash(pool: pg.Pool, panHashes: readonly Buffer[]): Promise<StoredCard | undefined> {
+  const { rows } = await pool.query<CardRow>(
+    `SELECT ${CARD_COLUMNS} FROM cards c JOIN card_bins b USING (bin) WHERE c.pan_hash = ANY($1::bytea[]) LIMIT 1`,
+    [panHashes],
+  );
   return rows[0] ? toCard(rows[0]) : undefined;
 }
 

@@ -31,8 +31,11 @@ for (const s of NIST_SAMPLES) {
     const tweak = Buffer.from(s.tweak, 'hex');
     assert.equal(ff1.encrypt(s.plaintext, tweak), s.ciphertext);
     assert.equal(ff1.decrypt(s.ciphertext, tweak), s.plaintext);
-    if (s.radix === 10)
-      assert.equal(String(new Ff1Decimal(Buffer.from(s.key, 'hex'), 10, tweak).encrypt(123456789)).padStart(10, '0'), s.ciphertext);
+    if (s.radix === 10) {
+      const decimal = new Ff1Decimal(Buffer.from(s.key, 'hex'), 10, tweak);
+      assert.equal(String(decimal.encrypt(123456789)).padStart(10, '0'), s.ciphertext);
+      assert.equal(decimal.decrypt(Number(s.ciphertext)), 123456789);
+    }
   });
 }
 
@@ -50,6 +53,12 @@ test('the decimal batch form gives the reference outputs for every length 2..12 
       const x = String(inputs[k]).padStart(digits, '0');
       assert.equal(String(outputs[k]).padStart(digits, '0'), reference.encrypt(x, tweak), `${digits} digits, input ${x}`);
     }
+    const decrypted = fast.decryptInPlace(Float64Array.from(inputs));
+    for (let k = 0; k < inputs.length; k++) {
+      const x = String(inputs[k]).padStart(digits, '0');
+      assert.equal(String(decrypted[k]).padStart(digits, '0'), reference.decrypt(x, tweak), `${digits} digits, decrypting ${x}`);
+    }
+    assert.deepEqual(fast.decryptInPlace(outputs), inputs);
   }
 });
 

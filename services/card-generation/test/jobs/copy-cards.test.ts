@@ -54,7 +54,7 @@ test('every field of a binary COPY reads back as minted', async () => {
     assert.equal(row.id, card.id);
     assert.equal(row.bin, card.bin);
     assert.equal(row.last4, card.last4);
-    assert.deepEqual(row.pan_hash, card.panHash);
+    assert.deepEqual(row.pan_hash, card.panKey);
     assert.deepEqual(row.pan_ciphertext, card.sealed);
     assert.equal(row.expiry_month, card.expiryMonth);
     assert.equal(row.expiry_year, card.expiryYear);

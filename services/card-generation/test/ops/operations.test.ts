@@ -7,7 +7,9 @@ import { execFile } from 'node:child_process';
 import { after, before, describe, test } from 'node:test';
 import { promisify } from 'node:util';
 import { waitFor } from '@cutover/service-kit/testing';
-import { cardEnv } from '../support/card-env.ts';
+import { deriveCardKeys } from '../../src/cards/card-keys.ts';
+import { CardMinter } from '../../src/cards/card-minter.ts';
+import { cardEnv, TEST_MASTER_KEY } from '../support/card-env.ts';
 import { getJson, type InProcessApi, type InProcessWorker, postJson, startApi, startWorker } from '../support/in-process.ts';
 import { SERVICE_DIR } from '../support/paths.ts';
 import { type RedisPrefix, redisPrefix } from '../support/redis-prefix.ts';
@@ -100,6 +102,30 @@ describe('operations', () => {
     assert.deepEqual(result.raised, [{ bin: '620000', from: 10, to: 5_000 }]);
     const again = await runOp('migrate-data');
     assert.deepEqual(again.result.raised, []);
+    assert.deepEqual(again.result.panKeys, { rewritten: 0, skipped: 0 });
+  });
+
+  test('migrate:data gives rows of an older release (AES pan_hash) the index key', async () => {
+    const { rows } = await db.pool.query<{ id: string; pan_hash: Buffer; pan_ciphertext: Buffer }>(
+      `SELECT id, pan_hash, pan_ciphertext FROM cards WHERE bin = '400000' ORDER BY id LIMIT 3`,
+    );
+    const minter = new CardMinter(deriveCardKeys(TEST_MASTER_KEY));
+    for (const row of rows) {
+      const opened = minter.crypto.open([row.pan_ciphertext])[0];
+      assert.ok(opened);
+      await db.pool.query('UPDATE cards SET pan_hash = $2 WHERE id = $1', [row.id, minter.crypto.hashPan(opened.pan)]);
+    }
+    const { code, result } = await runOp('migrate-data');
+    assert.equal(code, 0, JSON.stringify(result));
+    assert.deepEqual(result.panKeys, { rewritten: 3, skipped: 0 });
+    const after = await db.pool.query<{ id: string; pan_hash: Buffer }>(
+      'SELECT id, pan_hash FROM cards WHERE id = ANY($1::uuid[]) ORDER BY id',
+      [rows.map((r) => r.id)],
+    );
+    assert.deepEqual(
+      after.rows.map((r) => r.pan_hash),
+      rows.map((r) => r.pan_hash),
+    );
   });
 
   test('bloom:sync rebuilds the search index; uniqueness:cleanup and cache:warm succeed', async () => {
