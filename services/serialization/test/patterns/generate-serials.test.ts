@@ -86,8 +86,9 @@ describe('serial generation (PostgreSQL)', () => {
       "SELECT next_value FROM serial_counters WHERE pattern_id = 'unit' AND scope_key = 'P1@2026'",
     );
     assert.equal(Number(counter.rows[0].next_value), expected + 1, 'the rolled-back values went back to the counter');
-    const audit = await db.pool.query<{ sequence: string }>(
-      `SELECT s->>'sequence' AS sequence FROM audit_events, jsonb_array_elements(after_state->'serials') AS s
+    const audit = await db.pool.query<{ sequence: string; listed: string }>(
+      `SELECT s->>'sequence' AS sequence, (s->>'id') || ' ' || (s->>'serialNumber') AS listed
+         FROM audit_events, jsonb_array_elements(after_state->'serials') AS s
         WHERE event_type = 'system_serials:generated' AND part_id = 'P1'`,
     );
     assert.deepEqual(
@@ -95,6 +96,18 @@ describe('serial generation (PostgreSQL)', () => {
       values,
       'each committed serial listed once in the audit events of its batches, no rolled-back one',
     );
+    assert.deepEqual(
+      audit.rows.map((r) => r.listed).sort(),
+      committed.map((s) => `${s.id} ${s.serialNumber}`).sort(),
+      'the events list each serial with its id',
+    );
+    const registered = await db.pool.query<{ n: number }>(
+      'SELECT count(*)::int AS n FROM serials s JOIN system_generated_serials g USING (id) WHERE s.id = ANY ($1::uuid[]) AND s.serial_number = g.serial_number',
+      [committed.map((s) => s.id)],
+    );
+    assert.equal(registered.rows[0].n, expected, 'registry and generated rows share the returned ids');
+    for (const serial of committed)
+      assert.match(serial.id, /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/, 'a UUID version 7');
     const chain = await db.pool.query('SELECT * FROM audit_verify_chain()');
     assert.deepEqual(chain.rows, [], 'the hash chain is intact after concurrent writers');
   });
