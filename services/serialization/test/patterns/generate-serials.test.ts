@@ -191,4 +191,29 @@ describe('serial generation (PostgreSQL)', () => {
     const counter = await db.pool.query("SELECT count(*)::int AS n FROM serial_counters WHERE pattern_id = 'clash'");
     assert.equal(counter.rows[0].n, 0, 'the counter row itself rolled back');
   });
+
+  test('generated rows reference a registry serial and a pattern (migration 0009): SQL by hand cannot break either', async () => {
+    const { rows } = await db.pool.query<{ id: string; pattern_id: string }>('SELECT id, pattern_id FROM system_generated_serials LIMIT 1');
+    const { id, pattern_id: patternId } = rows[0];
+    const insert = (serialId: string, pattern: string) =>
+      db.pool.query(
+        `INSERT INTO system_generated_serials (id, serial_number, part_id, pattern_id, counter_scope, sequence_value, generated_by)
+         VALUES ($1, 'X', 'P', $2, 'hand', 1, 'sql')`,
+        [serialId, pattern],
+      );
+    await assert.rejects(insert('00000000-0000-7000-8000-000000000000', patternId), { code: '23503' });
+    const { rows: free } = await db.pool.query<{ id: string }>(
+      "INSERT INTO serials (source, serial_number, normalized_serial, part_id, scope_type, scope_key) VALUES ('system', 'HAND1', 'HAND1', 'P', 'part', 'P') RETURNING id",
+    );
+    await assert.rejects(insert(free[0].id, 'no-such-pattern'), { code: '23503' });
+    await assert.rejects(db.pool.query("UPDATE system_generated_serials SET pattern_id = 'no-such-pattern' WHERE id = $1", [id]), {
+      code: '23503',
+    });
+    await assert.rejects(db.pool.query('DELETE FROM serials WHERE id = $1', [id]), { code: '23503' });
+    await assert.rejects(db.pool.query('UPDATE serials SET id = gen_random_uuid() WHERE id = $1', [id]), { code: '23503' });
+    await assert.rejects(db.pool.query('DELETE FROM serial_patterns WHERE id = $1', [patternId]), { code: '23503' });
+    await assert.rejects(db.pool.query('TRUNCATE serials CASCADE'), { code: '23503' });
+    await assert.rejects(db.pool.query('TRUNCATE serial_patterns CASCADE'), { code: '23503' });
+    await db.pool.query('DELETE FROM serials WHERE id = $1', [free[0].id]);
+  });
 });
