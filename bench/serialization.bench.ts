@@ -3,7 +3,7 @@
 //   1. serials generated per second from one pattern through 3 instances (child processes, HTTP,
 //      batches of SERIAL_BATCH_SIZE), anchor: the same generation in-process without HTTP;
 //      target 10,000/s
-//   2. a made-of query over a 50-level, 10,000-node genealogy (p50/p99 of the recursive SQL);
+//   2. a made-of query over a 50-level, 10,000-node genealogy (p50/p99 of traverse(): genealogy_reach);
 //      anchor: a where-used query from a leaf (50 rows); target p99 < 20 ms
 //   3. audit write overhead per request: a vendor receipt's transaction with and without its audit
 //      event (hash chain trigger included)

@@ -3,6 +3,7 @@ import { writeAudit } from '../audit/audit-writer.ts';
 import { type Queryable, withTransaction } from '../db/with-transaction.ts';
 import { type Result, refuse } from '../http/domain-result.ts';
 import { transitionVendorSerial } from '../vendor/vendor-serial-store.ts';
+import { madeOfFromReach } from './genealogy-reach.ts';
 import { createTraversalCache } from './traversal-cache.ts';
 
 /**
@@ -14,8 +15,9 @@ import { createTraversalCache } from './traversal-cache.ts';
  * 1 + longest path below the child). Links are decided one at a time (a transaction advisory
  * lock), so two links racing cannot build a cycle or a too-deep chain together. Linking an
  * accepted vendor serial permanently consumes it; a vendor serial not accepted cannot be used.
- * Traversals are recursive SQL bounded by the limit: made-of (down) and where-used (up), listed
- * by depth, then serial number in code-point order. They carry no path array: links never form a cycle, and the depth bound ends the recursion anyway
+ * made-of (down) reads table genealogy_reach (every link below a serial, kept by triggers:
+ * genealogy-reach.ts); where-used (up) is recursive SQL bounded by the limit. Both are listed by
+ * depth, then serial number in code-point order. They carry no path array: links never form a cycle, and the depth bound ends the recursion anyway
  * (a row one level past the limit only tells that the listing was truncated).
  */
 
@@ -77,6 +79,18 @@ async function longestPath(db: Queryable, serialId: string, direction: 'down' | 
 }
 
 export async function traverse(db: Queryable, serialId: string, direction: 'down' | 'up', limit: number): Promise<Traversal> {
+  const traversal = direction === 'down' ? await madeOfFromReach(db, serialId, limit) : await walk(db, serialId, direction, limit);
+  // Ordered here rather than in SQL: sorting 10,000 rows by a collated text cost the server more
+  // than the walk itself (bench/serialization.bench.ts); code-point order is the same for serials.
+  traversal.nodes.sort((a, b) => a.depth - b.depth || (a.serialNumber < b.serialNumber ? -1 : a.serialNumber > b.serialNumber ? 1 : 0));
+  return traversal;
+}
+
+/**
+ * The listing walked link by link (a recursive query): where-used, whose chains up are short, and
+ * made-of as it was read before genealogy_reach (kept to check that table against in the tests).
+ */
+export async function walk(db: Queryable, serialId: string, direction: 'down' | 'up', limit: number): Promise<Traversal> {
   const [from, to] = direction === 'down' ? ['parent_serial_id', 'child_serial_id'] : ['child_serial_id', 'parent_serial_id'];
   // Each level looks its serials up by primary key inside the recursion: joining the whole walk to
   // the registry afterwards let the planner hash the entire registry (a cost that grows with every
@@ -117,9 +131,6 @@ export async function traverse(db: Queryable, serialId: string, direction: 'down
       assemblyRelationship: row[4] as string,
     });
   }
-  // Ordered here rather than in SQL: sorting 10,000 rows by a collated text cost the server more
-  // than the walk itself (bench/serialization.bench.ts); code-point order is the same for serials.
-  nodes.sort((a, b) => a.depth - b.depth || (a.serialNumber < b.serialNumber ? -1 : a.serialNumber > b.serialNumber ? 1 : 0));
   return { nodes, truncated };
 }
 

@@ -48,15 +48,17 @@ export function scopeKey(scope: UniquenessScope, partId: string, vendorKey: stri
 export const vendorKeyOf = (vendorName: string) => vendorName.trim().toLowerCase();
 
 /**
- * Takes the transaction advisory lock of each normalized value, sorted, so that two batches sharing
- * values take their locks in the same order (no deadlock). Run it as a statement of its own before
+ * Takes the transaction advisory lock of each normalized value (its hashtext), sorted by that key,
+ * so that two batches sharing values take their locks in the same order (no deadlock). Sorted by
+ * the integer key, not by the text: a collated sort of 1,000 values cost about as much as taking
+ * their locks (EXPLAIN ANALYZE, 3 December 2026). Run it as a statement of its own before
  * the check: a statement's snapshot is taken when it starts, so a check in the statement that waited
  * for the lock would not see what the holder committed meanwhile.
  */
 export async function lockSerialValues(client: Queryable, normalized: readonly string[]): Promise<void> {
   await client.query({
     name: 'serials-lock-values',
-    text: 'SELECT pg_advisory_xact_lock(hashtext(n)) FROM (SELECT DISTINCT n FROM unnest($1::text[]) AS n ORDER BY n) AS v',
+    text: 'SELECT pg_advisory_xact_lock(k) FROM (SELECT DISTINCT hashtext(n) AS k FROM unnest($1::text[]) AS n ORDER BY k) AS v',
     values: [normalized],
   });
 }

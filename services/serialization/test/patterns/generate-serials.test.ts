@@ -86,8 +86,9 @@ describe('serial generation (PostgreSQL)', () => {
       "SELECT next_value FROM serial_counters WHERE pattern_id = 'unit' AND scope_key = 'P1@2026'",
     );
     assert.equal(Number(counter.rows[0].next_value), expected + 1, 'the rolled-back values went back to the counter');
-    const audit = await db.pool.query<{ sequence: string }>(
-      `SELECT s->>'sequence' AS sequence FROM audit_events, jsonb_array_elements(after_state->'serials') AS s
+    const audit = await db.pool.query<{ sequence: string; listed: string }>(
+      `SELECT s->>'sequence' AS sequence, (s->>'id') || ' ' || (s->>'serialNumber') AS listed
+         FROM audit_events, jsonb_array_elements(after_state->'serials') AS s
         WHERE event_type = 'system_serials:generated' AND part_id = 'P1'`,
     );
     assert.deepEqual(
@@ -95,6 +96,18 @@ describe('serial generation (PostgreSQL)', () => {
       values,
       'each committed serial listed once in the audit events of its batches, no rolled-back one',
     );
+    assert.deepEqual(
+      audit.rows.map((r) => r.listed).sort(),
+      committed.map((s) => `${s.id} ${s.serialNumber}`).sort(),
+      'the events list each serial with its id',
+    );
+    const registered = await db.pool.query<{ n: number }>(
+      'SELECT count(*)::int AS n FROM serials s JOIN system_generated_serials g USING (id) WHERE s.id = ANY ($1::uuid[]) AND s.serial_number = g.serial_number',
+      [committed.map((s) => s.id)],
+    );
+    assert.equal(registered.rows[0].n, expected, 'registry and generated rows share the returned ids');
+    for (const serial of committed)
+      assert.match(serial.id, /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/, 'a UUID version 7');
     const chain = await db.pool.query('SELECT * FROM audit_verify_chain()');
     assert.deepEqual(chain.rows, [], 'the hash chain is intact after concurrent writers');
   });
@@ -177,5 +190,30 @@ describe('serial generation (PostgreSQL)', () => {
     assert.equal(rows[0].n, 0);
     const counter = await db.pool.query("SELECT count(*)::int AS n FROM serial_counters WHERE pattern_id = 'clash'");
     assert.equal(counter.rows[0].n, 0, 'the counter row itself rolled back');
+  });
+
+  test('generated rows reference a registry serial and a pattern (migration 0009): SQL by hand cannot break either', async () => {
+    const { rows } = await db.pool.query<{ id: string; pattern_id: string }>('SELECT id, pattern_id FROM system_generated_serials LIMIT 1');
+    const { id, pattern_id: patternId } = rows[0];
+    const insert = (serialId: string, pattern: string) =>
+      db.pool.query(
+        `INSERT INTO system_generated_serials (id, serial_number, part_id, pattern_id, counter_scope, sequence_value, generated_by)
+         VALUES ($1, 'X', 'P', $2, 'hand', 1, 'sql')`,
+        [serialId, pattern],
+      );
+    await assert.rejects(insert('00000000-0000-7000-8000-000000000000', patternId), { code: '23503' });
+    const { rows: free } = await db.pool.query<{ id: string }>(
+      "INSERT INTO serials (source, serial_number, normalized_serial, part_id, scope_type, scope_key) VALUES ('system', 'HAND1', 'HAND1', 'P', 'part', 'P') RETURNING id",
+    );
+    await assert.rejects(insert(free[0].id, 'no-such-pattern'), { code: '23503' });
+    await assert.rejects(db.pool.query("UPDATE system_generated_serials SET pattern_id = 'no-such-pattern' WHERE id = $1", [id]), {
+      code: '23503',
+    });
+    await assert.rejects(db.pool.query('DELETE FROM serials WHERE id = $1', [id]), { code: '23503' });
+    await assert.rejects(db.pool.query('UPDATE serials SET id = gen_random_uuid() WHERE id = $1', [id]), { code: '23503' });
+    await assert.rejects(db.pool.query('DELETE FROM serial_patterns WHERE id = $1', [patternId]), { code: '23503' });
+    await assert.rejects(db.pool.query('TRUNCATE serials CASCADE'), { code: '23503' });
+    await assert.rejects(db.pool.query('TRUNCATE serial_patterns CASCADE'), { code: '23503' });
+    await db.pool.query('DELETE FROM serials WHERE id = $1', [free[0].id]);
   });
 });
