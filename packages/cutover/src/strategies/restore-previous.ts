@@ -4,8 +4,12 @@ import type { StrategyContext } from './strategy.ts';
 /**
  * Brings the previous release back to full capacity, then drains and stops every instance of the
  * failed release. Returns whether the previous release is fully back.
+ *
+ * An old instance being retired still reports healthy while it drains, and will be gone: it is not
+ * counted. Known from `retiring` (what the caller began to retire, even if the agent has not
+ * acted on it yet) and from the agent (a routed instance that is healthy but out of its pool).
  */
-export async function restorePrevious(ctx: StrategyContext): Promise<boolean> {
+export async function restorePrevious(ctx: StrategyContext, options: { retiring?: ReadonlySet<string> } = {}): Promise<boolean> {
   const { backend, plan, previous } = ctx;
   let restored = previous !== null;
   if (previous) {
@@ -20,7 +24,9 @@ export async function restorePrevious(ctx: StrategyContext): Promise<boolean> {
         (i) =>
           i.spec.release === previous.release &&
           i.spec.processType === processPlan.processType &&
-          (i.state === 'healthy' || i.state === 'starting'),
+          (i.state === 'healthy' || i.state === 'starting') &&
+          !options.retiring?.has(i.spec.id) &&
+          !(processPlan.routed && i.state === 'healthy' && !i.inPool),
       );
       const missing = processPlan.instances - live.length;
       const started = await Promise.all(

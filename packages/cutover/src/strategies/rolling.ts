@@ -79,14 +79,14 @@ export async function runRolling(ctx: StrategyContext, config: RollingConfig, de
   async function rollAll(): Promise<RolloutResult> {
     for (const processPlan of plan.processes) {
       const failure = await rollProcessType(ctx, config, processPlan, watch, progress);
-      if (failure) return await fail(ctx, watch, failure, batches);
+      if (failure) return await fail(ctx, watch, failure, progress);
     }
     await retireRemovedProcessTypes(ctx);
     if (config.bakeMs > 0) {
       const until = progress.deadline('bake', config.bakeMs);
       ctx.emit('rollout:baking', { bakeMs: config.bakeMs, until });
       const failure = await watch.sleep(until - Date.now());
-      if (failure) return await fail(ctx, watch, failure, batches);
+      if (failure) return await fail(ctx, watch, failure, progress);
     }
     // The rollout succeeded: the new instances get their restart policy back.
     for (const instance of await backend.instances(plan.service))
@@ -112,6 +112,8 @@ interface RollingCheckpoint {
  * was in keeps its deadline.
  */
 class RollingProgress {
+  /** Old instances this run has begun to retire (drain, then stop): gone for a restore, even mid-drain. */
+  readonly retiring = new Set<string>();
   readonly #ctx: StrategyContext;
   readonly #state: RollingCheckpoint;
   /** The interrupted run's checkpoint (null on a fresh rollout); its parts are used up once. */
@@ -262,6 +264,7 @@ async function rollProcessType(
       // A new instance that failed meanwhile stops the rollout here: no further old capacity goes.
       if (watch.failure) return watch.failure;
       ctx.emit('instance:retiring', { id: instance.spec.id, release: instance.spec.release });
+      progress.retiring.add(instance.spec.id);
       // The drain may take long; a failure during it is acted on at once (the stop itself goes on).
       const stopping = backend.stopInstance(instance.spec.id);
       stopping.catch(() => undefined); // left running when a failure wins the race
@@ -291,6 +294,7 @@ async function rollProcessType(
   for (const instance of old) {
     if (watch.failure) return watch.failure;
     ctx.emit('instance:retiring', { id: instance.spec.id, release: instance.spec.release });
+    progress.retiring.add(instance.spec.id);
     const stopping = backend.stopInstance(instance.spec.id);
     stopping.catch(() => undefined);
     const stopped = await watch.race(stopping);
@@ -327,14 +331,9 @@ async function retireRemovedProcessTypes(ctx: StrategyContext): Promise<void> {
   }
 }
 
-async function fail(
-  ctx: StrategyContext,
-  watch: InstanceWatch,
-  reason: string,
-  batches: Record<string, unknown>[],
-): Promise<RolloutResult> {
+async function fail(ctx: StrategyContext, watch: InstanceWatch, reason: string, progress: RollingProgress): Promise<RolloutResult> {
   watch.stop();
   ctx.emit('rollout:failed', { reason });
-  const restored = await restorePrevious(ctx);
-  return { outcome: 'failed', reason, restored, values: { batches, restored } };
+  const restored = await restorePrevious(ctx, { retiring: progress.retiring });
+  return { outcome: 'failed', reason, restored, values: { batches: progress.batches, restored } };
 }
