@@ -8,10 +8,9 @@
 -- transition tables check the same: an inserted or updated row whose id is not in `serials` or
 -- whose pattern is not in `serial_patterns` fails its statement (SQLSTATE 23503, as a foreign key
 -- would), and deleting, re-keying or truncating a referenced serial or pattern fails too.
--- What they do not do is lock the referenced rows: a delete by hand of a serial or pattern that
--- races an insert by hand that references it can leave the row without its reference. The service
--- never deletes serials or patterns, and writes a serial's registry row and its generated row in
--- the same statement (a pattern, once used, is also held by serial_counters' foreign key).
+-- Like a foreign key, the insert check takes a KEY SHARE lock of the rows it references, in one
+-- set-wise statement per table instead of one per row: a delete of a referenced serial or pattern
+-- that races the insert waits for it and is then refused, or wins and the insert fails.
 
 -- migrate:up
 ALTER TABLE system_generated_serials DROP CONSTRAINT system_generated_serials_id_fkey;
@@ -21,6 +20,8 @@ CREATE FUNCTION system_generated_serials_check_references() RETURNS trigger LANG
 DECLARE
   missing text;
 BEGIN
+  PERFORM 1 FROM serials s WHERE s.id IN (SELECT id FROM written) FOR KEY SHARE OF s;
+  PERFORM 1 FROM serial_patterns p WHERE p.id IN (SELECT DISTINCT pattern_id FROM written) FOR KEY SHARE OF p;
   SELECT w.id::text INTO missing FROM written w WHERE NOT EXISTS (SELECT 1 FROM serials s WHERE s.id = w.id) LIMIT 1;
   IF FOUND THEN
     RAISE EXCEPTION 'system_generated_serials: id % is not a serial of the registry', missing USING ERRCODE = 'foreign_key_violation';

@@ -216,4 +216,33 @@ describe('serial generation (PostgreSQL)', () => {
     await assert.rejects(db.pool.query('TRUNCATE serial_patterns CASCADE'), { code: '23503' });
     await db.pool.query('DELETE FROM serials WHERE id = $1', [free[0].id]);
   });
+
+  test('an insert holds the serial it references until it commits: a racing delete waits, then is refused', async () => {
+    const { rows: pattern } = await db.pool.query<{ pattern_id: string }>('SELECT pattern_id FROM system_generated_serials LIMIT 1');
+    const { rows: free } = await db.pool.query<{ id: string }>(
+      "INSERT INTO serials (source, serial_number, normalized_serial, part_id, scope_type, scope_key) VALUES ('system', 'HAND2', 'HAND2', 'P', 'part', 'P') RETURNING id",
+    );
+    const inserter = await db.pool.connect();
+    const deleter = await db.pool.connect();
+    try {
+      await inserter.query('BEGIN');
+      await inserter.query(
+        `INSERT INTO system_generated_serials (id, serial_number, part_id, pattern_id, counter_scope, sequence_value, generated_by)
+         VALUES ($1, 'HAND2', 'P', $2, 'hand', 1, 'sql')`,
+        [free[0].id, pattern[0].pattern_id],
+      );
+      // Not committed yet: the delete cannot see the generated row, but it must not get past the lock.
+      await deleter.query("SET lock_timeout = '300ms'");
+      await assert.rejects(deleter.query('DELETE FROM serials WHERE id = $1', [free[0].id]), { code: '55P03' });
+      await assert.rejects(deleter.query('DELETE FROM serial_patterns WHERE id = $1', [pattern[0].pattern_id]), { code: '55P03' });
+      await inserter.query('COMMIT');
+      await assert.rejects(deleter.query('DELETE FROM serials WHERE id = $1', [free[0].id]), { code: '23503' });
+    } finally {
+      await inserter.query('ROLLBACK').catch(() => undefined);
+      inserter.release();
+      deleter.release();
+    }
+    await db.pool.query('DELETE FROM system_generated_serials WHERE id = $1', [free[0].id]);
+    await db.pool.query('DELETE FROM serials WHERE id = $1', [free[0].id]);
+  });
 });
