@@ -64,6 +64,8 @@ type Holding = 'owned' | 'releasing';
 export class PartitionLeaseManager extends EventEmitter<LeaseEvents> {
   readonly #o: PartitionLeaseManagerOptions;
   readonly #held = new Map<number, Holding>();
+  /** Partitions whose lease was lost while their worker is still finishing: not taken again until it has. */
+  readonly #stoppingLost = new Set<number>();
   #timer: NodeJS.Timeout | undefined;
   #tick: Promise<void> = Promise.resolve();
   #stopped = false;
@@ -149,7 +151,14 @@ export class PartitionLeaseManager extends EventEmitter<LeaseEvents> {
       this.#held.delete(p);
       if (!wasReleasing) {
         this.emit('lease:lost', { partition: p });
-        void this.#o.onStopping(p);
+        // Until the old worker has stopped (its batch may still be in flight), a new one for the same
+        // partition would claim and persist the same entries beside it and could number a
+        // conversation out of order.
+        this.#stoppingLost.add(p);
+        void this.#o
+          .onStopping(p)
+          .catch((error: unknown) => this.emit('lease:error', { error }))
+          .finally(() => this.#stoppingLost.delete(p));
       }
     }
     if (this.#stopped) return;
@@ -161,6 +170,7 @@ export class PartitionLeaseManager extends EventEmitter<LeaseEvents> {
       void this.#release(p);
     }
     for (const p of plan.acquire) {
+      if (this.#stoppingLost.has(p)) continue;
       const won = await redis.set(keys.lease(p), consumerId, 'PX', leaseMs, 'NX');
       if (won !== 'OK' || this.#stopped) continue;
       this.#held.set(p, 'owned');

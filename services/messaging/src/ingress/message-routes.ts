@@ -5,7 +5,7 @@ import { z } from 'zod';
 import { findMessage, listConversation } from '../message-queries.ts';
 import { listReceipts } from '../receipts/receipt-store.ts';
 import type { MessageIngress } from './message-ingress.ts';
-import { MAX_ID_LENGTH, messageInputSchema } from './message-input.ts';
+import { MAX_ID_LENGTH, parseMessageInput } from './message-input.ts';
 
 /** Header carrying the caller's correlation id; the request id stands in when absent. */
 export const CORRELATION_ID_HEADER = 'x-correlation-id';
@@ -31,7 +31,7 @@ export function registerMessageRoutes(app: FastifyInstance, { ingress, pool }: M
   // The hot path logs nothing per request at info (two lines per message would cost more CPU than
   // the ingress itself); failures are still logged at error.
   app.post('/api/messages', { logLevel: 'warn' }, async (request, reply) => {
-    const parsed = messageInputSchema.safeParse(request.body);
+    const parsed = parseMessageInput(request.body);
     if (!parsed.success) return sendProblem(reply, 400, 'the message is invalid', { issues: issuesOf(parsed.error) });
     const header = request.headers[CORRELATION_ID_HEADER];
     const correlationId = typeof header === 'string' && header.length > 0 && header.length <= MAX_ID_LENGTH ? header : request.id;

@@ -27,7 +27,18 @@ describe('consumer killed in the middle of a batch', () => {
   before(async () => {
     db = await createMigratedDatabase('crash');
     redis = redisPrefix('crash');
-    env = messagingEnv(db.url, redis.prefix, { STREAM_BATCH_SIZE: '20', STREAM_LEASE_MS: '1500', LOG_LEVEL: 'info' });
+    // The table lock below is held while 300 messages are sent, which at a high load average took
+    // longer than the default 10 s statement timeout of a batch: the first consumer's statement was
+    // then cancelled and its entries failed (left pending, as for a bad message) while newer
+    // entries overtook them, and the conversation came out of order. The limits here outlast any
+    // such wait, so the consumer is killed with its statements still waiting, as this test means.
+    env = messagingEnv(db.url, redis.prefix, {
+      STREAM_BATCH_SIZE: '20',
+      STREAM_LEASE_MS: '1500',
+      STREAM_HANDLER_TIMEOUT_MS: '150000',
+      STREAM_CLAIM_MIN_IDLE_MS: '160000',
+      LOG_LEVEL: 'info',
+    });
     api = await startApi(env);
   });
   after(async () => {

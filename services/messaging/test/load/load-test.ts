@@ -61,6 +61,8 @@ const RUN_LIMIT_MS = (warmupS + durationS + Number(args['drain-timeout']) + 120)
 
 const hardStop = setTimeout(() => {
   process.stderr.write(`load test exceeded ${RUN_LIMIT_MS} ms; giving up\n`);
+  // The api and consumer processes would outlive this one otherwise.
+  for (const p of processes) p.child.kill('SIGKILL');
   process.exit(2);
 }, RUN_LIMIT_MS);
 hardStop.unref();
