@@ -42,6 +42,9 @@ export async function buildConsumerService(
     application_name: 'messaging-consumer',
     // The handler's time limit: a batch that runs longer is cancelled and retried later.
     statement_timeout: config.STREAM_HANDLER_TIMEOUT_MS,
+    // A batch waiting for a lock another transaction holds gives up first, with 55P03, and is
+    // held and tried again as it is (transient-error.ts): the wait is not the messages' fault.
+    lock_timeout: lockTimeoutFor(config.STREAM_HANDLER_TIMEOUT_MS),
   });
   // A cluster client queues commands until it has the slot map, however long that takes: connect
   // first, so unreachable nodes fail the start-up instead of hanging it.
@@ -120,4 +123,9 @@ export async function buildConsumerService(
       return { url };
     },
   };
+}
+
+/** Half the handler's time limit: a lock wait ends before the statement timeout would. */
+export function lockTimeoutFor(handlerTimeoutMs: number): number {
+  return Math.max(50, Math.floor(handlerTimeoutMs / 2));
 }

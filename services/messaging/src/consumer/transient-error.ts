@@ -1,10 +1,13 @@
 /**
  * SQLSTATE classes and codes that say "the database could not do it now", not "this message is
  * bad": connection failures (08), administrator shutdown (57P01-57P05), resource exhaustion (53),
- * serialization failures and deadlocks (40001, 40P01). A statement timeout (57014) is not among
- * them: a batch that is too slow must end in the retry and dead-letter way, not be held forever.
+ * serialization failures and deadlocks (40001, 40P01), and a lock waited for past lock_timeout
+ * (55P03: another transaction holds what the batch must write; the consumer sets lock_timeout
+ * below the statement timeout, so a wait for a lock ends as this, not as a timeout). A statement
+ * timeout (57014) is not among them: a batch that is too slow by itself must end in the retry and
+ * dead-letter way, not be held forever.
  */
-const TRANSIENT_SQLSTATE = /^(08|53|57P0|40001$|40P01$)/;
+const TRANSIENT_SQLSTATE = /^(08|53|57P0|40001$|40P01$|55P03$)/;
 
 /** Node socket errors: the database or Redis is unreachable for the moment. */
 const TRANSIENT_NODE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENOTFOUND', 'EAI_AGAIN']);
