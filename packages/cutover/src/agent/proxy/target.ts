@@ -255,6 +255,7 @@ export class Target implements Balanced {
     this.#pool.destroy().catch(noop);
     drain.resolve({
       targetId: this.id,
+      outcome: drain.cancelled > 0 ? 'timed-out' : 'drained',
       drainedMs: Math.round(performance.now() - drain.startedMs),
       inFlightAtStart: drain.inFlightAtStart,
       cancelled: drain.cancelled,
