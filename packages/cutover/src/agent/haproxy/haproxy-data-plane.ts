@@ -232,7 +232,8 @@ export class HaproxyDataPlane implements DataPlane {
    * `state drain`, then wait for evidence that nothing is left: HAProxy's `show stat` answering 0
    * current and 0 queued sessions on the server once it has the drain state. Without an answer (the
    * runtime API is unreachable, errs, or lacks the server) there is no evidence, and the drain goes
-   * on until proxy.drainTimeoutMs: it never ends early. Then `maint`.
+   * on until proxy.drainTimeoutMs: it never ends early. Neither does it while a worker that a reload
+   * replaced still runs (its sessions are not in the current worker's answer). Then `maint`.
    */
   async #drain(service: HaproxyBackend, target: HaTarget): Promise<DrainReport> {
     const startedMs = performance.now();
@@ -243,7 +244,9 @@ export class HaproxyDataPlane implements DataPlane {
     let reported = false;
     let answer = await this.#drainPoll(service, slot, server, deadline);
     const inFlightAtStart = typeof answer === 'number' ? answer : 0;
-    while (answer !== 0 && performance.now() < deadline) {
+    // A worker a reload replaced may still have sessions on the server, and the runtime API does not count them.
+    const settled = () => answer === 0 && this.#process.oldWorkers().length === 0;
+    while (!settled() && performance.now() < deadline) {
       if (!reported && answer instanceof Error && this.#unreachableForMs() >= UNREACHABLE_REPORT_MS) {
         reported = true;
         this.#log(
@@ -253,6 +256,7 @@ export class HaproxyDataPlane implements DataPlane {
       await new Promise((resolve) => setTimeout(resolve, DRAIN_POLL_MS));
       answer = await this.#drainPoll(service, slot, server, deadline);
     }
+    const drained = settled();
     let cancelled = 0;
     if (answer !== 0) {
       // Cut what is left (this fails too when HAProxy does not answer: nothing more can be done from here).
@@ -268,7 +272,7 @@ export class HaproxyDataPlane implements DataPlane {
     await this.#sync().catch(() => undefined);
     const report: DrainReport = {
       targetId: target.spec.id,
-      outcome: answer === 0 ? 'drained' : answer instanceof Error ? 'unreachable' : 'timed-out',
+      outcome: drained ? 'drained' : answer instanceof Error ? 'unreachable' : 'timed-out',
       drainedMs,
       inFlightAtStart,
       cancelled,

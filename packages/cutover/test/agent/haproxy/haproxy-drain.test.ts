@@ -131,6 +131,28 @@ describe('HAProxy drain', { skip: haproxyMissing() }, () => {
     assert.equal(report.error, undefined);
   });
 
+  test('drained after a reload: the session the replaced worker still has is waited for', async () => {
+    const { plane, app, slow } = await planeWithRequestInFlight(60_000);
+    await waitFor('the request in flight in the status', () => (plane.targets('web')[0]?.inFlight === 1 ? true : undefined));
+    const worker = await plane.workerPid();
+    const drain = plane.removeTarget('web', 'a');
+    let ended = false;
+    void drain.then(() => {
+      ended = true;
+    });
+    await plane.applied();
+    // A new route reloads HAProxy: the new worker has no session on the server, the old one keeps the request.
+    await plane.setRoute({ ...route(60_000), service: 'other', pathPrefix: '/other' });
+    assert.notEqual(await plane.workerPid(), worker, 'reloaded');
+    await waitFor('the new worker reporting no session', () => (plane.targets('web')[0]?.inFlight === 0 ? true : undefined));
+    assert.equal(ended, false, 'the drain waits for the old worker');
+    app.release();
+    assert.equal(await slow, 200);
+    const report = await drain;
+    assert.equal(report.outcome, 'drained');
+    assert.equal(report.cancelled, 0);
+  });
+
   test('timed out: what is left at drainTimeoutMs is cut and counted', async () => {
     const { plane, slow } = await planeWithRequestInFlight(800);
     const report = await plane.removeTarget('web', 'a');
