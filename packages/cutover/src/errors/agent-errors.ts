@@ -31,7 +31,7 @@ export const AGENT_ERRORS = {
     title: 'proxy.dataPlane is haproxy but the installed HAProxy is older than the runtime API cutover needs (2.4).',
   },
   CUT_ERR_AGENT_HAPROXY_START: { exitCode: 3, title: "HAProxy, the agent's data plane, did not start or its runtime API did not answer." },
-  CUT_ERR_AGENT_HAPROXY_RUNTIME: { exitCode: 3, title: "HAProxy's runtime API refused a command of the agent." },
+  CUT_ERR_AGENT_HAPROXY_RUNTIME: { exitCode: 3, title: "HAProxy's runtime API refused a command of the agent, or did not answer it." },
   CUT_ERR_AGENT_HAPROXY_SLOTS: { exitCode: 3, title: 'Every pre-declared HAProxy server slot of the service is in use.' },
   CUT_ERR_AGENT_DATA_PLANE_UNSUPPORTED: {
     exitCode: 2,

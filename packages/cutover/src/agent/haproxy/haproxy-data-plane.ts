@@ -10,14 +10,18 @@ import { RETIRED_COUNTERS_KEEP_MS } from '../proxy/proxy-service.ts';
 import type { CountersSnapshot, DrainReport, LatencySample, RouteSpec, TargetSpec, TargetState } from '../proxy/proxy-types.ts';
 import { Router } from '../proxy/router.ts';
 import { HaproxyBackend, type HaTarget, type Slot } from './haproxy-backend.ts';
-import { orderCommands, parseLogLine, parseServerStats, slotCommands } from './haproxy-commands.ts';
+import { orderCommands, parseLogLine, parseServerStats, runtimeRefusal, slotCommands } from './haproxy-commands.ts';
 import { DEFAULT_SLOTS_PER_BACKEND, LOG_PREFIX, renderHaproxyConfig, type SlotConfig } from './haproxy-config.ts';
 import { slotIndex, slotName } from './haproxy-names.ts';
 import { HaproxyProcess } from './haproxy-process.ts';
-import { runtimeCommands, runtimeExchange } from './haproxy-runtime.ts';
+import { RUNTIME_TIMEOUT_MS, runtimeExchange, runtimeRefused, runtimeUnreachable } from './haproxy-runtime.ts';
 
 /** How often a drain asks HAProxy whether the server still has sessions. */
 export const DRAIN_POLL_MS = 25;
+/** The runtime API unanswered this long is written to the agent log (CUT_ERR_AGENT_HAPROXY_RUNTIME), once until it answers again. */
+export const UNREACHABLE_REPORT_MS = 2000;
+/** The least time a drain's poll gets near the deadline (a hung runtime API overshoots it by at most this). */
+const LAST_POLL_MS = 250;
 /** How often in-flight and request counts of the targets are refreshed from `show stat` (for status and /metrics). */
 export const STAT_POLL_MS = 1000;
 /** Pause before HAProxy is started again after it exited on its own. */
@@ -58,6 +62,9 @@ export class HaproxyDataPlane implements DataPlane {
   #dirty = false;
   #loop: Promise<void> | null = null;
   #statTimer: NodeJS.Timeout | null = null;
+  /** When (performance.now()) the runtime API stopped answering; null while it answers. */
+  #unreachableSinceMs: number | null = null;
+  #unreachableReported = false;
 
   constructor(options: HaproxyDataPlaneOptions) {
     this.#options = options;
@@ -221,50 +228,120 @@ export class HaproxyDataPlane implements DataPlane {
     return target.drain;
   }
 
-  /** `state drain`, then wait until HAProxy reports no session on the server (or the drain timeout), then `maint`. */
+  /**
+   * `state drain`, then wait for evidence that nothing is left: HAProxy's `show stat` answering 0
+   * current and 0 queued sessions on the server once it has the drain state. Without an answer (the
+   * runtime API is unreachable, errs, or lacks the server) there is no evidence, and the drain goes
+   * on until proxy.drainTimeoutMs: it never ends early. Neither does it while a worker that a reload
+   * replaced still runs (its sessions are not in the current worker's answer). Then `maint`.
+   */
   async #drain(service: HaproxyBackend, target: HaTarget): Promise<DrainReport> {
     const startedMs = performance.now();
     const slot = service.slots.find((s) => s.target === target)!;
     const server = slotName(service.slots.indexOf(slot));
-    await this.#sync().catch(() => undefined);
-    let inFlight = await this.#sessions(service.backend, server);
-    const inFlightAtStart = inFlight;
+    const where = `${service.backend}/${server}`;
     const deadline = startedMs + service.spec.drainTimeoutMs;
-    while (inFlight > 0 && performance.now() < deadline && this.#running) {
+    let reported = false;
+    let answer = await this.#drainPoll(service, slot, server, deadline);
+    const inFlightAtStart = typeof answer === 'number' ? answer : 0;
+    // A worker a reload replaced may still have sessions on the server, and the runtime API does not count them.
+    const settled = () => answer === 0 && this.#process.oldWorkers().length === 0;
+    while (!settled() && performance.now() < deadline) {
+      if (!reported && answer instanceof Error && this.#unreachableForMs() >= UNREACHABLE_REPORT_MS) {
+        reported = true;
+        this.#log(
+          `CUT_ERR_AGENT_HAPROXY_RUNTIME: drain of ${where} (${target.spec.id}) has no answer from HAProxy for ${Math.round(this.#unreachableForMs())} ms (${answer.message}); it waits for drainTimeoutMs (${service.spec.drainTimeoutMs} ms)`,
+        );
+      }
       await new Promise((resolve) => setTimeout(resolve, DRAIN_POLL_MS));
-      inFlight = await this.#sessions(service.backend, server);
+      answer = await this.#drainPoll(service, slot, server, deadline);
     }
+    const drained = settled();
     let cancelled = 0;
-    if (inFlight > 0 && this.#running) {
-      cancelled = inFlight;
-      await runtimeCommands(this.#socketPath, [`shutdown sessions server ${service.backend}/${server}`]).catch(() => undefined);
+    if (answer !== 0) {
+      // Cut what is left (this fails too when HAProxy does not answer: nothing more can be done from here).
+      const cut = await this.#runtime([`shutdown sessions server ${where}`], 1000).then(
+        () => true,
+        () => false,
+      );
+      if (typeof answer === 'number' && cut) cancelled = answer;
     }
+    const drainedMs = Math.round(performance.now() - startedMs);
     target.requestsDrained.resolve();
     service.free(slot, this.#retiredKeepMs);
     await this.#sync().catch(() => undefined);
-    return {
+    const report: DrainReport = {
       targetId: target.spec.id,
-      drainedMs: Math.round(performance.now() - startedMs),
+      outcome: drained ? 'drained' : answer instanceof Error ? 'unreachable' : 'timed-out',
+      drainedMs,
       inFlightAtStart,
       cancelled,
       websocketsClosed: 0,
     };
+    if (answer instanceof Error) {
+      report.error = answer.message;
+      this.#log(
+        `CUT_ERR_AGENT_HAPROXY_RUNTIME: drain of ${where} (${target.spec.id}) ended by drainTimeoutMs without an answer from HAProxy: ${answer.message}`,
+      );
+    }
+    return report;
   }
 
-  /** Sessions (and queued requests) HAProxy has on one server; 0 when HAProxy does not answer. */
-  async #sessions(backend: string, server: string): Promise<number> {
-    if (!this.#running) return 0;
+  /** One look at a draining server: its sessions once HAProxy has the drain state, or why there is no answer. */
+  async #drainPoll(service: HaproxyBackend, slot: Slot, server: string, deadline: number): Promise<number | Error> {
     try {
-      const stats = parseServerStats(await runtimeExchange(this.#socketPath, ['show stat -1 4 -1']));
-      return stats.find((s) => s.backend === backend && s.server === server)?.inFlight ?? 0;
-    } catch {
-      return 0;
+      if (!this.#running) throw new Error('HAProxy is not running');
+      // Sessions counted before HAProxy has `state drain` are no evidence: new requests may still come.
+      if (slot.applied?.state !== 'drain') await untilDeadline(this.#sync(), deadline);
+      if (slot.applied?.state !== 'drain') throw new Error(`HAProxy does not have ${service.backend}/${server} in state drain`);
+      const timeoutMs = Math.min(RUNTIME_TIMEOUT_MS, Math.max(LAST_POLL_MS, deadline - performance.now()));
+      const stats = parseServerStats(await this.#runtime(['show stat -1 4 -1'], timeoutMs));
+      const stat = stats.find((s) => s.backend === service.backend && s.server === server);
+      if (stat === undefined) throw new Error(`show stat has no row for ${service.backend}/${server}`);
+      return stat.inFlight;
+    } catch (error) {
+      return error as Error;
     }
+  }
+
+  /** A runtime API exchange that keeps track of whether HAProxy answers (unanswered for long is logged). */
+  async #runtime(commands: readonly string[], timeoutMs?: number): Promise<string> {
+    try {
+      const output = await runtimeExchange(this.#socketPath, commands, timeoutMs);
+      if (this.#unreachableSinceMs !== null) {
+        if (this.#unreachableReported) this.#log(`HAProxy's runtime API answers again (after ${Math.round(this.#unreachableForMs())} ms)`);
+        this.#unreachableSinceMs = null;
+        this.#unreachableReported = false;
+      }
+      return output;
+    } catch (error) {
+      this.#unreachableSinceMs ??= performance.now();
+      const unreachable = runtimeUnreachable(this.#socketPath, error);
+      if (!this.#unreachableReported && this.#unreachableForMs() >= UNREACHABLE_REPORT_MS) {
+        this.#unreachableReported = true;
+        this.#log(`CUT_ERR_AGENT_HAPROXY_RUNTIME: ${unreachable.message} for ${Math.round(this.#unreachableForMs())} ms`);
+      }
+      throw unreachable;
+    }
+  }
+
+  /** How long the runtime API has gone unanswered (0 while it answers). */
+  #unreachableForMs(): number {
+    return this.#unreachableSinceMs === null ? 0 : performance.now() - this.#unreachableSinceMs;
+  }
+
+  /** Since when (epoch ms) HAProxy's runtime API has not answered; null while it answers. */
+  get runtimeUnreachableSince(): number | null {
+    return this.#unreachableSinceMs === null ? null : Math.round(performance.timeOrigin + this.#unreachableSinceMs);
+  }
+
+  #log(message: string): void {
+    process.stderr.write(`haproxy data plane: ${message}\n`);
   }
 
   async #refreshStats(): Promise<void> {
     if (!this.#running) return;
-    const stats = parseServerStats(await runtimeExchange(this.#socketPath, ['show stat -1 4 -1']));
+    const stats = parseServerStats(await this.#runtime(['show stat -1 4 -1']));
     for (const stat of stats) {
       const target = this.#byBackend.get(stat.backend)?.slots[slotIndex(stat.server)]?.target;
       if (target) {
@@ -317,7 +394,9 @@ export class HaproxyDataPlane implements DataPlane {
       });
     }
     if (commands.length === 0) return;
-    await runtimeCommands(this.#socketPath, orderCommands(commands));
+    const output = await this.#runtime(orderCommands(commands));
+    const refusal = runtimeRefusal(output);
+    if (refusal !== null) throw runtimeRefused(this.#socketPath, refusal, commands, output);
     for (const [slot, wanted] of updates) slot.applied = wanted;
   }
 
@@ -375,5 +454,18 @@ export class HaproxyDataPlane implements DataPlane {
     const service = this.#services.get(name);
     if (!service) throw unknownService(name, this.#services.keys());
     return service;
+  }
+}
+
+/** Waits for `work` (its rejection too), or until `deadline` (performance.now()) passes, whichever comes first. */
+async function untilDeadline(work: Promise<unknown>, deadline: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<void>((resolve) => {
+    timer = setTimeout(resolve, Math.max(LAST_POLL_MS, deadline - performance.now()));
+  });
+  try {
+    await Promise.race([work, late]);
+  } finally {
+    clearTimeout(timer);
   }
 }

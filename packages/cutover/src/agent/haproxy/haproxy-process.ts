@@ -2,6 +2,7 @@ import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { CutoverError } from '../../errors/cutover-error.ts';
+import { isPidAlive } from '../../shared/process-group.ts';
 import { findOrphanMaster, removeMasterPid, stopOrphanMaster, writeMasterPid } from './haproxy-orphan.ts';
 import { runtimeExchange } from './haproxy-runtime.ts';
 
@@ -30,6 +31,7 @@ export class HaproxyProcess {
   readonly #options: HaproxyProcessOptions;
   #child: ChildProcess | null = null;
   #stopping = false;
+  readonly #oldWorkers = new Set<number>();
   readonly #stderr: string[] = [];
 
   constructor(options: HaproxyProcessOptions) {
@@ -140,6 +142,8 @@ export class HaproxyProcess {
       });
     }
     const before = await this.workerPid();
+    // Counted as replaced from the signal on: the new worker may answer the runtime API before this loop sees it.
+    if (before !== null) this.#oldWorkers.add(before);
     process.kill(master, 'SIGUSR2');
     const deadline = performance.now() + HAPROXY_START_TIMEOUT_MS;
     while (performance.now() < deadline) {
@@ -147,10 +151,20 @@ export class HaproxyProcess {
       if (pid !== null && pid !== before) return;
       await sleep(POLL_MS);
     }
+    if (before !== null) this.#oldWorkers.delete(before);
     throw new CutoverError('CUT_ERR_AGENT_HAPROXY_START', `HAProxy did not reload within ${HAPROXY_START_TIMEOUT_MS} ms`, {
       where: this.#options.configFile,
       hint: "see the agent log for HAProxy's own messages",
     });
+  }
+
+  /**
+   * Workers a reload replaced that still run: they finish the sessions they had, which the runtime
+   * API (answered by the current worker) does not count.
+   */
+  oldWorkers(): number[] {
+    for (const pid of this.#oldWorkers) if (!isPidAlive(pid)) this.#oldWorkers.delete(pid);
+    return [...this.#oldWorkers];
   }
 
   /** Soft stop (the workers finish their sessions), then SIGKILL past `timeoutMs`. */

@@ -51,8 +51,19 @@ export interface TargetState {
   ejectedUntil: number | null;
 }
 
+/**
+ * How a drain ended: `drained`, the data plane said nothing is left in flight (the Node proxy's
+ * count, HAProxy's current and queued sessions at 0); `timed-out`, proxy.drainTimeoutMs ran out with
+ * requests still in flight (they were cut); `unreachable`, HAProxy's runtime API did not answer, so
+ * the drain had no evidence and waited for the whole timeout.
+ */
+export type DrainOutcome = 'drained' | 'timed-out' | 'unreachable';
+
 export interface DrainReport {
   targetId: string;
+  outcome: DrainOutcome;
+  /** With `unreachable`: why the data plane gave no answer (CUT_ERR_AGENT_HAPROXY_RUNTIME's message). */
+  error?: string;
   drainedMs: number;
   inFlightAtStart: number;
   /** In-flight requests the drain timeout cut short (answered 504 when nothing was sent yet). */

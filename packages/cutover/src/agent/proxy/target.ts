@@ -244,6 +244,7 @@ export class Target implements Balanced {
     this.#client.destroy();
     drain.resolve({
       targetId: this.id,
+      outcome: drain.cancelled > 0 ? 'timed-out' : 'drained',
       drainedMs: Math.round(performance.now() - drain.startedMs),
       inFlightAtStart: drain.inFlightAtStart,
       cancelled: drain.cancelled,

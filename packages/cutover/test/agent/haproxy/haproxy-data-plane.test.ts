@@ -156,6 +156,7 @@ describe('HaproxyDataPlane', { skip: haproxyMissing() }, () => {
     const report = await drained;
     // (inFlightAtStart is read once HAProxy has the drain: the request may have ended by then.)
     assert.equal(report.cancelled, 0);
+    assert.equal(report.outcome, 'drained');
     await requestsDone;
     assert.deepEqual(
       plane.targets('web').map((t) => t.id),

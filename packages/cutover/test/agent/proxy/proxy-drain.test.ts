@@ -28,6 +28,7 @@ describe('ProxyServer removeTarget (draining)', () => {
     assert.equal(report.targetId, 'old');
     assert.equal(report.inFlightAtStart, 1);
     assert.equal(report.cancelled, 0);
+    assert.equal(report.outcome, 'drained');
     assert.ok(report.drainedMs >= 500 && report.drainedMs < 5000, `drainedMs ${report.drainedMs}`);
     assert.deepEqual(
       proxy.targets('svc').map((t) => t.id),
@@ -58,6 +59,7 @@ describe('ProxyServer removeTarget (draining)', () => {
     await waitFor(() => proxy.targets('svc')[0].inFlight === 1, 'request in flight');
     const report = await within(proxy.removeTarget('svc', 'u'), 5000, 'drain');
     assert.equal(report.cancelled, 1);
+    assert.equal(report.outcome, 'timed-out');
     assert.ok(report.drainedMs >= 250, `drainedMs ${report.drainedMs}`);
     const reply = await stuck;
     assert.equal(reply.status, 504);
