@@ -1,176 +1,24 @@
 // Canary and blue-green strategies against a real agent (in this process) and real app processes:
 // the cases where measuring goes wrong, instances fail, and testers reach green before the switch.
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { after, before, describe, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
-import { reservePortRange } from '@cutover/service-kit/testing';
-import { Agent } from '../../src/agent/agent.ts';
-import { parseConfigText } from '../../src/config/load-config.ts';
-import type { RolloutConfig } from '../../src/config/schema-rollout.ts';
-import { buildRouteSpec } from '../../src/controller/steps/route-spec.ts';
-import { agentBackend } from '../../src/platform/agent-backend.ts';
-import { AgentClient, type AgentInstance } from '../../src/platform/agent-client.ts';
-import { buildReleasePlan, type ReleasePlan } from '../../src/releases/release-plan.ts';
-import { DeploymentSignals } from '../../src/store/deployment-signals.ts';
-import { DeploymentStore } from '../../src/store/deployment-store.ts';
-import { restoreIdsAfter, restorePrevious } from '../../src/strategies/restore-previous.ts';
-import { runStrategy } from '../../src/strategies/run-strategy.ts';
+import { describe, test } from 'node:test';
+import type { AgentInstance } from '../../src/platform/agent-client.ts';
+import {
+  assertFailedNotRestarted,
+  backend,
+  client,
+  deploymentId,
+  fakePrometheus,
+  httpPort,
+  listAtAbort,
+  releasesRunning,
+  roll,
+  signals,
+  TEST,
+  useGuardedAgent,
+} from './support/guarded-agent.ts';
 
-const DEMO_APP = fileURLToPath(new URL('../../../../examples/demo/demo-app.js', import.meta.url));
-const TEST = { timeout: 60_000 };
-
-const dir = mkdtempSync(join(tmpdir(), 'cutover-guarded-'));
-const base = (rollout: string, proxy = '', drainTimeout = '2s') => `service: guarded
-processes:
-  web:
-    command: ${JSON.stringify(`${process.execPath} server.js`)}
-    instances: 2
-    health: { type: http, path: /up, startTimeoutMs: 5s, intervalMs: 200ms }
-    stopTimeoutMs: 2s
-proxy: { drainTimeoutMs: ${drainTimeout}, websocketGraceMs: 100ms${proxy} }
-rollout:
-${rollout}
-`;
-
-function release(name: string, options: Record<string, unknown> = {}): string {
-  const path = join(dir, 'releases', name);
-  mkdirSync(path, { recursive: true });
-  writeFileSync(
-    join(path, 'server.js'),
-    `import { serveDemo } from ${JSON.stringify(DEMO_APP)};\nserveDemo(${JSON.stringify({ version: name, ...options })});\n`,
-  );
-  return path;
-}
-
-let agent: Agent;
-let httpPort: number;
-let store: DeploymentStore;
-let signals: DeploymentSignals;
-const client = new AgentClient(join(dir, 'data'));
-const backend = agentBackend(client);
-let serving: ReleasePlan;
-let deploymentId = 0;
-
-function loadedWith(rollout: string, proxy = '', drainTimeout?: string) {
-  return { ...parseConfigText(base(rollout, proxy, drainTimeout), join(dir, 'cutover.yml')), dataDir: join(dir, 'data') };
-}
-
-/** Runs one rollout from what serves to `name`; returns the result and the recorded events. */
-async function roll(
-  name: string,
-  rollout: string,
-  options: {
-    proxy?: string;
-    drainTimeout?: string;
-    onEvent?: (type: string, data: Record<string, unknown>) => void;
-    watchIntervalMs?: number;
-  } = {},
-) {
-  const loaded = loadedWith(rollout, options.proxy, options.drainTimeout);
-  await client.setRoute(buildRouteSpec(loaded));
-  const plan = buildReleasePlan(loaded, name, join(dir, 'releases', name), process.env);
-  const events: { type: string; data: Record<string, unknown> }[] = [];
-  const result = await runStrategy(
-    {
-      deploymentId: ++deploymentId,
-      plan,
-      previous: serving,
-      backend,
-      emit: (type, data) => {
-        events.push({ type, data });
-        options.onEvent?.(type, data);
-      },
-      watchIntervalMs: options.watchIntervalMs ?? 50,
-    },
-    loaded.config.rollout as RolloutConfig,
-    { router: backend, signals, cwd: dir, signalPollMs: 20 },
-  );
-  if (result.outcome === 'ok') serving = plan;
-  return { result, events, of: (type: string) => events.filter((e) => e.type === type) };
-}
-
-async function releasesRunning(): Promise<string[]> {
-  return (await backend.instances('guarded')).map((i) => i.spec.release).sort();
-}
-
-/** A stand-in Prometheus: answers every instant query with `result` and remembers the queries. */
-async function fakePrometheus(result: unknown[]): Promise<{ url: string; queries: string[]; close: () => Promise<void> }> {
-  const queries: string[] = [];
-  const server = http.createServer((req, res) => {
-    queries.push(new URL(req.url ?? '/', 'http://x').searchParams.get('query') ?? '');
-    res
-      .writeHead(200, { 'content-type': 'application/json' })
-      .end(JSON.stringify({ status: 'success', data: { resultType: 'vector', result } }));
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  return { url, queries, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
-}
-
-/**
- * The agent's instances at the moment the rollout starts aborting (asked before the abort's own
- * calls reach the agent): what the agent made of a failed new instance by then.
- */
-function listAtAbort(): { onEvent: (type: string) => void; listing: Promise<AgentInstance[]> } {
-  let resolve: (value: Promise<AgentInstance[]>) => void = () => {};
-  const listing = new Promise<AgentInstance[]>((r) => (resolve = r));
-  return {
-    listing,
-    onEvent: (type) => {
-      if (type === 'rollout:aborting') resolve(backend.instances('guarded'));
-    },
-  };
-}
-
-/**
- * With a watch slower than the supervisor's restart (1.5 s), a crashed instance would have been
- * restarted and back in the pool before the rollout saw it: a rollout instance is failed instead.
- */
-function assertFailedNotRestarted(listing: AgentInstance[], release: string): void {
-  const crashed = listing.filter((i) => i.spec.release === release && i.state !== 'healthy');
-  assert.ok(crashed.length > 0, `a ${release} instance failed: ${JSON.stringify(listing.map((i) => [i.spec.id, i.state]))}`);
-  for (const instance of crashed) {
-    assert.equal(instance.restarts, 0, `${instance.spec.id} was not restarted`);
-    assert.equal(instance.inPool, false, `${instance.spec.id} left the pool`);
-    assert.ok(['failed', 'stopping', 'stopped'].includes(instance.state), `${instance.spec.id} is ${instance.state}`);
-  }
-}
-
-before(async () => {
-  for (const name of ['v1', 'v2', 'v3', 'v4', 'v5', 'v6']) release(name);
-  release('v-crash', { crashAfterReadyMs: 400 });
-  agent = new Agent({
-    dataDir: join(dir, 'data'),
-    httpPort: 0,
-    listenHost: '127.0.0.1',
-    portRange: await reservePortRange(),
-    logMaxBytes: 1024 * 1024,
-    logKeepFiles: 1,
-  });
-  httpPort = (await agent.start()).httpPort;
-  store = new DeploymentStore(join(dir, 'data', 'deployments.db'));
-  signals = new DeploymentSignals(store.db);
-  const loaded = loadedWith('  strategy: rolling');
-  await client.setRoute(buildRouteSpec(loaded));
-  serving = buildReleasePlan(loaded, 'v1', join(dir, 'releases', 'v1'), process.env);
-  for (const [index, p] of serving.processes.entries()) {
-    for (let i = 0; i < p.instances; i++) {
-      const info = await backend.startInstance({ ...p.template, id: `v1.web.d0.${index}${i}` }, p.routed);
-      assert.ok((await backend.waitHealthy(info.spec.id, 10_000)).healthy);
-    }
-  }
-});
-
-after(async () => {
-  await agent?.stop({ stopInstances: true });
-  store?.close();
-  rmSync(dir, { recursive: true, force: true });
-});
+useGuardedAgent();
 
 describe('canary and blue-green against a real agent', () => {
   test(
@@ -445,80 +293,5 @@ describe('canary and blue-green against a real agent', () => {
       ['pass'],
     );
     assert.deepEqual(await releasesRunning(), ['v6', 'v6']);
-  });
-});
-
-describe('restoring the previous release', () => {
-  test('a resumed restore numbers its instances past those of the interrupted one (no id collision)', TEST, async () => {
-    const id = 900;
-    const previous = serving;
-    const web = previous.processes[0];
-    // What an interrupted restore of deployment 900 left: the serving instances gone, its first instance up.
-    for (const instance of await backend.instances('guarded')) await backend.stopInstance(instance.spec.id);
-    const left = await backend.startInstance({ ...web.template, id: `${previous.release}.web.d${id}.1001` }, true);
-    assert.ok((await backend.waitHealthy(left.spec.id, 10_000)).healthy);
-    const plan = buildReleasePlan(loadedWith('  strategy: rolling'), 'v-never', join(dir, 'releases', 'v-never'), process.env);
-    const events: string[] = [];
-    const restored = await restorePrevious({ deploymentId: id, plan, previous, backend, emit: (type) => events.push(type) });
-    assert.equal(restored, true);
-    const ids = (await backend.instances('guarded')).map((i) => i.spec.id).sort();
-    assert.deepEqual(ids, [`${previous.release}.web.d${id}.1001`, `${previous.release}.web.d${id}.1002`]);
-    assert.deepEqual(events, ['rollout:restoring', 'rollout:restored']);
-  });
-
-  test(
-    'an old instance mid-drain counts as gone: the restore starts its replacement (told by the caller, or seen out of the pool)',
-    TEST,
-    async () => {
-      const previous = serving;
-      const plan = buildReleasePlan(loadedWith('  strategy: rolling'), 'v-never', join(dir, 'releases', 'v-never'), process.env);
-      const ofPrevious = async () => (await backend.instances('guarded')).filter((i) => i.spec.release === previous.release);
-      const healthyCount = async () => (await ofPrevious()).filter((i) => i.state === 'healthy').length;
-      // Told by the caller: the instance is still healthy and in the pool (the agent has not been asked yet).
-      const [told] = await ofPrevious();
-      assert.ok(told?.inPool);
-      assert.equal(
-        await restorePrevious({ deploymentId: 901, plan, previous, backend, emit: () => undefined }, { retiring: new Set([told.spec.id]) }),
-        true,
-      );
-      assert.equal(await healthyCount(), 3, 'a replacement for the one being retired');
-      await backend.stopInstance(told.spec.id);
-      // Seen at the agent: a request holds the drain of one instance; it is healthy but out of its pool.
-      const held = new AbortController();
-      const holds: Promise<unknown>[] = [];
-      const busy = async () => (await client.state('guarded')).services[0]!.targets.filter((t) => t.inFlight > 0).length;
-      while ((await busy()) < 2) {
-        assert.ok(holds.length < 20, 'the held requests never covered both instances');
-        holds.push(fetch(`http://127.0.0.1:${httpPort}/slow?ms=120000`, { signal: held.signal }).catch(() => undefined));
-        while ((await client.state('guarded')).services[0]!.targets.reduce((n, t) => n + t.inFlight, 0) < holds.length)
-          await new Promise((resolve) => setTimeout(resolve, 20));
-      }
-      const [draining] = await ofPrevious();
-      const stopping = backend.stopInstance(draining!.spec.id);
-      const outOfPool = async () => (await ofPrevious()).some((i) => i.spec.id === draining!.spec.id && i.state === 'healthy' && !i.inPool);
-      while (!(await outOfPool())) await new Promise((resolve) => setTimeout(resolve, 20));
-      try {
-        assert.equal(await restorePrevious({ deploymentId: 902, plan, previous, backend, emit: () => undefined }), true);
-        assert.equal(
-          (await ofPrevious()).filter((i) => i.inPool && i.state === 'healthy').length,
-          2,
-          'two serving besides the draining one',
-        );
-      } finally {
-        held.abort();
-        await Promise.all(holds);
-        await stopping;
-      }
-      assert.deepEqual(
-        (await ofPrevious()).map((i) => i.state),
-        ['healthy', 'healthy'],
-      );
-    },
-  );
-
-  test('restore ids skip every known id of the deployment, whatever numbered it', () => {
-    const next = restoreIdsAfter(['v1.web.d4.1001', 'v1.web.d4.1007', 'v2.web.d4.3', 'v1.web.d5.2000'], 4);
-    assert.deepEqual([next('v1', 'web'), next('v1', 'worker')], ['v1.web.d4.1008', 'v1.worker.d4.1009']);
-    assert.equal(restoreIdsAfter([], 4)('v1', 'web'), 'v1.web.d4.1001');
   });
 });
