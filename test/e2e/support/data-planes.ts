@@ -1,24 +1,14 @@
 // The two data planes an e2e scenario runs against (proxy.dataPlane), and what a test reads from HAProxy itself.
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { requireHaproxy } from '../../../packages/cutover/src/agent/haproxy/haproxy-binary.ts';
 import { backendName } from '../../../packages/cutover/src/agent/haproxy/haproxy-names.ts';
 import { runtimeExchange } from '../../../packages/cutover/src/agent/haproxy/haproxy-runtime.ts';
+import { haproxyMissing } from '../../../packages/cutover/test/helpers/haproxy-missing.ts';
 import type { LoadResult } from './load-generator.ts';
 import type { DeploymentJson } from './rollout-helpers.ts';
 import type { Sandbox } from './sandbox.ts';
 
 export type DataPlaneName = 'node' | 'haproxy';
-
-/** A describe() skip reason when haproxy is not installed, else false. */
-export function haproxyMissing(): string | false {
-  try {
-    requireHaproxy();
-    return false;
-  } catch (error) {
-    return `skipped: ${(error as Error).message} (apt-get install haproxy)`;
-  }
-}
 
 /** Each data plane with its skip reason: the built-in Node proxy always runs, HAProxy when it is installed. */
 export function dataPlanes(): { dataPlane: DataPlaneName; skip: string | false }[] {

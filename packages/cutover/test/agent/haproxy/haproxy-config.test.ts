@@ -7,6 +7,7 @@ import { describe, test } from 'node:test';
 import { requireHaproxy } from '../../../src/agent/haproxy/haproxy-binary.ts';
 import { EMPTY_SLOT, renderHaproxyConfig } from '../../../src/agent/haproxy/haproxy-config.ts';
 import type { RouteSpec } from '../../../src/agent/proxy/proxy-types.ts';
+import { haproxyMissing } from '../../helpers/haproxy-missing.ts';
 
 const base: Omit<RouteSpec, 'service'> = { hosts: [], pathPrefix: '/', stripPrefix: false, drainTimeoutMs: 1000, websocketGraceMs: 0 };
 
@@ -73,12 +74,3 @@ describe('renderHaproxyConfig', () => {
     }
   });
 });
-
-function haproxyMissing(): string | false {
-  try {
-    requireHaproxy();
-    return false;
-  } catch (error) {
-    return `skipped: ${(error as Error).message}`;
-  }
-}

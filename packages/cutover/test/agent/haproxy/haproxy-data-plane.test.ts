@@ -10,15 +10,7 @@ import { requireHaproxy } from '../../../src/agent/haproxy/haproxy-binary.ts';
 import { HaproxyDataPlane } from '../../../src/agent/haproxy/haproxy-data-plane.ts';
 import type { RouteSpec } from '../../../src/agent/proxy/proxy-types.ts';
 import { isCutoverError } from '../../../src/errors/cutover-error.ts';
-
-function haproxyMissing(): string | false {
-  try {
-    requireHaproxy();
-    return false;
-  } catch (error) {
-    return `skipped: ${(error as Error).message}`;
-  }
-}
+import { haproxyMissing } from '../../helpers/haproxy-missing.ts';
 
 interface App {
   port: number;

@@ -12,15 +12,7 @@ import { freePort, waitFor } from '@cutover/service-kit/testing';
 import { requireHaproxy } from '../../../src/agent/haproxy/haproxy-binary.ts';
 import { HaproxyDataPlane } from '../../../src/agent/haproxy/haproxy-data-plane.ts';
 import type { RouteSpec } from '../../../src/agent/proxy/proxy-types.ts';
-
-function haproxyMissing(): string | false {
-  try {
-    requireHaproxy();
-    return false;
-  } catch (error) {
-    return `skipped: ${(error as Error).message}`;
-  }
-}
+import { haproxyMissing } from '../../helpers/haproxy-missing.ts';
 
 /** An app whose /slow requests are held until release(). */
 async function startSlowApp(): Promise<{ port: number; server: http.Server; arrived: Promise<void>; release: () => void }> {
