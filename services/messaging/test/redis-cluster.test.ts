@@ -11,6 +11,7 @@ import { PERSISTENCE_GROUP, partitionList } from '../src/streams/stream-keys.ts'
 import { httpJson, messageBody } from './support/http-json.ts';
 import { type RunningApi, type RunningConsumer, startApi, startConsumer } from './support/in-process.ts';
 import { messagingEnv } from './support/messaging-env.ts';
+import { installPoisonRule, liftPoisonRule } from './support/poison-rule.ts';
 import { createMigratedDatabase, type TestDatabase } from './support/test-database.ts';
 import { waitFor } from './support/wait-for.ts';
 
@@ -55,12 +56,7 @@ describe('Redis Cluster', () => {
       ADMIN_TOKEN,
     });
     // The database refuses to persist one particular message until the test lifts the rule.
-    await db.pool.query(`CREATE FUNCTION refuse_poison() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-  IF NEW.state = 'persisted' AND NEW.content = 'poison' THEN RAISE EXCEPTION 'poison message refused by the test trigger'; END IF;
-  RETURN NEW;
-END $$`);
-    await db.pool.query('CREATE TRIGGER refuse_poison BEFORE UPDATE ON messages FOR EACH ROW EXECUTE FUNCTION refuse_poison()');
+    await installPoisonRule(db.pool);
     api = await startApi(env);
     consumer = await startConsumer(env);
     client = new Cluster(cluster.nodes, { redisOptions: { protocol: 2 } });
@@ -196,7 +192,7 @@ END $$`);
     const { port } = await placement(api.keys.dlq(partition));
     assert.equal(await master(port).xlen(api.keys.dlq(partition)), 1, 'the dead letter sits on its partition master');
 
-    await db.pool.query('DROP TRIGGER refuse_poison ON messages');
+    await liftPoisonRule(db.pool);
     const replayed = await httpJson('POST', `${api.url}/api/dead-letters/${letter.id}/replay`, undefined, auth);
     assert.equal(replayed.status, 200, JSON.stringify(replayed.body));
     assert.equal(replayed.body.partition, partition);

@@ -7,6 +7,7 @@ import { partitionFor } from '../../src/streams/partition-for.ts';
 import { httpJson, messageBody } from '../support/http-json.ts';
 import { type RunningApi, type RunningConsumer, startApi, startConsumer } from '../support/in-process.ts';
 import { messagingEnv } from '../support/messaging-env.ts';
+import { installPoisonRule, liftPoisonRule } from '../support/poison-rule.ts';
 import { type RedisPrefix, redisPrefix } from '../support/redis-prefix.ts';
 import { createMigratedDatabase, type TestDatabase } from '../support/test-database.ts';
 import { waitFor } from '../support/wait-for.ts';
@@ -38,12 +39,7 @@ describe('dead letters', () => {
       ADMIN_TOKEN,
     });
     // The database refuses to persist one particular message until the test lifts the rule.
-    await db.pool.query(`CREATE FUNCTION refuse_poison() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-  IF NEW.state = 'persisted' AND NEW.content = 'poison' THEN RAISE EXCEPTION 'poison message refused by the test trigger'; END IF;
-  RETURN NEW;
-END $$`);
-    await db.pool.query('CREATE TRIGGER refuse_poison BEFORE UPDATE ON messages FOR EACH ROW EXECUTE FUNCTION refuse_poison()');
+    await installPoisonRule(db.pool);
     api = await startApi(env);
     consumer = await startConsumer(env);
   });
@@ -104,7 +100,7 @@ END $$`);
     assert.ok(sample(metrics, 'stream_reclaimed_total') >= 3);
 
     // The cause is fixed; the replay puts it back at the end of its partition.
-    await db.pool.query('DROP TRIGGER refuse_poison ON messages');
+    await liftPoisonRule(db.pool);
     const replayed = await httpJson('POST', `${api.url}/api/dead-letters/${letter.id}/replay`, undefined, auth);
     assert.equal(replayed.status, 200, JSON.stringify(replayed.body));
     assert.equal(replayed.body.kind, 'replayed');
