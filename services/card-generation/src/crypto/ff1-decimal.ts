@@ -109,7 +109,12 @@ export class Ff1Decimal {
     return values;
   }
 
-  /** The inverse of encryptInPlace: each value of `values` (integers in [0, 10^digits)) decrypted in place. */
+  /**
+   * The inverse of encryptInPlace: each value of `values` (integers in [0, 10^digits)) decrypted in place.
+   * Its round loop mirrors encryptInPlace's on purpose: sharing it through a helper that returns
+   * each round's y cost about 20 % more CPU per value (0.72-0.75 -> 0.89-0.95 µs for an encrypt and
+   * a decrypt of 100,000 values, load 1.1, 2026-12-03), and encryption is on the bulk path.
+   */
   decryptInPlace(values: Float64Array): Float64Array {
     const count = values.length;
     if (count === 0) return values;
