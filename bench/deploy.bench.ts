@@ -16,7 +16,7 @@ import { runBench } from './support/cleanup.ts';
 import type { AppShape, Contender } from './support/contender.ts';
 import { CutoverContender } from './support/cutover-contender.ts';
 import { analyse, type ContenderResult, printReport } from './support/deploy-report.ts';
-import { type LoadShape, runContender } from './support/deploy-run.ts';
+import { type ContenderRun, type LoadShape, runContender } from './support/deploy-run.ts';
 import { findNginx } from './support/nginx.ts';
 import { NginxContender } from './support/nginx-contender.ts';
 import { Pm2Contender } from './support/pm2-contender.ts';
@@ -83,18 +83,18 @@ await runBench(maxMs, async (cleanup) => {
   // The app's real boot, before and after the contenders (no load running): subtracted from the wall time.
   const BOOT_SAMPLES = 5;
   const boots = await measureAppBoot(app.bootDelayMs, BOOT_SAMPLES);
-  const results: ContenderResult[] = [];
+  const runs: ContenderRun[] = [];
   for (const make of contenders) {
     const contender = make();
     const stop = cleanup.add(contender.name, () => contender.stop());
     console.log(`${contender.name}:`);
     const run = await runContender(contender, app.releases, load);
     await stop();
-    results.push(analyse(run, app));
+    runs.push(run);
   }
   boots.push(...(await measureAppBoot(app.bootDelayMs, BOOT_SAMPLES)));
   app.measuredBootMs = percentile(boots, 0.5);
-  for (const result of results) result.overheadPerInstanceMs = (result.medianWallMs - app.instances * app.measuredBootMs) / app.instances;
+  const results: ContenderResult[] = runs.map((run) => analyse(run, app));
   console.log(
     `\napp boot (spawn → 200 on /up, no load): p50 ${Math.round(app.measuredBootMs)} ms over ${boots.length} boots (${boots.map(Math.round).join(', ')})`,
   );
