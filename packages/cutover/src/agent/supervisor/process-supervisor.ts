@@ -52,12 +52,18 @@ export type WaitHealthyResult = { healthy: true; ms: number } | { healthy: false
  * Runs application instances as detached child processes on private ports, gates them on health
  * checks, restarts them per policy, stops them gracefully and captures their logs. One per agent.
  */
+/** Stops remembered for ordering logs: far more than any keepInstanceLogs in practice. */
+const FINISH_ORDER_LIMIT = 1000;
+
 export class ProcessSupervisor extends EventEmitter<SupervisorEvents> {
   readonly #options: ProcessSupervisorOptions;
   readonly #ports: PortAllocator;
   readonly #instances = new Map<string, ManagedInstance>();
   readonly #logTimer: NodeJS.Timeout;
   #closed = false;
+  /** Instance id → stop count when it was stopped, newest last; breaks ties of log file times when pruning. */
+  readonly #finishOrder = new Map<string, number>();
+  #stops = 0;
 
   constructor(options: ProcessSupervisorOptions) {
     super();
@@ -140,6 +146,9 @@ export class ProcessSupervisor extends EventEmitter<SupervisorEvents> {
   stop(id: string, options: { timeoutMs?: number } = {}): Promise<StopResult> {
     const instance = this.#find(id);
     return instance.stop(options.timeoutMs ?? instance.info.spec.stopTimeoutMs).then((result) => {
+      this.#finishOrder.delete(id);
+      this.#finishOrder.set(id, ++this.#stops);
+      if (this.#finishOrder.size > FINISH_ORDER_LIMIT) this.#finishOrder.delete(this.#finishOrder.keys().next().value as string);
       this.#pruneLogs(instance.info.spec.service);
       return result;
     });
@@ -153,6 +162,7 @@ export class ProcessSupervisor extends EventEmitter<SupervisorEvents> {
         dirname(instanceLogPath(this.#options.logDir, service, 'x')),
         live,
         this.#options.keepInstanceLogs ?? DEFAULT_KEEP_INSTANCE_LOGS,
+        this.#finishOrder,
       );
     } catch {
       // A log that cannot be deleted now is deleted at a later stop.

@@ -9,12 +9,16 @@ export { DEFAULT_KEEP_INSTANCE_LOGS };
 /**
  * Which instance logs of a service directory to delete: every instance not running (not in
  * `liveIds`) beyond the `keep` newest by last write. `files` are names such as `v1.web.d3.1.log`
- * and its rotations `v1.web.d3.1.log.1`; the instance is the name before `.log`. Pure.
+ * and its rotations `v1.web.d3.1.log.1`; the instance is the name before `.log`. File times come
+ * from the kernel's coarse clock (a few milliseconds), so two instances stopped moments apart can
+ * share one; `finishOrder` (instance id → a number that grows with each stop) then says which
+ * finished last. Pure.
  */
 export function planInstanceLogPruning(
   files: readonly { name: string; mtimeMs: number }[],
   liveIds: ReadonlySet<string>,
   keep: number,
+  finishOrder: ReadonlyMap<string, number> = new Map(),
 ): string[] {
   const newestByInstance = new Map<string, number>();
   for (const { name, mtimeMs } of files) {
@@ -22,13 +26,19 @@ export function planInstanceLogPruning(
     if (id === null || liveIds.has(id)) continue;
     newestByInstance.set(id, Math.max(newestByInstance.get(id) ?? 0, mtimeMs));
   }
-  const finished = [...newestByInstance].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1));
+  const rank = (id: string) => finishOrder.get(id) ?? -1;
+  const finished = [...newestByInstance].sort((a, b) => b[1] - a[1] || rank(b[0]) - rank(a[0]) || (a[0] < b[0] ? -1 : 1));
   const doomed = new Set(finished.slice(keep).map(([id]) => id));
   return files.filter(({ name }) => doomed.has(instanceOf(name) ?? '')).map(({ name }) => name);
 }
 
 /** Deletes what planInstanceLogPruning picks in `<logDir>/<service>`; returns the names removed. */
-export function pruneInstanceLogs(serviceLogDir: string, liveIds: ReadonlySet<string>, keep: number): string[] {
+export function pruneInstanceLogs(
+  serviceLogDir: string,
+  liveIds: ReadonlySet<string>,
+  keep: number,
+  finishOrder: ReadonlyMap<string, number> = new Map(),
+): string[] {
   let names: string[];
   try {
     names = readdirSync(serviceLogDir);
@@ -42,7 +52,7 @@ export function pruneInstanceLogs(serviceLogDir: string, liveIds: ReadonlySet<st
       return [];
     }
   });
-  const doomed = planInstanceLogPruning(files, liveIds, keep);
+  const doomed = planInstanceLogPruning(files, liveIds, keep, finishOrder);
   for (const name of doomed) rmSync(join(serviceLogDir, name), { force: true });
   return doomed;
 }

@@ -23,6 +23,21 @@ test('planInstanceLogPruning deletes the logs (and rotations) of finished instan
   assert.deepEqual(planInstanceLogPruning(files, new Set(), 10), []);
 });
 
+test('logs with the same file time (the kernel clock is coarse) are ordered by when the supervisor stopped them', () => {
+  const files = [
+    { name: 'web-1-2.log', mtimeMs: 50 },
+    { name: 'web-1-3.log', mtimeMs: 50 },
+    { name: 'web-1-10.log', mtimeMs: 50 },
+  ];
+  const stopped = new Map([
+    ['web-1-10', 1],
+    ['web-1-2', 2],
+    ['web-1-3', 3],
+  ]);
+  assert.deepEqual(planInstanceLogPruning(files, new Set(), 1, stopped).sort(), ['web-1-10.log', 'web-1-2.log']);
+  assert.deepEqual(planInstanceLogPruning(files, new Set(), 2, new Map([['web-1-2', 9]])), ['web-1-3.log'], 'unknown ones are older');
+});
+
 test('pruneInstanceLogs deletes in the service log directory', (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'cutover-logs-'));
   t.after(() => rmSync(dir, { recursive: true, force: true }));
