@@ -1,10 +1,10 @@
 import { IDEMPOTENT_REPLAYED_HEADER, sendProblem } from '@cutover/service-kit';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type pg from 'pg';
 import { z } from 'zod';
 import { findMessage, listConversation } from '../message-queries.ts';
 import { listReceipts } from '../receipts/receipt-store.ts';
-import type { MessageIngress } from './message-ingress.ts';
+import type { IngressOutcome, MessageIngress } from './message-ingress.ts';
 import { MAX_ID_LENGTH, parseMessageInput } from './message-input.ts';
 
 /** Header carrying the caller's correlation id; the request id stands in when absent. */
@@ -17,8 +17,42 @@ const conversationQuery = z.object({
   limit: z.coerce.number().int().min(1).max(MAX_CONVERSATION_PAGE).default(100),
 });
 
+/** Most messages in one `POST /api/messages/batch`. */
+export const MAX_BATCH_MESSAGES = 100;
+/** Largest batch body (Fastify's default; a single message's limit is the service's `API_BODY_LIMIT_BYTES`). */
+export const BATCH_BODY_LIMIT_BYTES = 1024 * 1024;
+
+// Each item is checked by parseMessageInput on its own, so one bad message refuses only itself.
+const batchEnvelope = z.strictObject({ messages: z.array(z.unknown()).min(1).max(MAX_BATCH_MESSAGES) });
+
+/** One message's answer in a batch: the status and body its own `POST /api/messages` would have had. */
+export type BatchItemAnswer = { status: number } & Record<string, unknown>;
+
 function issuesOf(error: z.ZodError) {
   return error.issues.map((i) => ({ path: i.path.join('.'), message: i.message }));
+}
+
+function correlationIdOf(request: FastifyRequest): string {
+  const header = request.headers[CORRELATION_ID_HEADER];
+  return typeof header === 'string' && header.length > 0 && header.length <= MAX_ID_LENGTH ? header : request.id;
+}
+
+/** The status and body an ingress outcome is answered with (problem details for 422 and 503). */
+function answerOf(outcome: IngressOutcome, clientMessageId: string): BatchItemAnswer {
+  switch (outcome.kind) {
+    case 'accepted':
+      return { status: 201, ...outcome.ack, idempotentHit: false };
+    case 'replayed':
+      return { status: 200, ...outcome.ack, idempotentHit: true };
+    case 'key-reused':
+      return {
+        status: 422,
+        detail: `clientMessageId ${JSON.stringify(clientMessageId)} of this sender already names another message; use a new clientMessageId for new content`,
+        messageId: outcome.messageId,
+      };
+    case 'failed':
+      return { status: 503, detail: 'the message could not be accepted now; retry with the same clientMessageId' };
+  }
 }
 
 export interface MessageRoutesOptions {
@@ -26,42 +60,55 @@ export interface MessageRoutesOptions {
   pool: pg.Pool;
 }
 
-/** POST /api/messages (idempotent ingress), GET /api/messages/:messageId, GET /api/conversations/:id/messages. */
+/** POST /api/messages (idempotent ingress), POST /api/messages/batch, GET /api/messages/:messageId, GET /api/conversations/:id/messages. */
 export function registerMessageRoutes(app: FastifyInstance, { ingress, pool }: MessageRoutesOptions): void {
   // The hot path logs nothing per request at info (two lines per message would cost more CPU than
   // the ingress itself); failures are still logged at error.
   app.post('/api/messages', { logLevel: 'warn' }, async (request, reply) => {
     const parsed = parseMessageInput(request.body);
     if (!parsed.success) return sendProblem(reply, 400, 'the message is invalid', { issues: issuesOf(parsed.error) });
-    const header = request.headers[CORRELATION_ID_HEADER];
-    const correlationId = typeof header === 'string' && header.length > 0 && header.length <= MAX_ID_LENGTH ? header : request.id;
-    const outcome = await ingress.ingest(parsed.data, correlationId);
-    switch (outcome.kind) {
-      case 'accepted':
-        return reply.code(201).send({ ...outcome.ack, idempotentHit: false });
-      case 'replayed':
-        return reply
-          .code(200)
-          .header(IDEMPOTENT_REPLAYED_HEADER, 'true')
-          .send({ ...outcome.ack, idempotentHit: true });
-      case 'key-reused':
-        return sendProblem(
-          reply,
-          422,
-          `clientMessageId ${JSON.stringify(parsed.data.clientMessageId)} of this sender already names another message; use a new clientMessageId for new content`,
-          { messageId: outcome.messageId },
-        );
-      case 'failed':
-        request.log.error({ err: outcome.error }, 'message ingress failed');
-        return sendProblem(
-          reply.header('retry-after', '1'),
-          503,
-          'the message could not be accepted now; retry with the same clientMessageId',
-          {
-            requestId: request.id,
-          },
-        );
+    const outcome = await ingress.ingest(parsed.data, correlationIdOf(request));
+    const answer = answerOf(outcome, parsed.data.clientMessageId);
+    if (outcome.kind === 'failed') {
+      request.log.error({ err: outcome.error }, 'message ingress failed');
+      return sendProblem(reply.header('retry-after', '1'), 503, answer.detail as string, { requestId: request.id });
     }
+    if (answer.status >= 400) {
+      const { status, detail, ...extensions } = answer;
+      return sendProblem(reply, status, detail as string, extensions);
+    }
+    const { status, ...body } = answer;
+    if (outcome.kind === 'replayed') reply.header(IDEMPOTENT_REPLAYED_HEADER, 'true');
+    return reply.code(status).send(body);
+  });
+
+  // Many messages in one request: each is validated and claimed as if sent alone (they share the
+  // ingress batches, so one INSERT and one XADD pipeline serve them all) and answered in order,
+  // with the status its own request would have had. The request itself is 200 once its envelope is
+  // valid; a sender retries the items answered 503 (same clientMessageId), and only those.
+  app.post('/api/messages/batch', { logLevel: 'warn', bodyLimit: BATCH_BODY_LIMIT_BYTES }, async (request, reply) => {
+    const envelope = batchEnvelope.safeParse(request.body);
+    if (!envelope.success) return sendProblem(reply, 400, 'the batch is invalid', { issues: issuesOf(envelope.error) });
+    const correlationId = correlationIdOf(request);
+    const results = await Promise.all(
+      envelope.data.messages.map(async (body, index): Promise<BatchItemAnswer> => {
+        const parsed = parseMessageInput(body);
+        if (!parsed.success)
+          return {
+            status: 400,
+            detail: 'the message is invalid',
+            issues: issuesOf(parsed.error).map((issue) => ({
+              ...issue,
+              path: issue.path === '' ? `messages.${index}` : `messages.${index}.${issue.path}`,
+            })),
+          };
+        const outcome = await ingress.ingest(parsed.data, correlationId);
+        if (outcome.kind === 'failed') request.log.error({ err: outcome.error, index }, 'message ingress failed');
+        return answerOf(outcome, parsed.data.clientMessageId);
+      }),
+    );
+    if (results.some((r) => r.status === 503)) reply.header('retry-after', '1');
+    return { results };
   });
 
   app.get('/api/messages/:messageId', async (request, reply) => {

@@ -222,6 +222,64 @@ describe('message flow: ingress, stream, consumer, database', () => {
     assert.equal((await httpJson('GET', `${api.url}/api/messages/00000000-0000-4000-8000-000000000000`)).status, 404);
   });
 
+  test('a batch: each message answered in order as if sent alone; one bad message refuses only itself', async () => {
+    const batch = (messages: unknown[]) =>
+      httpJson('POST', `${api.url}/api/messages/batch`, { messages }, { 'x-correlation-id': 'corr-batch' });
+    const first = messageBody({ clientMessageId: 'batch-1', conversationId: 'batched', content: 'one' });
+    const second = messageBody({ clientMessageId: 'batch-2', conversationId: 'batched', content: 'two' });
+    const answer = await batch([
+      first,
+      { ...second, recipientIds: [] },
+      second,
+      first,
+      messageBody({ content: 'not the content client_msg_001 was sent with' }),
+      messageBody(),
+    ]);
+    assert.equal(answer.status, 200, JSON.stringify(answer.body));
+    const results = answer.body.results as Record<string, unknown>[];
+    assert.deepEqual(
+      results.map((r) => r.status),
+      [201, 400, 201, 200, 422, 200],
+    );
+    assert.equal((results[1].issues as { path: string }[])[0].path, 'messages.1.recipientIds');
+    assert.equal(results[3].messageId, results[0].messageId);
+    assert.equal(results[3].idempotentHit, true);
+    assert.equal(results[0].correlationId, 'corr-batch');
+    const { rows } = await db.pool.query<{ id: string; client_message_id: string }>(
+      "SELECT id, client_message_id FROM messages WHERE sender_id = 'user_001' AND client_message_id IN ('batch-1', 'batch-2', 'client_msg_001') ORDER BY client_message_id",
+    );
+    assert.deepEqual(
+      rows.map((r) => r.id),
+      [results[0].messageId, results[2].messageId, results[5].messageId],
+    );
+    assert.equal(results[4].messageId, results[5].messageId);
+    // Retried as a whole, the batch names the same messages and makes no row.
+    const again = await batch([first, second]);
+    assert.deepEqual(
+      (again.body.results as Record<string, unknown>[]).map((r) => [r.status, r.messageId]),
+      [
+        [200, results[0].messageId],
+        [200, results[2].messageId],
+      ],
+    );
+    const persisted = await waitFor('the batch to be persisted in order', async () => {
+      const got = await httpJson('GET', `${api.url}/api/conversations/batched/messages`);
+      return got.body.messages.length === 2 ? got.body.messages : undefined;
+    });
+    assert.deepEqual(
+      persisted.map((m: { content: string; conversationSeq: number }) => [m.content, m.conversationSeq]),
+      [
+        ['one', 1],
+        ['two', 2],
+      ],
+    );
+    // The envelope itself: 1 to 100 messages, nothing else.
+    assert.equal((await batch([])).status, 400);
+    assert.equal((await batch(Array.from({ length: 101 }, (_, i) => messageBody({ clientMessageId: `over-${i}` })))).status, 400);
+    assert.equal((await httpJson('POST', `${api.url}/api/messages/batch`, { messages: [first], extra: 1 })).status, 400);
+    assert.equal((await httpJson('POST', `${api.url}/api/messages/batch`, [first])).status, 400);
+  });
+
   test('receipts: delivered then read, each once; only recipients; read implies delivered', async () => {
     const sent = await post(messageBody({ clientMessageId: 'receipts-1', recipientIds: ['r1', 'r2'] }));
     const id = sent.body.messageId;

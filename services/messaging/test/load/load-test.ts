@@ -31,6 +31,8 @@ const { values: args } = parseArgs({
     duration: { type: 'string', default: '20' },
     warmup: { type: 'string', default: '3' },
     connections: { type: 'string', default: '64' },
+    /** Messages per request: 1 sends POST /api/messages, more send POST /api/messages/batch (--rate stays messages/s). */
+    'per-request': { type: 'string', default: '1' },
     api: { type: 'string', default: '2' },
     consumers: { type: 'string', default: '1' },
     'batch-size': { type: 'string', default: '100' },
@@ -56,6 +58,8 @@ const rate = Number(args.rate);
 const durationS = Number(args.duration);
 const warmupS = Number(args.warmup);
 const conversations = Number(args.conversations);
+const perRequest = Number(args['per-request']);
+if (!Number.isInteger(perRequest) || perRequest < 1 || perRequest > 100) throw new Error('--per-request wants 1 to 100 messages');
 /** Hard limit on the whole run, whatever the options. */
 const RUN_LIMIT_MS = (warmupS + durationS + Number(args['drain-timeout']) + 120) * 1000;
 
@@ -115,27 +119,39 @@ try {
   const errored = new Set<string>();
   const errorSamples: string[] = [];
   const keyOf = (phase: string, i: number) => `${phase}-${i}`;
+  const message = (phase: string, i: number) => ({
+    conversationId: `load-conv-${i % conversations}`,
+    senderId: `user-${i % 1000}`,
+    content: `load test message ${i} of the ${phase} phase`,
+    contentType: 'text',
+    clientMessageId: keyOf(phase, i),
+    recipientIds: [`user-${(i + 1) % 1000}`],
+  });
+  const answered = (phase: string, i: number, status: number, body: string) => {
+    if (status === 201 || status === 200) accepted.set(keyOf(phase, i), JSON.parse(body).messageId);
+    else {
+      errored.add(keyOf(phase, i));
+      if (errorSamples.length < 5) errorSamples.push(`${status}: ${body.slice(0, 200)}`);
+    }
+  };
+  // Request r carries messages r*perRequest ... r*perRequest+perRequest-1; --rate counts messages.
   const send = (phase: string, phaseRate: number, seconds: number) =>
     runPaced({
       targets,
-      path: '/api/messages',
-      rate: phaseRate,
+      path: perRequest === 1 ? '/api/messages' : '/api/messages/batch',
+      rate: phaseRate / perRequest,
       durationMs: seconds * 1000,
       connections: Number(args.connections),
-      body: (i) =>
-        JSON.stringify({
-          conversationId: `load-conv-${i % conversations}`,
-          senderId: `user-${i % 1000}`,
-          content: `load test message ${i} of the ${phase} phase`,
-          contentType: 'text',
-          clientMessageId: keyOf(phase, i),
-          recipientIds: [`user-${(i + 1) % 1000}`],
-        }),
-      onAnswer: (i, status, body) => {
-        if (status === 201 || status === 200) accepted.set(keyOf(phase, i), JSON.parse(body).messageId);
-        else {
-          errored.add(keyOf(phase, i));
-          if (errorSamples.length < 5) errorSamples.push(`${status}: ${body.slice(0, 200)}`);
+      body: (r) =>
+        perRequest === 1
+          ? JSON.stringify(message(phase, r))
+          : JSON.stringify({ messages: Array.from({ length: perRequest }, (_, j) => message(phase, r * perRequest + j)) }),
+      onAnswer: (r, status, body) => {
+        if (perRequest === 1) return answered(phase, r, status, body);
+        const results = status === 200 ? (JSON.parse(body).results as { status: number }[]) : undefined;
+        for (let j = 0; j < perRequest; j++) {
+          const item = results?.[j];
+          answered(phase, r * perRequest + j, item ? item.status : status, item ? JSON.stringify(item) : body);
         }
       },
     });
@@ -169,6 +185,16 @@ try {
   const consumers = processes.slice(apis.length);
   const cpuOf = (list: ServiceProcess[]) => list.reduce((sum, p) => sum + (processCpuSeconds(p.child.pid ?? 0) ?? 0), 0);
   const redisCpu = () => (cluster ? cluster.pids.reduce((sum, pid) => sum + (processCpuSeconds(pid) ?? 0), 0) : 0);
+  // The database's own backends (the pools' connections, open for the whole run; a backend that
+  // closed during the run is not counted) and this process, the load generator.
+  const backendPids = async () =>
+    (
+      await db.pool.query<{ pid: number }>(
+        'SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()',
+      )
+    ).rows.map((r) => r.pid);
+  const pgBefore = new Map((await backendPids()).map((pid) => [pid, processCpuSeconds(pid) ?? 0]));
+  const senderBefore = process.cpuUsage();
   const cpuBefore = { api: cpuOf(apis), consumer: cpuOf(consumers), redis: redisCpu() };
   const acceptedBefore = accepted.size;
   const run = await send('run', rate, durationS);
@@ -193,6 +219,11 @@ try {
     api: cpuOf(apis) - cpuBefore.api,
     consumer: cpuOf(consumers) - cpuBefore.consumer,
     redis: redisCpu() - cpuBefore.redis,
+    sender: (() => {
+      const used = process.cpuUsage(senderBefore);
+      return (used.user + used.system) / 1e6;
+    })(),
+    postgres: (await backendPids()).reduce((sum, pid) => sum + ((processCpuSeconds(pid) ?? 0) - (pgBefore.get(pid) ?? 0)), 0),
   };
 
   const { rows } = await db.pool.query<{ id: string; client_message_id: string; state: string }>(
@@ -213,6 +244,7 @@ try {
   const latencies = [...run.latenciesMs].sort((a, b) => a - b);
   const figures: LoadFigures = {
     targetRate: rate,
+    messagesPerRequest: perRequest,
     durationS,
     sent: run.sent,
     accepted: acceptedInRun,
@@ -235,6 +267,10 @@ try {
       consumerSeconds: cpuSeconds.consumer,
       apiUsPerMessage: acceptedInRun > 0 ? (cpuSeconds.api * 1e6) / acceptedInRun : 0,
       consumerUsPerMessage: acceptedInRun > 0 ? (cpuSeconds.consumer * 1e6) / acceptedInRun : 0,
+      senderSeconds: cpuSeconds.sender,
+      senderUsPerMessage: acceptedInRun > 0 ? (cpuSeconds.sender * 1e6) / acceptedInRun : 0,
+      postgresSeconds: cpuSeconds.postgres,
+      postgresUsPerMessage: acceptedInRun > 0 ? (cpuSeconds.postgres * 1e6) / acceptedInRun : 0,
       ...(cluster
         ? { redisSeconds: cpuSeconds.redis, redisUsPerMessage: acceptedInRun > 0 ? (cpuSeconds.redis * 1e6) / acceptedInRun : 0 }
         : {}),
@@ -246,6 +282,7 @@ try {
     consumers: Number(args.consumers),
     STREAM_BATCH_SIZE: Number(args['batch-size']),
     connections: Number(args.connections),
+    messagesPerRequest: perRequest,
     conversations,
     postgres: args['pg-socket'] ? `unix socket ${args['pg-socket']}` : 'tcp',
     redis: cluster ? 'cluster of 3 masters' : 'single',
