@@ -140,12 +140,13 @@ export function createService(options: CreateServiceOptions): Service {
     ...(options.trustProxy !== undefined ? { trustProxy: options.trustProxy } : {}),
   });
   app.decorateRequest('principal', null);
-  app.addHook('onSend', async (request, reply, payload) => {
+  // Hooks on every request are callback-style, not async: no promise per request and hook.
+  app.addHook('onSend', (request, reply, payload, done) => {
     reply.header(REQUEST_ID_HEADER, request.id);
     // While draining, end each connection after its response: a kept-alive socket would hold
     // the server open until keepAliveTimeout, and the client should reconnect elsewhere anyway.
     if (lifecycle.state !== 'ready') reply.header('connection', 'close');
-    return payload;
+    done(null, payload);
   });
   app.setErrorHandler((error: FastifyError, request, reply) => {
     const status = error.statusCode && error.statusCode >= 400 && error.statusCode < 600 ? error.statusCode : 500;

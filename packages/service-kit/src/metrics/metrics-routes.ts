@@ -9,7 +9,7 @@ export const METRICS_PATH = '/metrics';
  * serve the registry at `METRICS_PATH`.
  */
 export function registerMetricsRoutes(app: FastifyInstance, metrics: ServiceMetrics): void {
-  app.addHook('onResponse', async (request, reply) => {
+  app.addHook('onResponse', (request, reply, done) => {
     const labels = {
       method: request.method,
       route: request.routeOptions.url ?? UNMATCHED_ROUTE,
@@ -17,6 +17,7 @@ export function registerMetricsRoutes(app: FastifyInstance, metrics: ServiceMetr
     };
     metrics.httpRequestsTotal.inc(labels);
     metrics.httpRequestDurationSeconds.observe(labels, reply.elapsedTime / 1000);
+    done();
   });
   app.get(METRICS_PATH, { config: { shed: false }, logLevel: 'warn' }, async (_request, reply) => {
     const text = await metrics.render();

@@ -9,12 +9,12 @@ import type { LoadShedder } from './load-shedder.ts';
  * (health, metrics) are always served.
  */
 export function registerSheddingHook(app: FastifyInstance, shedder: LoadShedder, metrics?: ServiceMetrics): void {
-  app.addHook('onRequest', async (request, reply) => {
-    if (request.routeOptions.config.shed === false) return;
-    const pressure = shedder.pressure();
-    if (!pressure.underPressure) return;
+  // Callback-style (no promise per request); a shed request is answered here and done is not called.
+  app.addHook('onRequest', (request, reply, done) => {
+    const pressure = request.routeOptions.config.shed === false ? undefined : shedder.pressure();
+    if (!pressure?.underPressure) return done();
     metrics?.shedRequestsTotal.inc({ reason: pressure.reason });
     reply.header('retry-after', String(shedder.retryAfterSeconds));
-    return sendProblem(reply, 503, `server is overloaded (${pressure.reason} ${pressure.value} > ${pressure.limit}); retry later`);
+    sendProblem(reply, 503, `server is overloaded (${pressure.reason} ${pressure.value} > ${pressure.limit}); retry later`);
   });
 }
