@@ -81,4 +81,37 @@ describe('load report', () => {
     assert.match(text, /started 2026-12-03T09:00:00.000Z/);
     assert.match(text, /1-minute load average 1\.0 before, 2\.0 after/);
   });
+
+  test('a run through the batch endpoint names its criteria and title so, and prints the CPU beside the service', () => {
+    const batched = { ...figures, messagesPerRequest: 20 };
+    assert.deepEqual(
+      judgeLoad(batched).targets.map((c) => c.name),
+      ['enqueue rate, 20/request', 'ingress latency p95, 20/request', 'partition lag'],
+    );
+    assert.deepEqual(
+      judgeLoad(figures).targets.map((c) => c.name),
+      ['enqueue rate', 'ingress latency p95', 'partition lag'],
+    );
+    const text = formatLoadReport(
+      {
+        ...batched,
+        cpu: {
+          apiSeconds: 1,
+          consumerSeconds: 1,
+          apiUsPerMessage: 100,
+          consumerUsPerMessage: 50,
+          senderSeconds: 1,
+          senderUsPerMessage: 30,
+          postgresSeconds: 1,
+          postgresUsPerMessage: 220,
+        },
+      },
+      { api: 2 },
+      { command: 'npm run load -w services/messaging -- --per-request 20', startedAt: '2026-12-03T09:00:00.000Z' },
+    );
+    assert.match(text, /20 messages per request \(POST \/api\/messages\/batch\)/);
+    assert.match(text, /load generator 1\.00 s = 30 us\/message, PostgreSQL backends 1\.00 s = 220 us\/message/);
+    // 2 cores / (100 + 50 + 30 + 220 us) = 5000 msg/s.
+    assert.match(text, /with the load generator and PostgreSQL 5000 msg\/s/);
+  });
 });
