@@ -1,6 +1,5 @@
 import { connect } from 'node:net';
 import { CutoverError } from '../../errors/cutover-error.ts';
-import { runtimeRefusal } from './haproxy-commands.ts';
 
 /** How long one runtime API exchange may take. */
 export const RUNTIME_TIMEOUT_MS = 5000;
@@ -25,19 +24,6 @@ export function runtimeExchange(socketPath: string, commands: readonly string[],
       if (!hadError) resolve(Buffer.concat(chunks).toString('utf8'));
     });
   });
-}
-
-/** Like runtimeExchange, but a refused command is an error (CUT_ERR_AGENT_HAPROXY_RUNTIME). */
-export async function runtimeCommands(socketPath: string, commands: readonly string[], timeoutMs?: number): Promise<string> {
-  let output: string;
-  try {
-    output = await runtimeExchange(socketPath, commands, timeoutMs);
-  } catch (error) {
-    throw runtimeUnreachable(socketPath, error);
-  }
-  const refusal = runtimeRefusal(output);
-  if (refusal !== null) throw runtimeRefused(socketPath, refusal, commands, output);
-  return output;
 }
 
 /** CUT_ERR_AGENT_HAPROXY_RUNTIME for a runtime API that did not answer (or gave no usable answer). */
