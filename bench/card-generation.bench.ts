@@ -6,8 +6,13 @@
  *     Target: under 15 s.
  *  2. validate:uniqueness over those cards (the npm script, as a process). Target: under 10 s.
  *  3. POST /api/v1/cards (one card) through cutover's proxy with 2 api instances (`cutover up`
- *     with the real cutover.yml), open loop at --rate req/s for --duration s: p99 (target under
- *     20 ms at 500 req/s); the anchor: the same load straight to one api instance, in the same run.
+ *     with the real cutover.yml), at --rate req/s for --duration s: p99 (target under 20 ms at 500
+ *     req/s); the anchor: the same load straight to one api instance, in the same run. The rate is
+ *     autocannon's -R, which is not an even open loop: each of the 20 connections sends its share
+ *     (rate / 20) back to back at the start of every second, then waits for the next second, so every
+ *     second begins with a burst at 20 requests in flight. The floor rows put the same load on
+ *     GET /health/liveness (answers from memory), direct and through the proxy: what the load
+ *     generator, the HTTP hops and the machine take by themselves, without any card work.
  *     Then closed loop (autocannon, 20 connections) for the maximum req/s through the proxy.
  * Load average is printed before and after each part (other work on the machine shows in it).
  * Run: node bench/card-generation.bench.ts [--cards 1000000] [--rate 500] [--duration 20] [--only bulk,validate,proxy]
@@ -27,6 +32,7 @@ import { createMigratedDatabase } from '../services/card-generation/test/support
 import { machine, writeResults } from './support/results-file.ts';
 
 const exec = promisify(execFile);
+const AUTOCANNON = `${SERVICE_DIR}../../node_modules/autocannon/autocannon.js`;
 const arg = (name: string, fallback: string) => {
   const at = process.argv.indexOf(`--${name}`);
   return at >= 0 ? process.argv[at + 1] : fallback;
@@ -164,11 +170,36 @@ if (ONLY.includes('proxy')) {
         `${scenario}: ${r.requestsPerSecond} req/s at ${RATE}/s target, p50 ${r.latencyMs.p50} ms, p99 ${r.latencyMs.p99} ms, max ${r.latencyMs.max} ms, ${r.failed} failed; api CPU ${apiCpuUsPerRequest} us/request; load ${before} -> ${load()}`,
       );
     }
+    // The floor: the same load on a route that does no work, so that what is the service's shows.
+    for (const [scenario, url] of [
+      ['floor: GET /health/liveness direct to one api instance', direct],
+      ['floor: GET /health/liveness through the proxy', proxy],
+    ] as const) {
+      const before = load();
+      const { stdout } = await exec(
+        process.execPath,
+        [AUTOCANNON, '-j', '-R', String(RATE), '-c', '20', '-d', String(DURATION_S), `${url}/health/liveness`],
+        { maxBuffer: 16 * 1024 * 1024 },
+      );
+      const r = JSON.parse(stdout);
+      const row = {
+        scenario,
+        requestsPerSecond: Math.round(r.requests.total / DURATION_S),
+        latencyMs: { p50: r.latency.p50, p90: r.latency.p90, p99: r.latency.p99, max: r.latency.max },
+        failed: r.errors + r.timeouts + r.non2xx,
+        loadBefore: before,
+        loadAfter: load(),
+      };
+      rows.push(row);
+      console.log(
+        `${scenario}: ${row.requestsPerSecond} req/s at ${RATE}/s target, p50 ${r.latency.p50} ms, p99 ${r.latency.p99} ms, max ${r.latency.max} ms, ${row.failed} failed; load ${before} -> ${row.loadAfter}`,
+      );
+    }
     const before = load();
     const { stdout } = await exec(
       process.execPath,
       [
-        `${SERVICE_DIR}../../node_modules/autocannon/autocannon.js`,
+        AUTOCANNON,
         '-j',
         '-m',
         'POST',
