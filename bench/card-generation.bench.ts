@@ -6,8 +6,15 @@
  *     Target: under 15 s.
  *  2. validate:uniqueness over those cards (the npm script, as a process). Target: under 10 s.
  *  3. POST /api/v1/cards (one card) through cutover's proxy with 2 api instances (`cutover up`
- *     with the real cutover.yml), open loop at --rate req/s for --duration s: p99 (target under
- *     20 ms at 500 req/s); the anchor: the same load straight to one api instance, in the same run.
+ *     with the real cutover.yml), at --rate req/s for --duration s: p99 (target under 20 ms at 500
+ *     req/s); the anchor: the same load straight to one api instance, in the same run. The rate is
+ *     autocannon's -R, which is not an even open loop: each of the 20 connections sends its share
+ *     (rate / 20) back to back at the start of every second, then waits for the next second, so every
+ *     second begins with a burst at 20 requests in flight. The floor rows put the same load on
+ *     GET /health/liveness (answers from memory), direct and through the proxy: what the load
+ *     generator, the HTTP hops and the machine take by themselves, without any card work. The even
+ *     open loop rows send the same rate evenly spaced (bench/support/open-loop-client.ts: one request
+ *     every 1000 / rate ms, latency from the time it was due), direct and through the proxy.
  *     Then closed loop (autocannon, 20 connections) for the maximum req/s through the proxy.
  * Load average is printed before and after each part (other work on the machine shows in it).
  * Run: node bench/card-generation.bench.ts [--cards 1000000] [--rate 500] [--duration 20] [--only bulk,validate,proxy]
@@ -16,6 +23,7 @@
  */
 import { execFile } from 'node:child_process';
 import { loadavg } from 'node:os';
+import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { processCpuSeconds, type ServiceProcess, startServiceProcess, waitFor } from '@cutover/service-kit/testing';
 import { runLoadTest } from '../services/card-generation/src/ops/load-test.ts';
@@ -27,6 +35,8 @@ import { createMigratedDatabase } from '../services/card-generation/test/support
 import { machine, writeResults } from './support/results-file.ts';
 
 const exec = promisify(execFile);
+const AUTOCANNON = `${SERVICE_DIR}../../node_modules/autocannon/autocannon.js`;
+const OPEN_LOOP_CLIENT = fileURLToPath(new URL('./support/open-loop-client.ts', import.meta.url));
 const arg = (name: string, fallback: string) => {
   const at = process.argv.indexOf(`--${name}`);
   return at >= 0 ? process.argv[at + 1] : fallback;
@@ -164,11 +174,67 @@ if (ONLY.includes('proxy')) {
         `${scenario}: ${r.requestsPerSecond} req/s at ${RATE}/s target, p50 ${r.latencyMs.p50} ms, p99 ${r.latencyMs.p99} ms, max ${r.latencyMs.max} ms, ${r.failed} failed; api CPU ${apiCpuUsPerRequest} us/request; load ${before} -> ${load()}`,
       );
     }
+    // The same rate evenly spaced (one request every 1000 / rate ms, latency from the time it was due).
+    for (const [scenario, url] of [
+      ['even open loop, direct to one api instance', direct],
+      ['even open loop, through the proxy, 2 api instances', proxy],
+    ] as const) {
+      const before = load();
+      const cpuBefore = apiCpu();
+      const { stdout } = await exec(
+        process.execPath,
+        [
+          OPEN_LOOP_CLIENT,
+          '--url',
+          `${url}/api/v1/cards`,
+          '--method',
+          'POST',
+          '--body',
+          JSON.stringify({ network: 'visa', count: 1 }),
+          '--rate',
+          String(RATE),
+          '--duration',
+          String(DURATION_S),
+        ],
+        { timeout: (DURATION_S + 60) * 1000 },
+      );
+      const r = JSON.parse(stdout) as { requests: number; failed: number; requestsPerSecond: number; latencyMs: Record<string, number> };
+      const apiCpuUsPerRequest = r.requests > 0 ? Math.round(((apiCpu() - cpuBefore) * 1e6) / r.requests) : null;
+      rows.push({ scenario, ...r, apiCpuUsPerRequest, loadBefore: before, loadAfter: load() });
+      console.log(
+        `${scenario}: ${r.requestsPerSecond} req/s at ${RATE}/s target, p50 ${r.latencyMs.p50} ms, p99 ${r.latencyMs.p99} ms, max ${r.latencyMs.max} ms, ${r.failed} failed; api CPU ${apiCpuUsPerRequest} us/request; load ${before} -> ${load()}`,
+      );
+    }
+    // The floor: the same load on a route that does no work, so that what is the service's shows.
+    for (const [scenario, url] of [
+      ['floor: GET /health/liveness direct to one api instance', direct],
+      ['floor: GET /health/liveness through the proxy', proxy],
+    ] as const) {
+      const before = load();
+      const { stdout } = await exec(
+        process.execPath,
+        [AUTOCANNON, '-j', '-R', String(RATE), '-c', '20', '-d', String(DURATION_S), `${url}/health/liveness`],
+        { maxBuffer: 16 * 1024 * 1024 },
+      );
+      const r = JSON.parse(stdout);
+      const row = {
+        scenario,
+        requestsPerSecond: Math.round(r.requests.total / DURATION_S),
+        latencyMs: { p50: r.latency.p50, p90: r.latency.p90, p99: r.latency.p99, max: r.latency.max },
+        failed: r.errors + r.timeouts + r.non2xx,
+        loadBefore: before,
+        loadAfter: load(),
+      };
+      rows.push(row);
+      console.log(
+        `${scenario}: ${row.requestsPerSecond} req/s at ${RATE}/s target, p50 ${r.latency.p50} ms, p99 ${r.latency.p99} ms, max ${r.latency.max} ms, ${row.failed} failed; load ${before} -> ${row.loadAfter}`,
+      );
+    }
     const before = load();
     const { stdout } = await exec(
       process.execPath,
       [
-        `${SERVICE_DIR}../../node_modules/autocannon/autocannon.js`,
+        AUTOCANNON,
         '-j',
         '-m',
         'POST',

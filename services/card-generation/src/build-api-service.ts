@@ -120,6 +120,8 @@ export async function buildApiService(config: CardConfig, options: ServiceOption
     const minter = new CardMinter(deriveCardKeys(config.CARD_MASTER_KEY));
     const allocator = new CounterAllocator(pool, config.CARD_COUNTER_BLOCK_SIZE);
     allocator.onReserve = (bin) => metrics.counterBlocks.inc({ bin });
+    allocator.onReserveAheadError = (bin, error) =>
+      service.logger.warn({ err: error, bin }, 'counter block reserved ahead failed: the next request reserves its own');
     const issuer = new CardIssuer({
       pool,
       minter,
@@ -128,8 +130,9 @@ export async function buildApiService(config: CardConfig, options: ServiceOption
       maxRetries: config.UNIQUENESS_SERVICE_MAX_RETRIES,
       retryDelayMs: config.UNIQUENESS_SERVICE_RETRY_DELAY,
     });
-    // Before the pool closes (hooks run in reverse): every shared INSERT finishes and is answered.
-    service.onClose(() => issuer.drain());
+    // Before the pool closes (hooks run in reverse): every shared INSERT finishes and is answered, and
+    // a block being reserved ahead commits (its counters are then left unused, as any held ones).
+    service.onClose(() => Promise.all([issuer.drain(), allocator.drain()]).then(() => undefined));
     registerCardRoutes(service.app, { pool, issuer, minter, bins: config.SANDBOX_BINS, cardCache });
     registerAdminRoutes(service.app, { pool, minter, bins: config.SANDBOX_BINS });
     registerBinRoutes(service.app, { pool, bins: config.SANDBOX_BINS, statsCache, metrics });

@@ -6,7 +6,7 @@ import { DEFAULT_SANDBOX_BINS, parseSandboxBins } from './cards/sandbox-bins.ts'
 export const MAX_CARDS_PER_REQUEST = 100;
 /** Cards of one bulk job. */
 export const MAX_BULK_CARDS = 1_000_000;
-/** Counters an api instance reserves from a BIN at a time (hi/lo); a crash leaves at most this many unused. */
+/** Counters an api instance reserves from a BIN at a time (hi/lo, the next block ahead at half); a crash leaves at most about 1.5 blocks unused. */
 export const DEFAULT_COUNTER_BLOCK_SIZE = 1_000;
 /** Counters written by one bulk chunk (one COPY, one transaction). */
 export const DEFAULT_BULK_CHUNK_SIZE = 10_000;

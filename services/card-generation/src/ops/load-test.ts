@@ -1,7 +1,9 @@
 // npm run load-test [-- --url http://127.0.0.1:8100 --rate 500 --duration 20 --connections 20
 //                      --network visa --max-p99-ms 20 --json]: the guide's load test, bounded in count
-// and time, against loopback: POST /api/v1/cards (one card each) at a fixed overall rate. Passes
-// when no request failed and p99 is under --max-p99-ms. Needs no service env (only the URL).
+// and time, against loopback: POST /api/v1/cards (one card each) at an overall rate (autocannon -R:
+// each connection sends rate/connections requests back to back at the start of every second, so a
+// second begins with a burst at --connections in flight; not an even open loop). Passes when no
+// request failed and p99 is under --max-p99-ms. Needs no service env (only the URL).
 import { execFile } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { promisify } from 'node:util';
