@@ -64,7 +64,14 @@ describe('coalescing handler', () => {
     const b = handler.handle(batch('b1', 'b2'));
     assert.deepEqual(inner.calls, [['a1', 'a2']], 'the group went on before b would overfill it');
     const c = handler.handle(batch('c1'));
-    assert.deepEqual(inner.calls, [['a1', 'a2'], ['b1', 'b2', 'c1']], 'full: no wait for the window');
+    assert.deepEqual(
+      inner.calls,
+      [
+        ['a1', 'a2'],
+        ['b1', 'b2', 'c1'],
+      ],
+      'full: no wait for the window',
+    );
     await Promise.all([a, b, c]);
   });
 
