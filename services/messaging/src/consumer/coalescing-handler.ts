@@ -43,17 +43,23 @@ export function coalesceHandler(inner: EntryHandler, options: CoalescingOptions)
     if (batch.length > 0) void run(batch);
   };
 
-  const run = async (batch: Waiting[]) => {
-    if (batch.length === 1) {
-      const [only] = batch;
-      return inner.handle(only.envelopes).then(only.resolve, only.reject);
+  /** One worker's batch on its own: its outcome is the inner handler's, whatever it is. */
+  const alone = async (w: Waiting) => {
+    try {
+      w.resolve(await inner.handle(w.envelopes));
+    } catch (error) {
+      w.reject(error);
     }
+  };
+
+  const run = async (batch: Waiting[]) => {
+    if (batch.length === 1) return alone(batch[0]);
     let joined: Map<string, EntryResult>;
     try {
       joined = await inner.handle(batch.flatMap((w) => w.envelopes));
     } catch {
       // Nothing committed: each batch again, on its own, with its own outcome.
-      for (const w of batch) inner.handle(w.envelopes).then(w.resolve, w.reject);
+      await Promise.all(batch.map(alone));
       return;
     }
     const reported = new Set<string>();
