@@ -45,21 +45,7 @@ FROM messages m JOIN unnest($1::text[], $2::text[]) AS k(sender_id, client_messa
   };
 }
 
-/**
- * Persists a batch of stream entries, in stream order, in one statement:
- *   1. lock every row of the batch that exists (in id order, so two consumers never deadlock);
- *   2. cut the batch at the first entry whose row does not exist yet (its ingress crashed before
- *      committing, or has not committed yet): that entry and everything after it are 'deferred',
- *      so nothing overtakes it;
- *   3. give each still-pending message of the prefix the next number of its conversation (the
- *      conversation counters move by the count of each conversation's messages in the batch);
- *   4. mark them persisted.
- * Rows already persisted (a redelivery after a crash between commit and ack) are 'duplicate'.
- * Outcomes come back in stream order: persisted | duplicate | deferred.
- */
-export function buildPersistBatch(messageIds: readonly string[]): SqlQuery {
-  return {
-    text: `WITH input AS (
+const PERSIST_BATCH = `WITH input AS (
   SELECT i.id, i.ord FROM unnest($1::uuid[]) WITH ORDINALITY AS i(id, ord)
 ),
 existing AS (
@@ -91,12 +77,33 @@ SELECT i.id,
   CASE WHEN u.id IS NOT NULL THEN 'persisted' WHEN i.ord >= (SELECT ord FROM cut) THEN 'deferred' ELSE 'duplicate' END AS outcome,
   u.conversation_seq, u.accepted_at
 FROM input i LEFT JOIN updated u ON u.id = i.id
-ORDER BY i.ord`,
+ORDER BY i.ord`;
+
+/**
+ * Persists a batch of stream entries, in stream order, in one statement:
+ *   1. lock every row of the batch that exists (in id order, so two consumers never deadlock);
+ *   2. cut the batch at the first entry whose row does not exist yet (its ingress crashed before
+ *      committing, or has not committed yet): that entry and everything after it are 'deferred',
+ *      so nothing overtakes it;
+ *   3. give each still-pending message of the prefix the next number of its conversation (the
+ *      conversation counters move by the count of each conversation's messages in the batch);
+ *   4. mark them persisted.
+ * Rows already persisted (a redelivery after a crash between commit and ack) are 'duplicate'.
+ * Outcomes come back in stream order: persisted | duplicate | deferred.
+ *
+ * A named statement, like the ingress's INSERT: each connection parses and plans it once instead
+ * of once per batch (parse and plan took 0.18 + 0.23 ms of the 0.57 ms a one-message batch cost
+ * PostgreSQL at 500 msg/s, log_min_duration_statement=0).
+ */
+export function buildPersistBatch(messageIds: readonly string[]): SqlQuery & { name: string } {
+  return {
+    name: 'messaging-persist-batch',
+    text: PERSIST_BATCH,
     values: [messageIds],
   };
 }
 
 /** Which of these message ids have a row, and in which state (shadow consumers only read). */
-export function buildSelectStates(messageIds: readonly string[]): SqlQuery {
-  return { text: 'SELECT id, state FROM messages WHERE id = ANY($1::uuid[])', values: [messageIds] };
+export function buildSelectStates(messageIds: readonly string[]): SqlQuery & { name: string } {
+  return { name: 'messaging-select-states', text: 'SELECT id, state FROM messages WHERE id = ANY($1::uuid[])', values: [messageIds] };
 }

@@ -18,6 +18,12 @@ export const DEFAULT_STREAM_TRIM_INTERVAL_MS = 10_000;
 /** A partition lease lives this long unless renewed (renewed every third of it). */
 export const DEFAULT_STREAM_LEASE_MS = 15_000;
 export const DEFAULT_STREAM_LAG_SAMPLE_INTERVAL_MS = 5_000;
+/**
+ * Longest a consumer holds a partition's batch for other partitions' batches to join it in one
+ * persist statement (0: each batch alone), and the most messages such a joined statement holds.
+ */
+export const DEFAULT_STREAM_PERSIST_WINDOW_MS = 10;
+export const DEFAULT_STREAM_PERSIST_MAX_BATCH = 200;
 /** Most messages claimed and enqueued by one ingress flush (one INSERT, one XADD pipeline). */
 export const DEFAULT_INGRESS_MAX_BATCH = 200;
 /** Ingress flushes running at once; requests arriving meanwhile wait and form the next batch. */
@@ -52,6 +58,8 @@ export const messagingEnvSchema = z
     STREAM_MAX_RETRIES: envInt({ min: 1, max: 100, default: DEFAULT_STREAM_MAX_RETRIES }),
     STREAM_POLL_INTERVAL_MS: envInt({ min: 10, max: 60_000, default: DEFAULT_STREAM_POLL_INTERVAL_MS }),
     STREAM_BATCH_SIZE: envInt({ min: 1, max: 1_000, default: DEFAULT_STREAM_BATCH_SIZE }),
+    STREAM_PERSIST_WINDOW_MS: envInt({ min: 0, max: 1_000, default: DEFAULT_STREAM_PERSIST_WINDOW_MS }),
+    STREAM_PERSIST_MAX_BATCH: envInt({ min: 1, max: 5_000, default: DEFAULT_STREAM_PERSIST_MAX_BATCH }),
     ENABLE_STREAM_CONSUMERS: envBool({ default: true }),
     STREAM_CONSUMER_MODE: z.enum(CONSUMER_MODES).default('write'),
     STREAM_HANDLER_TIMEOUT_MS: envInt({ min: 100, default: DEFAULT_STREAM_HANDLER_TIMEOUT_MS }),
