@@ -121,8 +121,13 @@ export class HttpExchange implements InFlightExchange, UpstreamHandler {
     this.responding = true;
   }
 
-  onResponseData(controller: UpstreamController, chunk: Buffer): void {
+  onResponseData(controller: UpstreamController, chunk: Buffer, last: boolean): void {
     if (this.done) return;
+    if (last) {
+      // One call for the last piece: Node's write() corks the socket until the next tick, end() writes at once.
+      this.res.end(chunk);
+      return;
+    }
     if (!this.res.write(chunk) && !this.paused) {
       this.paused = true;
       controller.pause();
@@ -133,7 +138,7 @@ export class HttpExchange implements InFlightExchange, UpstreamHandler {
   onResponseEnd(): void {
     // The socket may carry another exchange's request from now on: never touch it again.
     this.controller = null;
-    if (this.done) return;
+    if (this.done || this.res.writableEnded) return;
     this.res.end();
   }
 

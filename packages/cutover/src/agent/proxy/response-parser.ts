@@ -23,7 +23,8 @@ export class ResponseParseError extends Error {
 export interface ResponseSink {
   /** A final (non-1xx) response head; `headers` is flat `[name, value, …]`, latin1-decoded. */
   onHead(status: number, statusMessage: string, headers: string[]): void;
-  onBody(chunk: Buffer): void;
+  /** `last`: this chunk ends a Content-Length body (the response completes right after it). */
+  onBody(chunk: Buffer, last: boolean): void;
   onComplete(): void;
 }
 
@@ -117,12 +118,13 @@ export class ResponseParser {
           this.#remaining -= take;
           const chunk = offset === 0 && take === length ? data : data.subarray(offset, offset + take);
           offset += take;
-          this.#sink.onBody(chunk);
-          if (this.#remaining === 0) this.#complete();
+          const last = this.#remaining === 0;
+          this.#sink.onBody(chunk, last);
+          if (last) this.#complete();
           break;
         }
         case UntilClose:
-          this.#sink.onBody(offset === 0 ? data : data.subarray(offset));
+          this.#sink.onBody(offset === 0 ? data : data.subarray(offset), false);
           return length;
         case ChunkData: {
           const take = Math.min(this.#remaining, length - offset);
@@ -130,7 +132,7 @@ export class ResponseParser {
           const chunk = data.subarray(offset, offset + take);
           offset += take;
           if (this.#remaining === 0) this.#state = ChunkDataCr;
-          this.#sink.onBody(chunk);
+          this.#sink.onBody(chunk, false);
           break;
         }
         default:

@@ -40,7 +40,8 @@ export interface UpstreamController {
 export interface UpstreamHandler {
   onRequestStart(controller: UpstreamController): void;
   onResponseStart(controller: UpstreamController, status: number, headers: string[], statusMessage: string): void;
-  onResponseData(controller: UpstreamController, chunk: Buffer): void;
+  /** `last`: the final piece of a Content-Length body; onResponseEnd follows once the socket is free. */
+  onResponseData(controller: UpstreamController, chunk: Buffer, last: boolean): void;
   onResponseEnd(): void;
   onResponseError(error: NodeJS.ErrnoException): void;
 }
@@ -207,8 +208,8 @@ export class Connection implements ResponseSink, UpstreamController {
     this.#handler!.onResponseStart(this, status, headers, statusMessage);
   }
 
-  onBody(chunk: Buffer): void {
-    this.#handler?.onResponseData(this, chunk);
+  onBody(chunk: Buffer, last: boolean): void {
+    this.#handler?.onResponseData(this, chunk, last);
   }
 
   onComplete(): void {
