@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { buildClientResponseHeaders, type UpstreamHead } from './forward-headers.ts';
+import { stripResponseHopByHop, type UpstreamHead } from './forward-headers.ts';
 import { writeProxyError } from './proxy-responses.ts';
 import type { ProxyService } from './proxy-service.ts';
 import type { InFlightExchange, Target } from './target.ts';
@@ -108,7 +108,7 @@ export class HttpExchange implements InFlightExchange, UpstreamHandler {
       return;
     }
     try {
-      const headers = buildClientResponseHeaders(rawHeaders);
+      const headers = stripResponseHopByHop(rawHeaders);
       if (this.setCookie !== null) headers.push('Set-Cookie', this.setCookie);
       this.res.writeHead(statusCode, statusMessage, headers);
     } catch (error) {

@@ -39,6 +39,7 @@ export interface UpstreamController {
 /** The life of one request, in order: started (on a connected socket), head, data…, end; or error at any point. */
 export interface UpstreamHandler {
   onRequestStart(controller: UpstreamController): void;
+  /** `headers` is a new list for each response: the handler may change it. */
   onResponseStart(controller: UpstreamController, status: number, headers: string[], statusMessage: string): void;
   /** `last`: the final piece of a Content-Length body; onResponseEnd follows once the socket is free. */
   onResponseData(controller: UpstreamController, chunk: Buffer, last: boolean): void;
