@@ -3,7 +3,14 @@ import { stripResponseHopByHop, type UpstreamHead } from './forward-headers.ts';
 import { writeProxyError } from './proxy-responses.ts';
 import type { ProxyService } from './proxy-service.ts';
 import type { InFlightExchange, Target } from './target.ts';
-import { BODY_TIMEOUT, CONNECT_TIMEOUT, HEADERS_TIMEOUT, type UpstreamController, type UpstreamHandler } from './upstream-client.ts';
+import {
+  BODY_TIMEOUT,
+  CONNECT_TIMEOUT,
+  HEADERS_TIMEOUT,
+  type UpstreamController,
+  type UpstreamHandler,
+  type UpstreamRequest,
+} from './upstream-client.ts';
 import { classifyUpstreamError, mayRetry } from './upstream-failure.ts';
 
 /**
@@ -17,18 +24,25 @@ type Tagged<T> = T & { [kExchange]?: HttpExchange };
  * One client request on its way through the proxy: sent to a target, retried once on another when
  * that is safe, answered, and recorded once in the counters of the release that answered.
  *
- * The upstream hop is a dispatch on the target's UpstreamClient, with this object as its handler
- * (no streams, no per-request closures). A request body is the client's IncomingMessage itself:
+ * The upstream hop is a dispatch on the target's UpstreamClient, with this object as both its
+ * request and its handler (no streams, no per-request closures or request objects). A request body is the client's IncomingMessage itself:
  * the client reads it only once the request is on a connected socket, so a connect failure leaves
  * the body unread and the request can go to another target intact.
  */
-export class HttpExchange implements InFlightExchange, UpstreamHandler {
+export class HttpExchange implements InFlightExchange, UpstreamHandler, UpstreamRequest {
   readonly service: ProxyService;
   readonly req: IncomingMessage;
   readonly res: ServerResponse;
   readonly head: UpstreamHead;
   readonly path: string;
   readonly startedMs: number;
+  // --- UpstreamRequest: the same for every attempt.
+  readonly method: string;
+  readonly headers: readonly string[];
+  readonly body: IncomingMessage | null;
+  readonly connectMs: number;
+  readonly headersMs: number;
+  readonly bodyIdleMs: number;
   target: Target | null = null;
   /** The current attempt's controller, from the moment it is on a connected socket until its response ends. */
   controller: UpstreamController | null = null;
@@ -59,6 +73,13 @@ export class HttpExchange implements InFlightExchange, UpstreamHandler {
     this.head = head;
     this.path = path;
     this.startedMs = startedMs;
+    this.method = req.method ?? 'GET';
+    this.headers = head.headers;
+    this.body = head.hasBody ? req : null;
+    const { timeouts } = service;
+    this.connectMs = timeouts.connectMs;
+    this.headersMs = timeouts.responseMs;
+    this.bodyIdleMs = timeouts.idleMs;
   }
 
   start(target: Target): void {
@@ -75,19 +96,7 @@ export class HttpExchange implements InFlightExchange, UpstreamHandler {
     this.connected = false;
     this.controller = null;
     target.begin(this);
-    const { timeouts } = this.service;
-    target.dispatch(
-      {
-        method: this.req.method ?? 'GET',
-        path: this.path,
-        headers: this.head.headers,
-        body: this.head.hasBody ? this.req : null,
-        connectMs: timeouts.connectMs,
-        headersMs: timeouts.responseMs,
-        bodyIdleMs: timeouts.idleMs,
-      },
-      this,
-    );
+    target.dispatch(this, this);
   }
 
   // --- UpstreamHandler: one attempt's life on the upstream connection.
@@ -160,7 +169,7 @@ export class HttpExchange implements InFlightExchange, UpstreamHandler {
     // taken as possibly a pooled socket the app had just closed, which says nothing about its health.
     const failure = classifyUpstreamError(error, this.connected, true);
     this.service.targetFailed(target, failure.reason, failure.ejectNow);
-    if (this.attempts === 1 && mayRetry(failure, this.req.method ?? 'GET', this.head.hasBody)) {
+    if (this.attempts === 1 && mayRetry(failure, this.method, this.head.hasBody)) {
       // With no other target, a socket-level failure on a target still in service is tried again on
       // another connection (a socket that failed is never reused).
       const stale = this.connected && !failure.ejectNow && target.healthy && !target.draining;
@@ -177,13 +186,12 @@ export class HttpExchange implements InFlightExchange, UpstreamHandler {
   /** The upstream was silent longer than the current phase allows: connect, response head, or body. */
   onTimeout(code: string): void {
     const target = this.target!;
-    const { timeouts } = this.service;
     const what =
       code === BODY_TIMEOUT
-        ? `sent nothing of its response body for ${timeouts.idleMs} ms`
+        ? `sent nothing of its response body for ${this.bodyIdleMs} ms`
         : code === CONNECT_TIMEOUT
-          ? `did not accept a connection within ${timeouts.connectMs} ms`
-          : `sent no response head within ${timeouts.responseMs} ms`;
+          ? `did not accept a connection within ${this.connectMs} ms`
+          : `sent no response head within ${this.headersMs} ms`;
     this.timedOut = true;
     if (code === CONNECT_TIMEOUT) this.service.targetFailed(target, 'connect timeout', true);
     this.fail(504, `service ${this.service.name} target ${target.id} ${what}`);
