@@ -23,7 +23,10 @@ export class ResponseParseError extends Error {
 export interface ResponseSink {
   /** A final (non-1xx) response head; `headers` is flat `[name, value, …]`, latin1-decoded. */
   onHead(status: number, statusMessage: string, headers: string[]): void;
-  /** `last`: this chunk ends a Content-Length body (the response completes right after it). */
+  /**
+   * `last`: this piece ends the body (the response completes right after it). Always told for a
+   * Content-Length body; for a chunked one when the end of the body is in the same read as its last piece.
+   */
   onBody(chunk: Buffer, last: boolean): void;
   onComplete(): void;
 }
@@ -60,6 +63,11 @@ export class ResponseParser {
   #sizeDigits = 0;
   #trailerBytes = 0;
   #isHeadRequest = false;
+  /**
+   * A piece of chunked data held back until the framing after it is read: if that ends the body in
+   * the same read, the piece is delivered as the last one. Never held across reads.
+   */
+  #held: Buffer | null = null;
   /** Whether the connection may carry another request after this response. */
   keepAlive = true;
   /** The app's `Keep-Alive: timeout=N` hint in ms (-1: none). */
@@ -75,6 +83,7 @@ export class ResponseParser {
   expect(method: string): void {
     this.#state = Head;
     this.#pendingHead = null;
+    this.#held = null;
     this.#isHeadRequest = method === 'HEAD';
     this.keepAlive = true;
     this.keepAliveHintMs = -1;
@@ -132,17 +141,29 @@ export class ResponseParser {
           const chunk = data.subarray(offset, offset + take);
           offset += take;
           if (this.#remaining === 0) this.#state = ChunkDataCr;
-          this.#sink.onBody(chunk, false);
+          const held = this.#held;
+          this.#held = chunk;
+          if (held !== null) this.#sink.onBody(held, false);
           break;
         }
         default:
           offset = this.#chunkFraming(data, offset);
       }
     }
+    const held = this.#held;
+    if (held !== null) {
+      this.#held = null;
+      this.#sink.onBody(held, false);
+    }
     return offset;
   }
 
   #complete(): void {
+    const held = this.#held;
+    if (held !== null) {
+      this.#held = null;
+      this.#sink.onBody(held, true);
+    }
     this.#state = Done;
     this.#sink.onComplete();
   }

@@ -41,7 +41,10 @@ export interface UpstreamHandler {
   onRequestStart(controller: UpstreamController): void;
   /** `headers` is a new list for each response: the handler may change it. */
   onResponseStart(controller: UpstreamController, status: number, headers: string[], statusMessage: string): void;
-  /** `last`: the final piece of a Content-Length body; onResponseEnd follows once the socket is free. */
+  /**
+   * `last`: the final piece of the body (of a Content-Length body always, of a chunked one when its end came
+   * in the same read); onResponseEnd follows once the socket is free.
+   */
   onResponseData(controller: UpstreamController, chunk: Buffer, last: boolean): void;
   onResponseEnd(): void;
   onResponseError(error: NodeJS.ErrnoException): void;

@@ -121,6 +121,27 @@ describe('ResponseParser', () => {
     assert.deepEqual(ends, [first.length, first.length + CHUNKED.length, data.length]);
   });
 
+  test('the last piece of a body is marked as such when the body ends in the same read', () => {
+    const lasts = (pieces: string[]): string[] => {
+      const seen: string[] = [];
+      const parser = new ResponseParser({
+        onHead() {},
+        onBody: (chunk, last) => seen.push(`${chunk.toString('latin1')}${last ? '!' : ''}`),
+        onComplete: () => seen.push('end'),
+      });
+      parser.expect('GET');
+      for (const piece of pieces) parser.execute(Buffer.from(piece, 'latin1'));
+      return seen;
+    };
+    const length = 'HTTP/1.1 200 OK\r\nContent-Length: 4\r\n\r\n';
+    assert.deepEqual(lasts([`${length}abcd`]), ['abcd!', 'end']);
+    assert.deepEqual(lasts([`${length}ab`, 'cd']), ['ab', 'cd!', 'end']);
+    const chunked = 'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n';
+    assert.deepEqual(lasts([`${chunked}2\r\nab\r\n2\r\ncd\r\n0\r\n\r\n`]), ['ab', 'cd!', 'end']);
+    assert.deepEqual(lasts([`${chunked}2\r\nab\r\n`, '2\r\ncd\r\n0\r\n', '\r\n']), ['ab', 'cd', 'end']);
+    assert.deepEqual(lasts([`${chunked}4\r\nab`, 'cd\r\n0\r\nX-Trailer: 1\r\n\r\n']), ['ab', 'cd!', 'end']);
+  });
+
   test('bytes after a complete response are left to the caller', () => {
     const parsed = parse([Buffer.from('HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nokEXTRA')]);
     assert.equal(parsed.body, 'ok');
