@@ -46,8 +46,12 @@ export class HttpExchange implements InFlightExchange, UpstreamHandler, Upstream
   target: Target | null = null;
   /** The current attempt's controller, from the moment it is on a connected socket until its response ends. */
   controller: UpstreamController | null = null;
-  /** The response head went out to the client. */
+  /** The app's response head arrived (the request is answered: never retried from then on). */
   responding = false;
+  /** The app's response head, held until the first body bytes or the end (null once handed to Node). */
+  responseHeaders: string[] | null = null;
+  responseStatus = 0;
+  responseMessage = '';
   attempts = 0;
   /** The current attempt reached a connected socket (its request, body included, is being sent). */
   connected = false;
@@ -117,22 +121,38 @@ export class HttpExchange implements InFlightExchange, UpstreamHandler, Upstream
       controller.abort();
       return;
     }
+    // Node sends a head only with the first body bytes (or the end) anyway: it is handed to Node then,
+    // when a body that came whole can be framed by Content-Length instead of chunked.
+    const headers = stripResponseHopByHop(rawHeaders);
+    if (this.setCookie !== null) headers.push('Set-Cookie', this.setCookie);
+    this.responseHeaders = headers;
+    this.responseStatus = statusCode;
+    this.responseMessage = statusMessage;
+    this.responding = true;
+  }
+
+  /**
+   * Hands the held head to Node; `wholeBodyLength` (-1: unknown) frames a body that came whole and
+   * without Content-Length. False when Node refuses it (the exchange has failed with 502).
+   */
+  #writeHead(wholeBodyLength: number): boolean {
+    const headers = this.responseHeaders!;
+    this.responseHeaders = null;
     try {
-      const headers = stripResponseHopByHop(rawHeaders);
-      if (this.setCookie !== null) headers.push('Set-Cookie', this.setCookie);
-      this.res.writeHead(statusCode, statusMessage, headers);
+      if (wholeBodyLength >= 0 && !hasContentLength(headers)) headers.push('Content-Length', String(wholeBodyLength));
+      this.res.writeHead(this.responseStatus, this.responseMessage, headers);
+      return true;
     } catch (error) {
       // Node rejects what it would not send itself (a header value with control characters, say): the app's answer is unusable.
-      this.controller = null;
-      controller.abort();
+      this.abortUpstream();
       this.fail(502, `service ${this.service.name} target ${this.target!.id} sent an invalid response: ${(error as Error).message}`);
-      return;
+      return false;
     }
-    this.responding = true;
   }
 
   onResponseData(controller: UpstreamController, chunk: Buffer, last: boolean): void {
     if (this.done) return;
+    if (this.responseHeaders !== null && !this.#writeHead(last ? chunk.length : -1)) return;
     if (last) {
       // One call for the last piece: Node's write() corks the socket until the next tick, end() writes at once.
       this.res.end(chunk);
@@ -149,6 +169,7 @@ export class HttpExchange implements InFlightExchange, UpstreamHandler, Upstream
     // The socket may carry another exchange's request from now on: never touch it again.
     this.controller = null;
     if (this.done || this.res.writableEnded) return;
+    if (this.responseHeaders !== null && !this.#writeHead(-1)) return;
     this.res.end();
   }
 
@@ -257,6 +278,14 @@ export class HttpExchange implements InFlightExchange, UpstreamHandler, Upstream
     if (status !== 0 && this.counted)
       this.service.record(target.release, status, performance.now() - this.startedMs, this.proxyError, this.timedOut);
   }
+}
+
+function hasContentLength(headers: readonly string[]): boolean {
+  for (let i = 0; i < headers.length; i += 2) {
+    const name = headers[i];
+    if (name.length === 14 && name.toLowerCase() === 'content-length') return true;
+  }
+  return false;
 }
 
 /**
