@@ -68,6 +68,19 @@ const RESPONSES: Record<string, { raw: string; method?: string; expect: Partial<
     raw: 'HTTP/1.1 404\r\nx-y:z  \r\nContent-Length: 0\r\n\r\n',
     expect: { status: 404, message: '', headers: ['x-y', 'z', 'Content-Length', '0'], body: '' },
   },
+  'HTTP/1.0, empty reason, values with whitespace around them': {
+    raw: 'HTTP/1.0 200 \r\nA: \t two  words \r\nB:\r\nC: \r\nD: x\xa0\r\nE: y\r\nContent-Length: 1\r\n\r\n!',
+    expect: {
+      status: 200,
+      message: '',
+      headers: ['A', 'two  words', 'B', '', 'C', '', 'D', 'x', 'E', 'y', 'Content-Length', '1'],
+      body: '!',
+    },
+  },
+  'reason phrase with spaces': {
+    raw: 'HTTP/1.1 503 Service Unavailable Now\r\nContent-Length: 0\r\n\r\n',
+    expect: { status: 503, message: 'Service Unavailable Now', body: '' },
+  },
 };
 
 describe('ResponseParser', () => {
@@ -189,6 +202,13 @@ describe('ResponseParser', () => {
       'HTTP/2 200 OK\r\n\r\n',
       'HTTP/1.1 20 OK\r\n\r\n',
       'HTTP/1.1 099 Odd\r\n\r\n',
+      'HTTP/1.2 200 OK\r\n\r\n',
+      'HTTP/1.1  200 OK\r\n\r\n',
+      'HTTP/1.1 2x0 OK\r\n\r\n',
+      'HTTP/1.1 2000 OK\r\n\r\n',
+      'HTTP/1.1 200OK\r\n\r\n',
+      'HTTP/1.1 200 O\rK\r\n\r\n',
+      'http/1.1 200 OK\r\n\r\n',
       'HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n\r\n',
       'HTTP/1.1 200 OK\r\nno colon\r\n\r\n',
       'HTTP/1.1 200 OK\r\nbad name: x\r\n\r\n',
