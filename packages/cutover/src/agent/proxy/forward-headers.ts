@@ -88,25 +88,39 @@ export function buildUpstreamHeaders(
 
 /**
  * The upstream response headers for the client: hop-by-hop ones removed (Node frames the body anew).
- * `raw` is Node's (upgrades) or the upstream client's, both latin1-decoded strings as Node's own
- * parser does, so that the client gets the bytes the app sent; Buffers are decoded so too.
+ * `raw` is Node's (upgrades), latin1-decoded strings or Buffers; Buffers are decoded so too, so that
+ * the client gets the bytes the app sent. A new array; the original is left as it is.
  */
 export function buildClientResponseHeaders(raw: readonly (string | Buffer)[]): string[] {
   const headers: string[] = [];
+  for (let i = 0; i < raw.length; i++) headers.push(latin1(raw[i]));
+  return stripResponseHopByHop(headers);
+}
+
+/**
+ * Removes the hop-by-hop headers (and those named in Connection) from a flat response header list
+ * in place, keeping the order of the others, and returns it: the upstream client's header list is
+ * the proxy's own, so the common case (nothing to remove but Connection and Keep-Alive) copies nothing.
+ */
+export function stripResponseHopByHop(headers: string[]): string[] {
   let connection = '';
-  for (let i = 0; i < raw.length; i += 2) {
-    const name = latin1(raw[i]);
-    if (name.length >= 32 || SPECIAL_LENGTHS[name.length] === 0) {
-      headers.push(name, latin1(raw[i + 1]));
-      continue;
+  let kept = 0;
+  for (let i = 0; i < headers.length; i += 2) {
+    const name = headers[i];
+    if (name.length < 32 && SPECIAL_LENGTHS[name.length] === 1) {
+      const lower = name.toLowerCase();
+      if (HOP_BY_HOP.has(lower)) {
+        if (lower === 'connection') connection = connection === '' ? headers[i + 1] : connection + ',' + headers[i + 1];
+        continue;
+      }
     }
-    const lower = name.toLowerCase();
-    if (HOP_BY_HOP.has(lower)) {
-      if (lower === 'connection') connection = connection === '' ? latin1(raw[i + 1]) : connection + ',' + latin1(raw[i + 1]);
-      continue;
+    if (kept !== i) {
+      headers[kept] = name;
+      headers[kept + 1] = headers[i + 1];
     }
-    headers.push(name, latin1(raw[i + 1]));
+    kept += 2;
   }
+  headers.length = kept;
   if (connection !== '') removeConnectionListed(headers, connection);
   return headers;
 }

@@ -18,6 +18,9 @@ export interface AffinityPick<T> {
   setCookie: string | null;
 }
 
+/** How many releases' Set-Cookie values one route keeps built. */
+const MAX_CACHED_COOKIES = 16;
+
 /**
  * Release choice for routes that configure affinity; routes that do not never reach this code.
  * In order: a forced release (when it has an eligible target), then, while release weights are
@@ -31,6 +34,8 @@ export class ReleaseAffinity {
   readonly #header: string | null;
   readonly #force: string | null;
   readonly #clearCookie: string;
+  /** Set-Cookie values by release, built once each (a route sees a handful of releases). */
+  readonly #setCookies = new Map<string, string>();
 
   constructor(spec: AffinitySpec) {
     this.#clearCookie = `${spec.stickyCookie ?? ''}=; Path=/; Max-Age=0; HttpOnly; SameSite=Lax`;
@@ -82,10 +87,19 @@ export class ReleaseAffinity {
     const target = balancer.pick(targets, nowMs);
     if (target === null) return { target, release: null, setCookie: null };
     const setCookie =
-      this.#cookie !== null && target.release !== cookie && balancer.isWeighted(target.release)
-        ? `${this.#cookie}=${encodeURIComponent(target.release)}; Path=/; HttpOnly; SameSite=Lax`
-        : null;
+      this.#cookie !== null && target.release !== cookie && balancer.isWeighted(target.release) ? this.#setCookieFor(target.release) : null;
     return { target, release: target.release, setCookie };
+  }
+
+  #setCookieFor(release: string): string {
+    let value = this.#setCookies.get(release);
+    if (value === undefined) {
+      // Releases come and go over an agent's life: start over rather than keep every one.
+      if (this.#setCookies.size >= MAX_CACHED_COOKIES) this.#setCookies.clear();
+      value = `${this.#cookie}=${encodeURIComponent(release)}; Path=/; HttpOnly; SameSite=Lax`;
+      this.#setCookies.set(release, value);
+    }
+    return value;
   }
 }
 

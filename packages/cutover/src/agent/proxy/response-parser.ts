@@ -23,7 +23,11 @@ export class ResponseParseError extends Error {
 export interface ResponseSink {
   /** A final (non-1xx) response head; `headers` is flat `[name, value, …]`, latin1-decoded. */
   onHead(status: number, statusMessage: string, headers: string[]): void;
-  onBody(chunk: Buffer): void;
+  /**
+   * `last`: this piece ends the body (the response completes right after it). Always told for a
+   * Content-Length body; for a chunked one when the end of the body is in the same read as its last piece.
+   */
+  onBody(chunk: Buffer, last: boolean): void;
   onComplete(): void;
 }
 
@@ -46,7 +50,8 @@ const CR = 13;
 const LF = 10;
 /** Hex digits of a chunk size: beyond 13 (2^52) it would not fit a double exactly. */
 const MAX_CHUNK_SIZE_DIGITS = 13;
-const STATUS_LINE = /^HTTP\/1\.([01]) (\d{3})(?: ([^\r\n]*))?$/;
+/** The blank line that ends a head. */
+const HEAD_END = Buffer.from('\r\n\r\n', 'latin1');
 const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 const DIGITS = /^\d+$/;
 
@@ -59,6 +64,11 @@ export class ResponseParser {
   #sizeDigits = 0;
   #trailerBytes = 0;
   #isHeadRequest = false;
+  /**
+   * A piece of chunked data held back until the framing after it is read: if that ends the body in
+   * the same read, the piece is delivered as the last one. Never held across reads.
+   */
+  #held: Buffer | null = null;
   /** Whether the connection may carry another request after this response. */
   keepAlive = true;
   /** The app's `Keep-Alive: timeout=N` hint in ms (-1: none). */
@@ -74,6 +84,7 @@ export class ResponseParser {
   expect(method: string): void {
     this.#state = Head;
     this.#pendingHead = null;
+    this.#held = null;
     this.#isHeadRequest = method === 'HEAD';
     this.keepAlive = true;
     this.keepAliveHintMs = -1;
@@ -117,12 +128,13 @@ export class ResponseParser {
           this.#remaining -= take;
           const chunk = offset === 0 && take === length ? data : data.subarray(offset, offset + take);
           offset += take;
-          this.#sink.onBody(chunk);
-          if (this.#remaining === 0) this.#complete();
+          const last = this.#remaining === 0;
+          this.#sink.onBody(chunk, last);
+          if (last) this.#complete();
           break;
         }
         case UntilClose:
-          this.#sink.onBody(offset === 0 ? data : data.subarray(offset));
+          this.#sink.onBody(offset === 0 ? data : data.subarray(offset), false);
           return length;
         case ChunkData: {
           const take = Math.min(this.#remaining, length - offset);
@@ -130,17 +142,29 @@ export class ResponseParser {
           const chunk = data.subarray(offset, offset + take);
           offset += take;
           if (this.#remaining === 0) this.#state = ChunkDataCr;
-          this.#sink.onBody(chunk);
+          const held = this.#held;
+          this.#held = chunk;
+          if (held !== null) this.#sink.onBody(held, false);
           break;
         }
         default:
           offset = this.#chunkFraming(data, offset);
       }
     }
+    const held = this.#held;
+    if (held !== null) {
+      this.#held = null;
+      this.#sink.onBody(held, false);
+    }
     return offset;
   }
 
   #complete(): void {
+    const held = this.#held;
+    if (held !== null) {
+      this.#held = null;
+      this.#sink.onBody(held, true);
+    }
     this.#state = Done;
     this.#sink.onComplete();
   }
@@ -157,7 +181,7 @@ export class ResponseParser {
       // The terminator may straddle the two reads.
       searchFrom = Math.max(0, pending.length - 3);
     }
-    const end = buffer.indexOf('\r\n\r\n', searchFrom, 'latin1');
+    const end = buffer.indexOf(HEAD_END, searchFrom);
     if (end === -1) {
       if (buffer.length - start > maxHeaderSize)
         throw new ResponseParseError(HEADERS_OVERFLOW, `response head over ${maxHeaderSize} bytes`);
@@ -174,15 +198,16 @@ export class ResponseParser {
   #parseHead(text: string): void {
     let lineEnd = text.indexOf('\r\n');
     if (lineEnd === -1) lineEnd = text.length;
-    const statusLine = text.slice(0, lineEnd);
-    const match = STATUS_LINE.exec(statusLine);
-    if (match === null) throw new ResponseParseError(INVALID_RESPONSE, `invalid status line ${JSON.stringify(statusLine.slice(0, 100))}`);
-    const status = Number(match[2]);
+    const minor = statusLineMinor(text, lineEnd);
+    if (minor === -1)
+      throw new ResponseParseError(INVALID_RESPONSE, `invalid status line ${JSON.stringify(text.slice(0, Math.min(lineEnd, 100)))}`);
+    const status = (text.charCodeAt(9) - 48) * 100 + (text.charCodeAt(10) - 48) * 10 + (text.charCodeAt(11) - 48);
+    const statusMessage = lineEnd > 13 ? text.slice(13, lineEnd) : '';
     const headers: string[] = [];
     let contentLength = -1;
     let chunked = false;
     let transferEncoding = false;
-    let close = match[1] === '0';
+    let close = minor === 0;
     while (lineEnd < text.length) {
       const start = lineEnd + 2;
       lineEnd = text.indexOf('\r\n', start);
@@ -194,7 +219,7 @@ export class ResponseParser {
           INVALID_RESPONSE,
           `invalid header line ${JSON.stringify(text.slice(start, Math.min(lineEnd, start + 100)))}`,
         );
-      const value = text.slice(colon + 1, lineEnd).trim();
+      const value = headerValue(text, colon + 1, lineEnd);
       headers.push(name, value);
       const n = name.length;
       if (n === 14 && name.toLowerCase() === 'content-length') {
@@ -207,10 +232,12 @@ export class ResponseParser {
       } else if (n === 17 && name.toLowerCase() === 'transfer-encoding') {
         transferEncoding = true;
         // Only a final `chunked` coding frames the body; anything else runs until the connection closes.
-        chunked = /(?:^|,)\s*chunked\s*$/i.test(value);
+        chunked = value === 'chunked' || /(?:^|,)\s*chunked\s*$/i.test(value);
       } else if (n === 10 && name.toLowerCase() === 'connection') {
-        if (/(?:^|,)\s*close\s*(?:,|$)/i.test(value)) close = true;
-        else if (match[1] === '0' && /(?:^|,)\s*keep-alive\s*(?:,|$)/i.test(value)) close = false;
+        if (value === 'keep-alive') {
+          if (minor === 0) close = false;
+        } else if (/(?:^|,)\s*close\s*(?:,|$)/i.test(value)) close = true;
+        else if (minor === 0 && /(?:^|,)\s*keep-alive\s*(?:,|$)/i.test(value)) close = false;
       } else if (n === 10 && name.toLowerCase() === 'keep-alive') {
         const hint = /(?:^|,)\s*timeout\s*=\s*(\d+)/i.exec(value);
         if (hint !== null) this.keepAliveHintMs = Number(hint[1]) * 1000;
@@ -228,7 +255,7 @@ export class ResponseParser {
     // Both framings at once is a smuggling pattern, and the Content-Length forwarded would not match the body.
     if (transferEncoding && contentLength !== -1)
       throw new ResponseParseError(INVALID_RESPONSE, 'both Content-Length and Transfer-Encoding');
-    this.#sink.onHead(status, match[3] ?? '', headers);
+    this.#sink.onHead(status, statusMessage, headers);
     if (this.#isHeadRequest || status === 204 || status === 304) this.#complete();
     else if (transferEncoding) {
       if (chunked) this.#startChunk();
@@ -311,6 +338,42 @@ export class ResponseParser {
     }
     return offset;
   }
+}
+
+/**
+ * The minor version of a status line `HTTP/1.x NNN[ reason]` ending at `lineEnd` (0 or 1), or -1
+ * when it is not one. Checked by hand: the regex it replaces allocated a match per response.
+ */
+function statusLineMinor(text: string, lineEnd: number): number {
+  if (lineEnd < 12 || !text.startsWith('HTTP/1.', 0)) return -1;
+  const minor = text.charCodeAt(7) - 48;
+  if ((minor !== 0 && minor !== 1) || text.charCodeAt(8) !== 32) return -1;
+  for (let i = 9; i < 12; i++) {
+    const digit = text.charCodeAt(i);
+    if (digit < 48 || digit > 57) return -1;
+  }
+  if (lineEnd === 12) return minor;
+  if (text.charCodeAt(12) !== 32) return -1;
+  // The reason phrase is whatever follows (a lone CR or LF cannot, the head is split on CRLF).
+  for (let i = 13; i < lineEnd; i++) {
+    const code = text.charCodeAt(i);
+    if (code === 13 || code === 10) return -1;
+  }
+  return minor;
+}
+
+/**
+ * A header value without the whitespace around it (as String.prototype.trim), sliced once in the
+ * usual case of a single space after the colon and nothing to trim at the end.
+ */
+function headerValue(text: string, from: number, to: number): string {
+  if (to - from >= 2 && text.charCodeAt(from) === 32 && text.charCodeAt(from + 1) > 32 && text.charCodeAt(to - 1) > 32) {
+    const last = text.charCodeAt(to - 1);
+    const first = text.charCodeAt(from + 1);
+    // Outside ASCII, trim() also removes U+00A0 and friends: leave those to it.
+    if (last < 127 && first < 127) return text.slice(from + 1, to);
+  }
+  return text.slice(from, to).trim();
 }
 
 function hexValue(byte: number): number {

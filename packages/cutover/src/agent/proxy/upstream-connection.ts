@@ -39,8 +39,13 @@ export interface UpstreamController {
 /** The life of one request, in order: started (on a connected socket), head, data…, end; or error at any point. */
 export interface UpstreamHandler {
   onRequestStart(controller: UpstreamController): void;
+  /** `headers` is a new list for each response: the handler may change it. */
   onResponseStart(controller: UpstreamController, status: number, headers: string[], statusMessage: string): void;
-  onResponseData(controller: UpstreamController, chunk: Buffer): void;
+  /**
+   * `last`: the final piece of the body (of a Content-Length body always, of a chunked one when its end came
+   * in the same read); onResponseEnd follows once the socket is free.
+   */
+  onResponseData(controller: UpstreamController, chunk: Buffer, last: boolean): void;
   onResponseEnd(): void;
   onResponseError(error: NodeJS.ErrnoException): void;
 }
@@ -207,8 +212,8 @@ export class Connection implements ResponseSink, UpstreamController {
     this.#handler!.onResponseStart(this, status, headers, statusMessage);
   }
 
-  onBody(chunk: Buffer): void {
-    this.#handler?.onResponseData(this, chunk);
+  onBody(chunk: Buffer, last: boolean): void {
+    this.#handler?.onResponseData(this, chunk, last);
   }
 
   onComplete(): void {

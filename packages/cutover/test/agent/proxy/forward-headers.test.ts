@@ -1,6 +1,11 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { buildClientResponseHeaders, buildRawResponseHead, buildUpstreamHeaders } from '../../../src/agent/proxy/forward-headers.ts';
+import {
+  buildClientResponseHeaders,
+  buildRawResponseHead,
+  buildUpstreamHeaders,
+  stripResponseHopByHop,
+} from '../../../src/agent/proxy/forward-headers.ts';
 
 describe('buildUpstreamHeaders', () => {
   test('strips hop-by-hop headers, appends X-Forwarded-For, sets proto and host', () => {
@@ -113,6 +118,27 @@ describe('buildClientResponseHeaders', () => {
     // The same from the upstream client's raw Buffers, bytes kept as latin1.
     const buffers = [...raw, 'X-Name', 'caf\u00e9'].map((text) => Buffer.from(text, 'latin1'));
     assert.deepEqual(buildClientResponseHeaders(buffers), ['Set-Cookie', 'a=1', 'Set-Cookie', 'b=2', 'ETag', '"x"', 'X-Name', 'caf\u00e9']);
+    assert.equal(raw.length, 14, 'the input list is left as it is');
+  });
+
+  test('stripResponseHopByHop removes the same headers from the list itself, keeping order', () => {
+    const headers = [
+      'Connection',
+      'keep-alive, X-Hop',
+      'Content-Type',
+      'text/plain',
+      'X-Hop',
+      '1',
+      'Keep-Alive',
+      'timeout=5',
+      'ETag',
+      '"x"',
+    ];
+    const stripped = stripResponseHopByHop(headers);
+    assert.equal(stripped, headers, 'no copy');
+    assert.deepEqual(headers, ['Content-Type', 'text/plain', 'ETag', '"x"']);
+    const plain = ['Content-Type', 'text/plain', 'Content-Length', '2'];
+    assert.deepEqual(stripResponseHopByHop(plain), ['Content-Type', 'text/plain', 'Content-Length', '2']);
   });
 });
 

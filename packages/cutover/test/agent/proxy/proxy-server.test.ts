@@ -114,6 +114,25 @@ describe('ProxyServer forwarding', () => {
     }
   });
 
+  test('bodyless and body-carrying requests take turns on one client connection', TEST, async () => {
+    // Bodyless requests skip Node's drain of the request stream: the next request on the socket must not mind.
+    const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+    try {
+      for (let i = 0; i < 5; i++) {
+        const get = await ask({ port, path: `/turn/${i}`, agent });
+        const post = await ask({ port, path: `/turn/${i}`, method: 'POST', body: `body ${i}`, agent });
+        const del = await ask({ port, path: `/turn/${i}`, method: 'DELETE', agent });
+        assert.equal(json(get).method, 'GET');
+        assert.equal(json(post).body, `body ${i}`);
+        assert.equal(json(del).method, 'DELETE');
+        if (i > 0) assert.ok(get.reused, 'one connection throughout');
+        assert.ok(post.reused && del.reused, 'one connection throughout');
+      }
+    } finally {
+      agent.destroy();
+    }
+  });
+
   test('closes idle upstream sockets before the app would', TEST, async (t) => {
     const app = await startUpstream(t, 'short-keepalive');
     app.server.keepAliveTimeout = 2000;

@@ -38,6 +38,7 @@ const ANSWERS: Record<string, { raw: string; close?: boolean }> = {
   '/chunked': {
     raw: 'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nX-App: 1\r\n\r\n4;ext=1\r\nabcd\r\n2\r\nef\r\n0\r\nX-Trailer: t\r\n\r\n',
   },
+  '/one-chunk': { raw: 'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n6\r\nwhole!\r\n0\r\n\r\n' },
   '/interim': { raw: 'HTTP/1.1 103 Early Hints\r\nLink: </a>\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok' },
   '/until-close': { raw: 'HTTP/1.1 200 OK\r\n\r\nthe whole body', close: true },
   '/malformed': { raw: 'HTTP/1.1 200 OK\r\nbad header\r\n\r\n' },
@@ -61,6 +62,11 @@ describe('what the app answers, through the proxy', () => {
     assert.equal(chunked.body, 'abcdef');
     assert.equal(chunked.headers['x-app'], '1');
     assert.equal(chunked.headers['x-trailer'], undefined);
+    assert.equal(chunked.headers['transfer-encoding'], 'chunked', 'a body in several pieces is chunked anew');
+    const whole = await ask({ port, path: '/one-chunk' });
+    assert.equal(whole.body, 'whole!');
+    assert.equal(whole.headers['content-length'], '6', 'a chunked body that came whole in one piece is framed by its length');
+    assert.equal(whole.headers['transfer-encoding'], undefined);
     const interim = await ask({ port, path: '/interim' });
     assert.deepEqual([interim.status, interim.body], [200, 'ok']);
     const untilClose = await ask({ port, path: '/until-close' });

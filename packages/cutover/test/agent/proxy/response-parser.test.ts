@@ -68,6 +68,19 @@ const RESPONSES: Record<string, { raw: string; method?: string; expect: Partial<
     raw: 'HTTP/1.1 404\r\nx-y:z  \r\nContent-Length: 0\r\n\r\n',
     expect: { status: 404, message: '', headers: ['x-y', 'z', 'Content-Length', '0'], body: '' },
   },
+  'HTTP/1.0, empty reason, values with whitespace around them': {
+    raw: 'HTTP/1.0 200 \r\nA: \t two  words \r\nB:\r\nC: \r\nD: x\xa0\r\nE: y\r\nContent-Length: 1\r\n\r\n!',
+    expect: {
+      status: 200,
+      message: '',
+      headers: ['A', 'two  words', 'B', '', 'C', '', 'D', 'x', 'E', 'y', 'Content-Length', '1'],
+      body: '!',
+    },
+  },
+  'reason phrase with spaces': {
+    raw: 'HTTP/1.1 503 Service Unavailable Now\r\nContent-Length: 0\r\n\r\n',
+    expect: { status: 503, message: 'Service Unavailable Now', body: '' },
+  },
 };
 
 describe('ResponseParser', () => {
@@ -121,6 +134,27 @@ describe('ResponseParser', () => {
     assert.deepEqual(ends, [first.length, first.length + CHUNKED.length, data.length]);
   });
 
+  test('the last piece of a body is marked as such when the body ends in the same read', () => {
+    const lasts = (pieces: string[]): string[] => {
+      const seen: string[] = [];
+      const parser = new ResponseParser({
+        onHead() {},
+        onBody: (chunk, last) => seen.push(`${chunk.toString('latin1')}${last ? '!' : ''}`),
+        onComplete: () => seen.push('end'),
+      });
+      parser.expect('GET');
+      for (const piece of pieces) parser.execute(Buffer.from(piece, 'latin1'));
+      return seen;
+    };
+    const length = 'HTTP/1.1 200 OK\r\nContent-Length: 4\r\n\r\n';
+    assert.deepEqual(lasts([`${length}abcd`]), ['abcd!', 'end']);
+    assert.deepEqual(lasts([`${length}ab`, 'cd']), ['ab', 'cd!', 'end']);
+    const chunked = 'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n';
+    assert.deepEqual(lasts([`${chunked}2\r\nab\r\n2\r\ncd\r\n0\r\n\r\n`]), ['ab', 'cd!', 'end']);
+    assert.deepEqual(lasts([`${chunked}2\r\nab\r\n`, '2\r\ncd\r\n0\r\n', '\r\n']), ['ab', 'cd', 'end']);
+    assert.deepEqual(lasts([`${chunked}4\r\nab`, 'cd\r\n0\r\nX-Trailer: 1\r\n\r\n']), ['ab', 'cd!', 'end']);
+  });
+
   test('bytes after a complete response are left to the caller', () => {
     const parsed = parse([Buffer.from('HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nokEXTRA')]);
     assert.equal(parsed.body, 'ok');
@@ -168,6 +202,13 @@ describe('ResponseParser', () => {
       'HTTP/2 200 OK\r\n\r\n',
       'HTTP/1.1 20 OK\r\n\r\n',
       'HTTP/1.1 099 Odd\r\n\r\n',
+      'HTTP/1.2 200 OK\r\n\r\n',
+      'HTTP/1.1  200 OK\r\n\r\n',
+      'HTTP/1.1 2x0 OK\r\n\r\n',
+      'HTTP/1.1 2000 OK\r\n\r\n',
+      'HTTP/1.1 200OK\r\n\r\n',
+      'HTTP/1.1 200 O\rK\r\n\r\n',
+      'http/1.1 200 OK\r\n\r\n',
       'HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n\r\n',
       'HTTP/1.1 200 OK\r\nno colon\r\n\r\n',
       'HTTP/1.1 200 OK\r\nbad name: x\r\n\r\n',
