@@ -19,7 +19,9 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { createTestDatabase, processCpuSeconds } from '@cutover/service-kit/testing';
 import { SignJWT } from 'jose';
+import pg from 'pg';
 import { writeAudit } from '../services/serialization/src/audit/audit-writer.ts';
+import { POSTGRES_SESSION_OPTIONS } from '../services/serialization/src/db/session-options.ts';
 import { withTransaction } from '../services/serialization/src/db/with-transaction.ts';
 import { madeOfBody, madeOfListing } from '../services/serialization/src/genealogy/genealogy-reach.ts';
 import { createGenealogyStore, traverse } from '../services/serialization/src/genealogy/genealogy-store.ts';
@@ -92,8 +94,11 @@ const serverCpu = () => {
 const pct = (sorted: number[], q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
 
 const db = await createTestDatabase('bench', { prefix: 'ser', poolMax: 8 });
+// The in-process figures use connections set up as the service's are (src/db/session-options.ts).
+const service = new pg.Pool({ connectionString: db.url, max: 8, options: POSTGRES_SESSION_OPTIONS });
 const children: ChildProcess[] = [];
 const stopAll = async () => {
+  await service.end().catch(() => undefined);
   for (const child of children) child.kill('SIGTERM');
   await Promise.all(
     children.map((child) => new Promise((resolve) => (child.exitCode !== null ? resolve(null) : child.once('exit', resolve)))),
@@ -209,7 +214,7 @@ try {
     await Promise.all(
       Array.from({ length: 8 }, async () => {
         while (Date.now() < directDeadline) {
-          const result = await withTransaction(db.pool, (client) =>
+          const result = await withTransaction(service, (client) =>
             generateSerials(client, {
               pattern,
               partId: 'DIRECT',
@@ -272,9 +277,9 @@ try {
     );
     const root = ids.find((r) => r.normalized_serial === 'G0')?.id as string;
     const leaf = ids.find((r) => r.normalized_serial === 'G10000')?.id as string;
-    const sample = await traverse(db.pool, root, 'down', 50);
+    const sample = await traverse(service, root, 'down', 50);
     // What the made-of route answers, read from the database (no listing kept): the body text.
-    const answer = async () => madeOfBody(root, await madeOfListing(db.pool, root, 50));
+    const answer = async () => madeOfBody(root, await madeOfListing(service, root, 50));
     const measure = async (fn: () => Promise<unknown>) => {
       await fn();
       const server = serverCpu();
@@ -285,11 +290,11 @@ try {
       return { ms, node: (nodeCpu.user + nodeCpu.system) / 1e6 / RUNS, server: (await server.stop()) / RUNS };
     };
     const body = await measure(answer);
-    const objects = await measure(() => traverse(db.pool, root, 'down', 50));
-    const whereUsed = await time(() => traverse(db.pool, leaf, 'up', 50), RUNS);
+    const objects = await measure(() => traverse(service, root, 'down', 50));
+    const whereUsed = await time(() => traverse(service, leaf, 'up', 50), RUNS);
     // The same made-of through the service's store, the listing kept in memory while the genealogy
     // is unchanged (SERIAL_GENEALOGY_CACHE_NODES at its default): what repeated reads cost.
-    const store = createGenealogyStore(db.pool, { depthLimit: 50, cacheNodes: 200_000 });
+    const store = createGenealogyStore(service, { depthLimit: 50, cacheNodes: 200_000 });
     await store.madeOf(root);
     const keptNode = process.cpuUsage();
     const kept = await time(() => store.madeOf(root), RUNS);
@@ -305,7 +310,7 @@ try {
   if (ONLY.has('audit')) {
     // 3. Audit overhead: a receipt-sized transaction with and without its audit event.
     const receipt = async (audit: boolean, i: number) =>
-      withTransaction(db.pool, async (client) => {
+      withTransaction(service, async (client) => {
         await client.query(
           "INSERT INTO serials (source, serial_number, normalized_serial, part_id, vendor_key, scope_type, scope_key) VALUES ('vendor', $1, $1, 'AUD', 'v', 'part', 'AUD')",
           [`A${audit ? 'Y' : 'N'}${i}`],
