@@ -10,6 +10,7 @@ import {
 import pg from 'pg';
 import { createTokenService } from './auth/token-service.ts';
 import type { SerializationConfig } from './config/serialization-config.ts';
+import { POSTGRES_SESSION_OPTIONS } from './db/session-options.ts';
 import { createGenealogyStore } from './genealogy/genealogy-store.ts';
 import { registerAuthRoutes } from './http/auth-routes.ts';
 import { registerGuideHealthRoutes } from './http/health-routes.ts';
@@ -56,6 +57,7 @@ export function buildSerializationService(
     max: config.DB_POOL_SIZE,
     idleTimeoutMillis: config.DB_IDLE_TIMEOUT,
     application_name: SERIALIZATION_SERVICE_NAME,
+    options: POSTGRES_SESSION_OPTIONS,
   });
   const redis = createRedis({ url: config.REDIS_URL, db: config.REDIS_DB, password: config.REDIS_PASSWORD });
   const { '/health': _guideOwnsIt, ...kitHealthRoutes } = HEALTH_ROUTES;

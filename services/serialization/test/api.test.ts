@@ -39,6 +39,11 @@ describe('serialization API (in process)', () => {
     await redis?.cleanup();
   });
 
+  test('the service connects with jit off (src/db/session-options.ts)', async () => {
+    const { rows } = await svc.pool.query<{ jit: string }>('SHOW jit');
+    assert.equal(rows[0].jit, 'off');
+  });
+
   test("the guide's health documents", async () => {
     const health = await httpJson('GET', `${svc.url}/health`);
     assert.equal(health.status, 200);

@@ -37,6 +37,10 @@ describe('genealogy_reach (PostgreSQL)', () => {
       const fromTable = await traverse(db.pool, id, 'down', LIMIT);
       const walked = await walk(db.pool, id, 'down', LIMIT);
       assert.deepEqual(canonical(fromTable), canonical(walked), `${what}: made-of of ${id}`);
+      // Listed by depth, then serial number in code-point order, as PostgreSQL's index sends them.
+      const order = fromTable.nodes.map((n) => [n.depth, n.serialNumber] as const);
+      const sorted = [...order].sort((a, b) => a[0] - b[0] || (a[1] < b[1] ? -1 : a[1] > b[1] ? 1 : 0));
+      assert.deepEqual(order, sorted, `${what}: made-of of ${id} in listing order`);
     }
   };
 
@@ -93,9 +97,9 @@ describe('genealogy_reach (PostgreSQL)', () => {
     }
     // A link's kind changed by hand, a serial renamed, a link deleted: the rows follow.
     await db.pool.query("UPDATE serial_propagations SET assembly_type = 'logical' WHERE id = $1", [open[0]]);
-    // Part ids holding the listing's separators: those listings are read row by row.
-    await db.pool.query("UPDATE serials SET serial_number = 'RENAMED', part_id = E'Q\\x1fR' WHERE id = $1", [serials[3]]);
-    await db.pool.query("UPDATE serials SET part_id = E'S\\x1eT' WHERE id = $1", [serials[4]]);
+    // A serial and part ids holding what JSON escapes: the listing's JSON text keeps them.
+    await db.pool.query("UPDATE serials SET serial_number = 'RE\"NAMED', part_id = E'Q\\x1fR\\\\' WHERE id = $1", [serials[3]]);
+    await db.pool.query("UPDATE serials SET part_id = E'S\\nT\"' WHERE id = $1", [serials[4]]);
     await db.pool.query('DELETE FROM serial_propagations WHERE id = $1', [open[1]]);
     await assertSame('changed by hand');
   });
@@ -126,7 +130,8 @@ describe('genealogy_reach (PostgreSQL)', () => {
 
   test('the migration fills the table from the open links; truncating the links empties it', async () => {
     const before = await Promise.all(serials.map((id) => traverse(db.pool, id, 'down', LIMIT).then(canonical)));
-    assert.equal((await cutoverMigrate(db.url, ['down', '--steps', '1'])).code, 0);
+    // Back to before migration 0008 (0011, 0010, 0009, 0008), then up: both fills run again.
+    assert.equal((await cutoverMigrate(db.url, ['down', '--steps', '4'])).code, 0);
     assert.equal((await cutoverMigrate(db.url, ['up'])).code, 0);
     const afterUp = await Promise.all(serials.map((id) => traverse(db.pool, id, 'down', LIMIT).then(canonical)));
     assert.deepEqual(afterUp, before);

@@ -42,7 +42,7 @@ describe('migrations (cutover migrate)', () => {
     const status = await cutoverMigrate(db.url, ['status']);
     assert.equal(status.code, 0, status.stdout);
 
-    const down = await cutoverMigrate(db.url, ['down', '--steps', '8']);
+    const down = await cutoverMigrate(db.url, ['down', '--steps', '10']);
     assert.equal(down.code, 0, down.stdout + down.stderr);
     const left = await db.pool.query(
       "SELECT count(*)::int AS n FROM pg_class WHERE relnamespace = 'public'::regnamespace AND relname = ANY($1)",

@@ -3,7 +3,7 @@ import { writeAudit } from '../audit/audit-writer.ts';
 import { type Queryable, withTransaction } from '../db/with-transaction.ts';
 import { type Result, refuse } from '../http/domain-result.ts';
 import { transitionVendorSerial } from '../vendor/vendor-serial-store.ts';
-import { madeOfFromReach } from './genealogy-reach.ts';
+import { type ListingJson, madeOfFromReach, madeOfListing } from './genealogy-reach.ts';
 import { createTraversalCache } from './traversal-cache.ts';
 
 /**
@@ -15,8 +15,8 @@ import { createTraversalCache } from './traversal-cache.ts';
  * 1 + longest path below the child). Links are decided one at a time (a transaction advisory
  * lock), so two links racing cannot build a cycle or a too-deep chain together. Linking an
  * accepted vendor serial permanently consumes it; a vendor serial not accepted cannot be used.
- * made-of (down) reads table genealogy_reach (every link below a serial, kept by triggers:
- * genealogy-reach.ts); where-used (up) is recursive SQL bounded by the limit. Both are listed by
+ * made-of (down) reads table genealogy_reach (every link below a serial, kept by triggers, each
+ * with its node as JSON: genealogy-reach.ts) and is answered as that JSON; where-used (up) is recursive SQL bounded by the limit. Both are listed by
  * depth, then serial number in code-point order. They carry no path array: links never form a cycle, and the depth bound ends the recursion anyway
  * (a row one level past the limit only tells that the listing was truncated).
  */
@@ -79,7 +79,9 @@ async function longestPath(db: Queryable, serialId: string, direction: 'down' | 
 }
 
 export async function traverse(db: Queryable, serialId: string, direction: 'down' | 'up', limit: number): Promise<Traversal> {
-  const traversal = direction === 'down' ? await madeOfFromReach(db, serialId, limit) : await walk(db, serialId, direction, limit);
+  // made-of comes in listing order (the index of migration 0011).
+  if (direction === 'down') return madeOfFromReach(db, serialId, limit);
+  const traversal = await walk(db, serialId, direction, limit);
   // Ordered here rather than in SQL: sorting 10,000 rows by a collated text cost the server more
   // than the walk itself (bench/serialization.bench.ts); code-point order is the same for serials.
   traversal.nodes.sort((a, b) => a.depth - b.depth || (a.serialNumber < b.serialNumber ? -1 : a.serialNumber > b.serialNumber ? 1 : 0));
@@ -138,7 +140,8 @@ export interface GenealogyStore {
   /** made-of and where-used answers may be shared between callers: read them, never change them. */
   link(input: LinkInput, actor: { subject: string; requestId: string }): Promise<Result<{ link: GenealogyLink; chainDepth: number }>>;
   unlink(linkId: string, reason: string, actor: { subject: string; requestId: string }): Promise<Result<{ link: GenealogyLink }>>;
-  madeOf(serialId: string): Promise<Traversal>;
+  /** The listing as JSON text, as PostgreSQL built it (genealogy-reach.ts). */
+  madeOf(serialId: string): Promise<ListingJson>;
   whereUsed(serialId: string): Promise<Traversal>;
 }
 
@@ -266,7 +269,19 @@ export function createGenealogyStore(pool: pg.Pool, options: { depthLimit: numbe
         ]);
         return { ok: true, link };
       }),
-    madeOf: (serialId) => cache.get(pool, `down:${serialId}`, () => traverse(pool, serialId, 'down', limit)),
-    whereUsed: (serialId) => cache.get(pool, `up:${serialId}`, () => traverse(pool, serialId, 'up', limit)),
+    madeOf: (serialId) =>
+      cache.get(
+        pool,
+        `down:${serialId}`,
+        () => madeOfListing(pool, serialId, limit),
+        (listing) => listing.nodes,
+      ),
+    whereUsed: (serialId) =>
+      cache.get(
+        pool,
+        `up:${serialId}`,
+        () => traverse(pool, serialId, 'up', limit),
+        (traversal) => traversal.nodes.length,
+      ),
   };
 }

@@ -1,5 +1,4 @@
 import type { Queryable } from '../db/with-transaction.ts';
-import type { Traversal } from './genealogy-store.ts';
 
 /**
  * Recent made-of and where-used listings, each kept with the genealogy version it was read at
@@ -9,23 +8,24 @@ import type { Traversal } from './genealogy-store.ts';
  * a change committed between the two leaves an entry newer than its version, which the next
  * request reads again, never an older one.
  *
- * Bounded by the number of listed nodes it holds (`maxNodes`); the least recently used go first.
+ * Bounded by the number of listed nodes it holds (`maxNodes`, each listing counted by `size`); the
+ * least recently used go first.
  */
 export interface TraversalCache {
-  get(db: Queryable, key: string, load: () => Promise<Traversal>): Promise<Traversal>;
+  get<T>(db: Queryable, key: string, load: () => Promise<T>, size: (listing: T) => number): Promise<T>;
 }
 
 export function createTraversalCache(options: { maxNodes: number }): TraversalCache {
-  const entries = new Map<string, { version: string; traversal: Traversal }>();
+  const entries = new Map<string, { version: string; listing: unknown; size: number }>();
   let held = 0;
   const forget = (key: string) => {
     const entry = entries.get(key);
     if (!entry) return;
     entries.delete(key);
-    held -= entry.traversal.nodes.length;
+    held -= entry.size;
   };
   return {
-    async get(db, key, load) {
+    async get<T>(db: Queryable, key: string, load: () => Promise<T>, size: (listing: T) => number): Promise<T> {
       if (options.maxNodes <= 0) return load();
       const { rows } = await db.query<{ version: string }>({
         name: 'genealogy-version',
@@ -37,19 +37,21 @@ export function createTraversalCache(options: { maxNodes: number }): TraversalCa
         // Most recently used last (a Map keeps insertion order).
         entries.delete(key);
         entries.set(key, cached);
-        return cached.traversal;
+        // A key is always loaded by the same function: its entry holds a T.
+        return cached.listing as T;
       }
       forget(key);
-      const traversal = await load();
-      if (traversal.nodes.length <= options.maxNodes) {
-        entries.set(key, { version, traversal });
-        held += traversal.nodes.length;
+      const listing = await load();
+      const nodes = size(listing);
+      if (nodes <= options.maxNodes) {
+        entries.set(key, { version, listing, size: nodes });
+        held += nodes;
         for (const oldest of entries.keys()) {
           if (held <= options.maxNodes) break;
           forget(oldest);
         }
       }
-      return traversal;
+      return listing;
     },
   };
 }

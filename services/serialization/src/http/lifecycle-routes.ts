@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { READ_SCOPE, WRITE_SCOPE } from '../auth/token-service.ts';
 import type { UniquenessScope } from '../config/serialization-config.ts';
+import { madeOfBody } from '../genealogy/genealogy-reach.ts';
 import type { GenealogyLink, GenealogyStore } from '../genealogy/genealogy-store.ts';
 import type { Placeholder, PlaceholderStore } from '../placeholders/placeholder-store.ts';
 import { TRIGGER_ACTIONS, TRIGGER_EVENT_TYPES, type TriggerStore } from '../triggers/trigger-store.ts';
@@ -177,14 +178,15 @@ export function registerLifecycleRoutes(
     return linkJson(result.link);
   });
 
-  for (const [path, direction] of [
-    ['made-of', 'madeOf'],
-    ['where-used', 'whereUsed'],
-  ] as const) {
-    app.get(`${API_PREFIX}/genealogy/:serialId/${path}`, { onRequest: read }, async (request, reply) => {
-      const id = idParam(request.params, 'serialId');
-      if (!id.success) return sendInvalid(reply, id.error, 'the serial id must be a UUID');
-      return { serialId: id.data, ...(await deps.genealogy[direction](id.data)) };
-    });
-  }
+  // made-of is answered with the JSON PostgreSQL built (genealogy-reach.ts), passed on unparsed.
+  app.get(`${API_PREFIX}/genealogy/:serialId/made-of`, { onRequest: read }, async (request, reply) => {
+    const id = idParam(request.params, 'serialId');
+    if (!id.success) return sendInvalid(reply, id.error, 'the serial id must be a UUID');
+    return reply.type('application/json; charset=utf-8').send(madeOfBody(id.data, await deps.genealogy.madeOf(id.data)));
+  });
+  app.get(`${API_PREFIX}/genealogy/:serialId/where-used`, { onRequest: read }, async (request, reply) => {
+    const id = idParam(request.params, 'serialId');
+    if (!id.success) return sendInvalid(reply, id.error, 'the serial id must be a UUID');
+    return { serialId: id.data, ...(await deps.genealogy.whereUsed(id.data)) };
+  });
 }

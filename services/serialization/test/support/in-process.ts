@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { parseEnvConfig } from '@cutover/service-kit';
+import type pg from 'pg';
 import { ADMIN_SCOPE, createTokenService, READ_SCOPE, WRITE_SCOPE } from '../../src/auth/token-service.ts';
 import { buildSerializationService } from '../../src/build-serialization-service.ts';
 import { serializationEnvSchema } from '../../src/config/serialization-config.ts';
@@ -7,6 +8,8 @@ import { TEST_REDIS_URL } from './redis-prefix.ts';
 
 export interface RunningService {
   url: string;
+  /** The instance's own PostgreSQL pool (its session settings). */
+  pool: pg.Pool;
   stop(): Promise<void>;
 }
 
@@ -38,5 +41,5 @@ export async function startService(env: Record<string, string>, redisKeyPrefix: 
   if (!parsed.ok) throw new Error(`bad test env: ${JSON.stringify(parsed.issues)}`);
   const service = buildSerializationService(parsed.config, { handleSignals: false, redisKeyPrefix, logDestination: { write: () => true } });
   const { url } = await service.start({ port: 0 });
-  return { url, stop: () => service.stop('test over') };
+  return { url, pool: service.pool, stop: () => service.stop('test over') };
 }
