@@ -3,6 +3,7 @@ import { percentile } from '../../test/e2e/support/load-generator.ts';
 import type { AppShape } from './contender.ts';
 import type { ContenderRun } from './deploy-run.ts';
 import { failureKind, type LatencySummary, ms, ratio, splitByWindows, summarize } from './latency-summary.ts';
+import type { SchedulerShare } from './run-queue.ts';
 import { describeSlowBuckets, listTailRequests, locateSlowRequests, SLOW_MS, type SlowBucket, type TailRequest } from './slow-requests.ts';
 
 /** One failed request, placed relative to the deploy it happened in (or before the first one: round 0). */
@@ -39,6 +40,7 @@ export interface ContenderResult {
   /** Odd things noticed in rounds that succeeded, e.g. `round 3: ...`. */
   warnings: string[];
   details: Record<string, unknown>;
+  scheduler: ContenderRun['scheduler'];
 }
 
 /** Keeps the results file readable when a contender fails thousands of requests. */
@@ -102,6 +104,7 @@ export function analyse(run: ContenderRun, app: AppShape): ContenderResult {
     },
     warnings: run.rounds.flatMap((r, i) => (r.warning ? [`round ${i + 1} (${r.release}): ${r.warning}`] : [])),
     details: run.details,
+    scheduler: run.scheduler,
   };
 }
 
@@ -189,6 +192,14 @@ export function printReport(results: ContenderResult[], skipped: string[], app: 
     console.log(
       `  ${r.name} (p99 out ${ms(r.outside.p99Ms)} ms): ${describeSlowBuckets(r.tail.outsideSpans, Math.round(r.outside.p99Ms))}`,
     );
+
+  console.log(
+    '\nCPU and run-queue wait per request over the whole load (µs; /proc/<pid>/schedstat; the wait is time runnable but without a CPU):',
+  );
+  for (const r of results) {
+    const share = (s: SchedulerShare | null) => (s ? `CPU ${ms(s.cpuUsPerRequest, 0)}, waiting ${ms(s.waitUsPerRequest, 0)}` : '-');
+    console.log(`  ${r.name}: front process ${share(r.scheduler.front)}; load generator ${share(r.scheduler.generator)}`);
+  }
 
   console.log('\nFailed requests by kind:');
   for (const r of results) {
