@@ -21,6 +21,7 @@ import { findNginx } from './support/nginx.ts';
 import { NginxContender } from './support/nginx-contender.ts';
 import { Pm2Contender } from './support/pm2-contender.ts';
 import { machine, writeResults } from './support/results-file.ts';
+import { warmGenerator } from './support/warm-generator.ts';
 
 const { values } = parseArgs({
   options: {
@@ -54,6 +55,8 @@ function positive(name: 'rate' | 'rounds' | 'instances'): number {
   return value;
 }
 
+const GENERATOR_WARMUP_MS = 1000;
+
 // Generous: a deploy takes seconds; this only stops a bench that hangs.
 const maxMs = 120_000 + rounds * 3 * (load.settleMs + 30_000);
 
@@ -83,6 +86,9 @@ await runBench(maxMs, async (cleanup) => {
   // The app's real boot, before and after the contenders (no load running): subtracted from the wall time.
   const BOOT_SAMPLES = 5;
   const boots = await measureAppBoot(app.bootDelayMs, BOOT_SAMPLES);
+  // The same load against a local server first, so that no contender gets the generator's cold start.
+  await warmGenerator(load, GENERATOR_WARMUP_MS);
+  console.log(`load generator warmed for ${GENERATOR_WARMUP_MS} ms against a local server (results not counted)\n`);
   const runs: ContenderRun[] = [];
   for (const make of contenders) {
     const contender = make();

@@ -9,6 +9,8 @@ export interface Contender {
   deploy(release: string): Promise<DeployNote | undefined>;
   /** Tool-specific facts gathered after the load has stopped (so their cost does not land in the measurement). */
   details(): Promise<Record<string, unknown>>;
+  /** The process that takes the load's connections (cutover's agent, PM2's daemon, nginx's worker), for its scheduler figures. */
+  frontPid?(): number | undefined;
   /** Stops everything it started; safe after a failed start and when called twice. */
   stop(): Promise<void>;
 }

@@ -35,6 +35,10 @@ export class CutoverContender implements Contender {
     return existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as { pid: number }).pid : undefined;
   }
 
+  frontPid(): number | undefined {
+    return this.agentPid();
+  }
+
   get url(): string {
     return `${this.box.url}/`;
   }

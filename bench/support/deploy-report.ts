@@ -3,7 +3,8 @@ import { percentile } from '../../test/e2e/support/load-generator.ts';
 import type { AppShape } from './contender.ts';
 import type { ContenderRun } from './deploy-run.ts';
 import { failureKind, type LatencySummary, ms, ratio, splitByWindows, summarize } from './latency-summary.ts';
-import { describeSlowBuckets, locateSlowRequests, SLOW_MS, type SlowBucket } from './slow-requests.ts';
+import type { SchedulerShare } from './run-queue.ts';
+import { describeSlowBuckets, listTailRequests, locateSlowRequests, SLOW_MS, type SlowBucket, type TailRequest } from './slow-requests.ts';
 
 /** One failed request, placed relative to the deploy it happened in (or before the first one: round 0). */
 export interface FailureDetail {
@@ -34,9 +35,12 @@ export interface ContenderResult {
   failures: FailureDetail[];
   /** Where the successful requests of SLOW_MS or more were sent (slow-requests.ts). */
   slowRequests: SlowBucket[];
+  /** The requests at or above each side's p99 (in the windows, outside them), each with its phase and time, and their busiest spans. */
+  tail: { inWindow: TailRequest[]; outside: TailRequest[]; outsideSpans: SlowBucket[] };
   /** Odd things noticed in rounds that succeeded, e.g. `round 3: ...`. */
   warnings: string[];
   details: Record<string, unknown>;
+  scheduler: ContenderRun['scheduler'];
 }
 
 /** Keeps the results file readable when a contender fails thousands of requests. */
@@ -76,14 +80,16 @@ export function analyse(run: ContenderRun, app: AppShape): ContenderResult {
   }
   const wallMs = run.rounds.filter((r) => !r.error).map((r) => Math.round(r.wallMs));
   const medianWallMs = percentile(wallMs, 0.5);
+  const inWindow = summarize(inside);
+  const outsideSummary = summarize(outside);
   return {
     name: run.name,
     rounds: run.rounds.map((r) => ({ release: r.release, wallMs: Math.round(r.wallMs), error: r.error, warning: r.warning })),
     generatorDelayMs: { p99: Math.round(run.generatorDelayMs.p99), max: Math.round(run.generatorDelayMs.max) },
     roundsDone: wallMs.length,
     roundsFailed: run.rounds.length - wallMs.length,
-    inWindow: summarize(inside),
-    outside: summarize(outside),
+    inWindow,
+    outside: outsideSummary,
     wallMs,
     medianWallMs,
     overheadPerInstanceMs: (medianWallMs - app.instances * bootOf(app)) / app.instances,
@@ -91,8 +97,14 @@ export function analyse(run: ContenderRun, app: AppShape): ContenderResult {
     oldAfterDetails,
     failures,
     slowRequests: locateSlowRequests(run.samples, windows),
+    tail: {
+      inWindow: listTailRequests(inside, windows, inWindow.p99Ms),
+      outside: listTailRequests(outside, windows, outsideSummary.p99Ms),
+      outsideSpans: locateSlowRequests(outside, windows, 5, outsideSummary.p99Ms),
+    },
     warnings: run.rounds.flatMap((r, i) => (r.warning ? [`round ${i + 1} (${r.release}): ${r.warning}`] : [])),
     details: run.details,
+    scheduler: run.scheduler,
   };
 }
 
@@ -173,6 +185,21 @@ export function printReport(results: ContenderResult[], skipped: string[], app: 
 
   console.log(`\nWhere the requests of ${SLOW_MS} ms or more were sent (the busiest 250 ms spans):`);
   for (const r of results) console.log(`  ${r.name}: ${describeSlowBuckets(r.slowRequests)}`);
+  console.log(
+    "\nWhere the requests at or above each contender's p99 outside the windows were sent (busiest 250 ms spans; each one is in the results file):",
+  );
+  for (const r of results)
+    console.log(
+      `  ${r.name} (p99 out ${ms(r.outside.p99Ms)} ms): ${describeSlowBuckets(r.tail.outsideSpans, Math.round(r.outside.p99Ms))}`,
+    );
+
+  console.log(
+    '\nCPU and run-queue wait per request over the whole load (µs; /proc/<pid>/schedstat; the wait is time runnable but without a CPU):',
+  );
+  for (const r of results) {
+    const share = (s: SchedulerShare | null) => (s ? `CPU ${ms(s.cpuUsPerRequest, 0)}, waiting ${ms(s.waitUsPerRequest, 0)}` : '-');
+    console.log(`  ${r.name}: front process ${share(r.scheduler.front)}; load generator ${share(r.scheduler.generator)}`);
+  }
 
   console.log('\nFailed requests by kind:');
   for (const r of results) {

@@ -2,6 +2,7 @@ import type { Contender } from './contender.ts';
 import type { TimeWindow } from './latency-summary.ts';
 import { type LoadResult, type LoadSample, startOpenLoopLoad } from './open-loop-load.ts';
 import { sleep } from './processes.ts';
+import { perRequest, type SchedulerShare, schedulerMs } from './run-queue.ts';
 
 export interface LoadShape {
   ratePerSec: number;
@@ -30,6 +31,8 @@ export interface ContenderRun {
   /** The load generator's own event-loop delay (p99, max): high values mean the machine was too busy to trust the figures. */
   generatorDelayMs: { p99: number; max: number };
   details: Record<string, unknown>;
+  /** CPU and run-queue wait per request over the whole load: the load generator's own, and the contender's front process's. */
+  scheduler: { generator: SchedulerShare | null; front: SchedulerShare | null };
 }
 
 /**
@@ -38,6 +41,9 @@ export interface ContenderRun {
  */
 export async function runContender(contender: Contender, releases: string[], load: LoadShape): Promise<ContenderRun> {
   await contender.start(releases[0]);
+  const frontPid = contender.frontPid?.();
+  const generatorBefore = schedulerMs(process.pid);
+  const frontBefore = frontPid ? schedulerMs(frontPid) : null;
   const traffic = startOpenLoopLoad({ url: contender.url, ...load });
   const rounds: DeployRound[] = [];
   let result: LoadResult;
@@ -60,11 +66,16 @@ export async function runContender(contender: Contender, releases: string[], loa
   } finally {
     result = await traffic.stop();
   }
+  const scheduler = {
+    generator: perRequest(generatorBefore, schedulerMs(process.pid), result.samples.length),
+    front: frontPid ? perRequest(frontBefore, schedulerMs(frontPid), result.samples.length) : null,
+  };
   return {
     name: contender.name,
     rounds,
     samples: result.samples,
     generatorDelayMs: { p99: result.eventLoopDelayP99Ms, max: result.eventLoopDelayMaxMs },
     details: await contender.details(),
+    scheduler,
   };
 }

@@ -49,6 +49,12 @@ export class Pm2Contender implements Contender {
     await this.pm2(['reload', 'ecosystem.config.cjs', '--update-env'], release);
   }
 
+  /** PM2's daemon: in cluster mode it accepts the connections and hands them to the workers. */
+  frontPid(): number | undefined {
+    const pidFile = join(this.dir, 'home', 'pm2.pid');
+    return existsSync(pidFile) ? Number(readFileSync(pidFile, 'utf8').trim()) : undefined;
+  }
+
   async details(): Promise<Record<string, unknown>> {
     return { pm2Home: join(this.dir, 'home') };
   }

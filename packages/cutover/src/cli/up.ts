@@ -15,6 +15,7 @@ import { progressObserver } from './progress-observer.ts';
 import { withRecords } from './recorded-deployments.ts';
 import { clearStopRecord, readStopRecord } from './stop-record.ts';
 import { stopServiceInstances } from './stop-service-instances.ts';
+import { warmProxy, warmTarget } from './warm-proxy.ts';
 
 /** How long a failed first `cutover up` waits for the agent it started to exit. */
 const AGENT_EXIT_TIMEOUT_MS = 30_000;
@@ -28,7 +29,9 @@ export const upCommand: Command = {
     'routes the service. When no instance of the service runs, it deploys --release, or else the release',
     'that served before "cutover down". When the service already runs, it changes nothing (use',
     '"cutover deploy <release>" to move it to another release). A first start that fails stops what it',
-    'started: the instances, and the agent when this command started it.',
+    'started: the instances, and the agent when this command started it. A first start that succeeded',
+    'sends a short burst of GETs of the http health path through the proxy, so that its request path has',
+    'run before the first user request.',
   ].join('\n'),
   options: {
     release: { type: 'string', short: 'r', help: 'release to deploy when nothing runs yet (default: the one that served before)' },
@@ -111,6 +114,8 @@ async function bringUp(loaded: LoadedConfig, requested: string | undefined, out:
   const code = await reportOutcome(out, outcome, loaded.dataDir);
   if (code === 0) {
     clearStopRecord(loaded.dataDir, service);
+    const warm = warmTarget(loaded.config);
+    if (warm) await warmProxy(loaded.config.agent.httpPort, warm);
     out.line(`${service} ${release} is up at ${url}`);
   }
   return code;

@@ -5,8 +5,17 @@ export const DEFAULT_PORT_ENV = 'PORT';
 
 export const DEFAULT_HEALTH_PATH = '/up';
 export const DEFAULT_HEALTH_INTERVAL_MS = 1000;
-/** Probing interval while an instance is starting: short, so a ready instance joins the pool fast. */
+/**
+ * Probing interval while an instance is starting (before its first pass): short, so a ready
+ * instance joins the pool fast. An http or tcp probe of a booting app is a refused connect or one
+ * small request, so those run every 10 ms; a command probe spawns a process, so it runs every 50 ms.
+ */
+export const DEFAULT_NETWORK_HEALTH_START_INTERVAL_MS = 10;
 export const DEFAULT_HEALTH_START_INTERVAL_MS = 50;
+/** `startIntervalMs` of a health check that does not set it: by the check's type, as above. */
+export function defaultStartIntervalMs(type: 'http' | 'tcp' | 'command' | 'process'): number {
+  return type === 'http' || type === 'tcp' ? DEFAULT_NETWORK_HEALTH_START_INTERVAL_MS : DEFAULT_HEALTH_START_INTERVAL_MS;
+}
 export const DEFAULT_HEALTH_TIMEOUT_MS = 2000;
 export const DEFAULT_HEALTHY_THRESHOLD = 1;
 export const DEFAULT_UNHEALTHY_THRESHOLD = 3;

@@ -41,7 +41,8 @@ const processHealth = z.strictObject({ type: z.literal('process') });
 
 const healthTiming = z.strictObject({
   intervalMs: durationMs().default(D.DEFAULT_HEALTH_INTERVAL_MS),
-  startIntervalMs: durationMs().default(D.DEFAULT_HEALTH_START_INTERVAL_MS),
+  /** Optional: its default depends on the check's type (defaultStartIntervalMs). */
+  startIntervalMs: durationMs().optional(),
   timeoutMs: durationMs().default(D.DEFAULT_HEALTH_TIMEOUT_MS),
   healthyThreshold: z.number().int().min(1).default(D.DEFAULT_HEALTHY_THRESHOLD),
   unhealthyThreshold: z.number().int().min(1).default(D.DEFAULT_UNHEALTHY_THRESHOLD),
@@ -53,7 +54,11 @@ const healthTiming = z.strictObject({
 const healthCheck = z
   .discriminatedUnion('type', [httpHealth, tcpHealth, commandHealth, processHealth])
   .and(healthTiming.partial())
-  .transform((value) => ({ ...healthTiming.parse({}), ...stripUndefined(value) }));
+  .transform((value) => ({
+    ...healthTiming.parse({}),
+    startIntervalMs: D.defaultStartIntervalMs(value.type),
+    ...stripUndefined(value),
+  }));
 
 const restartPolicy = z.strictObject({
   maxRestarts: z.number().int().min(0).default(D.DEFAULT_MAX_RESTARTS),

@@ -6,7 +6,6 @@ export const DEFAULT_PROCESS_UP_FOR_MS = 1000;
 
 const DEFAULT_TIMING = {
   intervalMs: D.DEFAULT_HEALTH_INTERVAL_MS,
-  startIntervalMs: D.DEFAULT_HEALTH_START_INTERVAL_MS,
   timeoutMs: D.DEFAULT_HEALTH_TIMEOUT_MS,
   healthyThreshold: D.DEFAULT_HEALTHY_THRESHOLD,
   unhealthyThreshold: D.DEFAULT_UNHEALTHY_THRESHOLD,
@@ -20,5 +19,7 @@ const DEFAULT_TIMING = {
  */
 export function resolveHealthCheck(health: HealthCheckConfig | undefined, hasPort: boolean): HealthCheckConfig {
   if (health) return health;
-  return hasPort ? { type: 'tcp', ...DEFAULT_TIMING } : { type: 'process', ...DEFAULT_TIMING };
+  return hasPort
+    ? { type: 'tcp', ...DEFAULT_TIMING, startIntervalMs: D.defaultStartIntervalMs('tcp') }
+    : { type: 'process', ...DEFAULT_TIMING, startIntervalMs: D.defaultStartIntervalMs('process') };
 }
