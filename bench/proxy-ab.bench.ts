@@ -33,7 +33,10 @@ const { values } = parseArgs({
     seconds: { type: 'string', default: '2' },
   },
 });
-if (values.a === undefined) throw new Error('--a DIR (the checkout to compare against) is required');
+if (values.a === undefined) {
+  console.error('--a DIR is required: the checkout to compare this one (or --b DIR) against, e.g. a worktree of main');
+  process.exit(2);
+}
 const roots = { A: resolve(values.a), B: resolve(values.b) };
 for (const root of Object.values(roots)) {
   if (!existsSync(join(root, 'bench/support/proxy-floor-server.ts'))) throw new Error(`${root} has no bench/support/proxy-floor-server.ts`);
