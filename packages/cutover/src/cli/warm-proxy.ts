@@ -8,8 +8,9 @@ const WARM_MAX_MS = 1000;
 /** One warm-up request in this many goes on a new connection (the accept path runs too). */
 const NEW_CONNECTION_EVERY = 3;
 
-/** Where the warm-up goes through the proxy: the routed process's http health path, as the route maps it; null when there is none. */
+/** Where the warm-up goes through the proxy: the routed process's http health path, as the route maps it; null when there is none or proxy.warmUp is false. */
 export function warmTarget(config: ParsedConfig): { host: string; path: string } | null {
+  if (!config.proxy.warmUp) return null;
   const routed = Object.entries(config.processes).find(([type, p]) => p.routed ?? type === 'web')?.[1];
   if (routed?.health?.type !== 'http') return null;
   const { hosts, pathPrefix, stripPrefix } = config.proxy;

@@ -120,6 +120,8 @@ const proxy = z.strictObject({
   pathPrefix: z.string().startsWith('/').default('/'),
   /** Remove the prefix before forwarding. */
   stripPrefix: z.boolean().default(false),
+  /** After a first start, `cutover up` sends a short burst of GETs of the http health path through the proxy (docs/agent.md); false: none. */
+  warmUp: z.boolean().default(true),
   drainTimeoutMs: durationMs().default(D.DEFAULT_DRAIN_TIMEOUT_MS),
   websocketGraceMs: durationMs().default(D.DEFAULT_WEBSOCKET_GRACE_MS),
   /** While a canary splits traffic, keep each client on one release: { cookie: name } or { header: name } (none by default). */

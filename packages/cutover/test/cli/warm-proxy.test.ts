@@ -32,6 +32,8 @@ test('the warm-up asks for the routed process http health path, as the route map
 test('no warm-up where no request through the proxy would reach the health path', () => {
   assert.equal(warmTarget(configOf('{ command: node server.js, health: { type: tcp } }')), null);
   assert.equal(warmTarget(configOf('{ command: node server.js }')), null);
+  // Turned off in the config.
+  assert.equal(warmTarget(configOf('{ command: node s.js, health: { type: http, path: /up } }', 'proxy: { warmUp: false }\n')), null);
   // The prefix is kept and the health path lies outside it: the route would not send it to the service.
   assert.equal(warmTarget(configOf('{ command: node s.js, health: { type: http, path: /up } }', 'proxy: { pathPrefix: /shop }\n')), null);
   assert.equal(
