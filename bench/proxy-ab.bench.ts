@@ -11,16 +11,16 @@
  * A checkout can be a worktree or an export (`git archive <commit> | tar -x -C DIR`, with DIR/node_modules
  * linked to this checkout's).
  */
-import { type ChildProcess, fork } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { formatTable } from '../packages/cutover/src/cli/table.ts';
 import { percentile } from '../test/e2e/support/load-generator.ts';
 import { freePort, REPO_ROOT } from '../test/e2e/support/sandbox.ts';
+import { fixedRateLoad } from './support/autocannon.ts';
 import { runBench } from './support/cleanup.ts';
+import { startFloorServer } from './support/floor-server-process.ts';
 import { processCpuMs } from './support/process-cpu.ts';
-import { runCommand } from './support/processes.ts';
 import { machine, writeResults } from './support/results-file.ts';
 
 const { values } = parseArgs({
@@ -45,33 +45,13 @@ const rate = Number(values.rate);
 const connections = Number(values.connections);
 const turns = Number(values.turns);
 const seconds = Number(values.seconds);
-const AUTOCANNON = join(REPO_ROOT, 'node_modules/autocannon/autocannon.js');
-
-async function load(url: string, durationSec: number): Promise<{ requests: number; failed: number }> {
-  const args = [AUTOCANNON, '-c', String(connections), '-d', String(durationSec), '-R', String(rate), '-j', url];
-  const result = await runCommand(process.execPath, args, { timeoutMs: (durationSec + 30) * 1000 });
-  if (result.code !== 0) throw new Error(`autocannon exited ${result.code}: ${result.stderr}`);
-  const report = JSON.parse(result.stdout) as { requests: { total: number }; errors: number; timeouts: number; non2xx: number };
-  return { requests: report.requests.total, failed: report.errors + report.timeouts + report.non2xx };
-}
+const load = (url: string, durationSec: number) => fixedRateLoad(url, { connections, rate, durationSec });
 
 await runBench(120_000 + turns * (seconds + 30) * 1000, async (cleanup) => {
   const before = machine();
   console.log(`${before.cpus} cores (${before.cpuModel}), load average ${before.loadAverage.join(' ')}`);
-  const start = async (name: string, root: string, mode: string, env: Record<string, string>): Promise<ChildProcess> => {
-    const child = fork(join(root, 'bench/support/proxy-floor-server.ts'), [mode], {
-      env: { ...process.env, ...env },
-      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-    });
-    cleanup.add(`${name} ${mode}`, () => {
-      child.kill('SIGKILL');
-    });
-    await new Promise<void>((resolveReady, reject) => {
-      child.once('message', () => resolveReady());
-      child.once('exit', (code) => reject(new Error(`${name} ${mode} exited ${code} before it was ready`)));
-    });
-    return child;
-  };
+  const start = (name: string, root: string, mode: string, env: Record<string, string>) =>
+    startFloorServer(cleanup, join(root, 'bench/support/proxy-floor-server.ts'), mode, env, `${name} ${mode}`);
   const targets: { name: string; root: string; url: string; pid: number; cpuUs: number[]; userUs: number[]; failed: number }[] = [];
   for (const [name, root] of Object.entries(roots)) {
     const appPort = await freePort();

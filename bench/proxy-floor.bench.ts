@@ -10,15 +10,15 @@
  * burst of other work on a shared machine hits all alike; the ratios per turn are the figures to read.
  * Run: node bench/proxy-floor.bench.ts [--rate 1000] [--connections 8] [--turns 10] [--seconds 3]
  */
-import { type ChildProcess, fork } from 'node:child_process';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { formatTable } from '../packages/cutover/src/cli/table.ts';
 import { percentile } from '../test/e2e/support/load-generator.ts';
 import { freePort, REPO_ROOT } from '../test/e2e/support/sandbox.ts';
+import { fixedRateLoad } from './support/autocannon.ts';
 import { runBench } from './support/cleanup.ts';
+import { startFloorServer } from './support/floor-server-process.ts';
 import { processCpuMs } from './support/process-cpu.ts';
-import { runCommand } from './support/processes.ts';
 import { machine, writeResults } from './support/results-file.ts';
 
 const { values } = parseArgs({
@@ -35,31 +35,13 @@ const turns = Number(values.turns);
 const seconds = Number(values.seconds);
 const MODES = ['cutover', 'undici', 'client', 'raw', 'bare'] as const;
 const SERVER = join(REPO_ROOT, 'bench/support/proxy-floor-server.ts');
-const AUTOCANNON = join(REPO_ROOT, 'node_modules/autocannon/autocannon.js');
-
 /** Requests answered by `autocannon -R rate` against `url` in `durationSec`. */
-async function load(url: string, durationSec: number): Promise<{ requests: number; failed: number }> {
-  const args = [AUTOCANNON, '-c', String(connections), '-d', String(durationSec), '-R', String(rate), '-j', url];
-  const result = await runCommand(process.execPath, args, { timeoutMs: (durationSec + 30) * 1000 });
-  if (result.code !== 0) throw new Error(`autocannon exited ${result.code}: ${result.stderr}`);
-  const report = JSON.parse(result.stdout) as { requests: { total: number }; errors: number; timeouts: number; non2xx: number };
-  return { requests: report.requests.total, failed: report.errors + report.timeouts + report.non2xx };
-}
+const load = (url: string, durationSec: number) => fixedRateLoad(url, { connections, rate, durationSec });
 
 await runBench(120_000 + turns * (seconds + 30) * 1000, async (cleanup) => {
   const before = machine();
   console.log(`${before.cpus} cores (${before.cpuModel}), load average ${before.loadAverage.join(' ')}`);
-  const start = async (mode: string, env: Record<string, string>): Promise<ChildProcess> => {
-    const child = fork(SERVER, [mode], { env: { ...process.env, ...env }, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-    cleanup.add(mode, () => {
-      child.kill('SIGKILL');
-    });
-    await new Promise<void>((resolve, reject) => {
-      child.once('message', () => resolve());
-      child.once('exit', (code) => reject(new Error(`${mode} exited ${code} before it was ready`)));
-    });
-    return child;
-  };
+  const start = (mode: string, env: Record<string, string>) => startFloorServer(cleanup, SERVER, mode, env);
   const targets: { mode: string; url: string; pid: number; cpuUs: number[]; failed: number }[] = [];
   for (const mode of MODES) {
     const appPort = await freePort();

@@ -38,3 +38,19 @@ export async function measureThroughput(url: string, connections: number, durati
     requests: report.requests.total,
   };
 }
+
+/**
+ * Fixed-rate load: autocannon `-R rate` on `connections` keep-alive connections for `durationSec`
+ * (each connection sends its share of a second in a burst at the start of the second).
+ */
+export async function fixedRateLoad(
+  url: string,
+  options: { connections: number; rate: number; durationSec: number },
+): Promise<{ requests: number; failed: number }> {
+  const { connections, rate, durationSec } = options;
+  const args = [AUTOCANNON, '-c', String(connections), '-d', String(durationSec), '-R', String(rate), '-j', url];
+  const result = await runCommand(process.execPath, args, { timeoutMs: (durationSec + 30) * 1000 });
+  if (result.code !== 0) throw new Error(`autocannon exited ${result.code}: ${result.stderr}`);
+  const report = JSON.parse(result.stdout) as { requests: { total: number }; errors: number; timeouts: number; non2xx: number };
+  return { requests: report.requests.total, failed: report.errors + report.timeouts + report.non2xx };
+}
