@@ -161,6 +161,18 @@ if (ONLY.includes('proxy')) {
     // Warm both paths (JIT, pools, counter blocks).
     await runLoadTest({ url: proxy, rate: 200, durationS: 3, connections: 10, network: 'visa' });
     const rows: Record<string, unknown>[] = [];
+    type Measured = { requests: number; failed: number; requestsPerSecond: number; latencyMs: Record<string, number> };
+    /** Keeps a scenario's row (with the api's CPU per request when cpuBefore is given) and prints it. */
+    const report = (scenario: string, r: Measured, before: string, cpuBefore?: number) => {
+      const apiCpuUsPerRequest =
+        cpuBefore === undefined ? undefined : r.requests > 0 ? Math.round(((apiCpu() - cpuBefore) * 1e6) / r.requests) : null;
+      const loadAfter = load();
+      rows.push({ scenario, ...r, ...(cpuBefore === undefined ? {} : { apiCpuUsPerRequest }), loadBefore: before, loadAfter });
+      const cpu = cpuBefore === undefined ? '' : `; api CPU ${apiCpuUsPerRequest} us/request`;
+      console.log(
+        `${scenario}: ${r.requestsPerSecond} req/s at ${RATE}/s target, p50 ${r.latencyMs.p50} ms, p99 ${r.latencyMs.p99} ms, max ${r.latencyMs.max} ms, ${r.failed} failed${cpu}; load ${before} -> ${loadAfter}`,
+      );
+    };
     for (const [scenario, url] of [
       ['direct to one api instance (anchor)', direct],
       ['through the proxy, 2 api instances', proxy],
@@ -168,11 +180,7 @@ if (ONLY.includes('proxy')) {
       const before = load();
       const cpuBefore = apiCpu();
       const r = await runLoadTest({ url, rate: RATE, durationS: DURATION_S, connections: 20, network: 'visa' });
-      const apiCpuUsPerRequest = r.requests > 0 ? Math.round(((apiCpu() - cpuBefore) * 1e6) / r.requests) : null;
-      rows.push({ scenario, ...r, apiCpuUsPerRequest, loadBefore: before, loadAfter: load() });
-      console.log(
-        `${scenario}: ${r.requestsPerSecond} req/s at ${RATE}/s target, p50 ${r.latencyMs.p50} ms, p99 ${r.latencyMs.p99} ms, max ${r.latencyMs.max} ms, ${r.failed} failed; api CPU ${apiCpuUsPerRequest} us/request; load ${before} -> ${load()}`,
-      );
+      report(scenario, r, before, cpuBefore);
     }
     // The same rate evenly spaced (one request every 1000 / rate ms, latency from the time it was due).
     for (const [scenario, url] of [
@@ -198,12 +206,7 @@ if (ONLY.includes('proxy')) {
         ],
         { timeout: (DURATION_S + 60) * 1000 },
       );
-      const r = JSON.parse(stdout) as { requests: number; failed: number; requestsPerSecond: number; latencyMs: Record<string, number> };
-      const apiCpuUsPerRequest = r.requests > 0 ? Math.round(((apiCpu() - cpuBefore) * 1e6) / r.requests) : null;
-      rows.push({ scenario, ...r, apiCpuUsPerRequest, loadBefore: before, loadAfter: load() });
-      console.log(
-        `${scenario}: ${r.requestsPerSecond} req/s at ${RATE}/s target, p50 ${r.latencyMs.p50} ms, p99 ${r.latencyMs.p99} ms, max ${r.latencyMs.max} ms, ${r.failed} failed; api CPU ${apiCpuUsPerRequest} us/request; load ${before} -> ${load()}`,
-      );
+      report(scenario, JSON.parse(stdout) as Measured, before, cpuBefore);
     }
     // The floor: the same load on a route that does no work, so that what is the service's shows.
     for (const [scenario, url] of [
@@ -217,17 +220,15 @@ if (ONLY.includes('proxy')) {
         { maxBuffer: 16 * 1024 * 1024 },
       );
       const r = JSON.parse(stdout);
-      const row = {
+      report(
         scenario,
-        requestsPerSecond: Math.round(r.requests.total / DURATION_S),
-        latencyMs: { p50: r.latency.p50, p90: r.latency.p90, p99: r.latency.p99, max: r.latency.max },
-        failed: r.errors + r.timeouts + r.non2xx,
-        loadBefore: before,
-        loadAfter: load(),
-      };
-      rows.push(row);
-      console.log(
-        `${scenario}: ${row.requestsPerSecond} req/s at ${RATE}/s target, p50 ${r.latency.p50} ms, p99 ${r.latency.p99} ms, max ${r.latency.max} ms, ${row.failed} failed; load ${before} -> ${row.loadAfter}`,
+        {
+          requests: r.requests.total,
+          requestsPerSecond: Math.round(r.requests.total / DURATION_S),
+          latencyMs: { p50: r.latency.p50, p90: r.latency.p90, p99: r.latency.p99, max: r.latency.max },
+          failed: r.errors + r.timeouts + r.non2xx,
+        },
+        before,
       );
     }
     const before = load();
