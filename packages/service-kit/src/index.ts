@@ -131,6 +131,7 @@ export {
   type ServiceMetricsOptions,
   UNMATCHED_ROUTE,
 } from './metrics/service-metrics.ts';
+export { postgresSessionOptions } from './postgres/session-options.ts';
 export { processCpuSeconds } from './process-cpu.ts';
 export {
   isServiceKitError,

@@ -1,5 +1,5 @@
 import { hostname } from 'node:os';
-import { createService, postgresCheck, redisCheck, type Service } from '@cutover/service-kit';
+import { createService, postgresCheck, postgresSessionOptions, redisCheck, type Service } from '@cutover/service-kit';
 import pg from 'pg';
 import { labelMetrics, MESSAGING_SERVICE_NAME, MESSAGING_SERVICE_VERSION, type ServiceOptions } from './build-api-service.ts';
 import { coalesceHandler } from './consumer/coalescing-handler.ts';
@@ -46,7 +46,10 @@ export async function buildConsumerService(
     // A batch waiting for a lock another transaction holds gives up first, with 55P03, and is
     // held and tried again as it is (transient-error.ts): the wait is not the messages' fault.
     lock_timeout: lockTimeoutFor(config.STREAM_HANDLER_TIMEOUT_MS),
-    options: consumerSessionOptions(process.env.PGOPTIONS),
+    // The persist statement is a named statement, parsed once per connection, but planned for each
+    // batch's own ids: the generic plan PostgreSQL chose on a young messages table (2,000 rows, not
+    // yet analysed) read the whole table for every batch instead of its primary key.
+    options: postgresSessionOptions('-c plan_cache_mode=force_custom_plan'),
   });
   // A cluster client queues commands until it has the slot map, however long that takes: connect
   // first, so unreachable nodes fail the start-up instead of hanging it.
@@ -135,15 +138,4 @@ export async function buildConsumerService(
 /** Half the handler's time limit: a lock wait ends before the statement timeout would. */
 export function lockTimeoutFor(handlerTimeoutMs: number): number {
   return Math.max(50, Math.floor(handlerTimeoutMs / 2));
-}
-
-/**
- * Session options of the consumer's connections, after any PGOPTIONS of the environment (which
- * the option would otherwise replace). The persist statement is a named statement, parsed once per
- * connection, but planned for each batch's own ids: the generic plan PostgreSQL chose on a
- * young messages table (2,000 rows, not yet analysed) read the whole table for every batch
- * instead of its primary key.
- */
-export function consumerSessionOptions(pgOptions: string | undefined): string {
-  return [pgOptions?.trim(), '-c plan_cache_mode=force_custom_plan'].filter(Boolean).join(' ');
 }

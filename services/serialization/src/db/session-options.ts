@@ -1,3 +1,5 @@
+import { postgresSessionOptions } from '@cutover/service-kit';
+
 /**
  * The PostgreSQL session settings of the service's connections (the `options` startup parameter).
  *
@@ -9,4 +11,4 @@
  * that counter waited for it (auto_explain in bench/serialization.bench.ts, 4 December 2026: the
  * in-process generators fell to 3,262 serials/s; 26,727/s with jit off).
  */
-export const POSTGRES_SESSION_OPTIONS = '-c jit=off';
+export const POSTGRES_SESSION_OPTIONS = postgresSessionOptions('-c jit=off');
